@@ -1,0 +1,53 @@
+//! Drawing what the model saw: the skeleton over the input image (`analyze --annotate`).
+
+use image::{Rgb, RgbImage};
+
+use crate::pose::{Landmark, Pose, SKELETON};
+
+/// Landmarks less visible than this are not drawn.
+const MIN_VISIBILITY: f32 = 0.5;
+
+fn dot(img: &mut RgbImage, x: f32, y: f32, radius: i32, colour: Rgb<u8>) {
+    let (cx, cy) = (x.round() as i64, y.round() as i64);
+    for dy in -radius..=radius {
+        for dx in -radius..=radius {
+            if dx * dx + dy * dy > radius * radius {
+                continue;
+            }
+            let (px, py) = (cx + i64::from(dx), cy + i64::from(dy));
+            if px >= 0 && py >= 0 && px < i64::from(img.width()) && py < i64::from(img.height()) {
+                img.put_pixel(px as u32, py as u32, colour);
+            }
+        }
+    }
+}
+
+fn line(img: &mut RgbImage, a: &Landmark, b: &Landmark, width: i32, colour: Rgb<u8>) {
+    let steps = (b.x - a.x).hypot(b.y - a.y).ceil().max(1.0) as usize;
+    for i in 0..=steps {
+        let t = i as f32 / steps as f32;
+        dot(img, a.x + (b.x - a.x) * t, a.y + (b.y - a.y) * t, width, colour);
+    }
+}
+
+/// Draw `pose` over `img`: bones between visible landmarks, then the landmarks (face yellow,
+/// the subject's left side orange, right side cyan). Line widths scale with the image.
+pub fn draw_pose(img: &mut RgbImage, pose: &Pose) {
+    let size = img.width().max(img.height()) as i32;
+    let (bone, joint) = ((size / 400).max(1), (size / 200).max(2));
+    let lm = &pose.landmarks;
+    let seen = |i: usize| lm[i].visibility >= MIN_VISIBILITY;
+    for &(a, b) in &SKELETON {
+        if seen(a) && seen(b) {
+            line(img, &lm[a], &lm[b], bone, Rgb([255, 255, 255]));
+        }
+    }
+    for (i, l) in lm.iter().enumerate().filter(|&(i, _)| seen(i)) {
+        let colour = match i {
+            0..=10 => Rgb([255, 220, 0]),
+            _ if i % 2 == 1 => Rgb([255, 128, 0]),
+            _ => Rgb([0, 200, 255]),
+        };
+        dot(img, l.x, l.y, joint, colour);
+    }
+}

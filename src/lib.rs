@@ -1,0 +1,11 @@
+//! ergoaudit: audits workstation posture from a webcam.
+//!
+//! Data flows one way: [`capture`] (frames) → [`pose`] (BlazePose landmarks) → posture
+//! measures → risk over time → store → report. This crate is the library behind the
+//! `ergoaudit` binary.
+
+pub mod annotate;
+pub mod capture;
+pub mod pose;
+pub mod posture;
+pub mod record;

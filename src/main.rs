@@ -1,0 +1,42 @@
+//! The `ergoaudit` binary: parse the command line, dispatch, map the result to an exit code.
+
+mod analyze;
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+fn main() -> ExitCode {
+    let cli = cli::Cli::parse();
+    let default = ["ergoaudit=warn", "ergoaudit=info", "ergoaudit=debug"][usize::from(cli.verbose.min(2))];
+    tracing_subscriber::fmt()
+        .with_env_filter(EnvFilter::try_from_env("ERGOAUDIT_LOG").unwrap_or_else(|_| EnvFilter::new(default)))
+        .with_writer(std::io::stderr)
+        .init();
+    match run(&cli) {
+        Ok(code) => code,
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("ergoaudit: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
+    match &cli.command {
+        cli::Command::Analyze(args) => analyze::run(args),
+    }
+}
+
+/// A closed stdout (`ergoaudit analyze … | head`) ends the program quietly and successfully.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            || e.downcast_ref::<serde_json::Error>()
+                .and_then(|j| j.io_error_kind())
+                .is_some_and(|k| k == std::io::ErrorKind::BrokenPipe)
+    })
+}

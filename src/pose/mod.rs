@@ -1,0 +1,378 @@
+//! Pose estimation: MediaPipe BlazePose (detector + landmark model) on tract-onnx.
+//!
+//! The pipeline is MediaPipe's, step for step: letterbox the frame into the detector, decode
+//! and merge its detections, cut a rotated square region around the person, run the landmark
+//! model on it, refine the landmarks with the heatmap and project them back to the frame.
+//! On a frame sequence the next region comes from the previous landmarks and the detector
+//! only runs again when the person is lost.
+
+mod crop;
+mod detector;
+mod landmarks;
+pub mod model;
+pub mod roi;
+
+use std::path::PathBuf;
+
+use image::RgbImage;
+use tract_onnx::prelude::*;
+
+use crop::{Border, warp_to_tensor};
+pub use landmarks::RawLandmark as Landmark;
+pub use model::ModelChoice;
+use model::{Runnable, read_verified};
+use roi::{Affine, Roi};
+
+/// Body landmarks in a [`Pose`] (BlazePose's 33, in its order).
+pub const NUM_LANDMARKS: usize = 33;
+
+/// BlazePose landmark names, in order ("left" is the subject's left).
+pub const LANDMARK_NAMES: [&str; NUM_LANDMARKS] = [
+    "nose",
+    "left_eye_inner",
+    "left_eye",
+    "left_eye_outer",
+    "right_eye_inner",
+    "right_eye",
+    "right_eye_outer",
+    "left_ear",
+    "right_ear",
+    "mouth_left",
+    "mouth_right",
+    "left_shoulder",
+    "right_shoulder",
+    "left_elbow",
+    "right_elbow",
+    "left_wrist",
+    "right_wrist",
+    "left_pinky",
+    "right_pinky",
+    "left_index",
+    "right_index",
+    "left_thumb",
+    "right_thumb",
+    "left_hip",
+    "right_hip",
+    "left_knee",
+    "right_knee",
+    "left_ankle",
+    "right_ankle",
+    "left_heel",
+    "right_heel",
+    "left_foot_index",
+    "right_foot_index",
+];
+
+/// Pairs of landmarks joined in a drawing of the skeleton (MediaPipe's `POSE_CONNECTIONS`).
+pub const SKELETON: [(usize, usize); 35] = [
+    (0, 1),
+    (1, 2),
+    (2, 3),
+    (3, 7),
+    (0, 4),
+    (4, 5),
+    (5, 6),
+    (6, 8),
+    (9, 10),
+    (11, 12),
+    (11, 13),
+    (13, 15),
+    (15, 17),
+    (15, 19),
+    (15, 21),
+    (17, 19),
+    (12, 14),
+    (14, 16),
+    (16, 18),
+    (16, 20),
+    (16, 22),
+    (18, 20),
+    (11, 23),
+    (12, 24),
+    (23, 24),
+    (23, 25),
+    (24, 26),
+    (25, 27),
+    (26, 28),
+    (27, 29),
+    (28, 30),
+    (29, 31),
+    (30, 32),
+    (27, 31),
+    (28, 32),
+];
+
+/// MediaPipe's `min_detection_confidence`: detector score needed to report a person.
+pub const MIN_DETECTION_SCORE: f32 = 0.5;
+/// MediaPipe's `min_tracking_confidence`: landmark-model presence needed to report a person
+/// (and to keep tracking without the detector).
+pub const MIN_PRESENCE: f32 = 0.5;
+
+/// One person's pose in one frame.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Pose {
+    /// The 33 body landmarks in image pixels (see [`LANDMARK_NAMES`]).
+    pub landmarks: Vec<Landmark>,
+    /// The same 33 landmarks in metres, origin between the hips (x right, y down,
+    /// z away from the camera, as MediaPipe).
+    pub world_landmarks: Vec<[f32; 3]>,
+    /// Score of the detection the region came from (a probability).
+    pub detection_score: f32,
+    /// The landmark model's confidence that a person is in the region (a probability).
+    pub presence: f32,
+    /// The region came from the previous frame's landmarks rather than the detector.
+    pub tracked: bool,
+}
+
+/// Errors of the pose stage.
+#[derive(Debug, thiserror::Error)]
+pub enum PoseError {
+    /// No folder with the bundled models was found.
+    #[error(
+        "cannot find the bundled pose models (looked in {}); set {} to the folder holding pose_detection.onnx",
+        .searched.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
+        model::MODEL_DIR_ENV
+    )]
+    ModelsNotFound {
+        /// Folders searched.
+        searched: Vec<PathBuf>,
+    },
+    /// A model file could not be read.
+    #[error("cannot read model {}: {source}; restore it from the ergoaudit checkout (models/)", .path.display())]
+    ModelUnreadable {
+        /// The model file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A bundled model's sha256 does not match.
+    #[error(
+        "model {} is corrupt or truncated (sha256 {actual}, expected {expected}); restore it from the ergoaudit checkout (git checkout models/)",
+        .path.display()
+    )]
+    ModelCorrupt {
+        /// The model file.
+        path: PathBuf,
+        /// Expected sha256.
+        expected: &'static str,
+        /// Sha256 found.
+        actual: String,
+    },
+    /// A model does not have BlazePose's inputs and outputs.
+    #[error(
+        "{} is not a usable BlazePose model: {reason}; use --model full, --model lite, or a pose_landmark_*.onnx made by models/convert.sh",
+        .path.display()
+    )]
+    ModelInvalid {
+        /// The model file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// tract failed while running a model.
+    #[error("pose inference failed: {0}")]
+    Inference(String),
+}
+
+/// Something that finds a person's pose in images.
+pub trait PoseEstimator {
+    /// The pose in `image`, or `None` when nobody is there. Consecutive calls are treated as
+    /// frames of one sequence (an estimator may track the person between them).
+    fn estimate(&mut self, image: &RgbImage) -> Result<Option<Pose>, PoseError>;
+    /// Forget the previous frames: the next image starts a new sequence.
+    fn reset(&mut self);
+}
+
+/// What the landmark model found in one region.
+#[derive(Clone, Debug)]
+pub struct RegionLandmarks {
+    /// Confidence that a person is in the region.
+    pub presence: f32,
+    /// The 39 model landmarks (33 body + 6 auxiliary) in image pixels.
+    pub landmarks: Vec<Landmark>,
+    /// The 39 world landmarks, metres.
+    pub world: Vec<[f32; 3]>,
+}
+
+impl RegionLandmarks {
+    /// The region MediaPipe would crop in the next frame: from auxiliary landmarks 33 (hip
+    /// centre) and 34 (scale point).
+    pub fn next_region(&self) -> Roi {
+        let p = |j: usize| (self.landmarks[j].x, self.landmarks[j].y);
+        Roi::from_alignment(p(33), p(34))
+    }
+}
+
+/// A detection: its score and the region to crop for the landmark model.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct PersonDetection {
+    /// Detector score (a probability).
+    pub score: f32,
+    /// Region around the person, image pixels.
+    pub region: Roi,
+}
+
+/// MediaPipe BlazePose on tract: the detector plus a landmark model.
+pub struct BlazePose {
+    detector: Runnable,
+    landmarker: Runnable,
+    anchors: Vec<(f32, f32)>,
+    redetect_interval: u32,
+    track: Option<Track>,
+}
+
+/// What tracking carries from one frame to the next.
+#[derive(Clone, Copy, Debug)]
+struct Track {
+    region: Roi,
+    detection_score: f32,
+    frame_size: (u32, u32),
+    /// Frames estimated since the detector last ran.
+    since_detection: u32,
+}
+
+/// Default for [`BlazePose::with_redetect_interval`]: one second of a 30 fps stream.
+pub const DEFAULT_REDETECT_INTERVAL: u32 = 30;
+
+const LANDMARK_OUTPUTS: [(&str, &[usize]); 4] = [
+    ("Identity", &[1, landmarks::MODEL_LANDMARKS * 5]),
+    ("Identity_1", &[1, 1]),
+    ("Identity_3", &[1, landmarks::HEATMAP_SIZE, landmarks::HEATMAP_SIZE, landmarks::MODEL_LANDMARKS]),
+    ("Identity_4", &[1, landmarks::MODEL_LANDMARKS * 3]),
+];
+const DETECTOR_OUTPUTS: [(&str, &[usize]); 2] = [
+    ("Identity", &[1, detector::NUM_ANCHORS, detector::VALUES_PER_ANCHOR]),
+    ("Identity_1", &[1, detector::NUM_ANCHORS, 1]),
+];
+
+fn inference(e: TractError) -> PoseError {
+    PoseError::Inference(format!("{e:#}"))
+}
+
+fn output(out: &TVec<TValue>, i: usize) -> Result<&[f32], PoseError> {
+    out[i].try_as_plain_ram().and_then(|v| v.as_slice::<f32>()).map_err(inference)
+}
+
+impl BlazePose {
+    /// Load the bundled detector and the chosen landmark model. Bundled files are
+    /// sha256-checked; a user file must have the landmark model's inputs and outputs.
+    /// Tracking between calls to [`PoseEstimator::estimate`] is on, with the detector run
+    /// again at least every [`DEFAULT_REDETECT_INTERVAL`] frames.
+    pub fn load(choice: &ModelChoice) -> Result<Self, PoseError> {
+        let dir = model::models_dir()?;
+        let det_path = dir.join(model::DETECTOR.file);
+        let detector = model::load(
+            &det_path,
+            &read_verified(&dir, &model::DETECTOR)?,
+            detector::INPUT_SIZE,
+            &DETECTOR_OUTPUTS,
+        )?;
+        let (lm_path, lm_bytes) = match choice {
+            ModelChoice::Full => {
+                (dir.join(model::LANDMARK_FULL.file), read_verified(&dir, &model::LANDMARK_FULL)?)
+            }
+            ModelChoice::Lite => {
+                (dir.join(model::LANDMARK_LITE.file), read_verified(&dir, &model::LANDMARK_LITE)?)
+            }
+            ModelChoice::Path(p) => {
+                let bytes = std::fs::read(p)
+                    .map_err(|source| PoseError::ModelUnreadable { path: p.clone(), source })?;
+                (p.clone(), bytes)
+            }
+        };
+        let landmarker = model::load(&lm_path, &lm_bytes, landmarks::INPUT_SIZE, &LANDMARK_OUTPUTS)?;
+        Ok(BlazePose {
+            detector,
+            landmarker,
+            anchors: detector::anchors(),
+            redetect_interval: DEFAULT_REDETECT_INTERVAL,
+            track: None,
+        })
+    }
+
+    /// Run the detector at least every `frames` frames (1: on every frame, as MediaPipe's
+    /// static image mode; 0 counts as 1). In between, the region comes from the previous
+    /// frame's landmarks. The landmark model's presence score alone can keep a "person" on
+    /// an empty scene once tracking is on (it scores a cartoon frame 0.99), so the detector
+    /// must get a say regularly.
+    pub fn with_redetect_interval(mut self, frames: u32) -> Self {
+        self.redetect_interval = frames.max(1);
+        self.track = None;
+        self
+    }
+
+    /// Run the detector on the whole image: the best person detection, or `None` when no
+    /// detection reaches [`MIN_DETECTION_SCORE`].
+    pub fn detect(&self, image: &RgbImage) -> Result<Option<PersonDetection>, PoseError> {
+        let n = detector::INPUT_SIZE;
+        let letterbox = Affine::letterbox(image.width(), image.height(), n);
+        let input = warp_to_tensor(image, &letterbox, n, 1.0 / 127.5, -1.0, Border::Zero);
+        let out = self.detector.run(tvec!(input.into())).map_err(inference)?;
+        let found = detector::decode(output(&out, 0)?, output(&out, 1)?, &self.anchors, MIN_DETECTION_SCORE);
+        Ok(found.map(|d| {
+            let to_image = |(u, v): (f32, f32)| letterbox.apply(u * n as f32, v * n as f32);
+            PersonDetection {
+                score: d.score,
+                region: Roi::from_alignment(to_image(d.keypoints[0]), to_image(d.keypoints[1])),
+            }
+        }))
+    }
+
+    /// Run the landmark model on one region of the image.
+    pub fn landmarks(&self, image: &RgbImage, region: &Roi) -> Result<RegionLandmarks, PoseError> {
+        let n = landmarks::INPUT_SIZE;
+        let input =
+            warp_to_tensor(image, &Affine::from_roi(region, n), n, 1.0 / 255.0, 0.0, Border::Replicate);
+        let out = self.landmarker.run(tvec!(input.into())).map_err(inference)?;
+        let mut raw = output(&out, 0)?.to_vec();
+        landmarks::refine_with_heatmap(&mut raw, output(&out, 2)?);
+        Ok(RegionLandmarks {
+            presence: output(&out, 1)?[0],
+            landmarks: landmarks::project(&raw, region, image.width()),
+            world: landmarks::unrotate_world(output(&out, 3)?, region),
+        })
+    }
+}
+
+impl PoseEstimator for BlazePose {
+    fn estimate(&mut self, image: &RgbImage) -> Result<Option<Pose>, PoseError> {
+        let frame_size = image.dimensions();
+        // a new frame size is a new scene: start from the detector
+        let tracked = self.track.take().filter(|t| t.frame_size == frame_size);
+        let (region, detection_score, since_detection) = match tracked {
+            Some(t) => (t.region, t.detection_score, t.since_detection),
+            None => match self.detect(image)? {
+                Some(d) => (d.region, d.score, 0),
+                None => return Ok(None),
+            },
+        };
+        let found = self.landmarks(image, &region)?;
+        if found.presence < MIN_PRESENCE {
+            // a lost track gets a second chance from the detector on this same frame
+            return if tracked.is_some() { self.estimate(image) } else { Ok(None) };
+        }
+        if since_detection + 1 < self.redetect_interval {
+            self.track = Some(Track {
+                region: found.next_region(),
+                detection_score,
+                frame_size,
+                since_detection: since_detection + 1,
+            });
+        }
+        let mut landmarks = found.landmarks;
+        let mut world = found.world;
+        landmarks.truncate(NUM_LANDMARKS);
+        world.truncate(NUM_LANDMARKS);
+        Ok(Some(Pose {
+            landmarks,
+            world_landmarks: world,
+            detection_score,
+            presence: found.presence,
+            tracked: tracked.is_some(),
+        }))
+    }
+
+    fn reset(&mut self) {
+        self.track = None;
+    }
+}

@@ -1,0 +1,175 @@
+//! Finding, verifying and loading the bundled ONNX models.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+use sha2::{Digest, Sha256};
+use tract_onnx::prelude::*;
+
+use super::PoseError;
+
+/// An optimised, runnable tract model.
+pub(crate) type Runnable = Arc<TypedRunnableModel>;
+
+/// Environment variable naming the folder that holds the bundled models.
+pub const MODEL_DIR_ENV: &str = "ERGOAUDIT_MODEL_DIR";
+
+/// One of the ONNX files shipped in `models/`, with the sha256 it must have.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BundledModel {
+    /// File name inside the models folder.
+    pub file: &'static str,
+    /// Expected sha256, lower-case hex.
+    pub sha256: &'static str,
+}
+
+/// BlazePose detector `blazepose_detector_eff_retina_4kp_sparse_2021_10_18` (densified).
+pub const DETECTOR: BundledModel = BundledModel {
+    file: "pose_detection.onnx",
+    sha256: "96b6f953706ccd09423a95b58bf3f25c54806a406cee975d85e0dcb8d28c0ba3",
+};
+/// BlazePose GHUM landmark model, full (`blazepose_ghum_39kp_full_oss_2021_07_02`).
+pub const LANDMARK_FULL: BundledModel = BundledModel {
+    file: "pose_landmark_full.onnx",
+    sha256: "edf3f50f3be5f4ae3a41321a6ec695d41fbfa5b75be6491ae74d1a25cfa04b32",
+};
+/// BlazePose GHUM landmark model, lite.
+pub const LANDMARK_LITE: BundledModel = BundledModel {
+    file: "pose_landmark_lite.onnx",
+    sha256: "6e0b4d68f0c8137489590a989582d431a9799540d8003809d3744c3653d7421a",
+};
+
+/// Which landmark model to run (`--model lite|full|PATH`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ModelChoice {
+    /// The bundled lite model: faster, a little less accurate.
+    Lite,
+    /// The bundled full model (default).
+    Full,
+    /// A user-supplied ONNX file with the BlazePose landmark model's inputs and outputs.
+    /// It is not hash-checked.
+    Path(PathBuf),
+}
+
+impl FromStr for ModelChoice {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(match s {
+            "lite" => ModelChoice::Lite,
+            "full" => ModelChoice::Full,
+            path => ModelChoice::Path(PathBuf::from(path)),
+        })
+    }
+}
+
+impl fmt::Display for ModelChoice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ModelChoice::Lite => f.write_str("lite"),
+            ModelChoice::Full => f.write_str("full"),
+            ModelChoice::Path(p) => write!(f, "{}", p.display()),
+        }
+    }
+}
+
+/// The folder holding the bundled models: `$ERGOAUDIT_MODEL_DIR`, else `models/` next to the
+/// executable or one or two levels above it (`target/release/` in a checkout,
+/// `bin/../share/ergoaudit/models` when installed), else the source checkout it was built from.
+pub fn models_dir() -> Result<PathBuf, PoseError> {
+    if let Some(dir) = std::env::var_os(MODEL_DIR_ENV) {
+        return Ok(PathBuf::from(dir));
+    }
+    let mut candidates = Vec::new();
+    if let Ok(exe) = std::env::current_exe() {
+        for dir in exe.ancestors().skip(1).take(3) {
+            candidates.push(dir.join("models"));
+            candidates.push(dir.join("share/ergoaudit/models"));
+        }
+    }
+    candidates.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("models"));
+    candidates
+        .iter()
+        .find(|d| d.join(DETECTOR.file).is_file())
+        .cloned()
+        .ok_or(PoseError::ModelsNotFound { searched: candidates })
+}
+
+/// Read a bundled model and check its sha256.
+pub(crate) fn read_verified(dir: &Path, model: &BundledModel) -> Result<Vec<u8>, PoseError> {
+    let path = dir.join(model.file);
+    let bytes =
+        std::fs::read(&path).map_err(|source| PoseError::ModelUnreadable { path: path.clone(), source })?;
+    let actual = hex(&Sha256::digest(&bytes));
+    if actual != model.sha256 {
+        return Err(PoseError::ModelCorrupt { path, expected: model.sha256, actual });
+    }
+    Ok(bytes)
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Parse an ONNX model, fix its NHWC input to `[1, n, n, 3]`, keep only `outputs` (so tract
+/// prunes everything else, e.g. the landmark model's segmentation head), check each kept
+/// output's shape, and optimise it.
+pub(crate) fn load(
+    path: &Path,
+    bytes: &[u8],
+    n: usize,
+    outputs: &[(&str, &[usize])],
+) -> Result<Runnable, PoseError> {
+    let invalid = |reason: String| PoseError::ModelInvalid { path: path.to_path_buf(), reason };
+    let mut model = tract_onnx::onnx()
+        .model_for_read(&mut &bytes[..])
+        .map_err(|e| invalid(format!("not a readable ONNX file ({e})")))?;
+    if model.inputs.len() != 1 {
+        return Err(invalid(format!("expected 1 input, found {}", model.inputs.len())));
+    }
+    model
+        .set_input_fact(0, InferenceFact::dt_shape(f32::datum_type(), [1, n, n, 3]))
+        .map_err(|e| invalid(format!("input is not an image tensor [1, {n}, {n}, 3] ({e})")))?;
+    let names: Vec<&str> = outputs.iter().map(|(name, _)| *name).collect();
+    let model = model
+        .with_outputs_by_name(names.iter().copied())
+        .map_err(|e| invalid(format!("expected outputs {} ({e})", names.join(", "))))?;
+    let model = model
+        .into_typed()
+        .map_err(|e| invalid(format!("input [1, {n}, {n}, 3] does not fit the graph ({e:#})")))?;
+    for (i, (name, shape)) in outputs.iter().enumerate() {
+        let fact = model.output_fact(i).map_err(|e| invalid(e.to_string()))?;
+        let found: Option<Vec<usize>> = fact.shape.as_concrete().map(|s| s.to_vec());
+        if found.as_deref() != Some(*shape) {
+            return Err(invalid(format!("output {name} has shape {:?}, expected {shape:?}", fact.shape)));
+        }
+    }
+    model
+        .into_optimized()
+        .and_then(|m| m.into_runnable())
+        .map_err(|e| invalid(format!("cannot be optimised for inference ({e})")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn model_choice_parses_names_and_paths() {
+        assert_eq!("lite".parse::<ModelChoice>().unwrap(), ModelChoice::Lite);
+        assert_eq!("full".parse::<ModelChoice>().unwrap(), ModelChoice::Full);
+        assert_eq!(
+            "my/model.onnx".parse::<ModelChoice>().unwrap(),
+            ModelChoice::Path(PathBuf::from("my/model.onnx"))
+        );
+    }
+
+    #[test]
+    fn corrupt_bundled_model_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(DETECTOR.file), b"truncated").unwrap();
+        let err = read_verified(dir.path(), &DETECTOR).unwrap_err();
+        assert!(matches!(err, PoseError::ModelCorrupt { .. }), "{err}");
+        assert!(err.to_string().contains("pose_detection.onnx"), "{err}");
+    }
+}
