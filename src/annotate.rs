@@ -2,7 +2,7 @@
 
 use image::{Rgb, RgbImage};
 
-use crate::pose::{Landmark, Pose, SKELETON};
+use crate::pose::{Landmark, SKELETON};
 
 /// Landmarks less visible than this are not drawn.
 const MIN_VISIBILITY: f32 = 0.5;
@@ -30,12 +30,12 @@ fn line(img: &mut RgbImage, a: &Landmark, b: &Landmark, width: i32, colour: Rgb<
     }
 }
 
-/// Draw `pose` over `img`: bones between visible landmarks, then the landmarks (face yellow,
-/// the subject's left side orange, right side cyan). Line widths scale with the image.
-pub fn draw_pose(img: &mut RgbImage, pose: &Pose) {
+/// Draw the 33 pose landmarks over `img`: bones between visible landmarks, then the
+/// landmarks (face yellow, the subject's left side orange, right side cyan). Line widths
+/// scale with the image.
+pub fn draw_pose(img: &mut RgbImage, lm: &[Landmark]) {
     let size = img.width().max(img.height()) as i32;
     let (bone, joint) = ((size / 400).max(1), (size / 200).max(2));
-    let lm = &pose.landmarks;
     let seen = |i: usize| lm[i].visibility >= MIN_VISIBILITY;
     for &(a, b) in &SKELETON {
         if seen(a) && seen(b) {

@@ -6,6 +6,8 @@
 
 pub mod annotate;
 pub mod capture;
+pub mod config;
 pub mod pose;
 pub mod posture;
 pub mod record;
+pub mod thresholds;

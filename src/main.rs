@@ -1,7 +1,8 @@
 //! The `ergoaudit` binary: parse the command line, dispatch, map the result to an exit code.
 
-mod analyze;
 mod cli;
+mod commands;
+mod options;
 
 use std::process::ExitCode;
 
@@ -26,8 +27,11 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
+    let config = cli.config.as_deref();
     match &cli.command {
-        cli::Command::Analyze(args) => analyze::run(args),
+        cli::Command::Analyze(args) => commands::analyze::run(args, config),
+        cli::Command::Calibrate(args) => commands::calibrate::run(args, config),
+        cli::Command::Thresholds(args) => commands::thresholds::run(args, config),
     }
 }
 

@@ -14,8 +14,42 @@
 
 use serde::{Deserialize, Serialize};
 
+use serde_json::{Map, Value, json};
+
 use crate::capture::Frame;
-use crate::pose::Pose;
+use crate::pose::{Landmark, NUM_LANDMARKS, Pose};
+use crate::posture::{Baseline, Camera, Observation, PostureSample, measure};
+use crate::thresholds::Thresholds;
+
+/// A line of a landmarks file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum BadRecord {
+    /// Not JSON, or not in the record's shape.
+    #[error("not a frame record ({0})")]
+    Json(#[from] serde_json::Error),
+    /// `person` is true but the landmarks are missing or not 33.
+    #[error("person is true but landmarks hold {0} points, not 33")]
+    Landmarks(usize),
+    /// `world_landmarks` are present but not 33.
+    #[error("world_landmarks hold {0} points, not 33")]
+    World(usize),
+}
+
+/// A recorded person's landmarks as plain data.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PoseData {
+    /// The 33 landmarks, image pixels.
+    pub landmarks: Vec<Landmark>,
+    /// The 33 world landmarks, metres, when recorded.
+    pub world: Option<Vec<[f32; 3]>>,
+}
+
+impl PoseData {
+    /// Borrow as a posture [`Observation`] of a `width × height` frame.
+    pub fn observation(&self, width: u32, height: u32) -> Observation<'_> {
+        Observation { landmarks: &self.landmarks, world: self.world.as_deref(), width, height }
+    }
+}
 
 /// One analysed frame.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -39,7 +73,8 @@ pub struct FrameRecord {
     /// 33 × `[x_m, y_m, z_m]`.
     pub world_landmarks: Option<Vec<[f64; 3]>>,
     /// Posture measures computed from the landmarks.
-    pub metrics: serde_json::Map<String, serde_json::Value>,
+    #[serde(default)]
+    pub metrics: Map<String, Value>,
 }
 
 fn round(v: f32, decimals: i32) -> f64 {
@@ -76,7 +111,79 @@ impl FrameRecord {
             world_landmarks: pose.map(|p| {
                 p.world_landmarks.iter().map(|w| [round(w[0], 4), round(w[1], 4), round(w[2], 4)]).collect()
             }),
-            metrics: serde_json::Map::new(),
+            metrics: Map::new(),
         }
+    }
+
+    /// Parse one line of a landmarks file (the shape `analyze --json` writes; `metrics` may
+    /// be left out) and check the landmark counts.
+    pub fn parse(line: &str) -> Result<Self, BadRecord> {
+        let record: FrameRecord = serde_json::from_str(line)?;
+        if record.person {
+            let n = record.landmarks.as_ref().map_or(0, Vec::len);
+            if n != NUM_LANDMARKS {
+                return Err(BadRecord::Landmarks(n));
+            }
+        }
+        if let Some(w) = &record.world_landmarks
+            && w.len() != NUM_LANDMARKS
+        {
+            return Err(BadRecord::World(w.len()));
+        }
+        Ok(record)
+    }
+
+    /// The person's landmarks and world landmarks as plain data, or `None` without a person.
+    pub fn pose_data(&self) -> Option<PoseData> {
+        if !self.person {
+            return None;
+        }
+        let landmarks = self
+            .landmarks
+            .as_ref()?
+            .iter()
+            .map(|l| Landmark {
+                x: l[0] as f32,
+                y: l[1] as f32,
+                z: l[2] as f32,
+                visibility: l[3] as f32,
+                presence: l[4] as f32,
+            })
+            .collect();
+        let world = self.world_landmarks.as_ref().map(|w| w.iter().map(|p| p.map(|v| v as f32)).collect());
+        Some(PoseData { landmarks, world })
+    }
+
+    /// The posture measures of this frame's person, `None` without a person.
+    pub fn posture(&self, camera: &Camera, baseline: Option<&Baseline>) -> Option<PostureSample> {
+        let data = self.pose_data()?;
+        Some(measure(&data.observation(self.width, self.height), camera, baseline))
+    }
+
+    /// Fill `metrics` from a posture sample: `view`, every measure by name (null when
+    /// absent, 2 decimals), and `quality`: per measure its confidence, method and verdict, or
+    /// why it is missing.
+    pub fn set_metrics(&mut self, sample: Option<&PostureSample>, thresholds: &Thresholds) {
+        let mut metrics = Map::new();
+        metrics.insert("view".into(), json!(sample.map_or("none", |s| s.view.name())));
+        let mut quality = Map::new();
+        for id in crate::posture::MeasureId::ALL {
+            let m = sample.map(|s| s.get(id));
+            let value = m.and_then(|m| m.value);
+            metrics
+                .insert(id.name().into(), value.map_or(Value::Null, |v| json!((v * 100.0).round() / 100.0)));
+            let q = match (m, value) {
+                (Some(m), Some(v)) => json!({
+                    "confidence": (m.confidence * 100.0).round() / 100.0,
+                    "method": m.method,
+                    "verdict": thresholds.verdict(id, v).name(),
+                }),
+                (Some(m), None) => json!({ "missing": m.missing.map(|w| w.text()) }),
+                (None, _) => json!({ "missing": "no person" }),
+            };
+            quality.insert(id.name().into(), q);
+        }
+        metrics.insert("quality".into(), Value::Object(quality));
+        self.metrics = metrics;
     }
 }

@@ -1,8 +1,12 @@
-//! Frame sources: where images come from (image files and folders for now).
+//! Frame sources: where images come from (image files and folders), and recorded
+//! landmark streams that replace the pixels altogether.
 
+use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use image::RgbImage;
+
+use crate::record::{BadRecord, FrameRecord};
 
 /// One frame handed to the pose stage.
 #[derive(Clone, Debug)]
@@ -42,6 +46,56 @@ pub enum CaptureError {
         /// Why.
         source: image::ImageError,
     },
+}
+
+/// A landmarks file (`--landmarks FILE.jsonl`): one frame record per line, in the shape
+/// `analyze --json` writes. Blank lines are skipped.
+pub struct LandmarkFile {
+    path: PathBuf,
+    lines: std::io::Lines<std::io::BufReader<std::fs::File>>,
+    line: usize,
+}
+
+/// A line of a landmarks file that cannot be read.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: line {line}: {problem}; each line must be one JSON frame record as `analyze --json` writes", .path.display())]
+pub struct BadLine {
+    /// The file.
+    pub path: PathBuf,
+    /// Line number (1-based).
+    pub line: usize,
+    /// What is wrong.
+    pub problem: String,
+}
+
+impl LandmarkFile {
+    /// Open a landmarks file.
+    pub fn open(path: &Path) -> Result<Self, CaptureError> {
+        let file = std::fs::File::open(path).map_err(|source| match source.kind() {
+            std::io::ErrorKind::NotFound => CaptureError::Missing(path.to_path_buf()),
+            _ => CaptureError::Unreadable { path: path.to_path_buf(), source },
+        })?;
+        Ok(LandmarkFile { path: path.to_path_buf(), lines: std::io::BufReader::new(file).lines(), line: 0 })
+    }
+}
+
+impl Iterator for LandmarkFile {
+    type Item = Result<FrameRecord, BadLine>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            self.line += 1;
+            let bad = |problem: String| BadLine { path: self.path.clone(), line: self.line, problem };
+            let text = match self.lines.next()? {
+                Ok(text) => text,
+                Err(e) => return Some(Err(bad(e.to_string()))),
+            };
+            if text.trim().is_empty() {
+                continue;
+            }
+            return Some(FrameRecord::parse(&text).map_err(|e: BadRecord| bad(e.to_string())));
+        }
+    }
 }
 
 /// Something that yields frames, one at a time.

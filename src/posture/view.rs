@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::anatomy;
 use crate::pose::Landmark;
 
 /// Visibility and presence a landmark needs before a measure may use it.
@@ -10,10 +11,18 @@ pub const MIN_VISIBILITY: f32 = 0.5;
 /// Landmark indices used here (BlazePose order).
 pub(crate) mod idx {
     pub const NOSE: usize = 0;
+    pub const LEFT_EYE: usize = 2;
+    pub const RIGHT_EYE: usize = 5;
     pub const LEFT_EAR: usize = 7;
     pub const RIGHT_EAR: usize = 8;
+    pub const MOUTH_LEFT: usize = 9;
+    pub const MOUTH_RIGHT: usize = 10;
     pub const LEFT_SHOULDER: usize = 11;
     pub const RIGHT_SHOULDER: usize = 12;
+    pub const LEFT_ELBOW: usize = 13;
+    pub const RIGHT_ELBOW: usize = 14;
+    pub const LEFT_HIP: usize = 23;
+    pub const RIGHT_HIP: usize = 24;
 }
 
 /// Camera view of the person. `side_left` means the camera sees the subject's left side
@@ -21,15 +30,15 @@ pub(crate) mod idx {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum View {
-    /// Facing the camera (within about ±25° of yaw).
+    /// Facing the camera (head yaw within ±25°).
     Front,
-    /// Turned between front and profile.
+    /// Turned between front and profile (25–60° of yaw).
     ThreeQuarter,
-    /// Profile, the subject's left side towards the camera.
+    /// Profile (yaw beyond 60°), the subject's left side towards the camera.
     SideLeft,
     /// Profile, the subject's right side towards the camera.
     SideRight,
-    /// Not enough of the head and shoulders is visible to tell.
+    /// Not enough of the head is visible to tell.
     Unknown,
 }
 
@@ -48,55 +57,70 @@ impl View {
 
 /// True when landmark `l` is confidently seen inside a `width × height` frame.
 pub fn usable(l: &Landmark, width: u32, height: u32) -> bool {
-    l.visibility >= MIN_VISIBILITY
-        && l.presence >= MIN_VISIBILITY
-        && (0.0..=width as f32).contains(&l.x)
-        && (0.0..=height as f32).contains(&l.y)
+    l.visibility >= MIN_VISIBILITY && l.presence >= MIN_VISIBILITY && inside(l, width, height)
 }
 
-/// Nose offset from the ear midpoint, in half ear spans, below which the head faces the
-/// camera (|offset| = sin(yaw) for a head whose nose sits on the ears' axis mid-plane:
-/// 0.42 ≈ 25°).
-const FRONT_MAX_OFFSET: f32 = 0.42;
-/// Offset beyond which the head is in profile (≈ 65°).
-const SIDE_MIN_OFFSET: f32 = 0.9;
+/// Largest head yaw still called a front view, degrees.
+const FRONT_MAX_YAW_DEG: f64 = 25.0;
+/// Smallest head yaw called a profile (side view), degrees.
+const SIDE_MIN_YAW_DEG: f64 = 60.0;
+/// How far the nose tip stands in front of the eyes, metres (≈ 2.5 cm).
+const NOSE_AHEAD_OF_EYES_M: f64 = 0.025;
 
-/// Classify the view from the ears, nose and shoulders.
-///
-/// With both ears seen, the nose's horizontal offset from the ear midpoint (in half ear
-/// spans) estimates the head's yaw; a shoulder line much narrower than the head confirms a
-/// profile. With one ear hidden, the visible ear tells which side faces the camera.
+/// Head yaw from the nose's sideways offset against a pair of landmarks that straddle it:
+/// a point `depth` in front of the pair's axis, whose half-span is `half_span`, moves
+/// `depth·sin ψ` while the half-span shrinks to `half_span·cos ψ`, so
+/// `offset / half-span = (depth / half_span)·tan ψ`. Positive: the nose points to the
+/// image's right.
+fn yaw_deg(nose_x: f32, a: &Landmark, b: &Landmark, depth_m: f64, half_span_m: f64) -> Option<f64> {
+    let half = f64::from((a.x - b.x).hypot(a.y - b.y)) / 2.0;
+    if half <= f64::EPSILON {
+        return None;
+    }
+    let offset = f64::from(nose_x - (a.x + b.x) / 2.0) / half;
+    Some((offset / (depth_m / half_span_m)).atan().to_degrees())
+}
+
+/// Classify the view from the head's yaw: the nose against the ears — or against the eyes
+/// when an ear is hidden. With neither pair seen, the one seen ear's side faces the camera.
 pub fn classify(lm: &[Landmark], width: u32, height: u32) -> View {
+    classify_with_yaw(lm, width, height).0
+}
+
+/// [`classify`], also returning the yaw estimate (degrees, positive = nose to the image's
+/// right) when there is one.
+pub fn classify_with_yaw(lm: &[Landmark], width: u32, height: u32) -> (View, Option<f64>) {
     let ok = |i: usize| usable(&lm[i], width, height);
-    let (le, re, nose) = (ok(idx::LEFT_EAR), ok(idx::RIGHT_EAR), ok(idx::NOSE));
-    if !nose || !(ok(idx::LEFT_SHOULDER) || ok(idx::RIGHT_SHOULDER)) {
-        return View::Unknown;
+    if !ok(idx::NOSE) {
+        return (View::Unknown, None);
     }
-    // which side turns to the camera: the nose points away from the ear seen best
-    let side_by_nose = |ear: &Landmark| {
-        // the subject's left ear is on the image's right in a frontal view; in a left
-        // profile the nose points to the image's left of that ear
-        if lm[idx::NOSE].x < ear.x { View::SideLeft } else { View::SideRight }
+    let nose = lm[idx::NOSE].x;
+    let (le, re) = (&lm[idx::LEFT_EAR], &lm[idx::RIGHT_EAR]);
+    // for the view, a point's predicted position counts even when it lies past the frame
+    // edge (a face cut by the edge is still a frontal face)
+    let seen = |i: usize| lm[i].visibility >= MIN_VISIBILITY;
+    let yaw = if seen(idx::LEFT_EAR) && seen(idx::RIGHT_EAR) {
+        yaw_deg(nose, le, re, anatomy::EAR_TO_NOSE_M, anatomy::HEAD_BREADTH_M / 2.0)
+    } else if seen(idx::LEFT_EYE) && seen(idx::RIGHT_EYE) {
+        yaw_deg(nose, &lm[idx::LEFT_EYE], &lm[idx::RIGHT_EYE], NOSE_AHEAD_OF_EYES_M, anatomy::IPD_M / 2.0)
+    } else {
+        None
     };
-    match (le, re) {
-        (true, true) => {
-            let (l, r) = (&lm[idx::LEFT_EAR], &lm[idx::RIGHT_EAR]);
-            let half_span = (l.x - r.x).hypot(l.y - r.y) / 2.0;
-            if half_span <= f32::EPSILON {
-                return side_by_nose(l);
-            }
-            let offset = (lm[idx::NOSE].x - (l.x + r.x) / 2.0).abs() / half_span;
-            if offset < FRONT_MAX_OFFSET {
-                View::Front
-            } else if offset < SIDE_MIN_OFFSET {
-                View::ThreeQuarter
-            } else {
-                let nearer = if l.z < r.z { l } else { r };
-                side_by_nose(nearer)
-            }
-        }
-        (true, false) => side_by_nose(&lm[idx::LEFT_EAR]),
-        (false, true) => side_by_nose(&lm[idx::RIGHT_EAR]),
-        (false, false) => View::Unknown,
-    }
+    let side = |nose_right: bool| if nose_right { View::SideRight } else { View::SideLeft };
+    let view = match yaw {
+        Some(y) if y.abs() < FRONT_MAX_YAW_DEG => View::Front,
+        Some(y) if y.abs() < SIDE_MIN_YAW_DEG => View::ThreeQuarter,
+        Some(y) => side(y > 0.0),
+        // one ear seen, the other hidden: a profile
+        None => match (ok(idx::LEFT_EAR), ok(idx::RIGHT_EAR)) {
+            (true, false) => side(nose > le.x),
+            (false, true) => side(nose > re.x),
+            _ => View::Unknown,
+        },
+    };
+    (view, yaw)
+}
+
+fn inside(l: &Landmark, width: u32, height: u32) -> bool {
+    (0.0..=width as f32).contains(&l.x) && (0.0..=height as f32).contains(&l.y)
 }

@@ -1,0 +1,67 @@
+//! `ergoaudit calibrate`: record the upright reference posture as a named profile.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use ergoaudit::capture::LandmarkFile;
+use ergoaudit::config;
+use ergoaudit::posture::calibration::Calibrator;
+use ergoaudit::record::FrameRecord;
+
+use crate::cli::CalibrateArgs;
+use crate::options;
+
+/// Run `calibrate`.
+pub fn run(args: &CalibrateArgs, config: Option<&Path>) -> Result<ExitCode> {
+    let settings = options::settings(config, &args.thresholds)?;
+    let mut calibrator = Calibrator::new(options::camera(&settings));
+    let mut offer = |record: &FrameRecord| {
+        let data = record.pose_data();
+        calibrator.add(data.as_ref().map(|d| d.observation(record.width, record.height)).as_ref());
+    };
+    let (source, failed) = match (&args.landmarks, &args.source) {
+        (Some(path), _) => {
+            for record in LandmarkFile::open(path)? {
+                offer(&record?);
+            }
+            (path, 0)
+        }
+        (None, Some(path)) => {
+            let failed = super::for_each_image(std::slice::from_ref(path), &args.model, |_, record| {
+                offer(&record);
+                Ok(())
+            })?;
+            (path, failed)
+        }
+        (None, None) => unreachable!("clap requires --source or --landmarks"),
+    };
+    let seen = calibrator.seen();
+    let baseline = calibrator.finish(source.display().to_string(), jiff::Timestamp::now())?;
+    let baseline = match config::load_profile(&args.profile, false)? {
+        Some(older) => baseline.merged_with(older),
+        None => baseline,
+    };
+    let path = config::save_profile(&args.profile, &baseline)?;
+    println!("calibrated profile `{}` from {} ({seen} frames):", args.profile, source.display());
+    if let Some(f) = &baseline.front {
+        println!(
+            "  front view: {} frames used; ears {:.0} cm from the camera, shoulder width {:.0} cm (camera field of view {}°)",
+            f.frames,
+            f.z_ear_m * 100.0,
+            f.shoulder_width_m * 100.0,
+            baseline.camera_hfov_deg
+        );
+    }
+    if let Some(s) = &baseline.side {
+        println!("  side view: {} frames used; craniovertebral angle {:.1}°", s.frames, s.cva_deg);
+    }
+    if baseline.side.is_none() {
+        println!(
+            "  reference craniovertebral angle: {:.1}° (population normal; calibrate a side view to measure yours)",
+            baseline.reference_cva_deg()
+        );
+    }
+    println!("  saved to {}", path.display());
+    Ok(if failed > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}

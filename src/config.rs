@@ -1,0 +1,344 @@
+//! Where settings come from: defaults, the TOML config file, `ERGOAUDIT_*` environment
+//! variables and command-line flags (in rising precedence), and calibration profiles.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use toml::Spanned;
+
+use crate::posture::Baseline;
+use crate::thresholds::{Invalid, SPECS, Thresholds};
+
+/// Environment variable that relocates the config folder (config file and profiles).
+pub const CONFIG_DIR_ENV: &str = "ERGOAUDIT_CONFIG_DIR";
+/// Prefix of the environment variables that set thresholds (`ERGOAUDIT_CVA_WARN`).
+pub const ENV_PREFIX: &str = "ERGOAUDIT_";
+/// Name of the profile used when none is named.
+pub const DEFAULT_PROFILE: &str = "default";
+
+/// Where a threshold's effective value came from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// The built-in default.
+    Default,
+    /// The config file.
+    File,
+    /// An `ERGOAUDIT_*` environment variable.
+    Env,
+    /// A command-line flag.
+    Flag,
+}
+
+impl Source {
+    /// `default`, `file`, `env` or `flag`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Source::Default => "default",
+            Source::File => "file",
+            Source::Env => "env",
+            Source::Flag => "flag",
+        }
+    }
+}
+
+/// Errors in configuration and profiles.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// No config folder could be determined.
+    #[error("cannot find a config folder for this user; set {CONFIG_DIR_ENV}")]
+    NoConfigDir,
+    /// A file could not be read.
+    #[error("cannot read {}: {source}", .path.display())]
+    Unreadable {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A file could not be written.
+    #[error("cannot write {}: {source}", .path.display())]
+    Unwritable {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The config file is not valid TOML or has a wrong value type.
+    #[error("{}: line {line}: {message}; fix the file or pass --config with another one", .path.display())]
+    Toml {
+        /// The file.
+        path: PathBuf,
+        /// Line (1-based).
+        line: usize,
+        /// The parser's message.
+        message: String,
+    },
+    /// The config file names something that does not exist.
+    #[error("{}: line {line}: unknown {what} `{key}`; run `ergoaudit thresholds` for the valid keys", .path.display())]
+    UnknownKey {
+        /// The file.
+        path: PathBuf,
+        /// Line (1-based).
+        line: usize,
+        /// "key" or "section".
+        what: &'static str,
+        /// The key.
+        key: String,
+    },
+    /// An environment variable holds no number.
+    #[error("{var}={value:?}: not a number")]
+    Env {
+        /// The variable.
+        var: String,
+        /// Its value.
+        value: String,
+    },
+    /// A threshold value breaks a rule.
+    #[error("threshold {invalid} (set by {origin})")]
+    Invalid {
+        /// What is wrong.
+        invalid: Invalid,
+        /// Where the value came from, e.g. `--cva-warn` or `config.toml line 3`.
+        origin: String,
+    },
+    /// A named profile does not exist.
+    #[error("no calibration profile `{name}` (looked for {}); run `ergoaudit calibrate --profile {name}` first", .path.display())]
+    NoProfile {
+        /// Profile name.
+        name: String,
+        /// Where it was looked for.
+        path: PathBuf,
+    },
+    /// A profile file is damaged.
+    #[error("calibration profile {} is damaged ({message}); run `ergoaudit calibrate` again to replace it", .path.display())]
+    BadProfile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
+    /// A profile name with characters that do not belong in a file name.
+    #[error("profile name `{0}`: use letters, digits, `-` and `_` only")]
+    BadProfileName(String),
+}
+
+/// The user's config folder: `$ERGOAUDIT_CONFIG_DIR`, else the platform's
+/// (`~/.config/ergoaudit` on Linux).
+pub fn config_dir() -> Result<PathBuf, ConfigError> {
+    if let Some(dir) = std::env::var_os(CONFIG_DIR_ENV) {
+        return Ok(PathBuf::from(dir));
+    }
+    directories::ProjectDirs::from("", "", "ergoaudit")
+        .map(|d| d.config_dir().to_path_buf())
+        .ok_or(ConfigError::NoConfigDir)
+}
+
+/// Effective thresholds and where each came from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Settings {
+    /// The values.
+    pub thresholds: Thresholds,
+    /// Source of each threshold, by key.
+    pub sources: BTreeMap<&'static str, Source>,
+    /// The config file read, if any.
+    pub file: Option<PathBuf>,
+}
+
+fn line_of(text: &str, offset: usize) -> usize {
+    text[..offset.min(text.len())].matches('\n').count() + 1
+}
+
+type SpannedTable = BTreeMap<Spanned<String>, Spanned<toml::Value>>;
+
+/// Read the `[thresholds]` table of a config file: `(key, value, line)`.
+fn read_file(path: &Path) -> Result<Vec<(&'static str, f64, usize)>, ConfigError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|source| ConfigError::Unreadable { path: path.to_path_buf(), source })?;
+    let toml_error = |e: toml::de::Error| ConfigError::Toml {
+        path: path.to_path_buf(),
+        line: e.span().map_or(1, |s| line_of(&text, s.start)),
+        message: e.message().trim().replace('\n', " "),
+    };
+    let top: BTreeMap<Spanned<String>, Spanned<SpannedTable>> = toml::from_str(&text).map_err(toml_error)?;
+    let mut out = Vec::new();
+    for (section, table) in &top {
+        if section.get_ref() != "thresholds" {
+            return Err(ConfigError::UnknownKey {
+                path: path.to_path_buf(),
+                line: line_of(&text, section.span().start),
+                what: "section",
+                key: section.get_ref().clone(),
+            });
+        }
+        for (key, value) in table.get_ref() {
+            let line = line_of(&text, key.span().start);
+            let Some(spec) = SPECS.iter().find(|s| s.key == key.get_ref()) else {
+                return Err(ConfigError::UnknownKey {
+                    path: path.to_path_buf(),
+                    line,
+                    what: "key",
+                    key: key.get_ref().clone(),
+                });
+            };
+            let number = match value.get_ref() {
+                toml::Value::Float(f) => *f,
+                toml::Value::Integer(i) => *i as f64,
+                other => {
+                    return Err(ConfigError::Toml {
+                        path: path.to_path_buf(),
+                        line,
+                        message: format!("{} must be a number, not {}", spec.key, other.type_str()),
+                    });
+                }
+            };
+            out.push((spec.key, number, line));
+        }
+    }
+    Ok(out)
+}
+
+/// Resolve the thresholds: defaults, overridden by `file` (the default config file
+/// `config.toml` in [`config_dir`] when `None`, which may be absent), by `ERGOAUDIT_<KEY>`
+/// variables read through `env`, and by `flags`. Every value is then validated; an error
+/// names the key and where its value came from.
+pub fn load(
+    file: Option<&Path>,
+    env: impl Fn(&str) -> Option<String>,
+    flags: &[(&'static str, f64)],
+) -> Result<Settings, ConfigError> {
+    let mut thresholds = Thresholds::default();
+    let mut sources: BTreeMap<&'static str, Source> =
+        SPECS.iter().map(|s| (s.key, Source::Default)).collect();
+    let mut origins: BTreeMap<&'static str, String> = BTreeMap::new();
+
+    let path = match file {
+        Some(p) => Some(p.to_path_buf()),
+        None => config_dir().ok().map(|d| d.join("config.toml")).filter(|p| p.exists()),
+    };
+    if let Some(path) = &path {
+        for (key, value, line) in read_file(path)? {
+            thresholds.set(key, value);
+            sources.insert(key, Source::File);
+            origins.insert(key, format!("{} line {line}", path.display()));
+        }
+    }
+    for spec in SPECS {
+        let var = format!("{ENV_PREFIX}{}", spec.key.to_uppercase());
+        if let Some(text) = env(&var) {
+            let value =
+                text.trim().parse::<f64>().map_err(|_| ConfigError::Env { var: var.clone(), value: text })?;
+            thresholds.set(spec.key, value);
+            sources.insert(spec.key, Source::Env);
+            origins.insert(spec.key, var);
+        }
+    }
+    for &(key, value) in flags {
+        thresholds.set(key, value);
+        sources.insert(key, Source::Flag);
+        origins.insert(key, format!("--{}", key.replace('_', "-")));
+    }
+    thresholds.validate().map_err(|invalid| {
+        let origin = origins.get(invalid.key).cloned().unwrap_or_else(|| "the defaults".to_owned());
+        ConfigError::Invalid { invalid, origin }
+    })?;
+    Ok(Settings { thresholds, sources, file: path })
+}
+
+fn profile_path(name: &str) -> Result<PathBuf, ConfigError> {
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') {
+        return Err(ConfigError::BadProfileName(name.to_owned()));
+    }
+    Ok(config_dir()?.join("profiles").join(format!("{name}.toml")))
+}
+
+/// Load the calibration profile `name`; `Ok(None)` when it does not exist and
+/// `required` is false.
+pub fn load_profile(name: &str, required: bool) -> Result<Option<Baseline>, ConfigError> {
+    let path = profile_path(name)?;
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => return Ok(None),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(ConfigError::NoProfile { name: name.to_owned(), path });
+        }
+        Err(source) => return Err(ConfigError::Unreadable { path, source }),
+    };
+    toml::from_str(&text)
+        .map(Some)
+        .map_err(|e| ConfigError::BadProfile { path, message: e.message().trim().replace('\n', " ") })
+}
+
+/// Store `baseline` as profile `name` (written to a temporary file, then renamed, so a
+/// crash never leaves half a profile). Returns the file written.
+pub fn save_profile(name: &str, baseline: &Baseline) -> Result<PathBuf, ConfigError> {
+    let path = profile_path(name)?;
+    let unwritable = |source| ConfigError::Unwritable { path: path.clone(), source };
+    std::fs::create_dir_all(path.parent().expect("profiles folder")).map_err(unwritable)?;
+    let text = format!(
+        "# ergoaudit calibration profile `{name}`: the upright reference posture at one desk set-up\n{}",
+        toml::to_string(baseline).expect("a baseline serialises")
+    );
+    let tmp = path.with_extension("toml.tmp");
+    std::fs::write(&tmp, text).map_err(unwritable)?;
+    std::fs::rename(&tmp, &path).map_err(unwritable)?;
+    Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(text: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("config.toml");
+        std::fs::write(&path, text).unwrap();
+        (dir, path)
+    }
+
+    #[test]
+    fn flag_beats_env_beats_file_beats_default() {
+        let (_d, path) = write("[thresholds]\ncva_warn = 49\ncva_risk = 44\nneck_flexion_warn = 12\n");
+        let env =
+            |v: &str| (v == "ERGOAUDIT_CVA_WARN" || v == "ERGOAUDIT_TRUNK_WARN").then(|| "48.5".to_owned());
+        let s = load(Some(&path), env, &[("trunk_warn", 25.0)]).unwrap();
+        assert_eq!(s.thresholds.cva_warn, 48.5);
+        assert_eq!(s.sources["cva_warn"], Source::Env);
+        assert_eq!(s.thresholds.cva_risk, 44.0);
+        assert_eq!(s.sources["cva_risk"], Source::File);
+        assert_eq!(s.thresholds.trunk_warn, 25.0);
+        assert_eq!(s.sources["trunk_warn"], Source::Flag);
+        assert_eq!(s.sources["static_hold"], Source::Default);
+    }
+
+    #[test]
+    fn file_errors_name_the_line() {
+        let (_d, path) = write("[thresholds]\ncva_warn = 49\nbogus = 3\n");
+        let err = load(Some(&path), |_| None, &[]).unwrap_err().to_string();
+        assert!(err.contains("line 3") && err.contains("bogus"), "{err}");
+        let (_d, path) = write("[thresholds]\ncva_warn = \"high\"\n");
+        let err = load(Some(&path), |_| None, &[]).unwrap_err().to_string();
+        assert!(err.contains("line 2") && err.contains("must be a number"), "{err}");
+        let (_d, path) = write("[thresholds]\ncva_warn = = 3\n");
+        let err = load(Some(&path), |_| None, &[]).unwrap_err().to_string();
+        assert!(err.contains("line 2"), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+        let (_d, path) = write("[thresholdz]\ncva_warn = 3\n");
+        let err = load(Some(&path), |_| None, &[]).unwrap_err().to_string();
+        assert!(err.contains("line 1") && err.contains("section `thresholdz`"), "{err}");
+    }
+
+    #[test]
+    fn invalid_values_say_where_they_came_from() {
+        let (_d, path) = write("[thresholds]\ncva_warn = 40\n");
+        let err = load(Some(&path), |_| None, &[]).unwrap_err().to_string();
+        assert!(err.contains("cva_warn = 40") && err.contains("line 2"), "{err}");
+        let (_d, empty) = write("");
+        let err = load(Some(&empty), |_| None, &[("static_hold", -5.0)]).unwrap_err().to_string();
+        assert!(err.contains("--static-hold") && err.contains("negative"), "{err}");
+        let env = |v: &str| (v == "ERGOAUDIT_BREAK_MIN").then(|| "soon".to_owned());
+        let err = load(Some(&empty), env, &[]).unwrap_err().to_string();
+        assert!(err.contains("ERGOAUDIT_BREAK_MIN"), "{err}");
+    }
+}

@@ -1,0 +1,384 @@
+//! The geometry behind each measure (formulas in `docs/measures.md`).
+
+use super::anatomy::*;
+use super::calibration::FrontBaseline;
+use super::view::{View, idx, usable};
+use super::{Camera, Measure, Missing, Observation};
+
+/// `atan2(y, x)` in degrees.
+pub(crate) fn angle_deg(y: f64, x: f64) -> f64 {
+    y.atan2(x).to_degrees()
+}
+
+type P2 = (f64, f64);
+type P3 = [f64; 3];
+
+fn px(obs: &Observation, i: usize) -> P2 {
+    let l = &obs.landmarks[i];
+    (f64::from(l.x), f64::from(l.y))
+}
+
+fn world(obs: &Observation, i: usize) -> Option<P3> {
+    obs.world.map(|w| w[i].map(f64::from))
+}
+
+fn dist2(a: P2, b: P2) -> f64 {
+    (a.0 - b.0).hypot(a.1 - b.1)
+}
+
+fn mid(a: P2, b: P2) -> P2 {
+    ((a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0)
+}
+
+fn sub3(a: P3, b: P3) -> P3 {
+    [a[0] - b[0], a[1] - b[1], a[2] - b[2]]
+}
+
+fn norm3(v: P3) -> f64 {
+    (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt()
+}
+
+fn seen(obs: &Observation, i: usize) -> bool {
+    usable(&obs.landmarks[i], obs.width, obs.height)
+}
+
+fn visibility(obs: &Observation, ids: &[usize]) -> f64 {
+    ids.iter().map(|&i| f64::from(obs.landmarks[i].visibility)).fold(1.0, f64::min)
+}
+
+/// Camera-space positions (metres; x right, y down, z depth) of two image points whose
+/// true 3D offset `d = a − b` is known: the pinhole model, solved exactly. With
+/// `a = Z_a·ray_a`, `b = Z_b·ray_b` and `Z_a = Z_b + d_z`, the x and y components give
+/// `Z_b·(ray_a − ray_b) = d_xy − d_z·ray_a` (least squares over the two). Scaling `d`
+/// scales both positions.
+fn place_pair(obs: &Observation, camera: &Camera, a: P2, b: P2, d: P3) -> Option<(P3, P3)> {
+    let f = camera.focal_px(obs.width);
+    let (cx, cy) = (f64::from(obs.width) / 2.0, f64::from(obs.height) / 2.0);
+    let ray = |p: P2| [(p.0 - cx) / f, (p.1 - cy) / f, 1.0];
+    let (ra, rb) = (ray(a), ray(b));
+    let (ex, ey) = (ra[0] - rb[0], ra[1] - rb[1]);
+    let den = ex * ex + ey * ey;
+    if den < 1e-12 {
+        return None;
+    }
+    let zb = ((d[0] - d[2] * ra[0]) * ex + (d[1] - d[2] * ra[1]) * ey) / den;
+    let za = zb + d[2];
+    (za > 0.0 && zb > 0.0).then(|| (ra.map(|v| v * za), rb.map(|v| v * zb)))
+}
+
+/// The 3D direction from landmark `b` to `a`: from the world landmarks when present, else
+/// the image direction (the segment assumed parallel to the image plane).
+fn direction(obs: &Observation, a: usize, b: usize) -> Option<P3> {
+    let d = match (world(obs, a), world(obs, b)) {
+        (Some(wa), Some(wb)) => sub3(wa, wb),
+        _ => {
+            let (pa, pb) = (px(obs, a), px(obs, b));
+            [pa.0 - pb.0, pa.1 - pb.1, 0.0]
+        }
+    };
+    let n = norm3(d);
+    (n > 1e-9).then(|| d.map(|v| v / n))
+}
+
+/// Camera-space positions of a symmetric landmark pair whose true span is `span_m`.
+fn place_span(obs: &Observation, camera: &Camera, a: usize, b: usize, span_m: f64) -> Option<(P3, P3)> {
+    let dir = direction(obs, a, b)?;
+    place_pair(obs, camera, px(obs, a), px(obs, b), dir.map(|v| v * span_m))
+}
+
+fn mid3(a: P3, b: P3) -> P3 {
+    [(a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0, (a[2] + b[2]) / 2.0]
+}
+
+fn dot3(a: P3, b: P3) -> f64 {
+    a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
+}
+
+/// 1 for an anatomically plausible skeleton; 0.25 when a shoulder sits within half a head
+/// of the mouth (the pose model put a shoulder on the chin).
+pub(crate) fn plausibility(obs: &Observation) -> f64 {
+    let head_ids = [idx::NOSE, idx::LEFT_EAR, idx::RIGHT_EAR, idx::MOUTH_LEFT, idx::MOUTH_RIGHT];
+    if !head_ids.iter().all(|&i| seen(obs, i)) {
+        return 1.0;
+    }
+    let nose = px(obs, idx::NOSE);
+    let head = dist2(px(obs, idx::LEFT_EAR), px(obs, idx::RIGHT_EAR))
+        .max(dist2(nose, px(obs, idx::LEFT_EAR)))
+        .max(dist2(nose, px(obs, idx::RIGHT_EAR)));
+    let mouth = mid(px(obs, idx::MOUTH_LEFT), px(obs, idx::MOUTH_RIGHT));
+    let on_chin = [idx::LEFT_SHOULDER, idx::RIGHT_SHOULDER]
+        .iter()
+        .any(|&s| seen(obs, s) && dist2(px(obs, s), mouth) < 0.5 * head);
+    if on_chin { 0.25 } else { 1.0 }
+}
+
+/// Eyes-to-camera distance, metres: the eye pair placed by the pinhole model with the
+/// interpupillary distance as its span.
+pub(crate) fn eye_distance_m(obs: &Observation, camera: &Camera) -> Option<f64> {
+    if !(seen(obs, idx::LEFT_EYE) && seen(obs, idx::RIGHT_EYE)) {
+        return None;
+    }
+    let (l, r) = place_span(obs, camera, idx::LEFT_EYE, idx::RIGHT_EYE, IPD_M)?;
+    Some(norm3(mid3(l, r)))
+}
+
+/// What a front (or three-quarter) view frame gives, before comparing with a calibration.
+/// Positions are camera-space metres (x right, y down, z depth).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct FrontRaw {
+    /// Ear (tragus) midpoint, placed with the head breadth as the ears' span.
+    pub ear_mid: P3,
+    /// Shoulder midpoint for a true shoulder width of 1 m (positions scale with the width).
+    pub shoulder_mid_per_m: P3,
+    /// The body's forward direction (towards the camera), perpendicular to the shoulder
+    /// line in the horizontal plane.
+    pub forward: P3,
+    /// BlazePose's own metric shoulder width (world landmarks), metres.
+    pub world_shoulder_width_m: Option<f64>,
+    /// Angle of the nose below the ear axis, degrees (pitch plus the face's own offset).
+    pub nose_angle_deg: Option<f64>,
+}
+
+impl FrontRaw {
+    /// Needs both ears and both shoulders.
+    pub fn new(obs: &Observation, camera: &Camera) -> Option<Self> {
+        let needed = [idx::LEFT_EAR, idx::RIGHT_EAR, idx::LEFT_SHOULDER, idx::RIGHT_SHOULDER];
+        if !needed.iter().all(|&i| seen(obs, i)) {
+            return None;
+        }
+        let (el, er) = place_span(obs, camera, idx::LEFT_EAR, idx::RIGHT_EAR, HEAD_BREADTH_M)?;
+        let (sl, sr) = place_span(obs, camera, idx::LEFT_SHOULDER, idx::RIGHT_SHOULDER, 1.0)?;
+        let ear_mid = mid3(el, er);
+        let line = sub3(sl, sr);
+        let horizontal = line[0].hypot(line[2]);
+        if horizontal < 1e-9 {
+            return None;
+        }
+        let forward = [line[2] / horizontal, 0.0, -line[0] / horizontal];
+        let world_shoulder_width_m = match (world(obs, idx::LEFT_SHOULDER), world(obs, idx::RIGHT_SHOULDER)) {
+            (Some(a), Some(b)) => Some(norm3(sub3(a, b))),
+            _ => None,
+        };
+        let nose_angle_deg = seen(obs, idx::NOSE).then(|| {
+            // the nose's drop below the ear axis in metres, at the nose's own depth (it is
+            // ≈ 10 cm nearer the camera than the ears): refine the depth a few times
+            let f = camera.focal_px(obs.width);
+            let ny = (px(obs, idx::NOSE).1 - f64::from(obs.height) / 2.0) / f;
+            let mut theta: f64 = 0.0;
+            for _ in 0..4 {
+                let z_nose = ear_mid[2] - EAR_TO_NOSE_M * theta.cos();
+                theta = ((ny * z_nose - ear_mid[1]) / EAR_TO_NOSE_M).clamp(-1.0, 1.0).asin();
+            }
+            theta.to_degrees()
+        });
+        Some(FrontRaw {
+            ear_mid,
+            shoulder_mid_per_m: mid3(sl, sr),
+            forward,
+            world_shoulder_width_m,
+            nose_angle_deg,
+        })
+    }
+
+    /// The true shoulder width that puts the ears [`SHOULDER_BEHIND_EAR_M`] in front of the
+    /// shoulders — the calibration posture's assumption — and the resulting positions.
+    pub fn calibrate(&self) -> Option<FrontBaseline> {
+        let per_m = dot3(self.shoulder_mid_per_m, self.forward);
+        if per_m.abs() < 1e-9 {
+            return None;
+        }
+        let width = (dot3(self.ear_mid, self.forward) - SHOULDER_BEHIND_EAR_M) / per_m;
+        let shoulders = self.shoulder_mid_per_m.map(|v| v * width);
+        (width > 0.0).then(|| FrontBaseline {
+            frames: 1,
+            z_ear_m: self.ear_mid[2],
+            z_shoulder_m: shoulders[2],
+            shoulder_width_m: width,
+            world_shoulder_width_m: self.world_shoulder_width_m,
+            gap_m: shoulders[1] - self.ear_mid[1],
+            nose_angle_deg: self.nose_angle_deg,
+        })
+    }
+}
+
+/// Front-view measures relative to the calibrated posture.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct FrontEstimate {
+    pub head_forward_m: f64,
+    pub cva_deg: f64,
+    pub rounding_deg: Option<f64>,
+    pub elevation: f64,
+    pub pitch_change_deg: Option<f64>,
+}
+
+/// Compare a front-view frame with the calibrated one.
+///
+/// The true shoulder width is the calibrated one, scaled by BlazePose's world shoulder width
+/// against its calibrated value (protraction narrows the shoulders); with it the pinhole
+/// model places the shoulders in 3D, as the head breadth places the ears. Head-forward is
+/// the change of the ears' lead over the shoulders along the body's forward direction.
+/// Protraction is the clavicle swing that explains the narrowing
+/// (W = W₀ − 2·L_clavicle·(1 − cos α)); it moves the shoulder landmark forward of C7 by
+/// L_clavicle·sin α. The CVA follows from the tragus's forward shift relative to C7 on a neck
+/// of fixed length pivoting at C7: cos CVA = cos CVA₀ + Δforward / L_neck.
+pub(crate) fn front_estimate(raw: &FrontRaw, base: &FrontBaseline, cva_ref_deg: f64) -> FrontEstimate {
+    let scale = match (raw.world_shoulder_width_m, base.world_shoulder_width_m) {
+        (Some(w), Some(w0)) if w0 > 0.0 => Some(w / w0),
+        _ => None,
+    };
+    let width = base.shoulder_width_m * scale.unwrap_or(1.0);
+    let shoulders = raw.shoulder_mid_per_m.map(|v| v * width);
+    let head_forward_m = dot3(sub3(raw.ear_mid, shoulders), raw.forward) - SHOULDER_BEHIND_EAR_M;
+    let rounding = scale.map(|_| {
+        let shrink = base.shoulder_width_m - width;
+        let cos = (1.0 - shrink.abs() / (2.0 * CLAVICLE_M)).clamp(-1.0, 1.0);
+        cos.acos().copysign(shrink)
+    });
+    let shoulder_forward = rounding.map_or(0.0, |a| CLAVICLE_M * a.sin());
+    let cva_ref = cva_ref_deg.to_radians();
+    let cva = (cva_ref.cos() + (head_forward_m + shoulder_forward) / NECK_LENGTH_M).clamp(-1.0, 1.0).acos();
+    // the ear-shoulder gap, with the tragus drop that the head-forward shift itself causes
+    // added back, so that a forward head does not read as shrugging
+    let gap = shoulders[1] - raw.ear_mid[1];
+    let drop = NECK_LENGTH_M * (cva_ref.sin() - cva.sin());
+    FrontEstimate {
+        head_forward_m,
+        cva_deg: cva.to_degrees(),
+        rounding_deg: rounding.map(f64::to_degrees),
+        elevation: (gap + drop) / base.gap_m,
+        pitch_change_deg: raw.nose_angle_deg.zip(base.nose_angle_deg).map(|(now, then)| now - then),
+    }
+}
+
+/// Facing direction in a side view: +1 when the nose points to the image's right.
+fn facing(obs: &Observation, view: View, ear: usize) -> f64 {
+    if seen(obs, idx::NOSE) {
+        (px(obs, idx::NOSE).0 - px(obs, ear).0).signum()
+    } else if view == View::SideRight {
+        1.0
+    } else {
+        -1.0
+    }
+}
+
+/// The ear and shoulder on the camera's side in a side view (the other side if hidden).
+fn near_side(obs: &Observation, view: View) -> Option<(usize, usize)> {
+    let left = (idx::LEFT_EAR, idx::LEFT_SHOULDER);
+    let right = (idx::RIGHT_EAR, idx::RIGHT_SHOULDER);
+    let order = if view == View::SideLeft { [left, right] } else { [right, left] };
+    order.into_iter().find(|&(e, s)| seen(obs, e) && seen(obs, s))
+}
+
+/// What a side-view frame gives.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct SideRaw {
+    /// Craniovertebral angle from the tragus and an estimated C7 (needs world landmarks
+    /// for the pixel-to-metre scale).
+    pub cva_deg: Option<f64>,
+    /// Horizontal distance of the tragus in front of C7, metres.
+    pub tragus_ahead_of_c7_m: Option<f64>,
+    /// Angle of the ear-shoulder line against the trunk line (or the vertical).
+    pub neck_flexion_deg: f64,
+    /// Whether a hip was seen (trunk line) or the trunk was assumed upright.
+    pub trunk_seen: bool,
+    /// Weakest visibility of the ear and shoulder used.
+    pub visibility: f64,
+}
+
+impl SideRaw {
+    /// Needs an ear and the shoulder of the same side. With world landmarks, the two points
+    /// are placed in metres: the depth of the pair from the pixels-per-metre scale of their
+    /// segment, each point's own depth from BlazePose's world z (the near shoulder is ≈ 12 cm
+    /// nearer the camera than the ear, which would otherwise skew the angle by degrees).
+    pub fn new(obs: &Observation, camera: &Camera, view: View) -> Option<Self> {
+        let (ear, shoulder) = near_side(obs, view)?;
+        let s = facing(obs, view, ear);
+        let (e, sh) = (px(obs, ear), px(obs, shoulder));
+        // both points in metres, from their world-landmark offset (metric, and it knows the
+        // near shoulder is ≈ 12 cm nearer the camera than the ear)
+        let metric = match (world(obs, ear), world(obs, shoulder)) {
+            (Some(we), Some(ws)) => place_pair(obs, camera, e, sh, sub3(we, ws)),
+            _ => None,
+        };
+        let c7 = metric.map(|(_, sm)| (sm[0] - s * C7_BEHIND_SHOULDER_M, sm[1] - C7_ABOVE_SHOULDER_M));
+        let cva_deg = metric.zip(c7).map(|((em, _), c)| angle_deg(c.1 - em[1], s * (em[0] - c.0)));
+        let tragus_ahead_of_c7_m = metric.zip(c7).map(|((em, _), c)| s * (em[0] - c.0));
+        let hip = [idx::LEFT_HIP, idx::RIGHT_HIP].into_iter().find(|&h| seen(obs, h));
+        let up = hip.map_or((0.0, -1.0), |h| {
+            let hp = px(obs, h);
+            let n = dist2(sh, hp);
+            ((sh.0 - hp.0) / n, (sh.1 - hp.1) / n)
+        });
+        let v = (e.0 - sh.0, e.1 - sh.1);
+        let neck_flexion_deg = s * angle_deg(up.0 * v.1 - up.1 * v.0, up.0 * v.0 + up.1 * v.1);
+        Some(SideRaw {
+            cva_deg,
+            tragus_ahead_of_c7_m,
+            neck_flexion_deg,
+            trunk_seen: hip.is_some(),
+            visibility: visibility(obs, &[ear, shoulder]),
+        })
+    }
+}
+
+/// Trunk inclination from vertical (positive = leaning forward): the hip→shoulder line in a
+/// side view; BlazePose's world landmarks in a front view (hips must be in the frame).
+pub(crate) fn trunk_inclination(obs: &Observation, view: View, factor: f64) -> Measure {
+    let shoulders = [idx::LEFT_SHOULDER, idx::RIGHT_SHOULDER];
+    let hips = [idx::LEFT_HIP, idx::RIGHT_HIP];
+    match view {
+        View::SideLeft | View::SideRight => {
+            let pair = shoulders.into_iter().zip(hips).find(|&(s, h)| seen(obs, s) && seen(obs, h));
+            let Some((s, h)) = pair else { return Measure::missing(Missing::KeyPointsNotVisible) };
+            let ear = if s == idx::LEFT_SHOULDER { idx::LEFT_EAR } else { idx::RIGHT_EAR };
+            let sign = facing(obs, view, ear);
+            let (sp, hp) = (px(obs, s), px(obs, h));
+            Measure::ok(
+                angle_deg(sign * (sp.0 - hp.0), hp.1 - sp.1),
+                visibility(obs, &[s, h]) * factor,
+                "side_hip_to_shoulder",
+            )
+        }
+        _ => {
+            if !shoulders.iter().chain(&hips).all(|&i| seen(obs, i)) {
+                return Measure::missing(Missing::KeyPointsNotVisible);
+            }
+            let (Some(sl), Some(sr), Some(hl), Some(hr)) = (
+                world(obs, idx::LEFT_SHOULDER),
+                world(obs, idx::RIGHT_SHOULDER),
+                world(obs, idx::LEFT_HIP),
+                world(obs, idx::RIGHT_HIP),
+            ) else {
+                return Measure::missing(Missing::NeedsWorldLandmarks);
+            };
+            let d = [
+                (sl[0] + sr[0] - hl[0] - hr[0]) / 2.0,
+                (sl[1] + sr[1] - hl[1] - hr[1]) / 2.0,
+                (sl[2] + sr[2] - hl[2] - hr[2]) / 2.0,
+            ];
+            let c = visibility(obs, &[shoulders[0], shoulders[1], hips[0], hips[1]]) * factor;
+            Measure::ok(angle_deg(-d[2], -d[1]), c, "world_hip_to_shoulder")
+        }
+    }
+}
+
+/// Elbow angle (180° = straight arm): in 3D from the world landmarks when present, else in
+/// the image plane.
+pub(crate) fn elbow_angle(obs: &Observation, elbow: usize, factor: f64) -> Measure {
+    let (shoulder, wrist) = (elbow - 2, elbow + 2);
+    if ![shoulder, elbow, wrist].iter().all(|&i| seen(obs, i)) {
+        return Measure::missing(Missing::KeyPointsNotVisible);
+    }
+    let c = visibility(obs, &[shoulder, elbow, wrist]) * factor;
+    let angle = |u: P3, v: P3| {
+        let dot = u[0] * v[0] + u[1] * v[1] + u[2] * v[2];
+        (dot / (norm3(u) * norm3(v))).clamp(-1.0, 1.0).acos().to_degrees()
+    };
+    match (world(obs, shoulder), world(obs, elbow), world(obs, wrist)) {
+        (Some(s), Some(e), Some(w)) => Measure::ok(angle(sub3(s, e), sub3(w, e)), c, "world_3d"),
+        _ => {
+            let (s, e, w) = (px(obs, shoulder), px(obs, elbow), px(obs, wrist));
+            Measure::ok(angle([s.0 - e.0, s.1 - e.1, 0.0], [w.0 - e.0, w.1 - e.1, 0.0]), c, "image_2d")
+        }
+    }
+}

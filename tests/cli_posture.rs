@@ -1,0 +1,241 @@
+//! Posture measures, calibration profiles and thresholds through the real binary.
+
+mod common;
+
+use assert_cmd::Command;
+use common::{WEBCAM, image};
+use serde_json::Value;
+use tempfile::TempDir;
+
+/// The binary with its own empty config folder.
+fn ergoaudit(config: &TempDir) -> Command {
+    let mut cmd = Command::cargo_bin("ergoaudit").unwrap();
+    cmd.env("ERGOAUDIT_CONFIG_DIR", config.path());
+    for spec in ergoaudit::thresholds::SPECS {
+        cmd.env_remove(format!("ERGOAUDIT_{}", spec.key.to_uppercase()));
+    }
+    cmd
+}
+
+fn stdout_of(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+fn fails_with(cmd: &mut Command, needles: &[&str]) {
+    let out = cmd.output().unwrap();
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(1), "stderr: {stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "not one line: {stderr}");
+    for needle in needles {
+        assert!(stderr.contains(needle), "{needle:?} not in: {stderr}");
+    }
+}
+
+/// `analyze --json` of some fixture images, as a landmarks file.
+fn recorded(config: &TempDir, names: &[&str]) -> std::path::PathBuf {
+    let mut cmd = ergoaudit(config);
+    cmd.args(["analyze", "--json"]);
+    for name in names {
+        cmd.arg(image(name));
+    }
+    let path = config.path().join("recorded.jsonl");
+    std::fs::write(&path, stdout_of(&mut cmd)).unwrap();
+    path
+}
+
+#[test]
+fn metrics_are_filled_and_landmarks_replay_gives_the_same() {
+    let config = tempfile::tempdir().unwrap();
+    let names = [
+        WEBCAM,
+        "frontal_headshoulders__skimage_astronaut.png",
+        "no_person_cartoon_frame92__pyfeat_face_noface.png",
+    ];
+    let path = recorded(&config, &names);
+    let direct: Vec<Value> =
+        std::fs::read_to_string(&path).unwrap().lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let metrics = &direct[0]["metrics"];
+    assert_eq!(metrics["view"], "front");
+    for name in
+        ["cva_deg", "head_forward_cm", "shoulder_rounding_deg", "neck_flexion_deg", "shoulder_elevation"]
+    {
+        assert!(metrics[name].is_null(), "{name} without calibration");
+        assert_eq!(metrics["quality"][name]["missing"], "needs calibration");
+    }
+    assert!(metrics["head_tilt_deg"].is_number());
+    assert!(metrics["viewing_distance_cm"].is_number());
+    assert_eq!(metrics["quality"]["head_tilt_deg"]["method"], "ear_line");
+    assert!(
+        ["ok", "warn", "risk"]
+            .contains(&metrics["quality"]["viewing_distance_cm"]["verdict"].as_str().unwrap())
+    );
+    assert_eq!(direct[2]["metrics"]["view"], "none");
+
+    let replayed: Vec<Value> =
+        stdout_of(ergoaudit(&config).args(["analyze", "--json", "--landmarks"]).arg(&path))
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+    assert_eq!(replayed, direct, "replaying recorded landmarks gives the same frames and measures");
+}
+
+#[test]
+fn malformed_landmark_lines_are_named() {
+    let config = tempfile::tempdir().unwrap();
+    let path = recorded(&config, &[WEBCAM]);
+    let good = std::fs::read_to_string(&path).unwrap();
+    let bad = config.path().join("bad.jsonl");
+    std::fs::write(&bad, format!("{good}\n{{\"width\": 3}}\n")).unwrap();
+    fails_with(
+        ergoaudit(&config).args(["analyze", "--landmarks"]).arg(&bad),
+        &["bad.jsonl: line 3", "missing field"],
+    );
+    let short = good.replacen("[[", "[", 1);
+    std::fs::write(&bad, short).unwrap();
+    fails_with(ergoaudit(&config).args(["analyze", "--landmarks"]).arg(&bad), &["line 1"]);
+    fails_with(
+        ergoaudit(&config).args(["analyze", "--landmarks", "missing.jsonl"]),
+        &["missing.jsonl: no such file"],
+    );
+}
+
+#[test]
+fn calibration_profiles_make_relative_measures_available() {
+    let config = tempfile::tempdir().unwrap();
+    let path = recorded(&config, &[WEBCAM, WEBCAM, "no_person_cartoon_frame92__pyfeat_face_noface.png"]);
+    let out =
+        stdout_of(ergoaudit(&config).args(["calibrate", "--profile", "desk-1", "--landmarks"]).arg(&path));
+    assert!(out.contains("calibrated profile `desk-1`"), "{out}");
+    assert!(out.contains("front view: 2 frames used"), "{out}");
+    assert!(config.path().join("profiles/desk-1.toml").is_file());
+
+    let line =
+        stdout_of(ergoaudit(&config).args(["analyze", "--json", "--profile", "desk-1"]).arg(image(WEBCAM)));
+    let m = &serde_json::from_str::<Value>(&line).unwrap()["metrics"];
+    // the calibration frame itself: no change from the calibrated posture
+    assert!(m["head_forward_cm"].as_f64().unwrap().abs() < 0.01, "{m}");
+    assert!((m["cva_deg"].as_f64().unwrap() - 50.6).abs() < 0.01, "{m}");
+    assert!((m["shoulder_elevation"].as_f64().unwrap() - 1.0).abs() < 0.01, "{m}");
+    assert_eq!(m["quality"]["cva_deg"]["method"], "pinhole_vs_calibration");
+
+    // the `default` profile is used when it exists and no profile is named
+    let human = stdout_of(ergoaudit(&config).arg("analyze").arg(image(WEBCAM)));
+    assert!(human.contains("needs calibration"), "{human}");
+    fails_with(
+        ergoaudit(&config).args(["analyze", "--profile", "nope"]).arg(image(WEBCAM)),
+        &["no calibration profile `nope`"],
+    );
+    fails_with(
+        ergoaudit(&config).args(["analyze", "--profile", "desk-1", "--camera-hfov", "60"]).arg(image(WEBCAM)),
+        &["calibrated with --camera-hfov 70"],
+    );
+    fails_with(
+        ergoaudit(&config).args(["analyze", "--profile", "../x"]).arg(image(WEBCAM)),
+        &["profile name `../x`"],
+    );
+
+    let only_cartoon = recorded(&config, &["no_person_cartoon_frame92__pyfeat_face_noface.png"]);
+    fails_with(
+        ergoaudit(&config).args(["calibrate", "--landmarks"]).arg(&only_cartoon),
+        &["none of the 1 frames"],
+    );
+    std::fs::write(config.path().join("profiles/broken.toml"), "front = 3\n").unwrap();
+    fails_with(
+        ergoaudit(&config).args(["analyze", "--profile", "broken"]).arg(image(WEBCAM)),
+        &["broken.toml is damaged"],
+    );
+}
+
+fn thresholds_json(cmd: &mut Command, flags: &[&str]) -> Vec<Value> {
+    let out = stdout_of(cmd.args(["thresholds", "--json"]).args(flags));
+    serde_json::from_str::<Value>(&out).unwrap().as_array().unwrap().clone()
+}
+
+fn row<'a>(rows: &'a [Value], key: &str) -> &'a Value {
+    rows.iter().find(|r| r["key"] == key).unwrap()
+}
+
+#[test]
+fn threshold_precedence_is_flag_env_file_default() {
+    let config = tempfile::tempdir().unwrap();
+    std::fs::write(
+        config.path().join("config.toml"),
+        "[thresholds]\ncva_warn = 49\ncva_risk = 44\nsitting_max = 50\n",
+    )
+    .unwrap();
+    let rows = thresholds_json(&mut ergoaudit(&config), &[]);
+    assert_eq!(rows.len(), ergoaudit::thresholds::SPECS.len());
+    assert_eq!(
+        (row(&rows, "cva_warn")["value"].as_f64(), row(&rows, "cva_warn")["source"].as_str()),
+        (Some(49.0), Some("file"))
+    );
+    assert_eq!(row(&rows, "static_hold")["source"], "default");
+    assert!(row(&rows, "cva_warn")["reference"].as_str().unwrap().contains("Lau"));
+
+    let rows = thresholds_json(
+        ergoaudit(&config).env("ERGOAUDIT_CVA_WARN", "48").env("ERGOAUDIT_SITTING_MAX", "40"),
+        &[],
+    );
+    assert_eq!(row(&rows, "cva_warn")["value"], 48.0);
+    assert_eq!(row(&rows, "cva_warn")["source"], "env");
+    assert_eq!(row(&rows, "cva_risk")["source"], "file");
+
+    let rows = thresholds_json(ergoaudit(&config).env("ERGOAUDIT_CVA_WARN", "48"), &["--cva-warn", "47.5"]);
+    assert_eq!(row(&rows, "cva_warn")["value"], 47.5);
+    assert_eq!(row(&rows, "cva_warn")["source"], "flag");
+
+    // --config picks another file
+    let other = config.path().join("other.toml");
+    std::fs::write(&other, "[thresholds]\nstatic_hold = 90\n").unwrap();
+    let rows = thresholds_json(&mut ergoaudit(&config), &["--config", other.to_str().unwrap()]);
+    assert_eq!(row(&rows, "static_hold")["value"], 90.0);
+    assert_eq!(row(&rows, "cva_warn")["source"], "default");
+
+    let table = stdout_of(ergoaudit(&config).arg("thresholds"));
+    assert!(
+        table.contains("config file:") && table.contains("cva_warn") && table.contains("file"),
+        "{table}"
+    );
+}
+
+#[test]
+fn invalid_thresholds_are_refused_with_the_key() {
+    let config = tempfile::tempdir().unwrap();
+    fails_with(
+        ergoaudit(&config).args(["thresholds", "--cva-warn", "NaN"]),
+        &["cva_warn", "not a finite number", "--cva-warn"],
+    );
+    fails_with(ergoaudit(&config).args(["thresholds", "--static-hold", "-5"]), &["static_hold", "negative"]);
+    fails_with(
+        ergoaudit(&config).args(["thresholds", "--neck-flexion-warn", "30"]),
+        &["neck_flexion_warn", "neck_flexion_risk"],
+    );
+    fails_with(
+        ergoaudit(&config).args(["thresholds", "--cva-warn", "40"]),
+        &["cva_warn = 40", "must not be below cva_risk"],
+    );
+    fails_with(
+        ergoaudit(&config).args(["thresholds"]).env("ERGOAUDIT_BREAK_MIN", "soon"),
+        &["ERGOAUDIT_BREAK_MIN"],
+    );
+    fails_with(
+        ergoaudit(&config).args(["thresholds"]).env("ERGOAUDIT_TRUNK_WARN", "-1"),
+        &["trunk_warn", "ERGOAUDIT_TRUNK_WARN"],
+    );
+
+    let file = config.path().join("config.toml");
+    std::fs::write(&file, "[thresholds]\ncva_warn = 49\ncva_wran = 3\n").unwrap();
+    fails_with(ergoaudit(&config).arg("thresholds"), &["config.toml: line 3", "unknown key `cva_wran`"]);
+    std::fs::write(&file, "[thresholds]\ncva_warn = [1\n").unwrap();
+    fails_with(ergoaudit(&config).arg("thresholds"), &["config.toml: line 2"]);
+    std::fs::write(&file, "[thresholds]\ncva_warn = \"high\"\n").unwrap();
+    fails_with(ergoaudit(&config).arg("thresholds"), &["line 2", "cva_warn must be a number"]);
+    std::fs::write(&file, "[thresholds]\ncva_warn = 44\n").unwrap();
+    fails_with(ergoaudit(&config).arg("thresholds"), &["cva_warn = 44", "config.toml line 2"]);
+    // the same errors stop `analyze` before any work
+    fails_with(ergoaudit(&config).arg("analyze").arg(image(WEBCAM)), &["cva_warn = 44"]);
+    fails_with(ergoaudit(&config).args(["thresholds", "--config", "nowhere.toml"]), &["nowhere.toml"]);
+}
