@@ -2,9 +2,12 @@
 # Debian/Ubuntu packages are installed with apt-get when running as root or with password-less
 # sudo; otherwise the exact install line is printed and the script stops.
 
-# System packages ergoaudit needs to build and test: a C compiler (tract's and SQLite's
-# kernels) and pkg-config.
-ERGOAUDIT_PACKAGES=(gcc libc6-dev pkg-config)
+# System packages ergoaudit needs to build and run: a C compiler (tract's kernels, SQLite),
+# libclang (nokhwa's V4L2 camera bindings are generated at build time), nasm (SIMD MJPEG
+# decoding), ffmpeg (video input).
+ERGOAUDIT_PACKAGES=(gcc libc6-dev pkg-config libclang1-14 nasm ffmpeg)
+# … and to test: strace (the test that the audit opens no network socket).
+ERGOAUDIT_TEST_PACKAGES=(strace)
 
 ensure_packages() {
   local missing=() p

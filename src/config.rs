@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use serde::Serialize;
 use toml::Spanned;
 
+use crate::notify::QuietHours;
 use crate::posture::Baseline;
 use crate::thresholds::{Invalid, SPECS, Thresholds};
 
@@ -140,6 +141,8 @@ pub fn config_dir() -> Result<PathBuf, ConfigError> {
 pub struct Settings {
     /// The values.
     pub thresholds: Thresholds,
+    /// `[notify] quiet_hours` from the config file.
+    pub quiet_hours: Option<QuietHours>,
     /// Source of each threshold, by key.
     pub sources: BTreeMap<&'static str, Source>,
     /// The config file read, if any.
@@ -152,8 +155,14 @@ fn line_of(text: &str, offset: usize) -> usize {
 
 type SpannedTable = BTreeMap<Spanned<String>, Spanned<toml::Value>>;
 
-/// Read the `[thresholds]` table of a config file: `(key, value, line)`.
-fn read_file(path: &Path) -> Result<Vec<(&'static str, f64, usize)>, ConfigError> {
+/// What a config file sets.
+struct FileSettings {
+    thresholds: Vec<(&'static str, f64, usize)>,
+    quiet_hours: Option<QuietHours>,
+}
+
+/// Read a config file: the `[thresholds]` table as `(key, value, line)`, and `[notify]`.
+fn read_file(path: &Path) -> Result<FileSettings, ConfigError> {
     let text = std::fs::read_to_string(path)
         .map_err(|source| ConfigError::Unreadable { path: path.to_path_buf(), source })?;
     let toml_error = |e: toml::de::Error| ConfigError::Toml {
@@ -163,7 +172,31 @@ fn read_file(path: &Path) -> Result<Vec<(&'static str, f64, usize)>, ConfigError
     };
     let top: BTreeMap<Spanned<String>, Spanned<SpannedTable>> = toml::from_str(&text).map_err(toml_error)?;
     let mut out = Vec::new();
+    let mut quiet_hours = None;
     for (section, table) in &top {
+        if section.get_ref() == "notify" {
+            for (key, value) in table.get_ref() {
+                let line = line_of(&text, key.span().start);
+                let bad = |message: String| ConfigError::Toml { path: path.to_path_buf(), line, message };
+                match (key.get_ref().as_str(), value.get_ref()) {
+                    ("quiet_hours", toml::Value::String(s)) => {
+                        quiet_hours = Some(s.parse().map_err(|e| bad(format!("quiet_hours {e}")))?);
+                    }
+                    ("quiet_hours", _) => {
+                        return Err(bad("quiet_hours must be a string like \"22:00-07:00\"".into()));
+                    }
+                    (other, _) => {
+                        return Err(ConfigError::UnknownKey {
+                            path: path.to_path_buf(),
+                            line,
+                            what: "key",
+                            key: other.to_owned(),
+                        });
+                    }
+                }
+            }
+            continue;
+        }
         if section.get_ref() != "thresholds" {
             return Err(ConfigError::UnknownKey {
                 path: path.to_path_buf(),
@@ -196,7 +229,7 @@ fn read_file(path: &Path) -> Result<Vec<(&'static str, f64, usize)>, ConfigError
             out.push((spec.key, number, line));
         }
     }
-    Ok(out)
+    Ok(FileSettings { thresholds: out, quiet_hours })
 }
 
 /// Resolve the thresholds: defaults, overridden by `file` (the default config file
@@ -217,8 +250,11 @@ pub fn load(
         Some(p) => Some(p.to_path_buf()),
         None => config_dir().ok().map(|d| d.join("config.toml")).filter(|p| p.exists()),
     };
+    let mut quiet_hours = None;
     if let Some(path) = &path {
-        for (key, value, line) in read_file(path)? {
+        let file = read_file(path)?;
+        quiet_hours = file.quiet_hours;
+        for (key, value, line) in file.thresholds {
             thresholds.set(key, value);
             sources.insert(key, Source::File);
             origins.insert(key, format!("{} line {line}", path.display()));
@@ -243,7 +279,7 @@ pub fn load(
         let origin = origins.get(invalid.key).cloned().unwrap_or_else(|| "the defaults".to_owned());
         ConfigError::Invalid { invalid, origin }
     })?;
-    Ok(Settings { thresholds, sources, file: path })
+    Ok(Settings { thresholds, quiet_hours, sources, file: path })
 }
 
 fn profile_path(name: &str) -> Result<PathBuf, ConfigError> {
@@ -324,6 +360,11 @@ mod tests {
         let err = load(Some(&path), |_| None, &[]).unwrap_err().to_string();
         assert!(err.contains("line 2"), "{err}");
         assert_eq!(err.lines().count(), 1, "{err}");
+        let (_d, path) = write("[notify]\nquiet_hours = \"22:00\"\n");
+        let err = load(Some(&path), |_| None, &[]).unwrap_err().to_string();
+        assert!(err.contains("line 2") && err.contains("quiet_hours"), "{err}");
+        let (_d, path) = write("[notify]\nquiet_hours = \"22:00-07:30\"\n");
+        assert!(load(Some(&path), |_| None, &[]).unwrap().quiet_hours.is_some());
         let (_d, path) = write("[thresholdz]\ncva_warn = 3\n");
         let err = load(Some(&path), |_| None, &[]).unwrap_err().to_string();
         assert!(err.contains("line 1") && err.contains("section `thresholdz`"), "{err}");

@@ -4,10 +4,15 @@
 //! measures → risk over time → store → report. This crate is the library behind the
 //! `ergoaudit` binary.
 
+pub mod advice;
 pub mod annotate;
+pub mod audit;
 pub mod capture;
 pub mod config;
+pub mod notify;
 pub mod pose;
 pub mod posture;
 pub mod record;
+pub mod risk;
+pub mod store;
 pub mod thresholds;

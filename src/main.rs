@@ -32,6 +32,11 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::Analyze(args) => commands::analyze::run(args, config),
         cli::Command::Calibrate(args) => commands::calibrate::run(args, config),
         cli::Command::Thresholds(args) => commands::thresholds::run(args, config),
+        cli::Command::Audit(args) => commands::audit::run(args, config),
+        cli::Command::Cameras => commands::cameras::run(),
+        cli::Command::History(args) => commands::history::history(args),
+        cli::Command::Export(args) => commands::history::export(args),
+        cli::Command::Service(args) => commands::service::run(args),
     }
 }
 

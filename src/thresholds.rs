@@ -110,10 +110,16 @@ thresholds! {
         "RULA lower arm 60–100° = 1 (McAtamney & Corlett 1993); seed 003: elbows at 90°";
     static_hold: 60.0, "s", NonNegative, "A posture held this long without movement is static.",
         "RULA/REBA: muscle use +1 if a posture is held > 1 min";
+    movement: 0.1, "×", NonNegative, "Movement (landmark displacement in shoulder widths) below which a posture is held still.",
+        "ergoaudit heuristic: 0.1 shoulder width ≈ 4 cm";
+    dwell: 30.0, "s", NonNegative, "How long a measure must stay in a new band before the band changes (one glance down never alerts).",
+        "ergoaudit: alert sparingly, with hysteresis and cool-downs (UK HSE on break software; peers' top complaint)";
     sitting_max: 45.0, "min", NonNegative, "Continuous sitting after which a movement break is due.",
         "seed 003: stand and move for 2 minutes every 45 minutes";
     break_min: 2.0, "min", NonNegative, "Shortest absence or standing spell that counts as a break.",
         "seed 003: stand and move for 2 minutes every 45 minutes";
+    notify_cooldown: 10.0, "min", NonNegative, "Least time between two notifications of the same kind.",
+        "ergoaudit: nagging break software can backfire (UK HSE)";
     camera_hfov: 70.0, "°", FieldOfView, "The camera's horizontal field of view (sets the pinhole scale).",
         "typical laptop webcams: 60–80°";
 }
@@ -176,7 +182,38 @@ fn rule(id: MeasureId) -> Rule {
     }
 }
 
+/// The keys of the two thresholds a measure is judged with: (warn, risk) — for the elbow
+/// angles, the (lower, upper) ends of the comfortable range.
+pub fn keys(id: MeasureId) -> (&'static str, &'static str) {
+    match rule(id) {
+        Rule::HigherWorse(a, b) | Rule::LowerWorse(a, b) | Rule::AbsHigherWorse(a, b) | Rule::Band(a, b) => {
+            (a, b)
+        }
+    }
+}
+
+/// The description of the threshold `key`.
+pub fn spec(key: &str) -> Option<&'static Spec> {
+    SPECS.iter().find(|s| s.key == key)
+}
+
 impl Thresholds {
+    /// `value` moved by `fraction` of its warn–risk band towards the worse side: a measure
+    /// only returns to a better band once this shifted value is there (hysteresis).
+    pub fn worse_by(&self, id: MeasureId, value: f64, fraction: f64) -> f64 {
+        let v = |k: &str| self.get(k).expect("rule keys are threshold keys");
+        match rule(id) {
+            Rule::HigherWorse(w, r) => value + fraction * (v(r) - v(w)).abs(),
+            Rule::LowerWorse(w, r) => value - fraction * (v(r) - v(w)).abs(),
+            Rule::AbsHigherWorse(w, r) => value.abs() + fraction * (v(r) - v(w)).abs(),
+            Rule::Band(lo, hi) => {
+                let (lo, hi) = (v(lo), v(hi));
+                let m = fraction * (hi - lo);
+                if value < (lo + hi) / 2.0 { value - m } else { value + m }
+            }
+        }
+    }
+
     /// Judge `value` of measure `id`.
     pub fn verdict(&self, id: MeasureId, value: f64) -> Verdict {
         let v = |k: &str| self.get(k).expect("rule keys are threshold keys");
@@ -247,7 +284,7 @@ mod tests {
     #[test]
     fn defaults_are_valid_and_listed() {
         Thresholds::default().validate().unwrap();
-        assert_eq!(SPECS.len(), 24);
+        assert_eq!(SPECS.len(), 27);
         for spec in SPECS {
             assert_eq!(Thresholds::default().get(spec.key), Some(spec.default));
         }

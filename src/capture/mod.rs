@@ -8,6 +8,9 @@ use image::RgbImage;
 
 use crate::record::{BadRecord, FrameRecord};
 
+pub mod camera;
+pub mod video;
+
 /// One frame handed to the pose stage.
 #[derive(Clone, Debug)]
 pub struct Frame {
@@ -37,6 +40,35 @@ pub enum CaptureError {
         path: PathBuf,
         /// Why.
         source: std::io::Error,
+    },
+    /// ffmpeg is not installed.
+    #[error(
+        "reading video needs the `ffmpeg` program, which is not installed; install it (e.g. `apt-get install ffmpeg`) or give images"
+    )]
+    FfmpegMissing,
+    /// ffmpeg could not decode a video.
+    #[error("{}: cannot decode the video ({detail})", .path.display())]
+    Video {
+        /// The file.
+        path: PathBuf,
+        /// ffmpeg's last error line.
+        detail: String,
+    },
+    /// No camera is connected.
+    #[error(
+        "no camera found; connect one, or audit a recording with --source FILE (a video or images) or --landmarks FILE"
+    )]
+    NoCamera,
+    /// The camera is in use by another program.
+    #[error("camera {0} is busy (another program, e.g. a video call, is using it)")]
+    CameraBusy(String),
+    /// The camera failed.
+    #[error("camera {device}: {detail}")]
+    Camera {
+        /// The device.
+        device: String,
+        /// What went wrong.
+        detail: String,
     },
     /// A file is not a decodable image.
     #[error("{}: not a readable image ({source}); give a PNG, JPEG or PNM file", .path.display())]

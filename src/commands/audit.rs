@@ -1,0 +1,405 @@
+//! `ergoaudit audit`: sample posture on an interval, judge it over time, keep the history.
+
+use std::collections::VecDeque;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result};
+use ergoaudit::audit::{self, Observer, RecordSource, Sampler, SourceError, Status};
+use ergoaudit::capture::camera::{CameraSelector, CameraSource};
+use ergoaudit::capture::video::{Sampling, VideoFile, is_video};
+use ergoaudit::capture::{CaptureError, Frame, FrameSource, ImageFiles, LandmarkFile};
+use ergoaudit::notify::Notifier;
+use ergoaudit::pose::scene::{SAME_SCENE, Thumbnail};
+use ergoaudit::pose::{BlazePose, PoseEstimator};
+use ergoaudit::posture::MeasureId;
+use ergoaudit::record::FrameRecord;
+use ergoaudit::risk::Event;
+use ergoaudit::store::{SessionInfo, Store};
+
+use crate::cli::AuditArgs;
+use crate::options;
+
+/// Seconds between the frames of a burst taken from a recording.
+const BURST_SPACING_S: f64 = 0.2;
+/// Below this interval the camera stays open between samples: reopening and letting the
+/// exposure settle would cost more than it saves.
+const KEEP_OPEN_BELOW_S: f64 = 3.0;
+/// Longest wait between retries of a failing camera.
+const MAX_BACKOFF: Duration = Duration::from_secs(60);
+
+/// Where frames come from.
+pub enum Input {
+    /// A live camera.
+    Camera(CameraSelector),
+    /// A video file.
+    Video(PathBuf),
+    /// Image files or a folder.
+    Images(PathBuf),
+    /// Recorded landmarks.
+    Landmarks(PathBuf),
+}
+
+impl Input {
+    /// From `--source` / `--landmarks`.
+    pub fn new(source: Option<&str>, landmarks: Option<&Path>) -> Result<Self> {
+        Ok(match (landmarks, source) {
+            (Some(path), _) => Input::Landmarks(path.to_path_buf()),
+            (None, None) => Input::Camera(CameraSelector::First),
+            (None, Some(s)) if s.starts_with("camera") => {
+                Input::Camera(s.parse().map_err(anyhow::Error::msg)?)
+            }
+            (None, Some(s)) => {
+                let path = PathBuf::from(s);
+                if !path.exists() {
+                    return Err(CaptureError::Missing(path).into());
+                }
+                if is_video(&path) { Input::Video(path) } else { Input::Images(path) }
+            }
+        })
+    }
+
+    /// How the session names its source.
+    pub fn describe(&self) -> String {
+        match self {
+            Input::Camera(sel) => format!("camera ({sel:?})"),
+            Input::Video(p) | Input::Images(p) | Input::Landmarks(p) => p.display().to_string(),
+        }
+    }
+}
+
+/// Frames from a live camera: a burst every interval, released in between, failures retried
+/// with a growing wait.
+struct CameraFrames {
+    camera: CameraSource,
+    burst: usize,
+    interval: Duration,
+    next_at: Instant,
+    backoff: Duration,
+    queue: VecDeque<Frame>,
+    stop: Arc<AtomicBool>,
+}
+
+impl CameraFrames {
+    /// Sleep until `until`, waking for a stop request. Returns false when stopped.
+    fn sleep_until(&self, until: Instant) -> bool {
+        while Instant::now() < until {
+            if self.stop.load(Ordering::Relaxed) {
+                return false;
+            }
+            std::thread::sleep((until - Instant::now()).min(Duration::from_millis(100)));
+        }
+        !self.stop.load(Ordering::Relaxed)
+    }
+}
+
+impl FrameSource for CameraFrames {
+    fn next_frame(&mut self) -> Option<Result<Frame, CaptureError>> {
+        if let Some(f) = self.queue.pop_front() {
+            return Some(Ok(f));
+        }
+        if !self.sleep_until(self.next_at) {
+            return None;
+        }
+        let now = Instant::now();
+        match self.camera.burst(self.burst) {
+            Ok(frames) => {
+                self.backoff = Duration::from_secs(1);
+                self.next_at = (self.next_at + self.interval).max(now);
+                // one burst, one sample: every frame carries the burst's time
+                let t = frames.first().and_then(|f| f.t_s);
+                self.queue.extend(frames.into_iter().map(|f| Frame { t_s: t, ..f }));
+                self.queue.pop_front().map(Ok)
+            }
+            Err(e @ CaptureError::CameraBusy(_)) => {
+                // in use by a call: skip this sample, try at the next one
+                self.next_at = now + self.interval;
+                Some(Err(e))
+            }
+            Err(e) => {
+                self.next_at = now + self.backoff;
+                self.backoff = (self.backoff * 2).min(MAX_BACKOFF);
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+/// Pixels through the pose model. Within a burst the pose is tracked. From one sample to
+/// the next it is tracked only while the scene is nearly unchanged (the person has not
+/// moved) and the detector has confirmed the person on the last two samples; else the
+/// detector looks again — the landmark model alone keeps "seeing" a person on a scene the
+/// person has left, and a one-off detection on a cartoon must not become a tracked ghost.
+struct PoseRecords<S> {
+    frames: S,
+    pose: BlazePose,
+    last: Option<(f64, Thumbnail)>,
+    /// Samples in a row whose first frame the detector confirmed.
+    confirmed: u32,
+    first_of_sample: bool,
+    /// Seconds between samples: frames closer than half of it belong to one burst.
+    interval: f64,
+}
+
+/// Detector confirmations in a row before a track is carried across samples.
+const CONFIRMATIONS_TO_TRACK: u32 = 2;
+
+impl<S> PoseRecords<S> {
+    fn new(frames: S, pose: BlazePose, interval: f64) -> Self {
+        PoseRecords { frames, pose, last: None, confirmed: 0, first_of_sample: false, interval }
+    }
+
+    /// Keep or drop the track before estimating `frame`.
+    fn gate(&mut self, frame: &Frame) {
+        let t = frame.t_s.unwrap_or_default();
+        self.first_of_sample = self.last.as_ref().is_none_or(|(last, _)| t - last >= self.interval / 2.0);
+        if self.first_of_sample {
+            let thumb = Thumbnail::of(&frame.image);
+            let same_scene =
+                self.last.as_ref().is_some_and(|(_, prev)| prev.difference(&thumb) <= SAME_SCENE);
+            if !same_scene || self.confirmed < CONFIRMATIONS_TO_TRACK {
+                self.pose.reset();
+            }
+            self.last = Some((t, thumb));
+        }
+    }
+
+    /// Count the detector's confirmations on the first frames of samples.
+    fn note(&mut self, pose: Option<&ergoaudit::pose::Pose>) {
+        if self.first_of_sample {
+            self.confirmed = match pose {
+                Some(p) if !p.tracked => self.confirmed + 1,
+                Some(_) => self.confirmed,
+                None => 0,
+            };
+        }
+    }
+}
+
+impl<S: FrameSource> RecordSource for PoseRecords<S> {
+    fn next_record(&mut self) -> Option<Result<FrameRecord, SourceError>> {
+        let next = self.frames.next_frame()?;
+        if let Ok(frame) = &next {
+            self.gate(frame);
+        }
+        Some(match next {
+            Ok(frame) => match self.pose.estimate(&frame.image) {
+                Ok(pose) => {
+                    self.note(pose.as_ref());
+                    Ok(FrameRecord::new(&frame, pose.as_ref()))
+                }
+                Err(e) => Err(SourceError::Fatal(e.to_string())),
+            },
+            // a video that cannot be decoded will not get better
+            Err(e @ (CaptureError::Video { .. } | CaptureError::FfmpegMissing)) => {
+                Err(SourceError::Fatal(e.to_string()))
+            }
+            Err(e) => Err(e.into()),
+        })
+    }
+}
+
+struct LandmarkRecords(LandmarkFile);
+
+impl RecordSource for LandmarkRecords {
+    fn next_record(&mut self) -> Option<Result<FrameRecord, SourceError>> {
+        Some(self.0.next()?.map_err(|e| SourceError::Fatal(e.to_string())))
+    }
+}
+
+/// Notifications, the status line and gap messages.
+struct Display {
+    notifier: Notifier,
+    bar: indicatif::ProgressBar,
+    gap_said: Option<String>,
+}
+
+impl Observer for Display {
+    fn event(&mut self, event: &Event, at: jiff::Timestamp) {
+        tracing::info!(kind = event.finding.kind.name(), change = ?event.change, "finding");
+        if let Some((title, body)) = self.notifier.consider(event, at) {
+            self.bar.suspend(|| self.notifier.deliver(&title, &body));
+        }
+    }
+
+    fn sample(&mut self, status: &Status) {
+        let s = status.sample;
+        let a = status.assessment;
+        let mut parts = vec![
+            format!("sample {}", status.samples),
+            format!("t {}", ergoaudit::advice::minutes(s.input.t_s)),
+        ];
+        if a.present {
+            parts.push(format!("view {}", s.view.map_or("?", |v| v.name())));
+            for id in [MeasureId::CvaDeg, MeasureId::NeckFlexionDeg, MeasureId::HeadTiltDeg] {
+                if let Some(v) = s.input.measures[id as usize] {
+                    parts.push(format!("{} {v:.0}{}", id.label(), id.unit()));
+                }
+            }
+            parts.push(format!("sitting {:.0} min", a.sitting_min));
+            if a.static_posture {
+                parts.push("held still".into());
+            }
+        } else {
+            parts.push("away".into());
+        }
+        self.bar.set_message(parts.join(" · "));
+        self.bar.tick();
+        self.gap_said = None;
+    }
+
+    fn gap(&mut self, error: &CaptureError, t_s: f64) {
+        let text = error.to_string();
+        // say each kind of trouble once, not at every retry
+        if self.gap_said.as_deref() != Some(text.as_str()) {
+            self.bar.suspend(|| {
+                eprintln!("ergoaudit: {text} (at {}); retrying", ergoaudit::advice::minutes(t_s))
+            });
+            self.gap_said = Some(text);
+        }
+    }
+}
+
+/// Parse a duration like `5s`, `10m`, `8h`, `1h30m`, `7d` into seconds (days of 24 h).
+pub fn parse_duration(s: &str) -> Result<f64, String> {
+    let bad = || format!("`{s}`: write a duration like 5s, 10m, 8h, 1h30m or 7d");
+    let span: jiff::Span = s.trim().parse().map_err(|_| bad())?;
+    let secs =
+        span.total((jiff::Unit::Second, jiff::SpanRelativeTo::days_are_24_hours())).map_err(|_| bad())?;
+    if secs > 0.0 && secs.is_finite() {
+        Ok(secs)
+    } else {
+        Err(format!("`{s}`: the duration must be positive"))
+    }
+}
+
+/// Run `audit`.
+pub fn run(args: &AuditArgs, config: Option<&Path>) -> Result<ExitCode> {
+    let settings = options::settings(config, &args.thresholds)?;
+    let profile = options::profile(args.profile.as_deref(), &settings)?;
+    let input = Input::new(args.source.as_deref(), args.landmarks.as_deref())?;
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        // a second signal ends the program at once
+        signal_hook::flag::register_conditional_shutdown(signal, 130, Arc::clone(&stop))?;
+        signal_hook::flag::register(signal, Arc::clone(&stop))?;
+    }
+
+    let interval = args.interval;
+    let burst = args.burst.max(1);
+    let mut source: Box<dyn RecordSource> = match &input {
+        Input::Landmarks(path) => Box::new(LandmarkRecords(LandmarkFile::open(path)?)),
+        Input::Video(path) => {
+            let sampling = if burst == 1 {
+                Sampling::Every(interval)
+            } else {
+                // bursts repeat exactly when the interval is a whole number of spacings
+                let spacing = interval / (interval / BURST_SPACING_S).ceil();
+                Sampling::Bursts { interval, frames: burst, spacing }
+            };
+            Box::new(PoseRecords::new(
+                VideoFile::open(path, sampling)?,
+                BlazePose::load(&args.model)?,
+                interval,
+            ))
+        }
+        Input::Images(path) => Box::new(PoseRecords::new(
+            ImageFiles::from_inputs(std::slice::from_ref(path))?,
+            BlazePose::load(&args.model)?.with_redetect_interval(1),
+            interval,
+        )),
+        Input::Camera(selector) => {
+            let camera = CameraSource::new(selector, interval < KEEP_OPEN_BELOW_S)?;
+            tracing::info!(camera = camera.label(), "camera found");
+            let frames = CameraFrames {
+                camera,
+                burst,
+                interval: Duration::from_secs_f64(interval),
+                next_at: Instant::now(),
+                backoff: Duration::from_secs(1),
+                queue: VecDeque::new(),
+                stop: Arc::clone(&stop),
+            };
+            Box::new(PoseRecords::new(frames, BlazePose::load(&args.model)?, interval))
+        }
+    };
+
+    let db = match &args.db {
+        Some(p) => p.clone(),
+        None => ergoaudit::store::default_path()?,
+    };
+    let mut store = Store::open_for_audit(&db)?;
+
+    let started_at = jiff::Timestamp::now();
+    let (profile_name, baseline) = profile.unzip();
+    let info = SessionInfo {
+        started_at,
+        source: input.describe(),
+        model: (!matches!(input, Input::Landmarks(_))).then(|| args.model.to_string()),
+        profile: profile_name,
+        profile_toml: baseline.as_ref().map(|b| toml::to_string(b).expect("a baseline serialises")),
+        interval_s: interval,
+        thresholds_json: serde_json::to_string(&settings.thresholds)?,
+    };
+    let session = store.begin_session(&info)?;
+    let mut sampler = Sampler::new(interval, options::camera(&settings), baseline);
+    let bar = if std::io::stderr().is_terminal() {
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.enable_steady_tick(Duration::from_millis(200));
+        bar
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    let mut display = Display {
+        notifier: Notifier::new(!args.no_notify, settings.thresholds.notify_cooldown, settings.quiet_hours),
+        bar,
+        gap_said: None,
+    };
+    let outcome = audit::run(
+        source.as_mut(),
+        &mut sampler,
+        &settings.thresholds,
+        &mut store,
+        session,
+        started_at,
+        args.duration,
+        &stop,
+        &mut display,
+    )
+    .with_context(|| format!("audit session {session} in {}", db.display()))?;
+    display.bar.finish_and_clear();
+
+    let usage = rusage();
+    let findings = store.findings(&[session])?;
+    println!(
+        "session {session}: {} samples over {} ({} gaps){}, {} findings; saved in {}",
+        outcome.samples,
+        ergoaudit::advice::minutes(outcome.end_s),
+        outcome.gaps,
+        if outcome.interrupted { ", stopped on request" } else { "" },
+        findings.len(),
+        db.display()
+    );
+    if let Some((cpu_s, rss_kb)) = usage {
+        let per_sample = if outcome.samples > 0 { cpu_s / outcome.samples as f64 * 1e3 } else { 0.0 };
+        println!("cost: {cpu_s:.2} s CPU ({per_sample:.1} ms per sample), peak memory {} MB", rss_kb / 1024);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// CPU seconds (user + system) and peak resident memory (kB) of this process.
+fn rusage() -> Option<(f64, i64)> {
+    let mut u = std::mem::MaybeUninit::<libc::rusage>::uninit();
+    // SAFETY: getrusage fills the struct it is given and returns 0 on success
+    let ok = unsafe { libc::getrusage(libc::RUSAGE_SELF, u.as_mut_ptr()) } == 0;
+    ok.then(|| {
+        // SAFETY: initialised by the successful call above
+        let u = unsafe { u.assume_init() };
+        let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+        (secs(u.ru_utime) + secs(u.ru_stime), u.ru_maxrss)
+    })
+}

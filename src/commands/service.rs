@@ -1,0 +1,73 @@
+//! `ergoaudit service install|uninstall|status`: a systemd user unit that runs the audit.
+//! It writes or removes the unit file and prints the `systemctl --user` commands; it never
+//! runs them.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+
+use crate::cli::{ServiceAction, ServiceArgs};
+
+const UNIT: &str = "ergoaudit.service";
+
+fn unit_path() -> Result<PathBuf> {
+    let base = directories::BaseDirs::new().context("cannot find this user's config folder")?;
+    Ok(base.config_dir().join("systemd/user").join(UNIT))
+}
+
+fn quote(arg: &str) -> String {
+    if arg.chars().all(|c| c.is_ascii_alphanumeric() || "/-_.:=".contains(c)) {
+        arg.to_owned()
+    } else {
+        format!("\"{}\"", arg.replace('\\', "\\\\").replace('"', "\\\""))
+    }
+}
+
+/// Run `service`.
+pub fn run(args: &ServiceArgs) -> Result<ExitCode> {
+    let path = unit_path()?;
+    match &args.action {
+        ServiceAction::Install { audit_args } => {
+            let exe = std::env::current_exe().context("cannot find the ergoaudit executable")?;
+            let mut command = vec![exe.display().to_string(), "audit".to_owned()];
+            command.extend(audit_args.iter().cloned());
+            let exec: Vec<String> = command.iter().map(|a| quote(a)).collect();
+            let unit = format!(
+                "[Unit]\nDescription=ergoaudit posture audit (webcam, sampled; no images stored)\nAfter=graphical-session.target\n\n\
+                 [Service]\nExecStart={}\nRestart=on-failure\nRestartSec=30\n\n[Install]\nWantedBy=default.target\n",
+                exec.join(" ")
+            );
+            std::fs::create_dir_all(path.parent().expect("unit folder"))
+                .with_context(|| format!("cannot create {}", path.display()))?;
+            std::fs::write(&path, unit).with_context(|| format!("cannot write {}", path.display()))?;
+            println!("wrote {}", path.display());
+            println!("to start it now and at every login, run:");
+            println!("  systemctl --user daemon-reload && systemctl --user enable --now {UNIT}");
+        }
+        ServiceAction::Uninstall => {
+            if !path.exists() {
+                bail!("no {UNIT} installed ({} does not exist)", path.display());
+            }
+            println!("first stop it:  systemctl --user disable --now {UNIT}");
+            std::fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
+            println!("removed {}", path.display());
+            println!("then run:  systemctl --user daemon-reload");
+        }
+        ServiceAction::Status => {
+            if path.exists() {
+                let unit = std::fs::read_to_string(&path)
+                    .with_context(|| format!("cannot read {}", path.display()))?;
+                let exec = unit.lines().find_map(|l| l.strip_prefix("ExecStart=")).unwrap_or("?");
+                println!("installed: {}\n  runs: {exec}", path.display());
+                println!("is it running?  systemctl --user status {UNIT}");
+            } else {
+                println!(
+                    "not installed ({} does not exist); `ergoaudit service install` writes it",
+                    path.display()
+                );
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,191 @@
+//! Notifications: a desktop notification through the session bus when there is one, else a
+//! line on the terminal; a cool-down per finding kind and quiet hours so that it never nags.
+
+use std::collections::HashMap;
+
+use crate::advice::{action, minutes};
+use crate::risk::{Change, Event, Finding, FindingKind};
+use crate::thresholds::Verdict;
+
+/// Quiet hours: no notifications from `start` to `end` local time (may wrap midnight).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct QuietHours {
+    /// Start, local time.
+    pub start: jiff::civil::Time,
+    /// End, local time.
+    pub end: jiff::civil::Time,
+}
+
+impl std::str::FromStr for QuietHours {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let (a, b) = s.split_once('-').ok_or_else(|| format!("`{s}`: write HH:MM-HH:MM"))?;
+        let time = |t: &str| t.trim().parse::<jiff::civil::Time>().map_err(|e| format!("`{t}`: {e}"));
+        Ok(QuietHours { start: time(a)?, end: time(b)? })
+    }
+}
+
+impl QuietHours {
+    fn contains(&self, t: jiff::civil::Time) -> bool {
+        if self.start <= self.end { self.start <= t && t < self.end } else { t >= self.start || t < self.end }
+    }
+}
+
+/// The title and body of the notification for a finding (`now_s` on the session clock).
+pub fn message(f: &Finding, now_s: f64) -> (String, String) {
+    let held = minutes(f.duration_s(now_s));
+    let what = |unit: &str| f.value.map_or_else(String::new, |v| format!("{v:.0}{unit}"));
+    let (title, why) = match f.kind {
+        FindingKind::BreakOverdue => (
+            "Movement break overdue".to_owned(),
+            format!(
+                "Sitting for {} min without a break ({}).",
+                f.value.unwrap_or_default().round(),
+                f.reference
+            ),
+        ),
+        FindingKind::StaticHold => (
+            format!("Held still for {held}"),
+            match f.limit {
+                Some(limit) if f.reference.contains("ISO") => {
+                    format!("{} head inclination; {} allows {}.", what("°"), f.reference, minutes(limit))
+                }
+                _ => format!("{}.", f.reference),
+            },
+        ),
+        FindingKind::Posture => {
+            let m = f.measure.expect("posture findings name a measure");
+            let level = if f.severity == Verdict::Risk { "risk" } else { "warn" };
+            (
+                format!("{} for {held}", capitalise(m.label())),
+                format!(
+                    "{}{} (beyond the {level} limit {}{}: {}).",
+                    what(""),
+                    m.unit(),
+                    f.limit.map_or_else(String::new, |l| format!("{l}")),
+                    m.unit(),
+                    f.reference
+                ),
+            )
+        }
+    };
+    (title, format!("{why} {}", action(f.kind, f.measure)))
+}
+
+fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map_or_else(String::new, |first| first.to_uppercase().chain(c).collect())
+}
+
+/// Decides which events are worth a notification, and delivers them.
+#[derive(Debug)]
+pub struct Notifier {
+    enabled: bool,
+    desktop: bool,
+    cooldown_s: f64,
+    quiet: Option<QuietHours>,
+    last: HashMap<FindingKind, jiff::Timestamp>,
+}
+
+impl Notifier {
+    /// `cooldown_min` between two notifications of one kind; none during `quiet` hours;
+    /// none at all unless `enabled`.
+    pub fn new(enabled: bool, cooldown_min: f64, quiet: Option<QuietHours>) -> Self {
+        Notifier { enabled, desktop: true, cooldown_s: cooldown_min * 60.0, quiet, last: HashMap::new() }
+    }
+
+    /// The notification for `event` at wall time `at`, if it passes the rules: a finding
+    /// that opened or got worse, outside quiet hours, past its kind's cool-down.
+    pub fn consider(&mut self, event: &Event, at: jiff::Timestamp) -> Option<(String, String)> {
+        if !self.enabled || event.change == Change::Closed {
+            return None;
+        }
+        if let Some(q) = self.quiet
+            && q.contains(at.to_zoned(jiff::tz::TimeZone::system()).time())
+        {
+            return None;
+        }
+        let kind = event.finding.kind;
+        if let Some(last) = self.last.get(&kind)
+            && at.duration_since(*last).as_secs_f64() < self.cooldown_s
+        {
+            return None;
+        }
+        self.last.insert(kind, at);
+        let now = event.finding.end_s.unwrap_or(event.finding.start_s).max(event.finding.start_s);
+        Some(message(&event.finding, now))
+    }
+
+    /// Show a notification on the desktop; when there is no notification service, print it
+    /// on stderr instead (and stop trying the desktop).
+    pub fn deliver(&mut self, title: &str, body: &str) {
+        if self.desktop {
+            let shown =
+                notify_rust::Notification::new().appname("ergoaudit").summary(title).body(body).show();
+            match shown {
+                Ok(_) => return,
+                Err(e) => {
+                    tracing::info!(error = %e, "no desktop notifications; printing them instead");
+                    self.desktop = false;
+                }
+            }
+        }
+        eprintln!("ergoaudit: {title} — {body}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::posture::MeasureId;
+
+    fn finding(kind: FindingKind) -> Finding {
+        Finding {
+            id: 0,
+            kind,
+            severity: Verdict::Warn,
+            measure: (kind == FindingKind::Posture).then_some(MeasureId::NeckFlexionDeg),
+            start_s: 0.0,
+            end_s: None,
+            value: Some(30.0),
+            limit: Some(445.0),
+            reference: "ISO 11226:2000 maximum acceptable holding time for 30° head inclination".into(),
+        }
+    }
+
+    #[test]
+    fn cool_down_per_kind_and_quiet_hours() {
+        let mut n = Notifier::new(true, 10.0, None);
+        let t0: jiff::Timestamp = "2026-11-22T10:00:00Z".parse().unwrap();
+        let ev = |kind| Event { finding: finding(kind), change: Change::Opened };
+        assert!(n.consider(&ev(FindingKind::StaticHold), t0).is_some());
+        assert!(n.consider(&ev(FindingKind::StaticHold), t0 + jiff::SignedDuration::from_mins(5)).is_none());
+        assert!(
+            n.consider(&ev(FindingKind::BreakOverdue), t0 + jiff::SignedDuration::from_mins(5)).is_some()
+        );
+        assert!(n.consider(&ev(FindingKind::StaticHold), t0 + jiff::SignedDuration::from_mins(11)).is_some());
+        let closed = Event { finding: finding(FindingKind::Posture), change: Change::Closed };
+        assert!(n.consider(&closed, t0 + jiff::SignedDuration::from_hours(1)).is_none());
+
+        let all_day: QuietHours = "00:00-23:59".parse().unwrap();
+        let mut quiet = Notifier::new(true, 10.0, Some(all_day));
+        assert!(quiet.consider(&ev(FindingKind::StaticHold), t0).is_none());
+        let night: QuietHours = "22:00-07:00".parse().unwrap();
+        assert!(night.contains("23:30".parse().unwrap()) && night.contains("06:59".parse().unwrap()));
+        assert!(!night.contains("12:00".parse().unwrap()));
+        assert!("22:00".parse::<QuietHours>().is_err());
+    }
+
+    #[test]
+    fn messages_say_what_how_long_which_limit_and_what_to_do() {
+        let mut f = finding(FindingKind::StaticHold);
+        f.end_s = Some(240.0);
+        let (title, body) = message(&f, 240.0);
+        assert_eq!(title, "Held still for 4:00");
+        assert!(body.contains("30° head inclination") && body.contains("allows 7:25"), "{body}");
+        assert!(body.contains("Change position"), "{body}");
+        let (title, body) = message(&finding(FindingKind::Posture), 120.0);
+        assert_eq!(title, "Neck flexion for 2:00");
+        assert!(body.contains("30°") && body.contains("Raise the screen"), "{body}");
+    }
+}

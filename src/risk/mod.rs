@@ -1,0 +1,669 @@
+//! Sustained static loading over time: banded posture states with hysteresis and a minimum
+//! dwell, static holds judged against ISO 11226 and the RULA static rule, presence and
+//! breaks against the 45 min / 2 min rule. Time, not frames: every rule is in seconds of the
+//! sample timeline, so a recording replays deterministically on its own clock.
+//!
+//! Plain data in ([`SampleInput`]), [`Event`]s out; it knows nothing of cameras or models.
+
+pub mod standards;
+
+use serde::Serialize;
+
+use crate::posture::MeasureId;
+use crate::thresholds::{Thresholds, Verdict};
+use standards::Allowance;
+
+/// Fraction of a warn–risk band a measure must clear before it returns to a better band.
+const HYSTERESIS: f64 = 0.25;
+/// Consecutive samples a change of presence needs before it counts (one stray detection on
+/// an empty scene, or one missed frame, changes nothing).
+pub const PRESENCE_CONFIRM_SAMPLES: usize = 2;
+/// Measures whose bands make up the posture band of a static hold.
+const POSTURE_MEASURES: [MeasureId; 5] = [
+    MeasureId::CvaDeg,
+    MeasureId::HeadForwardCm,
+    MeasureId::NeckFlexionDeg,
+    MeasureId::ShoulderRoundingDeg,
+    MeasureId::TrunkInclinationDeg,
+];
+
+/// One sample: the medians of a burst of frames.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SampleInput {
+    /// Time on the session's clock, seconds.
+    pub t_s: f64,
+    /// Whether a person was seen (gated on presence and visibility upstream).
+    pub person: bool,
+    /// Median of each measure, indexed like [`MeasureId::ALL`].
+    pub measures: [Option<f64>; 11],
+    /// How much the person moved since the previous sample (and within the burst), in
+    /// shoulder widths.
+    pub movement: Option<f64>,
+}
+
+impl SampleInput {
+    fn get(&self, id: MeasureId) -> Option<f64> {
+        self.measures[id as usize]
+    }
+}
+
+/// What kind of risk a finding records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingKind {
+    /// A measure stayed in its warn or risk band (past the dwell time).
+    Posture,
+    /// A posture in a warn or risk band held still past the RULA static limit (1 min),
+    /// judged against ISO 11226's maximum holding time.
+    StaticHold,
+    /// Continuous sitting past the limit without a break.
+    BreakOverdue,
+}
+
+impl FindingKind {
+    /// `posture`, `static_hold` or `break_overdue`.
+    pub fn name(self) -> &'static str {
+        match self {
+            FindingKind::Posture => "posture",
+            FindingKind::StaticHold => "static_hold",
+            FindingKind::BreakOverdue => "break_overdue",
+        }
+    }
+}
+
+/// A risk found over time.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Finding {
+    /// Unique within a session.
+    pub id: u64,
+    /// Kind.
+    pub kind: FindingKind,
+    /// Warn or risk.
+    pub severity: Verdict,
+    /// The measure it is about, if one.
+    pub measure: Option<MeasureId>,
+    /// Start, seconds on the session clock.
+    pub start_s: f64,
+    /// End (`None` while it lasts).
+    pub end_s: Option<f64>,
+    /// The representative value (median over the finding) in the measure's unit, or the
+    /// head inclination of a hold, or the sitting minutes.
+    pub value: Option<f64>,
+    /// The limit it was judged against: a threshold, or a holding time in seconds, or the
+    /// sitting limit in minutes.
+    pub limit: Option<f64>,
+    /// Where the limit comes from.
+    pub reference: String,
+}
+
+impl Finding {
+    /// Duration so far (to `now` while open), seconds.
+    pub fn duration_s(&self, now: f64) -> f64 {
+        self.end_s.unwrap_or(now) - self.start_s
+    }
+}
+
+/// How a finding changed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Change {
+    /// It began.
+    Opened,
+    /// Its severity rose.
+    Escalated,
+    /// It ended.
+    Closed,
+}
+
+/// A change to a finding.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Event {
+    /// The finding as it now is.
+    pub finding: Finding,
+    /// What happened to it.
+    pub change: Change,
+}
+
+/// Per-sample verdicts the engine derives.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Assessment {
+    /// The person is (confirmed) present.
+    pub present: bool,
+    /// The posture is being held still (past the static limit).
+    pub static_posture: bool,
+    /// RULA-style grand score 1–7 (neck and trunk measured, arms assumed), when present.
+    pub rula: Option<u8>,
+    /// Minutes of continuous sitting so far.
+    pub sitting_min: f64,
+}
+
+#[derive(Clone, Debug)]
+struct BandState {
+    /// The accepted band (after dwell).
+    band: Verdict,
+    /// The band this sample points to (with hysteresis, before dwell).
+    target: Verdict,
+    /// A band the measure is heading for, and since when.
+    candidate: Option<(Verdict, f64)>,
+    /// The open posture finding.
+    finding: Option<usize>,
+    /// Values while the finding is open.
+    values: Vec<f64>,
+}
+
+impl Default for BandState {
+    fn default() -> Self {
+        BandState {
+            band: Verdict::Ok,
+            target: Verdict::Ok,
+            candidate: None,
+            finding: None,
+            values: Vec::new(),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+struct Hold {
+    start_s: f64,
+    last_s: f64,
+    band: Verdict,
+    inclinations: Vec<f64>,
+    finding: Option<usize>,
+}
+
+/// The risk engine of one session.
+#[derive(Debug)]
+pub struct Engine {
+    thresholds: Thresholds,
+    bands: Vec<BandState>,
+    hold: Option<Hold>,
+    present: Option<bool>,
+    pending: Vec<(bool, f64)>,
+    last_seen_s: Option<f64>,
+    absent_since: Option<f64>,
+    sitting_since: Option<f64>,
+    overdue: Option<usize>,
+    findings: Vec<Finding>,
+    last_t: Option<f64>,
+}
+
+fn median(v: &[f64]) -> Option<f64> {
+    let mut v = v.to_vec();
+    v.sort_by(f64::total_cmp);
+    let n = v.len();
+    (n > 0).then(|| if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 })
+}
+
+impl Engine {
+    /// A new session judged with `thresholds`.
+    pub fn new(thresholds: Thresholds) -> Self {
+        Engine {
+            thresholds,
+            bands: vec![BandState::default(); MeasureId::ALL.len()],
+            hold: None,
+            present: None,
+            pending: Vec::new(),
+            last_seen_s: None,
+            absent_since: None,
+            sitting_since: None,
+            overdue: None,
+            findings: Vec::new(),
+            last_t: None,
+        }
+    }
+
+    /// Every finding so far (open ones have no end).
+    pub fn findings(&self) -> &[Finding] {
+        &self.findings
+    }
+
+    fn open(
+        &mut self,
+        kind: FindingKind,
+        severity: Verdict,
+        measure: Option<MeasureId>,
+        start_s: f64,
+        reference: String,
+    ) -> usize {
+        let id = self.findings.len();
+        self.findings.push(Finding {
+            id: id as u64,
+            kind,
+            severity,
+            measure,
+            start_s,
+            end_s: None,
+            value: None,
+            limit: None,
+            reference,
+        });
+        id
+    }
+
+    fn event(&self, i: usize, change: Change) -> Event {
+        Event { finding: self.findings[i].clone(), change }
+    }
+
+    /// Feed one sample (in time order); returns the findings that opened, escalated or
+    /// closed, and the sample's assessment.
+    pub fn push(&mut self, s: &SampleInput) -> (Vec<Event>, Assessment) {
+        let mut events = Vec::new();
+        // a gap in the samples (source error, suspend) as long as a break is a break
+        if let Some(last) = self.last_t
+            && s.t_s - last >= self.thresholds.break_min * 60.0
+            && self.present == Some(true)
+        {
+            self.start_break(last, &mut events);
+            self.present = Some(false);
+            self.absent_since = Some(last);
+        }
+        self.last_t = Some(s.t_s);
+        self.update_presence(s, &mut events);
+        let present = self.present == Some(true);
+        let mut assessment = Assessment { present, static_posture: false, rula: None, sitting_min: 0.0 };
+        if present && s.person {
+            self.update_bands(s, &mut events);
+            assessment.static_posture = self.update_hold(s, &mut events);
+            assessment.rula = Some(self.rula(s, assessment.static_posture));
+        }
+        if let Some(since) = self.sitting_since.filter(|_| present) {
+            let minutes = (s.t_s - since) / 60.0;
+            assessment.sitting_min = minutes;
+            if minutes > self.thresholds.sitting_max && self.overdue.is_none() {
+                let start = since + self.thresholds.sitting_max * 60.0;
+                let reference = format!(
+                    "seed 003: move for {} min every {} min",
+                    self.thresholds.break_min, self.thresholds.sitting_max
+                );
+                let i = self.open(FindingKind::BreakOverdue, Verdict::Risk, None, start, reference);
+                self.findings[i].limit = Some(self.thresholds.sitting_max);
+                self.overdue = Some(i);
+                events.push(self.event(i, Change::Opened));
+            }
+            if let Some(i) = self.overdue {
+                self.findings[i].value = Some(minutes);
+            }
+        }
+        (events, assessment)
+    }
+
+    /// Close every open finding at `t_s` (the session ends).
+    pub fn finish(&mut self, t_s: f64) -> Vec<Event> {
+        let mut events = Vec::new();
+        self.end_posture(t_s, &mut events);
+        if let Some(i) = self.overdue.take() {
+            self.close(i, t_s, &mut events);
+        }
+        events
+    }
+
+    fn close(&mut self, i: usize, t_s: f64, events: &mut Vec<Event>) {
+        if self.findings[i].end_s.is_none() {
+            self.findings[i].end_s = Some(t_s.max(self.findings[i].start_s));
+            events.push(self.event(i, Change::Closed));
+        }
+    }
+
+    /// The person left (or a gap began) at `t_s`: postures and holds end there.
+    fn end_posture(&mut self, t_s: f64, events: &mut Vec<Event>) {
+        for m in 0..self.bands.len() {
+            if let Some(i) = self.bands[m].finding.take() {
+                self.findings[i].value = median(&self.bands[m].values).or(self.findings[i].value);
+                self.close(i, t_s, events);
+            }
+            self.bands[m] = BandState::default();
+        }
+        self.end_hold(t_s, events);
+    }
+
+    fn start_break(&mut self, t_s: f64, events: &mut Vec<Event>) {
+        self.end_posture(t_s, events);
+    }
+
+    fn update_presence(&mut self, s: &SampleInput, events: &mut Vec<Event>) {
+        if s.person {
+            self.last_seen_s = Some(s.t_s);
+        }
+        match self.present {
+            Some(p) if p == s.person => self.pending.clear(),
+            _ => {
+                self.pending.push((s.person, s.t_s));
+                if self.pending.len() >= PRESENCE_CONFIRM_SAMPLES || self.present.is_none() {
+                    let since = self.pending[0].1;
+                    self.pending.clear();
+                    self.present = Some(s.person);
+                    if s.person {
+                        self.came_back(since, events);
+                    } else {
+                        self.absent_since = Some(since);
+                        self.start_break(since, events);
+                    }
+                }
+            }
+        }
+        // a confirmed absence that has lasted a break long ends an overdue finding, and the
+        // sitting stretch
+        if let (Some(false), Some(since)) = (self.present, self.absent_since)
+            && s.t_s - since >= self.thresholds.break_min * 60.0
+        {
+            if let Some(i) = self.overdue.take() {
+                self.close(i, since, events);
+            }
+            self.sitting_since = None;
+        }
+    }
+
+    fn came_back(&mut self, t_s: f64, _events: &mut [Event]) {
+        let was_break = self.absent_since.is_none_or(|a| t_s - a >= self.thresholds.break_min * 60.0);
+        if was_break || self.sitting_since.is_none() {
+            self.sitting_since = Some(t_s);
+        }
+        self.absent_since = None;
+    }
+
+    /// Move each measure's band: towards worse as soon as the value is there, towards
+    /// better only once it clears the threshold by the hysteresis margin; either way only
+    /// after the new band has lasted the dwell time.
+    fn update_bands(&mut self, s: &SampleInput, events: &mut Vec<Event>) {
+        let dwell = self.thresholds.dwell;
+        for id in MeasureId::ALL {
+            let Some(value) = s.get(id) else { continue };
+            let t = &self.thresholds;
+            let raw = t.verdict(id, value);
+            let state = &mut self.bands[id as usize];
+            let current = state.band;
+            let target = if raw < current {
+                t.verdict(id, t.worse_by(id, value, HYSTERESIS)).min(current)
+            } else {
+                raw
+            };
+            state.target = target;
+            if state.finding.is_some() {
+                state.values.push(value);
+            }
+            if target == current {
+                state.candidate = None;
+                continue;
+            }
+            // a candidate keeps its start while the value stays on the same side
+            let since = match state.candidate {
+                Some((band, since)) if (band > current) == (target > current) => since,
+                _ => s.t_s,
+            };
+            state.candidate = Some((target, since));
+            if s.t_s - since < dwell {
+                continue;
+            }
+            state.candidate = None;
+            state.band = target;
+            let open = state.finding;
+            match (open, target) {
+                (None, Verdict::Ok) => {}
+                (Some(i), Verdict::Ok) => {
+                    let state = &mut self.bands[id as usize];
+                    state.finding = None;
+                    self.findings[i].value = median(&std::mem::take(&mut state.values));
+                    self.close(i, since, events);
+                }
+                (None, bad) => {
+                    let (limit, reference) = self.limit_of(id, bad);
+                    let i = self.open(FindingKind::Posture, bad, Some(id), since, reference);
+                    self.findings[i].limit = limit;
+                    let state = &mut self.bands[id as usize];
+                    state.finding = Some(i);
+                    state.values = vec![value];
+                    events.push(self.event(i, Change::Opened));
+                }
+                (Some(i), bad) => {
+                    let (limit, reference) = self.limit_of(id, bad);
+                    let escalated = bad > self.findings[i].severity;
+                    let f = &mut self.findings[i];
+                    (f.severity, f.limit, f.reference) = (bad.max(f.severity), limit, reference);
+                    if escalated {
+                        events.push(self.event(i, Change::Escalated));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The threshold a measure crossed into `band`, and its reference.
+    fn limit_of(&self, id: MeasureId, band: Verdict) -> (Option<f64>, String) {
+        let (warn, risk) = crate::thresholds::keys(id);
+        let elbow = matches!(id, MeasureId::ElbowAngleLeftDeg | MeasureId::ElbowAngleRightDeg);
+        let key = if band == Verdict::Risk && !elbow { risk } else { warn };
+        let reference = crate::thresholds::spec(key).map_or_else(String::new, |s| s.reference.to_owned());
+        (self.thresholds.get(key), reference)
+    }
+
+    /// The worst band the posture measures point to in this sample (hysteresis, no dwell:
+    /// a hold is timed from when the posture was taken).
+    fn posture_band(&self) -> Verdict {
+        POSTURE_MEASURES.iter().map(|&id| self.bands[id as usize].target).max().unwrap_or(Verdict::Ok)
+    }
+
+    /// Head inclination (ISO 11226: neck flexion + trunk inclination).
+    fn head_inclination(s: &SampleInput) -> Option<f64> {
+        s.get(MeasureId::NeckFlexionDeg).map(|n| n + s.get(MeasureId::TrunkInclinationDeg).unwrap_or(0.0))
+    }
+
+    /// Returns whether the posture is static (held past the RULA limit).
+    fn update_hold(&mut self, s: &SampleInput, events: &mut Vec<Event>) -> bool {
+        let band = self.posture_band();
+        let still = s.movement.is_some_and(|m| m <= self.thresholds.movement);
+        let continues = self.hold.as_ref().is_some_and(|h| h.band == band) && still;
+        if !continues {
+            self.end_hold(s.t_s, events);
+            self.hold = still.then(|| Hold {
+                start_s: s.t_s,
+                last_s: s.t_s,
+                band,
+                inclinations: Vec::new(),
+                finding: None,
+            });
+        }
+        let static_limit = self.thresholds.static_hold;
+        let Some(mut hold) = self.hold.take() else { return false };
+        hold.last_s = s.t_s;
+        if let Some(incl) = Self::head_inclination(s) {
+            hold.inclinations.push(incl);
+        }
+        let held = hold.last_s - hold.start_s;
+        let incl = median(&hold.inclinations);
+        let allowance = incl.map(standards::head_inclination_allowance);
+        let beyond_iso = match allowance {
+            Some(Allowance::Seconds(limit)) => held > limit,
+            Some(Allowance::NotAcceptable) => true,
+            _ => false,
+        };
+        let loaded =
+            band > Verdict::Ok || matches!(allowance, Some(Allowance::Seconds(_) | Allowance::NotAcceptable));
+        if held > static_limit && loaded {
+            // past the static rule: warn; past ISO 11226's holding time: risk
+            let severity = if beyond_iso { Verdict::Risk } else { Verdict::Warn };
+            match hold.finding {
+                None => {
+                    let i = self.open(FindingKind::StaticHold, severity, None, hold.start_s, String::new());
+                    hold.finding = Some(i);
+                    self.judge_hold(i, &hold);
+                    events.push(self.event(i, Change::Opened));
+                }
+                Some(i) => {
+                    let escalated = severity > self.findings[i].severity;
+                    self.findings[i].severity = self.findings[i].severity.max(severity);
+                    self.judge_hold(i, &hold);
+                    if escalated {
+                        events.push(self.event(i, Change::Escalated));
+                    }
+                }
+            }
+        }
+        self.hold = Some(hold);
+        held > static_limit
+    }
+
+    /// Record the hold's head inclination and the limit it is judged against.
+    fn judge_hold(&mut self, i: usize, hold: &Hold) {
+        let incl = median(&hold.inclinations);
+        let f = &mut self.findings[i];
+        f.value = incl;
+        (f.limit, f.reference) = match incl.map(standards::head_inclination_allowance) {
+            Some(Allowance::Seconds(limit)) => (
+                Some(limit),
+                format!("{} for {:.0}° head inclination", standards::ISO_11226, incl.unwrap_or_default()),
+            ),
+            Some(Allowance::NotAcceptable) => {
+                (Some(0.0), format!("{}: > 85° head inclination is not acceptable", standards::ISO_11226))
+            }
+            _ => (Some(self.thresholds.static_hold), standards::RULA_STATIC.to_owned()),
+        };
+    }
+
+    fn end_hold(&mut self, t_s: f64, events: &mut Vec<Event>) {
+        if let Some(hold) = self.hold.take()
+            && let Some(i) = hold.finding
+        {
+            self.judge_hold(i, &hold);
+            self.close(i, hold.last_s.min(t_s), events);
+        }
+    }
+
+    fn rula(&self, s: &SampleInput, static_posture: bool) -> u8 {
+        let neck = s.get(MeasureId::NeckFlexionDeg).map_or(1, |n| {
+            let side_bent =
+                s.get(MeasureId::HeadTiltDeg).is_some_and(|t| t.abs() > self.thresholds.head_tilt_warn);
+            standards::rula_neck(n, side_bent)
+        });
+        let trunk = standards::rula_trunk(s.get(MeasureId::TrunkInclinationDeg));
+        standards::rula_grand(neck, trunk, static_posture)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(t_s: f64, person: bool, neck: Option<f64>, movement: f64) -> SampleInput {
+        let mut measures = [None; 11];
+        measures[MeasureId::NeckFlexionDeg as usize] = neck;
+        measures[MeasureId::HeadTiltDeg as usize] = person.then_some(2.0);
+        SampleInput { t_s, person, measures, movement: person.then_some(movement) }
+    }
+
+    /// Run samples every `step` seconds from `from` (exclusive end `to`).
+    fn run(engine: &mut Engine, from: f64, to: f64, step: f64, f: impl Fn(f64) -> SampleInput) -> Vec<Event> {
+        let mut events = Vec::new();
+        let mut t = from;
+        while t < to {
+            events.extend(engine.push(&f(t)).0);
+            t += step;
+        }
+        events
+    }
+
+    fn kinds(engine: &Engine) -> Vec<(FindingKind, Option<MeasureId>)> {
+        engine.findings().iter().map(|f| (f.kind, f.measure)).collect()
+    }
+
+    #[test]
+    fn a_fifty_minute_sit_is_one_break_overdue() {
+        let mut e = Engine::new(Thresholds::default());
+        // upright, moving a little, for 50 minutes
+        let events = run(&mut e, 0.0, 3000.0, 5.0, |t| sample(t, true, Some(3.0), 0.3));
+        let events: Vec<_> = events.into_iter().chain(e.finish(3000.0)).collect();
+        assert_eq!(kinds(&e), [(FindingKind::BreakOverdue, None)]);
+        let f = &e.findings()[0];
+        assert_eq!(f.start_s, 45.0 * 60.0);
+        assert_eq!(f.end_s, Some(3000.0));
+        assert!(f.value.unwrap() > 49.0);
+        assert_eq!(events.iter().filter(|ev| ev.change == Change::Opened).count(), 1);
+    }
+
+    #[test]
+    fn a_break_resets_the_sitting_clock() {
+        let mut e = Engine::new(Thresholds::default());
+        run(&mut e, 0.0, 40.0 * 60.0, 5.0, |t| sample(t, true, Some(3.0), 0.3));
+        // 3 minutes away, then 40 more minutes: never 45 in a row
+        run(&mut e, 40.0 * 60.0, 43.0 * 60.0, 5.0, |t| sample(t, false, None, 0.0));
+        run(&mut e, 43.0 * 60.0, 83.0 * 60.0, 5.0, |t| sample(t, true, Some(3.0), 0.3));
+        assert!(e.findings().is_empty(), "{:?}", e.findings());
+        // a 1-minute absence is not a break: the next 45 minutes make it overdue
+        let mut e = Engine::new(Thresholds::default());
+        run(&mut e, 0.0, 40.0 * 60.0, 5.0, |t| sample(t, true, Some(3.0), 0.3));
+        run(&mut e, 40.0 * 60.0, 41.0 * 60.0, 5.0, |t| sample(t, false, None, 0.0));
+        run(&mut e, 41.0 * 60.0, 50.0 * 60.0, 5.0, |t| sample(t, true, Some(3.0), 0.3));
+        assert_eq!(kinds(&e), [(FindingKind::BreakOverdue, None)]);
+    }
+
+    #[test]
+    fn a_four_minute_hold_at_thirty_degrees_is_judged_against_iso() {
+        let mut e = Engine::new(Thresholds::default());
+        run(&mut e, 0.0, 60.0, 5.0, |t| sample(t, true, Some(3.0), 0.3));
+        // 4 minutes still at 30° of neck flexion (trunk upright: head inclination 30°)
+        run(&mut e, 60.0, 300.0, 5.0, |t| sample(t, true, Some(30.0), 0.02));
+        run(&mut e, 300.0, 400.0, 5.0, |t| sample(t, true, Some(3.0), 0.3));
+        e.finish(400.0);
+        let hold = e.findings().iter().find(|f| f.kind == FindingKind::StaticHold).expect("a static hold");
+        assert_eq!(hold.start_s, 60.0);
+        assert_eq!(hold.end_s, Some(295.0));
+        assert_eq!(hold.value, Some(30.0));
+        // ISO 11226: 30° head inclination may be held 7:25 (between 8:00 at 25° and 6:50 at 35°)
+        assert_eq!(hold.limit, Some(445.0));
+        assert!(hold.reference.contains("ISO 11226"), "{}", hold.reference);
+        assert_eq!(hold.severity, Verdict::Warn, "past the 1-minute static rule, within ISO");
+        // the posture itself was in the risk band (> 20°) for longer than the dwell
+        let posture = e.findings().iter().find(|f| f.kind == FindingKind::Posture).unwrap();
+        assert_eq!((posture.measure, posture.severity), (Some(MeasureId::NeckFlexionDeg), Verdict::Risk));
+        assert_eq!(posture.start_s, 60.0);
+    }
+
+    #[test]
+    fn a_hold_past_the_iso_limit_escalates_to_risk() {
+        let mut e = Engine::new(Thresholds::default());
+        let events = run(&mut e, 0.0, 600.0, 5.0, |t| sample(t, true, Some(45.0), 0.0));
+        let hold = e.findings().iter().find(|f| f.kind == FindingKind::StaticHold).unwrap();
+        assert_eq!(hold.limit, Some(340.0)); // 5:40 at 45°
+        assert_eq!(hold.severity, Verdict::Risk);
+        assert!(
+            events
+                .iter()
+                .any(|ev| ev.change == Change::Escalated && ev.finding.kind == FindingKind::StaticHold)
+        );
+    }
+
+    #[test]
+    fn a_twenty_second_glance_down_triggers_nothing() {
+        let mut e = Engine::new(Thresholds::default());
+        run(&mut e, 0.0, 300.0, 5.0, |t| {
+            let glance = (120.0..140.0).contains(&t);
+            sample(t, true, Some(if glance { 35.0 } else { 3.0 }), if glance { 0.0 } else { 0.3 })
+        });
+        e.finish(300.0);
+        assert!(e.findings().is_empty(), "{:?}", e.findings());
+    }
+
+    #[test]
+    fn hysteresis_keeps_a_borderline_measure_in_its_band() {
+        let mut e = Engine::new(Thresholds::default());
+        // 25° for a minute: risk; then 19°, just under the 20° threshold but within the
+        // hysteresis margin (2.5°): still risk
+        run(&mut e, 0.0, 60.0, 5.0, |t| sample(t, true, Some(25.0), 0.3));
+        run(&mut e, 60.0, 180.0, 5.0, |t| sample(t, true, Some(19.0), 0.3));
+        assert!(e.findings()[0].end_s.is_none(), "still open");
+        run(&mut e, 180.0, 260.0, 5.0, |t| sample(t, true, Some(5.0), 0.3));
+        assert_eq!(e.findings()[0].end_s, Some(180.0));
+    }
+
+    #[test]
+    fn one_stray_detection_does_not_end_an_absence() {
+        let mut e = Engine::new(Thresholds::default());
+        run(&mut e, 0.0, 20.0, 5.0, |t| sample(t, true, Some(3.0), 0.3));
+        let mut present = Vec::new();
+        for (t, person) in [(20.0, false), (25.0, false), (30.0, true), (35.0, false), (40.0, false)] {
+            present.push(e.push(&sample(t, person, person.then_some(3.0), 0.3)).1.present);
+        }
+        // absence confirmed at the second empty sample (from t = 20), not undone at t = 30
+        assert_eq!(present, [true, false, false, false, false]);
+    }
+}

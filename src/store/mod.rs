@@ -1,0 +1,618 @@
+//! The audit history: SQLite (bundled) in WAL mode, every sample committed as it is taken,
+//! a versioned schema with migrations. Only measures are stored, never images.
+//!
+//! One audit writes to a database at a time: it holds an exclusive lock on `DB.lock` for
+//! its whole run (released by the OS even after `kill -9`); a second audit is refused.
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
+use serde::Serialize;
+
+use crate::posture::MeasureId;
+use crate::risk::{Finding, SampleInput};
+
+/// Environment variable that relocates the data folder (the default database).
+pub const DATA_DIR_ENV: &str = "ERGOAUDIT_DATA_DIR";
+
+/// Errors of the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// No data folder could be determined.
+    #[error("cannot find a data folder for this user; set {DATA_DIR_ENV} or pass --db")]
+    NoDataDir,
+    /// The database file is not an ergoaudit database (or is damaged).
+    #[error("{} is not a readable ergoaudit database ({detail}); it was left untouched — move it aside or pass another --db", .path.display())]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// SQLite's message.
+        detail: String,
+    },
+    /// The database was written by a newer ergoaudit.
+    #[error("{} has schema version {found}, newer than this ergoaudit ({known}); upgrade ergoaudit", .path.display())]
+    TooNew {
+        /// The file.
+        path: PathBuf,
+        /// Version found.
+        found: i64,
+        /// Newest version known.
+        known: i64,
+    },
+    /// Another audit is writing to the database.
+    #[error("another audit is already recording into {}; stop it first or pass another --db", .path.display())]
+    Locked {
+        /// The database.
+        path: PathBuf,
+    },
+    /// The database (or its folder) cannot be written.
+    #[error("cannot write {}: {detail}; check its permissions or pass another --db", .path.display())]
+    ReadOnly {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        detail: String,
+    },
+    /// The database does not exist (for commands that only read).
+    #[error("no audit history at {}; run `ergoaudit audit` first (or pass --db)", .0.display())]
+    Missing(PathBuf),
+    /// Any other SQLite failure.
+    #[error("{}: {detail}", .path.display())]
+    Sqlite {
+        /// The file.
+        path: PathBuf,
+        /// SQLite's message.
+        detail: String,
+    },
+}
+
+/// The default database: `$ERGOAUDIT_DATA_DIR/history.sqlite`, else the platform data folder
+/// (`~/.local/share/ergoaudit` on Linux).
+pub fn default_path() -> Result<PathBuf, StoreError> {
+    let dir = match std::env::var_os(DATA_DIR_ENV) {
+        Some(d) => PathBuf::from(d),
+        None => directories::ProjectDirs::from("", "", "ergoaudit")
+            .ok_or(StoreError::NoDataDir)?
+            .data_dir()
+            .to_path_buf(),
+    };
+    Ok(dir.join("history.sqlite"))
+}
+
+/// The schema, one migration per version (`PRAGMA user_version`).
+const MIGRATIONS: [&str; 1] = [r#"
+CREATE TABLE sessions (
+    id INTEGER PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    ended_at TEXT,
+    last_sample_s REAL,
+    source TEXT NOT NULL,
+    model TEXT,
+    profile TEXT,
+    profile_toml TEXT,
+    interval_s REAL NOT NULL,
+    thresholds_json TEXT NOT NULL
+);
+CREATE TABLE samples (
+    id INTEGER PRIMARY KEY,
+    session_id INTEGER NOT NULL REFERENCES sessions(id),
+    t_s REAL NOT NULL,
+    at TEXT NOT NULL,
+    person INTEGER NOT NULL,
+    present INTEGER NOT NULL,
+    view TEXT,
+    frames INTEGER NOT NULL,
+    movement REAL,
+    rula INTEGER,
+    static_posture INTEGER NOT NULL,
+    sitting_min REAL NOT NULL,
+    cva_deg REAL, head_forward_cm REAL, shoulder_rounding_deg REAL, neck_flexion_deg REAL,
+    head_tilt_deg REAL, shoulder_tilt_deg REAL, shoulder_elevation REAL, trunk_inclination_deg REAL,
+    viewing_distance_cm REAL, elbow_angle_left_deg REAL, elbow_angle_right_deg REAL
+);
+CREATE INDEX samples_session ON samples(session_id, t_s);
+CREATE TABLE findings (
+    session_id INTEGER NOT NULL REFERENCES sessions(id),
+    id INTEGER NOT NULL,
+    kind TEXT NOT NULL,
+    severity TEXT NOT NULL,
+    measure TEXT,
+    start_s REAL NOT NULL,
+    end_s REAL,
+    value REAL,
+    limit_value REAL,
+    reference TEXT NOT NULL,
+    PRIMARY KEY (session_id, id)
+);
+CREATE TABLE gaps (
+    session_id INTEGER NOT NULL REFERENCES sessions(id),
+    t_s REAL NOT NULL,
+    reason TEXT NOT NULL
+);
+"#];
+
+/// Newest schema version this build knows.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// An open history database.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+    _lock: Option<std::fs::File>,
+}
+
+/// What a session was recorded with.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SessionInfo {
+    /// Start (RFC 3339).
+    pub started_at: jiff::Timestamp,
+    /// The source (file, folder, camera).
+    pub source: String,
+    /// The landmark model.
+    pub model: Option<String>,
+    /// Calibration profile name.
+    pub profile: Option<String>,
+    /// The profile's TOML, as used.
+    pub profile_toml: Option<String>,
+    /// Seconds between samples.
+    pub interval_s: f64,
+    /// The thresholds, as JSON.
+    pub thresholds_json: String,
+}
+
+/// One stored sample, for history and export.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StoredSample {
+    /// Session id.
+    pub session: i64,
+    /// Seconds on the session clock.
+    pub t_s: f64,
+    /// Wall-clock time (RFC 3339).
+    pub at: String,
+    /// A person was seen in this sample.
+    pub person: bool,
+    /// The person counted as present (confirmed).
+    pub present: bool,
+    /// Camera view.
+    pub view: Option<String>,
+    /// Movement, shoulder widths.
+    pub movement: Option<f64>,
+    /// RULA-style score.
+    pub rula: Option<i64>,
+    /// Held still past the static limit.
+    pub static_posture: bool,
+    /// Continuous sitting so far, minutes.
+    pub sitting_min: f64,
+    /// Measures by name.
+    pub measures: Vec<(&'static str, Option<f64>)>,
+}
+
+/// A session summary for `history`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SessionSummary {
+    /// Session id.
+    pub id: i64,
+    /// Start (RFC 3339).
+    pub started_at: String,
+    /// End (RFC 3339), `None` while running or after a crash.
+    pub ended_at: Option<String>,
+    /// Source.
+    pub source: String,
+    /// Profile.
+    pub profile: Option<String>,
+    /// Samples taken.
+    pub samples: i64,
+    /// Samples with the person present.
+    pub present_samples: i64,
+    /// Seconds covered (first to last sample).
+    pub span_s: f64,
+    /// Findings by kind.
+    pub findings: Vec<(String, i64)>,
+}
+
+fn sqlite_error(path: &Path, e: rusqlite::Error) -> StoreError {
+    use rusqlite::ffi::ErrorCode;
+    let detail = e.to_string();
+    match e.sqlite_error_code() {
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => {
+            StoreError::Corrupt { path: path.to_path_buf(), detail }
+        }
+        Some(ErrorCode::ReadOnly | ErrorCode::CannotOpen | ErrorCode::PermissionDenied) => {
+            StoreError::ReadOnly { path: path.to_path_buf(), detail }
+        }
+        _ => StoreError::Sqlite { path: path.to_path_buf(), detail },
+    }
+}
+
+impl Store {
+    /// Open (creating if needed) the database for writing one audit session: takes the
+    /// audit lock, checks the file, migrates the schema.
+    pub fn open_for_audit(path: &Path) -> Result<Self, StoreError> {
+        let ro = |e: std::io::Error| StoreError::ReadOnly { path: path.to_path_buf(), detail: e.to_string() };
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(ro)?;
+        }
+        let lock_path = path.with_extension("lock");
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(ro)?;
+        match lock.try_lock() {
+            Ok(()) => {}
+            Err(std::fs::TryLockError::WouldBlock) => {
+                return Err(StoreError::Locked { path: path.to_path_buf() });
+            }
+            Err(std::fs::TryLockError::Error(e)) => return Err(ro(e)),
+        }
+        let conn = Connection::open(path).map_err(|e| sqlite_error(path, e))?;
+        let mut store = Store { conn, path: path.to_path_buf(), _lock: Some(lock) };
+        store.prepare(true)?;
+        Ok(store)
+    }
+
+    /// Open an existing database to read (history, export, report).
+    pub fn open_read(path: &Path) -> Result<Self, StoreError> {
+        if !path.exists() {
+            return Err(StoreError::Missing(path.to_path_buf()));
+        }
+        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(|e| sqlite_error(path, e))?;
+        let mut store = Store { conn, path: path.to_path_buf(), _lock: None };
+        store.prepare(false)?;
+        Ok(store)
+    }
+
+    fn err(&self, e: rusqlite::Error) -> StoreError {
+        sqlite_error(&self.path, e)
+    }
+
+    fn prepare(&mut self, write: bool) -> Result<(), StoreError> {
+        // reading the header is what reveals a file that is not a database
+        let version: i64 =
+            self.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| self.err(e))?;
+        let check: String =
+            self.conn.query_row("PRAGMA quick_check", [], |r| r.get(0)).map_err(|e| self.err(e))?;
+        if check != "ok" {
+            return Err(StoreError::Corrupt { path: self.path.clone(), detail: check });
+        }
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::TooNew {
+                path: self.path.clone(),
+                found: version,
+                known: SCHEMA_VERSION,
+            });
+        }
+        if !write {
+            return if version == 0 && self.has_no_tables()? {
+                Err(StoreError::Missing(self.path.clone()))
+            } else {
+                Ok(())
+            };
+        }
+        if version == 0 && !self.has_no_tables()? {
+            return Err(StoreError::Corrupt {
+                path: self.path.clone(),
+                detail: "a SQLite database of another program".into(),
+            });
+        }
+        self.conn.pragma_update(None, "journal_mode", "WAL").map_err(|e| self.err(e))?;
+        self.conn.pragma_update(None, "synchronous", "NORMAL").map_err(|e| self.err(e))?;
+        self.conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(|e| self.err(e))?;
+        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            let tx = self.conn.transaction().map_err(|e| sqlite_error(&self.path, e))?;
+            tx.execute_batch(sql).map_err(|e| sqlite_error(&self.path, e))?;
+            tx.pragma_update(None, "user_version", i as i64 + 1).map_err(|e| sqlite_error(&self.path, e))?;
+            tx.commit().map_err(|e| sqlite_error(&self.path, e))?;
+        }
+        self.close_crashed_sessions()
+    }
+
+    fn has_no_tables(&self) -> Result<bool, StoreError> {
+        let n: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        Ok(n == 0)
+    }
+
+    /// Sessions a crash left open end at their last committed sample; their open findings
+    /// end there too.
+    fn close_crashed_sessions(&self) -> Result<(), StoreError> {
+        self.conn
+            .execute_batch(
+                "UPDATE findings SET end_s = (SELECT coalesce(last_sample_s, start_s) FROM sessions s WHERE s.id = findings.session_id)
+                   WHERE end_s IS NULL AND session_id IN (SELECT id FROM sessions WHERE ended_at IS NULL);
+                 UPDATE sessions SET ended_at = 'interrupted' WHERE ended_at IS NULL;",
+            )
+            .map_err(|e| self.err(e))
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Start a session; returns its id.
+    pub fn begin_session(&self, info: &SessionInfo) -> Result<i64, StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO sessions (started_at, source, model, profile, profile_toml, interval_s, thresholds_json)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    info.started_at.to_string(),
+                    info.source,
+                    info.model,
+                    info.profile,
+                    info.profile_toml,
+                    info.interval_s,
+                    info.thresholds_json
+                ],
+            )
+            .map_err(|e| self.err(e))?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Commit one sample (and the findings it changed) in one transaction.
+    #[allow(clippy::too_many_arguments)]
+    pub fn add_sample(
+        &mut self,
+        session: i64,
+        at: jiff::Timestamp,
+        sample: &SampleInput,
+        view: Option<&str>,
+        frames: usize,
+        assessment: &crate::risk::Assessment,
+        findings: &[Finding],
+    ) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let e = |e| sqlite_error(&path, e);
+        let tx = self.conn.transaction().map_err(e)?;
+        let m = |id: MeasureId| sample.measures[id as usize];
+        tx.execute(
+            "INSERT INTO samples (session_id, t_s, at, person, present, view, frames, movement, rula, static_posture, sitting_min,
+               cva_deg, head_forward_cm, shoulder_rounding_deg, neck_flexion_deg, head_tilt_deg, shoulder_tilt_deg,
+               shoulder_elevation, trunk_inclination_deg, viewing_distance_cm, elbow_angle_left_deg, elbow_angle_right_deg)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
+            params![
+                session,
+                sample.t_s,
+                at.to_string(),
+                sample.person,
+                assessment.present,
+                view,
+                frames as i64,
+                sample.movement,
+                assessment.rula,
+                assessment.static_posture,
+                assessment.sitting_min,
+                m(MeasureId::CvaDeg),
+                m(MeasureId::HeadForwardCm),
+                m(MeasureId::ShoulderRoundingDeg),
+                m(MeasureId::NeckFlexionDeg),
+                m(MeasureId::HeadTiltDeg),
+                m(MeasureId::ShoulderTiltDeg),
+                m(MeasureId::ShoulderElevation),
+                m(MeasureId::TrunkInclinationDeg),
+                m(MeasureId::ViewingDistanceCm),
+                m(MeasureId::ElbowAngleLeftDeg),
+                m(MeasureId::ElbowAngleRightDeg),
+            ],
+        )
+        .map_err(e)?;
+        Self::upsert_findings(&tx, session, findings).map_err(e)?;
+        tx.execute("UPDATE sessions SET last_sample_s = ?1 WHERE id = ?2", params![sample.t_s, session])
+            .map_err(e)?;
+        tx.commit().map_err(e)
+    }
+
+    fn upsert_findings(
+        tx: &rusqlite::Transaction,
+        session: i64,
+        findings: &[Finding],
+    ) -> rusqlite::Result<()> {
+        for f in findings {
+            tx.execute(
+                "INSERT INTO findings (session_id, id, kind, severity, measure, start_s, end_s, value, limit_value, reference)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                 ON CONFLICT (session_id, id) DO UPDATE SET severity = excluded.severity, end_s = excluded.end_s,
+                   value = excluded.value, limit_value = excluded.limit_value, reference = excluded.reference",
+                params![
+                    session,
+                    f.id as i64,
+                    f.kind.name(),
+                    f.severity.name(),
+                    f.measure.map(MeasureId::name),
+                    f.start_s,
+                    f.end_s,
+                    f.value,
+                    f.limit,
+                    f.reference
+                ],
+            )?;
+        }
+        Ok(())
+    }
+
+    /// Record a gap in the samples (the source failed).
+    pub fn add_gap(&self, session: i64, t_s: f64, reason: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO gaps (session_id, t_s, reason) VALUES (?1, ?2, ?3)",
+                params![session, t_s, reason],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    /// End a session: its findings as they closed, and the end time.
+    pub fn end_session(
+        &mut self,
+        session: i64,
+        at: jiff::Timestamp,
+        findings: &[Finding],
+    ) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let e = |e| sqlite_error(&path, e);
+        let tx = self.conn.transaction().map_err(e)?;
+        Self::upsert_findings(&tx, session, findings).map_err(e)?;
+        tx.execute("UPDATE sessions SET ended_at = ?1 WHERE id = ?2", params![at.to_string(), session])
+            .map_err(e)?;
+        tx.commit().map_err(e)
+    }
+
+    /// Sessions that started at or after `since`, oldest first.
+    pub fn sessions(&self, since: Option<jiff::Timestamp>) -> Result<Vec<SessionSummary>, StoreError> {
+        let since = since.map_or_else(String::new, |t| t.to_string());
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT s.id, s.started_at, s.ended_at, s.source, s.profile,
+                        (SELECT count(*) FROM samples WHERE session_id = s.id),
+                        (SELECT count(*) FROM samples WHERE session_id = s.id AND present),
+                        coalesce((SELECT max(t_s) - min(t_s) FROM samples WHERE session_id = s.id), 0)
+                 FROM sessions s WHERE s.started_at >= ?1 ORDER BY s.id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([since], |r| {
+                Ok(SessionSummary {
+                    id: r.get(0)?,
+                    started_at: r.get(1)?,
+                    ended_at: r.get(2)?,
+                    source: r.get(3)?,
+                    profile: r.get(4)?,
+                    samples: r.get(5)?,
+                    present_samples: r.get(6)?,
+                    span_s: r.get(7)?,
+                    findings: Vec::new(),
+                })
+            })
+            .map_err(|e| self.err(e))?
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::with_capacity(rows.len());
+        for mut s in rows {
+            let mut stmt = self
+                .conn
+                .prepare(
+                    "SELECT kind, count(*) FROM findings WHERE session_id = ?1 GROUP BY kind ORDER BY kind",
+                )
+                .map_err(|e| self.err(e))?;
+            s.findings = stmt
+                .query_map([s.id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(|e| self.err(e))?
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| self.err(e))?;
+            out.push(s);
+        }
+        Ok(out)
+    }
+
+    /// Every sample of the given sessions, in time order.
+    pub fn samples(&self, sessions: &[i64]) -> Result<Vec<StoredSample>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT session_id, t_s, at, person, present, view, movement, rula, static_posture, sitting_min,
+                   cva_deg, head_forward_cm, shoulder_rounding_deg, neck_flexion_deg, head_tilt_deg, shoulder_tilt_deg,
+                   shoulder_elevation, trunk_inclination_deg, viewing_distance_cm, elbow_angle_left_deg, elbow_angle_right_deg
+                 FROM samples WHERE session_id = ?1 ORDER BY t_s",
+            )
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for &session in sessions {
+            let rows = stmt
+                .query_map([session], |r| {
+                    let mut measures = Vec::with_capacity(11);
+                    for (k, id) in MeasureId::ALL.iter().enumerate() {
+                        measures.push((id.name(), r.get::<_, Option<f64>>(10 + k)?));
+                    }
+                    Ok(StoredSample {
+                        session: r.get(0)?,
+                        t_s: r.get(1)?,
+                        at: r.get(2)?,
+                        person: r.get(3)?,
+                        present: r.get(4)?,
+                        view: r.get(5)?,
+                        movement: r.get(6)?,
+                        rula: r.get(7)?,
+                        static_posture: r.get(8)?,
+                        sitting_min: r.get(9)?,
+                        measures,
+                    })
+                })
+                .map_err(|e| self.err(e))?;
+            for row in rows {
+                out.push(row.map_err(|e| self.err(e))?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every finding of the given sessions: (session, finding).
+    pub fn findings(&self, sessions: &[i64]) -> Result<Vec<(i64, StoredFinding)>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT id, kind, severity, measure, start_s, end_s, value, limit_value, reference
+                 FROM findings WHERE session_id = ?1 ORDER BY start_s, id",
+            )
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for &session in sessions {
+            let rows = stmt
+                .query_map([session], |r| {
+                    Ok(StoredFinding {
+                        id: r.get(0)?,
+                        kind: r.get(1)?,
+                        severity: r.get(2)?,
+                        measure: r.get(3)?,
+                        start_s: r.get(4)?,
+                        end_s: r.get(5)?,
+                        value: r.get(6)?,
+                        limit: r.get(7)?,
+                        reference: r.get(8)?,
+                    })
+                })
+                .map_err(|e| self.err(e))?;
+            for row in rows {
+                out.push((session, row.map_err(|e| self.err(e))?));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The number of samples stored for a session (for tests and summaries).
+    pub fn sample_count(&self, session: i64) -> Result<i64, StoreError> {
+        self.conn
+            .query_row("SELECT count(*) FROM samples WHERE session_id = ?1", [session], |r| r.get(0))
+            .optional()
+            .map(Option::unwrap_or_default)
+            .map_err(|e| self.err(e))
+    }
+}
+
+/// A finding as stored.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StoredFinding {
+    /// Id within the session.
+    pub id: i64,
+    /// Kind name.
+    pub kind: String,
+    /// `warn` or `risk`.
+    pub severity: String,
+    /// Measure name.
+    pub measure: Option<String>,
+    /// Start, session seconds.
+    pub start_s: f64,
+    /// End, session seconds.
+    pub end_s: Option<f64>,
+    /// Representative value.
+    pub value: Option<f64>,
+    /// Limit judged against.
+    pub limit: Option<f64>,
+    /// Reference.
+    pub reference: String,
+}
