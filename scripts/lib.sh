@@ -6,8 +6,9 @@
 # libclang (nokhwa's V4L2 camera bindings are generated at build time), nasm (SIMD MJPEG
 # decoding), ffmpeg (video input).
 ERGOAUDIT_PACKAGES=(gcc libc6-dev pkg-config libclang1-14 nasm ffmpeg)
-# … and to test: strace (the test that the audit opens no network socket).
-ERGOAUDIT_TEST_PACKAGES=(strace)
+# … and to test: strace (the audit opens no network socket) and Chromium (the HTML report
+# renders).
+ERGOAUDIT_TEST_PACKAGES=(strace chromium)
 
 ensure_packages() {
   local missing=() p

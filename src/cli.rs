@@ -45,6 +45,9 @@ pub enum Command {
     History(HistoryArgs),
     /// Export the recorded samples (measures only) as CSV or JSON lines.
     Export(ExportArgs),
+    /// The ergonomics report (HTML with charts, Markdown or JSON): from the history, or by
+    /// auditing a recording (or the camera) on the spot.
+    Report(ReportArgs),
     /// Install, remove or inspect the systemd user service that runs `audit` in the
     /// background (prints the systemctl commands; never runs them).
     Service(ServiceArgs),
@@ -107,6 +110,77 @@ pub struct AuditArgs {
     /// Landmark model: `lite` (default here: cheapest in the background), `full` or a path.
     #[arg(long, value_name = "lite|full|PATH", default_value = "lite")]
     pub model: ModelChoice,
+
+    #[command(flatten)]
+    pub thresholds: ThresholdFlags,
+}
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum ReportFormat {
+    /// One self-contained page: inline CSS and SVG charts, no scripts, no external assets.
+    Html,
+    /// Markdown (the same facts, no charts).
+    Md,
+    /// JSON, schema `ergoaudit-report/1` (docs/report-schema.md).
+    Json,
+}
+
+/// `ergoaudit report`.
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// Report on the sessions started within this period (8h, 7d, …).
+    #[arg(long, value_name = "DURATION", default_value = "8h", value_parser = duration, conflicts_with = "session")]
+    pub since: f64,
+
+    /// Report on one session (`ergoaudit history` lists them).
+    #[arg(long, value_name = "ID")]
+    pub session: Option<i64>,
+
+    /// The history database (as for `audit`).
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+
+    /// Audit this on the spot instead of reading the history: a video file, images, or
+    /// `camera` (for `--for`, default 5 min); replayed on its own clock with a progress line.
+    #[arg(long, value_name = "camera|FILE|DIR", conflicts_with_all = ["session", "db"])]
+    pub source: Option<String>,
+
+    /// Audit recorded landmarks on the spot.
+    #[arg(long, value_name = "FILE.jsonl", conflicts_with_all = ["source", "session", "db"])]
+    pub landmarks: Option<PathBuf>,
+
+    /// How long to audit the source (camera default: 5m; a recording: all of it).
+    #[arg(long = "for", value_name = "DURATION", value_parser = duration)]
+    pub duration: Option<f64>,
+
+    /// Time between samples when auditing on the spot.
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = duration)]
+    pub interval: f64,
+
+    /// Frames per sample when auditing on the spot.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub burst: usize,
+
+    /// Landmark model when auditing on the spot.
+    #[arg(long, value_name = "lite|full|PATH", default_value = "full")]
+    pub model: ModelChoice,
+
+    /// Calibration profile when auditing on the spot [default: `default`, when it exists].
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// Output format [default: from the -o extension, else html].
+    #[arg(long, value_enum)]
+    pub format: Option<ReportFormat>,
+
+    /// Write to FILE instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Open the report (HTML) in the browser.
+    #[arg(long)]
+    pub open: bool,
 
     #[command(flatten)]
     pub thresholds: ThresholdFlags,
@@ -229,9 +303,10 @@ pub struct AnalyzeArgs {
 /// `ergoaudit calibrate`.
 #[derive(Debug, Args)]
 pub struct CalibrateArgs {
-    /// Images of you sitting upright (a file or a folder); the median over the frames with a
+    /// Where to see you sitting upright: `camera` (`camera:INDEX`, `camera:NAME`; about 30
+    /// frames), images (a file or a folder) or a video; the median over the frames with a
     /// confident pose is stored.
-    #[arg(long, value_name = "FILE|DIR", required_unless_present = "landmarks")]
+    #[arg(long, value_name = "camera|FILE|DIR", required_unless_present = "landmarks")]
     pub source: Option<PathBuf>,
 
     /// Read the frames from a landmarks file (JSON lines) instead.

@@ -13,6 +13,7 @@ pub mod notify;
 pub mod pose;
 pub mod posture;
 pub mod record;
+pub mod report;
 pub mod risk;
 pub mod store;
 pub mod thresholds;

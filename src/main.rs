@@ -36,6 +36,7 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::Cameras => commands::cameras::run(),
         cli::Command::History(args) => commands::history::history(args),
         cli::Command::Export(args) => commands::history::export(args),
+        cli::Command::Report(args) => commands::report::run(args, config),
         cli::Command::Service(args) => commands::service::run(args),
     }
 }

@@ -13,9 +13,11 @@ use ergoaudit::audit::{self, Observer, RecordSource, Sampler, SourceError, Statu
 use ergoaudit::capture::camera::{CameraSelector, CameraSource};
 use ergoaudit::capture::video::{Sampling, VideoFile, is_video};
 use ergoaudit::capture::{CaptureError, Frame, FrameSource, ImageFiles, LandmarkFile};
+use ergoaudit::config::Settings;
 use ergoaudit::notify::Notifier;
 use ergoaudit::pose::scene::{SAME_SCENE, Thumbnail};
-use ergoaudit::pose::{BlazePose, PoseEstimator};
+use ergoaudit::pose::{BlazePose, ModelChoice, PoseEstimator};
+use ergoaudit::posture::Baseline;
 use ergoaudit::posture::MeasureId;
 use ergoaudit::record::FrameRecord;
 use ergoaudit::risk::Event;
@@ -212,10 +214,33 @@ impl RecordSource for LandmarkRecords {
 }
 
 /// Notifications, the status line and gap messages.
-struct Display {
+pub struct Display {
     notifier: Notifier,
     bar: indicatif::ProgressBar,
     gap_said: Option<String>,
+}
+
+impl Display {
+    /// A status line on a terminal (hidden otherwise), and notifications when `notify`.
+    pub fn new(notify: bool, settings: &Settings) -> Self {
+        let bar = if std::io::stderr().is_terminal() {
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.enable_steady_tick(Duration::from_millis(200));
+            bar
+        } else {
+            indicatif::ProgressBar::hidden()
+        };
+        Display {
+            notifier: Notifier::new(notify, settings.thresholds.notify_cooldown, settings.quiet_hours),
+            bar,
+            gap_said: None,
+        }
+    }
+
+    /// Remove the status line.
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
 }
 
 impl Observer for Display {
@@ -264,6 +289,69 @@ impl Observer for Display {
     }
 }
 
+/// Everything a recorded session is made with.
+pub struct Recording<'a> {
+    /// The input.
+    pub input: &'a Input,
+    /// Thresholds and settings.
+    pub settings: &'a Settings,
+    /// The calibration profile, if any.
+    pub profile: Option<(String, Baseline)>,
+    /// Seconds between samples.
+    pub interval: f64,
+    /// Stop after this long (session clock).
+    pub duration: Option<f64>,
+    /// The landmark model.
+    pub model: &'a ModelChoice,
+    /// Set on SIGINT/SIGTERM.
+    pub stop: &'a AtomicBool,
+}
+
+/// Record one session from `source` into `store`; returns its id and how it went.
+pub fn record(
+    rec: Recording,
+    source: &mut dyn RecordSource,
+    store: &mut Store,
+    observer: &mut dyn Observer,
+) -> Result<(i64, audit::Outcome)> {
+    let started_at = jiff::Timestamp::now();
+    let (profile_name, baseline) = rec.profile.unzip();
+    let info = SessionInfo {
+        started_at,
+        source: rec.input.describe(),
+        model: (!matches!(rec.input, Input::Landmarks(_))).then(|| rec.model.to_string()),
+        profile: profile_name,
+        profile_toml: baseline.as_ref().map(|b| toml::to_string(b).expect("a baseline serialises")),
+        interval_s: rec.interval,
+        thresholds_json: serde_json::to_string(&rec.settings.thresholds)?,
+    };
+    let session = store.begin_session(&info)?;
+    let mut sampler = Sampler::new(rec.interval, options::camera(rec.settings), baseline);
+    let outcome = audit::run(
+        source,
+        &mut sampler,
+        &rec.settings.thresholds,
+        store,
+        session,
+        started_at,
+        rec.duration,
+        rec.stop,
+        observer,
+    )
+    .with_context(|| format!("audit session {session}"))?;
+    Ok((session, outcome))
+}
+
+/// SIGINT and SIGTERM set the returned flag; a second one ends the program at once.
+pub fn stop_on_signals() -> Result<Arc<AtomicBool>> {
+    let stop = Arc::new(AtomicBool::new(false));
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register_conditional_shutdown(signal, 130, Arc::clone(&stop))?;
+        signal_hook::flag::register(signal, Arc::clone(&stop))?;
+    }
+    Ok(stop)
+}
+
 /// Parse a duration like `5s`, `10m`, `8h`, `1h30m`, `7d` into seconds (days of 24 h).
 pub fn parse_duration(s: &str) -> Result<f64, String> {
     let bad = || format!("`{s}`: write a duration like 5s, 10m, 8h, 1h30m or 7d");
@@ -282,96 +370,29 @@ pub fn run(args: &AuditArgs, config: Option<&Path>) -> Result<ExitCode> {
     let settings = options::settings(config, &args.thresholds)?;
     let profile = options::profile(args.profile.as_deref(), &settings)?;
     let input = Input::new(args.source.as_deref(), args.landmarks.as_deref())?;
-    let stop = Arc::new(AtomicBool::new(false));
-    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        // a second signal ends the program at once
-        signal_hook::flag::register_conditional_shutdown(signal, 130, Arc::clone(&stop))?;
-        signal_hook::flag::register(signal, Arc::clone(&stop))?;
-    }
-
+    let stop = stop_on_signals()?;
     let interval = args.interval;
-    let burst = args.burst.max(1);
-    let mut source: Box<dyn RecordSource> = match &input {
-        Input::Landmarks(path) => Box::new(LandmarkRecords(LandmarkFile::open(path)?)),
-        Input::Video(path) => {
-            let sampling = if burst == 1 {
-                Sampling::Every(interval)
-            } else {
-                // bursts repeat exactly when the interval is a whole number of spacings
-                let spacing = interval / (interval / BURST_SPACING_S).ceil();
-                Sampling::Bursts { interval, frames: burst, spacing }
-            };
-            Box::new(PoseRecords::new(
-                VideoFile::open(path, sampling)?,
-                BlazePose::load(&args.model)?,
-                interval,
-            ))
-        }
-        Input::Images(path) => Box::new(PoseRecords::new(
-            ImageFiles::from_inputs(std::slice::from_ref(path))?,
-            BlazePose::load(&args.model)?.with_redetect_interval(1),
-            interval,
-        )),
-        Input::Camera(selector) => {
-            let camera = CameraSource::new(selector, interval < KEEP_OPEN_BELOW_S)?;
-            tracing::info!(camera = camera.label(), "camera found");
-            let frames = CameraFrames {
-                camera,
-                burst,
-                interval: Duration::from_secs_f64(interval),
-                next_at: Instant::now(),
-                backoff: Duration::from_secs(1),
-                queue: VecDeque::new(),
-                stop: Arc::clone(&stop),
-            };
-            Box::new(PoseRecords::new(frames, BlazePose::load(&args.model)?, interval))
-        }
-    };
-
+    let source = open_source(&input, interval, args.burst, &args.model, &stop)?;
     let db = match &args.db {
         Some(p) => p.clone(),
         None => ergoaudit::store::default_path()?,
     };
     let mut store = Store::open_for_audit(&db)?;
 
-    let started_at = jiff::Timestamp::now();
-    let (profile_name, baseline) = profile.unzip();
-    let info = SessionInfo {
-        started_at,
-        source: input.describe(),
-        model: (!matches!(input, Input::Landmarks(_))).then(|| args.model.to_string()),
-        profile: profile_name,
-        profile_toml: baseline.as_ref().map(|b| toml::to_string(b).expect("a baseline serialises")),
-        interval_s: interval,
-        thresholds_json: serde_json::to_string(&settings.thresholds)?,
+    let mut source = source;
+    let mut display = Display::new(!args.no_notify, &settings);
+    let recording = Recording {
+        input: &input,
+        settings: &settings,
+        profile,
+        interval,
+        duration: args.duration,
+        model: &args.model,
+        stop: &stop,
     };
-    let session = store.begin_session(&info)?;
-    let mut sampler = Sampler::new(interval, options::camera(&settings), baseline);
-    let bar = if std::io::stderr().is_terminal() {
-        let bar = indicatif::ProgressBar::new_spinner();
-        bar.enable_steady_tick(Duration::from_millis(200));
-        bar
-    } else {
-        indicatif::ProgressBar::hidden()
-    };
-    let mut display = Display {
-        notifier: Notifier::new(!args.no_notify, settings.thresholds.notify_cooldown, settings.quiet_hours),
-        bar,
-        gap_said: None,
-    };
-    let outcome = audit::run(
-        source.as_mut(),
-        &mut sampler,
-        &settings.thresholds,
-        &mut store,
-        session,
-        started_at,
-        args.duration,
-        &stop,
-        &mut display,
-    )
-    .with_context(|| format!("audit session {session} in {}", db.display()))?;
-    display.bar.finish_and_clear();
+    let (session, outcome) = record(recording, source.as_mut(), &mut store, &mut display)
+        .with_context(|| format!("audit in {}", db.display()))?;
+    display.finish();
 
     let usage = rusage();
     let findings = store.findings(&[session])?;
@@ -389,6 +410,50 @@ pub fn run(args: &AuditArgs, config: Option<&Path>) -> Result<ExitCode> {
         println!("cost: {cpu_s:.2} s CPU ({per_sample:.1} ms per sample), peak memory {} MB", rss_kb / 1024);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The record source for an input: recorded landmarks as they are, pixels through the pose
+/// model (video in bursts on the recording's clock, a camera in bursts on the wall clock).
+pub fn open_source(
+    input: &Input,
+    interval: f64,
+    burst: usize,
+    model: &ModelChoice,
+    stop: &Arc<AtomicBool>,
+) -> Result<Box<dyn RecordSource>> {
+    let burst = burst.max(1);
+    Ok(match input {
+        Input::Landmarks(path) => Box::new(LandmarkRecords(LandmarkFile::open(path)?)),
+        Input::Video(path) => {
+            let sampling = if burst == 1 {
+                Sampling::Every(interval)
+            } else {
+                // bursts repeat exactly when the interval is a whole number of spacings
+                let spacing = interval / (interval / BURST_SPACING_S).ceil();
+                Sampling::Bursts { interval, frames: burst, spacing }
+            };
+            Box::new(PoseRecords::new(VideoFile::open(path, sampling)?, BlazePose::load(model)?, interval))
+        }
+        Input::Images(path) => Box::new(PoseRecords::new(
+            ImageFiles::from_inputs(std::slice::from_ref(path))?,
+            BlazePose::load(model)?.with_redetect_interval(1),
+            interval,
+        )),
+        Input::Camera(selector) => {
+            let camera = CameraSource::new(selector, interval < KEEP_OPEN_BELOW_S)?;
+            tracing::info!(camera = camera.label(), "camera found");
+            let frames = CameraFrames {
+                camera,
+                burst,
+                interval: Duration::from_secs_f64(interval),
+                next_at: Instant::now(),
+                backoff: Duration::from_secs(1),
+                queue: VecDeque::new(),
+                stop: Arc::clone(stop),
+            };
+            Box::new(PoseRecords::new(frames, BlazePose::load(model)?, interval))
+        }
+    })
 }
 
 /// CPU seconds (user + system) and peak resident memory (kB) of this process.

@@ -5,12 +5,17 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use ergoaudit::capture::LandmarkFile;
+use ergoaudit::capture::camera::CameraSource;
 use ergoaudit::config;
+use ergoaudit::pose::{BlazePose, PoseEstimator};
 use ergoaudit::posture::calibration::Calibrator;
 use ergoaudit::record::FrameRecord;
 
 use crate::cli::CalibrateArgs;
 use crate::options;
+
+/// Frames taken from a camera for a calibration (about two seconds).
+const CAMERA_FRAMES: usize = 30;
 
 /// Run `calibrate`.
 pub fn run(args: &CalibrateArgs, config: Option<&Path>) -> Result<ExitCode> {
@@ -24,6 +29,17 @@ pub fn run(args: &CalibrateArgs, config: Option<&Path>) -> Result<ExitCode> {
         (Some(path), _) => {
             for record in LandmarkFile::open(path)? {
                 offer(&record?);
+            }
+            (path, 0)
+        }
+        (None, Some(path)) if path.to_string_lossy().starts_with("camera") => {
+            let selector = path.to_string_lossy().parse().map_err(anyhow::Error::msg)?;
+            let mut camera = CameraSource::new(&selector, true)?;
+            println!("sit upright, facing the camera, for a few seconds…");
+            let mut pose = BlazePose::load(&args.model)?;
+            for frame in camera.burst(CAMERA_FRAMES)? {
+                let found = pose.estimate(&frame.image)?;
+                offer(&FrameRecord::new(&frame, found.as_ref()));
             }
             (path, 0)
         }

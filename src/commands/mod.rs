@@ -5,6 +5,7 @@ pub mod audit;
 pub mod calibrate;
 pub mod cameras;
 pub mod history;
+pub mod report;
 pub mod service;
 pub mod thresholds;
 

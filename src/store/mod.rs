@@ -594,6 +594,59 @@ impl Store {
     }
 }
 
+/// How a session was recorded.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct SessionDetails {
+    /// Session id.
+    pub id: i64,
+    /// Start (RFC 3339).
+    pub started_at: String,
+    /// End (RFC 3339, `interrupted`, or `None` while running).
+    pub ended_at: Option<String>,
+    /// Source.
+    pub source: String,
+    /// Landmark model.
+    pub model: Option<String>,
+    /// Profile name.
+    pub profile: Option<String>,
+    /// Seconds between samples.
+    pub interval_s: f64,
+    /// Thresholds (JSON).
+    pub thresholds_json: String,
+}
+
+impl Store {
+    /// Details of the given sessions.
+    pub fn session_details(&self, ids: &[i64]) -> Result<Vec<SessionDetails>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT id, started_at, ended_at, source, model, profile, interval_s, thresholds_json
+                 FROM sessions WHERE id = ?1",
+            )
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for &id in ids {
+            let row = stmt
+                .query_row([id], |r| {
+                    Ok(SessionDetails {
+                        id: r.get(0)?,
+                        started_at: r.get(1)?,
+                        ended_at: r.get(2)?,
+                        source: r.get(3)?,
+                        model: r.get(4)?,
+                        profile: r.get(5)?,
+                        interval_s: r.get(6)?,
+                        thresholds_json: r.get(7)?,
+                    })
+                })
+                .map_err(|e| self.err(e))?;
+            out.push(row);
+        }
+        Ok(out)
+    }
+}
+
 /// A finding as stored.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct StoredFinding {

@@ -1,0 +1,135 @@
+//! `ergoaudit report`: the ergonomics report, from the history or from a recording audited
+//! on the spot.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use ergoaudit::report::{self, Input as ReportInput};
+use ergoaudit::store::Store;
+use ergoaudit::thresholds::Thresholds;
+
+use super::audit::{Display, Input, Recording, open_source, record, stop_on_signals};
+use crate::cli::{ReportArgs, ReportFormat};
+use crate::options;
+
+/// How long a camera is audited for a report when `--for` is not given, seconds.
+const CAMERA_DEFAULT_S: f64 = 300.0;
+
+fn format_of(args: &ReportArgs) -> ReportFormat {
+    args.format.unwrap_or_else(|| {
+        match args.output.as_ref().and_then(|p| p.extension()).and_then(|e| e.to_str()) {
+            Some("md" | "markdown") => ReportFormat::Md,
+            Some("json") => ReportFormat::Json,
+            _ => ReportFormat::Html,
+        }
+    })
+}
+
+/// Run `report`.
+pub fn run(args: &ReportArgs, config: Option<&Path>) -> Result<ExitCode> {
+    let settings = options::settings(config, &args.thresholds)?;
+    let recorded = args.source.is_some() || args.landmarks.is_some();
+    // a recording is audited into a scratch database that is deleted afterwards
+    let scratch = tempfile::tempdir().context("cannot create a temporary folder")?;
+    let (store, sessions, kind) = if recorded {
+        let input = Input::new(args.source.as_deref(), args.landmarks.as_deref())?;
+        let profile = options::profile(args.profile.as_deref(), &settings)?;
+        let db = scratch.path().join("report.sqlite");
+        let mut store = Store::open_for_audit(&db)?;
+        let stop = stop_on_signals()?;
+        let mut source = open_source(&input, args.interval, args.burst, &args.model, &stop)?;
+        let duration = args.duration.or(matches!(input, Input::Camera(_)).then_some(CAMERA_DEFAULT_S));
+        let mut display = Display::new(false, &settings);
+        let recording = Recording {
+            input: &input,
+            settings: &settings,
+            profile,
+            interval: args.interval,
+            duration,
+            model: &args.model,
+            stop: &stop,
+        };
+        let (session, _) = record(recording, source.as_mut(), &mut store, &mut display)?;
+        display.finish();
+        drop(store);
+        (Store::open_read(&db)?, vec![session], "recording")
+    } else {
+        let path = match &args.db {
+            Some(p) => p.clone(),
+            None => ergoaudit::store::default_path()?,
+        };
+        let store = Store::open_read(&path)?;
+        let ids: Vec<i64> = match args.session {
+            Some(id) => {
+                if !store.sessions(None)?.iter().any(|s| s.id == id) {
+                    bail!("no session {id} in {}; `ergoaudit history` lists them", path.display());
+                }
+                vec![id]
+            }
+            None => {
+                let since =
+                    jiff::Timestamp::now().checked_sub(jiff::SignedDuration::from_secs_f64(args.since)).ok();
+                store.sessions(since)?.iter().map(|s| s.id).collect()
+            }
+        };
+        (store, ids, "history")
+    };
+    let details = store.session_details(&sessions)?;
+    let samples = store.samples(&sessions)?;
+    let findings = store.findings(&sessions)?;
+    // judged with the thresholds the sessions were recorded with, unless flags say otherwise
+    let thresholds: Thresholds = match details.first() {
+        Some(d) if args.thresholds.0.is_empty() => {
+            serde_json::from_str(&d.thresholds_json).unwrap_or(settings.thresholds)
+        }
+        _ => settings.thresholds,
+    };
+    let report = report::build(&ReportInput {
+        kind,
+        sessions: &details,
+        samples: &samples,
+        findings: &findings,
+        thresholds: &thresholds,
+        now: jiff::Timestamp::now(),
+    });
+    let text = match format_of(args) {
+        ReportFormat::Html => report::html(&report),
+        ReportFormat::Md => report::markdown(&report),
+        ReportFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
+    };
+    let output = match (&args.output, args.open) {
+        (Some(p), _) => Some(p.clone()),
+        (None, true) => {
+            Some(std::env::temp_dir().join(format!("ergoaudit-report-{}.html", std::process::id())))
+        }
+        (None, false) => None,
+    };
+    match &output {
+        Some(path) => {
+            std::fs::write(path, &text).with_context(|| format!("cannot write {}", path.display()))?;
+            eprintln!("report written to {}", path.display());
+        }
+        None => std::io::stdout().lock().write_all(text.as_bytes())?,
+    }
+    if args.open
+        && let Some(path) = output
+    {
+        open_in_browser(&path);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn open_in_browser(path: &PathBuf) {
+    let opener = if cfg!(target_os = "macos") {
+        "open"
+    } else if cfg!(windows) {
+        "explorer"
+    } else {
+        "xdg-open"
+    };
+    if let Err(e) = std::process::Command::new(opener).arg(path).spawn() {
+        eprintln!("ergoaudit: cannot open the report with {opener} ({e}); open {} yourself", path.display());
+    }
+}

@@ -1,0 +1,243 @@
+//! Inline SVG charts: no scripts, no external assets; colours come from CSS classes so
+//! print and dark mode restyle them.
+
+use std::fmt::Write;
+
+use super::{Distribution, Report};
+use crate::posture::MeasureId;
+use crate::thresholds::{Thresholds, Verdict};
+
+/// One chart, ready to inline.
+pub struct Chart {
+    /// Identifier (also `data-chart` on the `<svg>`).
+    pub id: String,
+    /// Caption.
+    pub title: String,
+    /// The `<svg>` element.
+    pub svg: String,
+}
+
+const W: f64 = 720.0;
+const LEFT: f64 = 48.0;
+const RIGHT: f64 = 12.0;
+
+fn open_svg(id: &str, h: f64, label: &str) -> String {
+    format!(r#"<svg data-chart="{id}" viewBox="0 0 {W} {h}" width="100%" role="img" aria-label="{label}">"#)
+}
+
+/// The charts of a report, in display order.
+pub fn charts(r: &Report, t: &Thresholds) -> Vec<Chart> {
+    let mut out = Vec::new();
+    if r.series.is_empty() {
+        return out;
+    }
+    let end = r.series.iter().map(|p| p.t_s).fold(0.0, f64::max).max(1.0);
+    for (id, get) in [
+        (MeasureId::CvaDeg, (|p: &super::Point| p.cva_deg) as fn(&super::Point) -> Option<f64>),
+        (MeasureId::NeckFlexionDeg, |p| p.neck_flexion_deg),
+        (MeasureId::ShoulderRoundingDeg, |p| p.shoulder_rounding_deg),
+    ] {
+        let points: Vec<(f64, Option<f64>)> = r.series.iter().map(|p| (p.t_s, get(p))).collect();
+        if points.iter().any(|(_, v)| v.is_some()) {
+            out.push(Chart {
+                id: format!("series-{}", id.name()),
+                title: format!(
+                    "{} over time ({}), threshold bands shaded",
+                    capital(id.label()),
+                    id.unit().trim()
+                ),
+                svg: series(id, &points, end, t),
+            });
+        }
+    }
+    out.push(Chart { id: "presence".into(), title: "Presence and breaks".into(), svg: presence(r, end, t) });
+    for (name, d) in &r.distributions {
+        let id =
+            MeasureId::ALL.into_iter().find(|m| m.name() == name).expect("distributions are of measures");
+        out.push(Chart {
+            id: format!("distribution-{name}"),
+            title: format!("Distribution: {} ({})", id.label(), id.unit().trim()),
+            svg: histogram(id, d, t),
+        });
+    }
+    out
+}
+
+fn capital(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
+}
+
+fn x_of(t_s: f64, end: f64) -> f64 {
+    LEFT + t_s / end * (W - LEFT - RIGHT)
+}
+
+fn verdict_class(v: Verdict) -> &'static str {
+    match v {
+        Verdict::Ok => "band-ok",
+        Verdict::Warn => "band-warn",
+        Verdict::Risk => "band-risk",
+    }
+}
+
+/// A time series with the ok / warn / risk bands shaded behind it.
+fn series(id: MeasureId, points: &[(f64, Option<f64>)], end: f64, t: &Thresholds) -> String {
+    let h = 200.0;
+    let (top, bottom) = (10.0, h - 28.0);
+    let (warn, risk) = crate::thresholds::keys(id);
+    let marks = [t.get(warn).unwrap_or_default(), t.get(risk).unwrap_or_default()];
+    let values = points.iter().filter_map(|p| p.1);
+    let (mut lo, mut hi) =
+        values.chain(marks).fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
+    let pad = ((hi - lo) * 0.1).max(1.0);
+    (lo, hi) = (lo - pad, hi + pad);
+    let y_of = |v: f64| bottom - (v - lo) / (hi - lo) * (bottom - top);
+    let mut svg = open_svg(&format!("series-{}", id.name()), h, id.label());
+    // bands: walk the value axis in small steps and shade each by its verdict
+    let steps = 120;
+    for k in 0..steps {
+        let (a, b) =
+            (lo + (hi - lo) * k as f64 / steps as f64, lo + (hi - lo) * (k + 1) as f64 / steps as f64);
+        let class = verdict_class(t.verdict(id, (a + b) / 2.0));
+        let _ = write!(
+            svg,
+            r#"<rect class="{class}" x="{LEFT}" y="{:.1}" width="{:.1}" height="{:.2}"/>"#,
+            y_of(b),
+            W - LEFT - RIGHT,
+            y_of(a) - y_of(b) + 0.05
+        );
+    }
+    for v in marks {
+        let _ = write!(
+            svg,
+            r#"<line class="mark" x1="{LEFT}" x2="{:.1}" y1="{y:.1}" y2="{y:.1}"/>"#,
+            W - RIGHT,
+            y = y_of(v)
+        );
+        let _ = write!(
+            svg,
+            r#"<text class="axis" x="{:.1}" y="{:.1}" text-anchor="end">{v}</text>"#,
+            LEFT - 4.0,
+            y_of(v) + 4.0
+        );
+    }
+    // the line, broken where there is no value
+    let mut d = String::new();
+    let mut pen = false;
+    for &(t_s, v) in points {
+        match v {
+            Some(v) => {
+                let _ = write!(d, "{}{:.1},{:.1} ", if pen { "L" } else { "M" }, x_of(t_s, end), y_of(v));
+                pen = true;
+            }
+            None => pen = false,
+        }
+    }
+    let _ = write!(svg, r#"<path class="line" d="{}"/>"#, d.trim_end());
+    // and a dot per sample, so isolated values show too
+    for &(t_s, v) in points {
+        if let Some(v) = v {
+            let _ = write!(
+                svg,
+                r#"<circle class="dot" cx="{:.1}" cy="{:.1}" r="2.2"/>"#,
+                x_of(t_s, end),
+                y_of(v)
+            );
+        }
+    }
+    axis(&mut svg, end, bottom);
+    svg.push_str("</svg>");
+    svg
+}
+
+fn axis(svg: &mut String, end: f64, y: f64) {
+    let _ =
+        write!(svg, r#"<line class="axis-line" x1="{LEFT}" x2="{:.1}" y1="{y:.1}" y2="{y:.1}"/>"#, W - RIGHT);
+    for k in 0..=4 {
+        let t = end * k as f64 / 4.0;
+        let anchor = match k {
+            0 => "start",
+            4 => "end",
+            _ => "middle",
+        };
+        let _ = write!(
+            svg,
+            r#"<text class="axis" x="{:.1}" y="{:.1}" text-anchor="{anchor}">{}</text>"#,
+            x_of(t, end),
+            y + 16.0,
+            crate::advice::minutes(t)
+        );
+    }
+}
+
+/// Present / away / break strip.
+fn presence(r: &Report, end: f64, t: &Thresholds) -> String {
+    let h = 64.0;
+    let mut svg = open_svg("presence", h, "presence and breaks");
+    let step =
+        r.series.windows(2).map(|w| w[1].t_s - w[0].t_s).filter(|d| *d > 0.0).fold(f64::INFINITY, f64::min);
+    let step = if step.is_finite() { step } else { 5.0 };
+    // absences long enough to be breaks are marked as such
+    let mut i = 0;
+    while i < r.series.len() {
+        let present = r.series[i].present;
+        let mut j = i;
+        while j + 1 < r.series.len() && r.series[j + 1].present == present {
+            j += 1;
+        }
+        let (a, b) = (r.series[i].t_s, r.series[j].t_s + step);
+        let class = if present {
+            "present"
+        } else if b - a >= t.break_min * 60.0 {
+            "break"
+        } else {
+            "away"
+        };
+        let _ = write!(
+            svg,
+            r#"<rect class="{class}" x="{:.2}" y="8" width="{:.2}" height="24"><title>{class} {}–{}</title></rect>"#,
+            x_of(a, end),
+            (x_of(b.min(end), end) - x_of(a, end)).max(0.5),
+            crate::advice::minutes(a),
+            crate::advice::minutes(b)
+        );
+        i = j + 1;
+    }
+    axis(&mut svg, end, 40.0);
+    svg.push_str("</svg>");
+    svg
+}
+
+/// Bars of a distribution, each coloured by the verdict of its centre.
+fn histogram(id: MeasureId, d: &Distribution, t: &Thresholds) -> String {
+    let h = 150.0;
+    let (top, bottom) = (8.0, h - 26.0);
+    let max = d.counts.iter().copied().max().unwrap_or(1).max(1) as f64;
+    let mut svg = open_svg(&format!("distribution-{}", id.name()), h, id.label());
+    let bar = (W - LEFT - RIGHT) / d.counts.len() as f64;
+    for (k, &n) in d.counts.iter().enumerate() {
+        let centre = (d.edges[k] + d.edges[k + 1]) / 2.0;
+        let height = n as f64 / max * (bottom - top);
+        let _ = write!(
+            svg,
+            r#"<rect class="bar {}" x="{:.1}" y="{:.1}" width="{:.1}" height="{height:.1}"><title>{:.1}–{:.1}: {n}</title></rect>"#,
+            verdict_class(t.verdict(id, centre)),
+            LEFT + k as f64 * bar + 1.0,
+            bottom - height,
+            bar - 2.0,
+            d.edges[k],
+            d.edges[k + 1]
+        );
+    }
+    for k in [0, 5, 10] {
+        let _ = write!(
+            svg,
+            r#"<text class="axis" x="{:.1}" y="{:.1}" text-anchor="middle">{:.1}</text>"#,
+            LEFT + k as f64 * bar,
+            bottom + 16.0,
+            d.edges[k]
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}

@@ -1,0 +1,620 @@
+//! The ergonomics report: what was seen, which of the source documents' risk factors it
+//! matches, which muscles it loads, and what to change — the same facts as HTML (inline SVG
+//! charts), Markdown and JSON. The JSON schema is `docs/report-schema.md`.
+
+mod charts;
+mod render;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::advice;
+use crate::posture::MeasureId;
+use crate::risk::standards::rula_action;
+use crate::store::{SessionDetails, StoredFinding, StoredSample};
+use crate::thresholds::{SPECS, Thresholds, Verdict};
+pub use render::{html, markdown};
+
+/// Version of the JSON schema (`docs/report-schema.md`).
+pub const SCHEMA: &str = "ergoaudit-report/1";
+
+/// What the camera cannot judge (named in the source documents), said plainly.
+pub const NOT_JUDGED: [&str; 6] = [
+    "psychological stress (it raises trapezius tone; only its sign — shoulders drawn up — is visible)",
+    "sleep quality and recovery",
+    "hydration",
+    "magnesium and vitamin D levels",
+    "repetitive hand and wrist motion (typing, mouse) — the hands are rarely in view",
+    "old injuries, joint dysfunction and existing trigger points",
+];
+
+/// The seed risk factor a finding matches, and the muscles it loads (seed 000's table and
+/// seed 003's cascade).
+pub fn risk_factor(kind: &str, measure: Option<&str>) -> (&'static str, &'static [&'static str]) {
+    match (kind, measure) {
+        ("break_overdue", _) => (
+            "missing movement breaks (stand and move 2 min every 45 min)",
+            &["upper trapezius", "levator scapulae", "erector spinae", "quadratus lumborum"],
+        ),
+        ("static_hold", _) => (
+            "static desk work: sustained low-level contraction without movement",
+            &["cervical extensors", "upper trapezius", "levator scapulae"],
+        ),
+        (_, Some("cva_deg" | "head_forward_cm")) => (
+            "forward head position",
+            &["upper trapezius", "levator scapulae", "cervical extensors", "sternocleidomastoid"],
+        ),
+        (_, Some("shoulder_rounding_deg")) => (
+            "rounded shoulders",
+            &["rhomboids and middle trapezius (lengthened)", "pectoralis minor (shortened)", "infraspinatus"],
+        ),
+        (_, Some("neck_flexion_deg")) => (
+            "monitor not at eye level (head bent down)",
+            &["cervical extensors", "upper trapezius", "levator scapulae"],
+        ),
+        (_, Some("shoulder_elevation")) => (
+            "stress shrug: shoulders drawn up towards the ears",
+            &["upper trapezius", "levator scapulae", "scalenes"],
+        ),
+        (_, Some("head_tilt_deg" | "shoulder_tilt_deg")) => (
+            "asymmetric posture (head or shoulders tilted)",
+            &["upper trapezius", "scalenes", "sternocleidomastoid"],
+        ),
+        (_, Some("trunk_inclination_deg")) => {
+            ("lumbar spine not supported (trunk leaning)", &["erector spinae", "quadratus lumborum"])
+        }
+        (_, Some("viewing_distance_cm")) => {
+            ("monitor too close", &["cervical extensors", "sternocleidomastoid"])
+        }
+        (_, Some("elbow_angle_left_deg" | "elbow_angle_right_deg")) => {
+            ("elbows not at 90°", &["biceps", "triceps", "deltoids", "wrist flexors and extensors"])
+        }
+        _ => ("posture", &[]),
+    }
+}
+
+/// Where the data came from.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Origin {
+    /// `history` (stored sessions) or `recording` (audited on the spot).
+    pub kind: String,
+    /// Session ids.
+    pub sessions: Vec<i64>,
+    /// Sources of the sessions.
+    pub sources: Vec<String>,
+    /// First sample (RFC 3339).
+    pub from: Option<String>,
+    /// Last sample (RFC 3339).
+    pub to: Option<String>,
+}
+
+/// One of the findings that matter most.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TopFinding {
+    /// Finding kind.
+    pub kind: String,
+    /// Measure, if one.
+    pub measure: Option<String>,
+    /// Worst severity.
+    pub severity: String,
+    /// How many times it happened.
+    pub count: usize,
+    /// Total time, seconds.
+    pub total_s: f64,
+    /// What it is, for a person.
+    pub title: String,
+    /// The seed risk factor.
+    pub risk_factor: String,
+    /// The one thing to change.
+    pub action: String,
+}
+
+/// The verdict first.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Verdict1 {
+    /// RULA-style score (1–7) reached or exceeded during at least 10 % of the present time
+    /// (90th percentile of the samples' scores, nearest rank).
+    pub action_level: u8,
+    /// What the score asks for.
+    pub meaning: String,
+    /// The three findings that matter most (by severity, then total time).
+    pub top_findings: Vec<TopFinding>,
+}
+
+/// Time spent in each band of one measure, seconds.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct BandTime {
+    /// In the comfortable range.
+    pub ok_s: f64,
+    /// Beyond warn.
+    pub warn_s: f64,
+    /// Beyond risk.
+    pub risk_s: f64,
+    /// Present, but no value (see `method.data_quality`).
+    pub no_value_s: f64,
+}
+
+/// Time at a glance.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TimeSummary {
+    /// Audited time (samples × interval), seconds.
+    pub audited_s: f64,
+    /// Time the person was present, seconds.
+    pub present_s: f64,
+    /// Time away, seconds.
+    pub away_s: f64,
+    /// Absences of at least the break length.
+    pub breaks_taken: usize,
+    /// The rule (e.g. "2 min every 45 min").
+    pub break_rule: String,
+    /// Longest uninterrupted sitting stretch, minutes.
+    pub longest_sitting_min: f64,
+    /// How often a break was overdue.
+    pub breaks_overdue: usize,
+    /// Time in band per measure (measures with any value).
+    pub bands: BTreeMap<String, BandTime>,
+}
+
+/// A static hold.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Hold {
+    /// Session.
+    pub session: i64,
+    /// Start, seconds on the session clock.
+    pub start_s: f64,
+    /// Duration, seconds.
+    pub duration_s: f64,
+    /// `warn` (past the static rule) or `risk` (past ISO 11226's holding time).
+    pub severity: String,
+    /// Head inclination held, degrees.
+    pub head_inclination_deg: Option<f64>,
+    /// The limit judged against, seconds.
+    pub limit_s: Option<f64>,
+    /// Where the limit comes from.
+    pub reference: String,
+    /// How far past the limit, seconds (0 within it).
+    pub exceeded_by_s: f64,
+}
+
+/// A finding, tied to the source documents.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ReportFinding {
+    /// Session.
+    pub session: i64,
+    /// Kind.
+    pub kind: String,
+    /// Measure.
+    pub measure: Option<String>,
+    /// Severity.
+    pub severity: String,
+    /// Start, seconds on the session clock.
+    pub start_s: f64,
+    /// Duration, seconds.
+    pub duration_s: f64,
+    /// Representative value.
+    pub value: Option<f64>,
+    /// Limit judged against.
+    pub limit: Option<f64>,
+    /// Where the limit comes from.
+    pub reference: String,
+    /// The seed risk factor it matches.
+    pub risk_factor: String,
+    /// The muscles it loads.
+    pub muscles: Vec<String>,
+    /// The change it suggests.
+    pub action: String,
+}
+
+/// A threshold as used.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ThresholdUsed {
+    /// Key.
+    pub key: String,
+    /// Value.
+    pub value: f64,
+    /// Unit.
+    pub unit: String,
+    /// Reference.
+    pub reference: String,
+}
+
+/// Data quality.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Quality {
+    /// Samples.
+    pub samples: usize,
+    /// Samples with the person present.
+    pub present_samples: usize,
+    /// Share of present samples with no posture verdict (none of CVA, head-forward, neck
+    /// flexion, shoulder rounding measured).
+    pub no_verdict_share: f64,
+    /// Why.
+    pub reasons: Vec<String>,
+}
+
+/// How it was measured.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Method {
+    /// Thresholds used.
+    pub thresholds: Vec<ThresholdUsed>,
+    /// Calibration profiles used.
+    pub profiles: Vec<String>,
+    /// Pose model(s).
+    pub models: Vec<String>,
+    /// ergoaudit version.
+    pub ergoaudit: String,
+    /// Camera views seen: samples per view.
+    pub views: BTreeMap<String, usize>,
+    /// Data quality.
+    pub data_quality: Quality,
+}
+
+/// One point of the charts.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Point {
+    /// Seconds since the first sample.
+    pub t_s: f64,
+    /// Present.
+    pub present: bool,
+    /// Values of the charted measures.
+    pub cva_deg: Option<f64>,
+    /// Neck flexion.
+    pub neck_flexion_deg: Option<f64>,
+    /// Shoulder rounding.
+    pub shoulder_rounding_deg: Option<f64>,
+}
+
+/// The distribution of one measure over the present samples.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Distribution {
+    /// Bin edges (11, in the measure's unit).
+    pub edges: Vec<f64>,
+    /// Samples per bin (10).
+    pub counts: Vec<usize>,
+}
+
+/// The whole report.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Report {
+    /// Schema version.
+    pub schema: &'static str,
+    /// When it was made (RFC 3339).
+    pub generated_at: String,
+    /// Where the data came from.
+    pub origin: Origin,
+    /// Set when there is nothing to judge (no data, or nobody in it): why.
+    pub notice: Option<String>,
+    /// The verdict (absent with a notice).
+    pub verdict: Option<Verdict1>,
+    /// Time at a glance.
+    pub time: TimeSummary,
+    /// Static holds.
+    pub holds: Vec<Hold>,
+    /// Every finding.
+    pub findings: Vec<ReportFinding>,
+    /// What the camera cannot judge.
+    pub not_judged: Vec<String>,
+    /// How it was measured.
+    pub method: Method,
+    /// Chart data.
+    pub series: Vec<Point>,
+    /// Distribution of each measure with values.
+    pub distributions: BTreeMap<String, Distribution>,
+}
+
+/// The stored data a report is made from.
+pub struct Input<'a> {
+    /// `history` or `recording`.
+    pub kind: &'a str,
+    /// Sessions.
+    pub sessions: &'a [SessionDetails],
+    /// Their samples, in time order per session.
+    pub samples: &'a [StoredSample],
+    /// Their findings.
+    pub findings: &'a [(i64, StoredFinding)],
+    /// Thresholds to judge with (the sessions' own, normally).
+    pub thresholds: &'a Thresholds,
+    /// When the report is made.
+    pub now: jiff::Timestamp,
+}
+
+fn title_of(kind: &str, measure: Option<&str>) -> String {
+    match (kind, measure) {
+        ("break_overdue", _) => "Movement breaks overdue".to_owned(),
+        ("static_hold", _) => "Posture held still too long".to_owned(),
+        (_, Some(m)) => {
+            let id = MeasureId::ALL.iter().find(|id| id.name() == m);
+            format!("{} beyond the limit", id.map_or(m, |id| id.label()))
+        }
+        _ => kind.to_owned(),
+    }
+}
+
+fn action_of(kind: &str, measure: Option<&str>) -> &'static str {
+    let kind = match kind {
+        "break_overdue" => crate::risk::FindingKind::BreakOverdue,
+        "static_hold" => crate::risk::FindingKind::StaticHold,
+        _ => crate::risk::FindingKind::Posture,
+    };
+    advice::action(kind, measure.and_then(|m| MeasureId::ALL.into_iter().find(|id| id.name() == m)))
+}
+
+fn severity_rank(s: &str) -> u8 {
+    match s {
+        "risk" => 2,
+        "warn" => 1,
+        _ => 0,
+    }
+}
+
+/// Build the report.
+pub fn build(input: &Input) -> Report {
+    let t = input.thresholds;
+    let interval =
+        |session: i64| input.sessions.iter().find(|s| s.id == session).map_or(5.0, |s| s.interval_s);
+    let at = |s: &StoredSample| s.at.parse::<jiff::Timestamp>().ok();
+    let first = input.samples.iter().filter_map(at).min();
+    let last = input.samples.iter().filter_map(at).max();
+    let present: Vec<&StoredSample> = input.samples.iter().filter(|s| s.present && s.person).collect();
+
+    // time at a glance
+    let audited_s: f64 = input.samples.iter().map(|s| interval(s.session)).sum();
+    let present_s: f64 = input.samples.iter().filter(|s| s.present).map(|s| interval(s.session)).sum();
+    let mut breaks_taken = 0;
+    for session in input.sessions {
+        let mut run = 0.0;
+        for s in input.samples.iter().filter(|s| s.session == session.id) {
+            if s.present {
+                if run >= t.break_min * 60.0 {
+                    breaks_taken += 1;
+                }
+                run = 0.0;
+            } else {
+                run += session.interval_s;
+            }
+        }
+        if run >= t.break_min * 60.0 {
+            breaks_taken += 1;
+        }
+    }
+    let mut bands: BTreeMap<String, BandTime> = BTreeMap::new();
+    for id in MeasureId::ALL {
+        let mut b = BandTime::default();
+        for s in &present {
+            let dt = interval(s.session);
+            match s.measures[id as usize].1 {
+                Some(v) => match t.verdict(id, v) {
+                    Verdict::Ok => b.ok_s += dt,
+                    Verdict::Warn => b.warn_s += dt,
+                    Verdict::Risk => b.risk_s += dt,
+                },
+                None => b.no_value_s += dt,
+            }
+        }
+        if b.ok_s + b.warn_s + b.risk_s > 0.0 {
+            bands.insert(id.name().to_owned(), b);
+        }
+    }
+    let findings: Vec<ReportFinding> = input
+        .findings
+        .iter()
+        .map(|(session, f)| {
+            let (factor, muscles) = risk_factor(&f.kind, f.measure.as_deref());
+            ReportFinding {
+                session: *session,
+                kind: f.kind.clone(),
+                measure: f.measure.clone(),
+                severity: f.severity.clone(),
+                start_s: f.start_s,
+                duration_s: f.end_s.unwrap_or(f.start_s) - f.start_s,
+                value: f.value,
+                limit: f.limit,
+                reference: f.reference.clone(),
+                risk_factor: factor.to_owned(),
+                muscles: muscles.iter().map(|m| (*m).to_owned()).collect(),
+                action: action_of(&f.kind, f.measure.as_deref()).to_owned(),
+            }
+        })
+        .collect();
+    let time = TimeSummary {
+        audited_s,
+        present_s,
+        away_s: audited_s - present_s,
+        breaks_taken,
+        break_rule: format!("{} min every {} min", t.break_min, t.sitting_max),
+        longest_sitting_min: input.samples.iter().map(|s| s.sitting_min).fold(0.0, f64::max),
+        breaks_overdue: findings.iter().filter(|f| f.kind == "break_overdue").count(),
+        bands,
+    };
+    let holds = findings
+        .iter()
+        .filter(|f| f.kind == "static_hold")
+        .map(|f| Hold {
+            session: f.session,
+            start_s: f.start_s,
+            duration_s: f.duration_s,
+            severity: f.severity.clone(),
+            head_inclination_deg: f.value,
+            limit_s: f.limit,
+            reference: f.reference.clone(),
+            exceeded_by_s: f.limit.map_or(0.0, |l| (f.duration_s - l).max(0.0)),
+        })
+        .collect();
+
+    // the verdict
+    let mut scores: Vec<u8> = present.iter().filter_map(|s| s.rula.map(|r| r as u8)).collect();
+    scores.sort_unstable();
+    let mut groups: BTreeMap<(String, Option<String>), TopFinding> = BTreeMap::new();
+    for f in &findings {
+        let g = groups.entry((f.kind.clone(), f.measure.clone())).or_insert_with(|| TopFinding {
+            kind: f.kind.clone(),
+            measure: f.measure.clone(),
+            severity: f.severity.clone(),
+            count: 0,
+            total_s: 0.0,
+            title: title_of(&f.kind, f.measure.as_deref()),
+            risk_factor: f.risk_factor.clone(),
+            action: f.action.clone(),
+        });
+        g.count += 1;
+        g.total_s += f.duration_s;
+        if severity_rank(&f.severity) > severity_rank(&g.severity) {
+            g.severity = f.severity.clone();
+        }
+    }
+    let mut top: Vec<TopFinding> = groups.into_values().collect();
+    top.sort_by(|a, b| {
+        severity_rank(&b.severity).cmp(&severity_rank(&a.severity)).then(b.total_s.total_cmp(&a.total_s))
+    });
+    top.truncate(3);
+    let notice = if input.samples.is_empty() {
+        Some("No audit data in this period: nothing to judge. Run `ergoaudit audit` (or `report --source FILE`).".to_owned())
+    } else if present.is_empty() {
+        Some(format!(
+            "Nobody was seen in the {} audited: no posture to judge. Check that the camera shows you (head and shoulders).",
+            advice::minutes(audited_s)
+        ))
+    } else {
+        None
+    };
+    let verdict = (!scores.is_empty()).then(|| {
+        let rank = ((scores.len() as f64 * 0.9).ceil() as usize).clamp(1, scores.len());
+        let level = scores[rank - 1];
+        Verdict1 { action_level: level, meaning: rula_action(level).to_owned(), top_findings: top }
+    });
+
+    // method
+    let mut views: BTreeMap<String, usize> = BTreeMap::new();
+    for s in &present {
+        *views.entry(s.view.clone().unwrap_or_else(|| "unknown".into())).or_default() += 1;
+    }
+    let posture = [
+        MeasureId::CvaDeg,
+        MeasureId::HeadForwardCm,
+        MeasureId::NeckFlexionDeg,
+        MeasureId::ShoulderRoundingDeg,
+    ];
+    let no_verdict =
+        present.iter().filter(|s| posture.iter().all(|&id| s.measures[id as usize].1.is_none())).count();
+    let profiles: Vec<String> = dedup(input.sessions.iter().filter_map(|s| s.profile.clone()));
+    let mut reasons = Vec::new();
+    if no_verdict > 0 {
+        if profiles.is_empty() && views.keys().any(|v| v == "front" || v == "three_quarter") {
+            reasons.push(
+                "no calibration profile: from the front, CVA, head-forward, shoulder rounding and neck flexion are measured against one (`ergoaudit calibrate`)"
+                    .to_owned(),
+            );
+        }
+        if views.contains_key("unknown") {
+            reasons.push("the head was not seen well enough to tell the view in some samples".to_owned());
+        }
+        let side = views.keys().filter(|v| v.starts_with("side")).count();
+        if side > 0 {
+            reasons.push(
+                "from the side, CVA needs BlazePose's world landmarks and head-forward a side calibration"
+                    .to_owned(),
+            );
+        }
+        if !profiles.is_empty() || views.keys().all(|v| v == "front" || v == "three_quarter") {
+            reasons.push(
+                "both ears and both shoulders must be confidently inside the frame (shoulders cut by the frame edge are the usual cause)"
+                    .to_owned(),
+            );
+        }
+    }
+    let method = Method {
+        thresholds: SPECS
+            .iter()
+            .map(|s| ThresholdUsed {
+                key: s.key.to_owned(),
+                value: t.get(s.key).unwrap_or(s.default),
+                unit: s.unit.to_owned(),
+                reference: s.reference.to_owned(),
+            })
+            .collect(),
+        profiles,
+        models: dedup(
+            input
+                .sessions
+                .iter()
+                .filter_map(|s| s.model.clone())
+                .map(|m| format!("BlazePose GHUM 3D {m} (MediaPipe @mediapipe/pose 0.5.1675469404)")),
+        ),
+        ergoaudit: env!("CARGO_PKG_VERSION").to_owned(),
+        views,
+        data_quality: Quality {
+            samples: input.samples.len(),
+            present_samples: present.len(),
+            no_verdict_share: if present.is_empty() { 0.0 } else { no_verdict as f64 / present.len() as f64 },
+            reasons,
+        },
+    };
+    let series = input
+        .samples
+        .iter()
+        .filter_map(|s| {
+            let t_s = at(s)?.duration_since(first?).as_secs_f64();
+            let m = |id: MeasureId| s.measures[id as usize].1.filter(|_| s.present);
+            Some(Point {
+                t_s,
+                present: s.present,
+                cva_deg: m(MeasureId::CvaDeg),
+                neck_flexion_deg: m(MeasureId::NeckFlexionDeg),
+                shoulder_rounding_deg: m(MeasureId::ShoulderRoundingDeg),
+            })
+        })
+        .collect();
+    let mut distributions = BTreeMap::new();
+    for id in MeasureId::ALL {
+        let values: Vec<f64> = present.iter().filter_map(|s| s.measures[id as usize].1).collect();
+        if let Some(d) = histogram(&values) {
+            distributions.insert(id.name().to_owned(), d);
+        }
+    }
+    Report {
+        schema: SCHEMA,
+        generated_at: input.now.to_string(),
+        origin: Origin {
+            kind: input.kind.to_owned(),
+            sessions: input.sessions.iter().map(|s| s.id).collect(),
+            sources: dedup(input.sessions.iter().map(|s| s.source.clone())),
+            from: first.map(|t| t.to_string()),
+            to: last.map(|t| t.to_string()),
+        },
+        notice,
+        verdict,
+        time,
+        holds,
+        findings,
+        not_judged: NOT_JUDGED.iter().map(|s| (*s).to_owned()).collect(),
+        method,
+        series,
+        distributions,
+    }
+}
+
+/// Ten equal bins from the smallest to the largest value.
+fn histogram(values: &[f64]) -> Option<Distribution> {
+    let (lo, hi) = values.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), &v| (a.min(v), b.max(v)));
+    if values.is_empty() {
+        return None;
+    }
+    let (lo, hi) = if hi - lo < 1e-9 { (lo - 0.5, hi + 0.5) } else { (lo, hi) };
+    let width = (hi - lo) / 10.0;
+    let mut counts = vec![0; 10];
+    for v in values {
+        counts[(((v - lo) / width) as usize).min(9)] += 1;
+    }
+    Some(Distribution { edges: (0..=10).map(|k| lo + k as f64 * width).collect(), counts })
+}
+
+fn dedup(items: impl Iterator<Item = String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for i in items {
+        if !out.contains(&i) {
+            out.push(i);
+        }
+    }
+    out
+}
