@@ -8,6 +8,7 @@ use crate::pose::Landmark;
 use crate::posture::{Baseline, Camera, MeasureId, View};
 use crate::record::FrameRecord;
 use crate::risk::{Assessment, Engine, Event, SampleInput};
+use crate::stats::median;
 use crate::store::{Store, StoreError};
 use crate::thresholds::Thresholds;
 
@@ -57,12 +58,6 @@ pub struct Sampler {
     stills: u64,
 }
 
-fn median(mut v: Vec<f64>) -> Option<f64> {
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    (n > 0).then(|| if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 })
-}
-
 impl Sampler {
     /// A sampler for samples `interval_s` apart.
     pub fn new(interval_s: f64, camera: Camera, baseline: Option<Baseline>) -> Self {
@@ -110,7 +105,7 @@ impl Sampler {
         let mut movement = None;
         if person {
             for id in MeasureId::ALL {
-                measures[id as usize] = median(postures.iter().filter_map(|p| p.get(id).value).collect());
+                measures[id as usize] = median(postures.iter().filter_map(|p| p.get(id).value));
             }
             let mut views: Vec<View> = postures.iter().map(|p| p.view).collect();
             views.sort_by_key(|v| v.name());
@@ -135,8 +130,7 @@ impl Sampler {
             return None;
         }
         let shift = |a: &[(f64, f64)], b: &[(f64, f64)]| {
-            median(a.iter().zip(b).map(|(p, q)| (p.0 - q.0).hypot(p.1 - q.1)).collect()).unwrap_or_default()
-                / scale
+            median(a.iter().zip(b).map(|(p, q)| (p.0 - q.0).hypot(p.1 - q.1))).unwrap_or_default() / scale
         };
         let within = bursts.windows(2).map(|w| shift(&w[0], &w[1])).fold(0.0, f64::max);
         let since = self.previous.as_ref().map_or(0.0, |p| shift(p, &bursts[0]));

@@ -15,5 +15,6 @@ pub mod posture;
 pub mod record;
 pub mod report;
 pub mod risk;
+mod stats;
 pub mod store;
 pub mod thresholds;

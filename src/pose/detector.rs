@@ -1,6 +1,8 @@
 //! Decoding the BlazePose detector: SSD anchors, box and keypoint regression, and
 //! MediaPipe's weighted non-max suppression.
 
+use super::landmarks::sigmoid;
+
 /// Side of the detector's square input, pixels.
 pub const INPUT_SIZE: usize = 224;
 /// Anchors the detector predicts for (`SsdAnchorsCalculator` for `pose_detection`).
@@ -42,10 +44,6 @@ pub fn anchors() -> Vec<(f32, f32)> {
         layer += same;
     }
     out
-}
-
-fn sigmoid(x: f32) -> f32 {
-    1.0 / (1.0 + (-x).exp())
 }
 
 fn iou(a: &[f32; 4], b: &[f32; 4]) -> f32 {

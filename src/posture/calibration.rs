@@ -6,6 +6,7 @@ use super::anatomy::NORMAL_CVA_DEG;
 use super::geometry::{FrontRaw, SideRaw, plausibility};
 use super::view::{self, View};
 use super::{Camera, Observation};
+use crate::stats::median;
 
 /// The calibrated front-view posture.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -89,15 +90,6 @@ pub struct Calibrator {
     seen: usize,
 }
 
-fn median(mut v: Vec<f64>) -> Option<f64> {
-    if v.is_empty() {
-        return None;
-    }
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    Some(if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 })
-}
-
 impl Calibrator {
     /// Start a calibration for a camera.
     pub fn new(camera: Camera) -> Self {
@@ -135,9 +127,8 @@ impl Calibrator {
     pub fn finish(self, source: String, created: jiff::Timestamp) -> Result<Baseline, NoConfidentPose> {
         let per_frame: Vec<FrontBaseline> = self.front.iter().filter_map(FrontRaw::calibrate).collect();
         let front = (!per_frame.is_empty()).then(|| {
-            let m =
-                |f: fn(&FrontBaseline) -> f64| median(per_frame.iter().map(f).collect()).expect("not empty");
-            let mo = |f: fn(&FrontBaseline) -> Option<f64>| median(per_frame.iter().filter_map(f).collect());
+            let m = |f: fn(&FrontBaseline) -> f64| median(per_frame.iter().map(f)).expect("not empty");
+            let mo = |f: fn(&FrontBaseline) -> Option<f64>| median(per_frame.iter().filter_map(f));
             FrontBaseline {
                 frames: per_frame.len(),
                 z_ear_m: m(|b| b.z_ear_m),
@@ -149,7 +140,7 @@ impl Calibrator {
             }
         });
         let side = (!self.side.is_empty()).then(|| {
-            let mo = |f: fn(&SideRaw) -> Option<f64>| median(self.side.iter().filter_map(f).collect());
+            let mo = |f: fn(&SideRaw) -> Option<f64>| median(self.side.iter().filter_map(f));
             SideBaseline {
                 frames: self.side.len(),
                 cva_deg: mo(|r| r.cva_deg).expect("side frames have a CVA"),
@@ -160,17 +151,5 @@ impl Calibrator {
             return Err(NoConfidentPose { seen: self.seen });
         }
         Ok(Baseline { created, source, camera_hfov_deg: self.camera.hfov_deg, front, side })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::median;
-
-    #[test]
-    fn median_of_odd_and_even_counts() {
-        assert_eq!(median(vec![3.0, 1.0, 2.0]), Some(2.0));
-        assert_eq!(median(vec![4.0, 1.0, 2.0, 3.0]), Some(2.5));
-        assert_eq!(median(vec![]), None);
     }
 }

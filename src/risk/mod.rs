@@ -10,6 +10,7 @@ pub mod standards;
 use serde::Serialize;
 
 use crate::posture::MeasureId;
+use crate::stats::median;
 use crate::thresholds::{Thresholds, Verdict};
 use standards::Allowance;
 
@@ -188,13 +189,6 @@ pub struct Engine {
     last_t: Option<f64>,
 }
 
-fn median(v: &[f64]) -> Option<f64> {
-    let mut v = v.to_vec();
-    v.sort_by(f64::total_cmp);
-    let n = v.len();
-    (n > 0).then(|| if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 })
-}
-
 impl Engine {
     /// A new session judged with `thresholds`.
     pub fn new(thresholds: Thresholds) -> Self {
@@ -254,7 +248,7 @@ impl Engine {
             && s.t_s - last >= self.thresholds.break_min * 60.0
             && self.present == Some(true)
         {
-            self.start_break(last, &mut events);
+            self.end_posture(last, &mut events);
             self.present = Some(false);
             self.absent_since = Some(last);
         }
@@ -309,16 +303,13 @@ impl Engine {
     fn end_posture(&mut self, t_s: f64, events: &mut Vec<Event>) {
         for m in 0..self.bands.len() {
             if let Some(i) = self.bands[m].finding.take() {
-                self.findings[i].value = median(&self.bands[m].values).or(self.findings[i].value);
+                self.findings[i].value =
+                    median(self.bands[m].values.iter().copied()).or(self.findings[i].value);
                 self.close(i, t_s, events);
             }
             self.bands[m] = BandState::default();
         }
         self.end_hold(t_s, events);
-    }
-
-    fn start_break(&mut self, t_s: f64, events: &mut Vec<Event>) {
-        self.end_posture(t_s, events);
     }
 
     fn update_presence(&mut self, s: &SampleInput, events: &mut Vec<Event>) {
@@ -334,10 +325,10 @@ impl Engine {
                     self.pending.clear();
                     self.present = Some(s.person);
                     if s.person {
-                        self.came_back(since, events);
+                        self.came_back(since);
                     } else {
                         self.absent_since = Some(since);
-                        self.start_break(since, events);
+                        self.end_posture(since, events);
                     }
                 }
             }
@@ -354,7 +345,8 @@ impl Engine {
         }
     }
 
-    fn came_back(&mut self, t_s: f64, _events: &mut [Event]) {
+    /// The person is back (since `t_s`): a new sitting stretch if the absence was a break.
+    fn came_back(&mut self, t_s: f64) {
         let was_break = self.absent_since.is_none_or(|a| t_s - a >= self.thresholds.break_min * 60.0);
         if was_break || self.sitting_since.is_none() {
             self.sitting_since = Some(t_s);
@@ -403,7 +395,7 @@ impl Engine {
                 (Some(i), Verdict::Ok) => {
                     let state = &mut self.bands[id as usize];
                     state.finding = None;
-                    self.findings[i].value = median(&std::mem::take(&mut state.values));
+                    self.findings[i].value = median(std::mem::take(&mut state.values));
                     self.close(i, since, events);
                 }
                 (None, bad) => {
@@ -470,7 +462,7 @@ impl Engine {
             hold.inclinations.push(incl);
         }
         let held = hold.last_s - hold.start_s;
-        let incl = median(&hold.inclinations);
+        let incl = median(hold.inclinations.iter().copied());
         let allowance = incl.map(standards::head_inclination_allowance);
         let beyond_iso = match allowance {
             Some(Allowance::Seconds(limit)) => held > limit,
@@ -505,7 +497,7 @@ impl Engine {
 
     /// Record the hold's head inclination and the limit it is judged against.
     fn judge_hold(&mut self, i: usize, hold: &Hold) {
-        let incl = median(&hold.inclinations);
+        let incl = median(hold.inclinations.iter().copied());
         let f = &mut self.findings[i];
         f.value = incl;
         (f.limit, f.reference) = match incl.map(standards::head_inclination_allowance) {
