@@ -393,3 +393,35 @@ fn analyze_reads_videos_at_a_chosen_rate() {
     // the cartoon (both pipelines fire on some cartoon frames)
     assert!(disagree <= 3, "{disagree} frames disagree with MediaPipe");
 }
+
+#[test]
+fn without_a_desktop_notifications_go_to_the_terminal_once_per_cool_down() {
+    let home = tempfile::tempdir().unwrap();
+    let path = write_stream(&home, "sit.jsonl", &stream(0.0, 3000.0, 5.0, upright));
+    // no session bus: the desktop notification fails and the terminal gets it instead
+    let out = ergoaudit(&home)
+        .env("DBUS_SESSION_BUS_ADDRESS", "unix:path=/nonexistent/bus")
+        .args(["audit", "--landmarks"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    let lines: Vec<&str> = stderr.lines().filter(|l| l.contains("Movement break overdue")).collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(lines[0].contains("Sitting for 45 min") && lines[0].contains("Stand up"), "{}", lines[0]);
+    // --no-notify: silence
+    let out = ergoaudit(&home).args(["audit", "--no-notify", "--landmarks"]).arg(&path).output().unwrap();
+    assert!(String::from_utf8(out.stderr).unwrap().is_empty());
+}
+
+#[test]
+fn duration_stops_the_audit_on_the_session_clock() {
+    let home = tempfile::tempdir().unwrap();
+    let path = write_stream(&home, "sit.jsonl", &stream(0.0, 3000.0, 5.0, upright));
+    let out =
+        ok(ergoaudit(&home).args(["audit", "--no-notify", "--duration", "10m", "--landmarks"]).arg(&path));
+    assert!(out.contains("120 samples over 9:55"), "{out}");
+    let findings = jsonl(&ok(ergoaudit(&home).args(["export", "--findings", "--format", "jsonl"])));
+    assert!(findings.is_empty(), "10 minutes are not 45");
+}

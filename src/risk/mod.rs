@@ -272,6 +272,7 @@ impl Engine {
                 );
                 let i = self.open(FindingKind::BreakOverdue, Verdict::Risk, None, start, reference);
                 self.findings[i].limit = Some(self.thresholds.sitting_max);
+                self.findings[i].value = Some(minutes);
                 self.overdue = Some(i);
                 events.push(self.event(i, Change::Opened));
             }
@@ -402,6 +403,7 @@ impl Engine {
                     let (limit, reference) = self.limit_of(id, bad);
                     let i = self.open(FindingKind::Posture, bad, Some(id), since, reference);
                     self.findings[i].limit = limit;
+                    self.findings[i].value = Some(value);
                     let state = &mut self.bands[id as usize];
                     state.finding = Some(i);
                     state.values = vec![value];
@@ -410,8 +412,10 @@ impl Engine {
                 (Some(i), bad) => {
                     let (limit, reference) = self.limit_of(id, bad);
                     let escalated = bad > self.findings[i].severity;
+                    let so_far = median(self.bands[id as usize].values.iter().copied());
                     let f = &mut self.findings[i];
                     (f.severity, f.limit, f.reference) = (bad.max(f.severity), limit, reference);
+                    f.value = so_far.or(f.value);
                     if escalated {
                         events.push(self.event(i, Change::Escalated));
                     }
@@ -569,7 +573,10 @@ mod tests {
         assert_eq!(f.start_s, 45.0 * 60.0);
         assert_eq!(f.end_s, Some(3000.0));
         assert!(f.value.unwrap() > 49.0);
-        assert_eq!(events.iter().filter(|ev| ev.change == Change::Opened).count(), 1);
+        let opened: Vec<_> = events.iter().filter(|ev| ev.change == Change::Opened).collect();
+        assert_eq!(opened.len(), 1);
+        // the event already says how long (for the notification)
+        assert!(opened[0].finding.value.unwrap() > 45.0);
     }
 
     #[test]
@@ -607,6 +614,7 @@ mod tests {
         // the posture itself was in the risk band (> 20°) for longer than the dwell
         let posture = e.findings().iter().find(|f| f.kind == FindingKind::Posture).unwrap();
         assert_eq!((posture.measure, posture.severity), (Some(MeasureId::NeckFlexionDeg), Verdict::Risk));
+        assert_eq!(posture.value, Some(30.0));
         assert_eq!(posture.start_s, 60.0);
     }
 
