@@ -3,8 +3,10 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::capture::CaptureError;
+use crate::capture::{CaptureError, Frame, FrameSource, LandmarkFile};
 use crate::pose::Landmark;
+use crate::pose::scene::{SAME_SCENE, Thumbnail};
+use crate::pose::{BlazePose, PoseEstimator};
 use crate::posture::{Baseline, Camera, MeasureId, View};
 use crate::record::FrameRecord;
 use crate::risk::{Assessment, Engine, Event, SampleInput};
@@ -32,6 +34,97 @@ pub enum SourceError {
 pub trait RecordSource {
     /// The next record, or why there is none this time; `None` at the end.
     fn next_record(&mut self) -> Option<Result<FrameRecord, SourceError>>;
+}
+
+/// Pixels through the pose model. Within a burst the pose is tracked. From one sample to
+/// the next it is tracked only while the scene is nearly unchanged (the person has not
+/// moved) and the detector has confirmed the person on the last two samples; else the
+/// detector looks again — the landmark model alone keeps "seeing" a person on a scene the
+/// person has left, and a one-off detection on a cartoon must not become a tracked ghost.
+pub struct PoseRecords<S> {
+    frames: S,
+    pose: BlazePose,
+    last: Option<(f64, Thumbnail)>,
+    /// Samples in a row whose first frame the detector confirmed.
+    confirmed: u32,
+    first_of_sample: bool,
+    /// Seconds between samples: frames closer than half of it belong to one burst.
+    interval: f64,
+}
+
+/// Detector confirmations in a row before a track is carried across samples.
+const CONFIRMATIONS_TO_TRACK: u32 = 2;
+
+impl<S> PoseRecords<S> {
+    /// Frames from `frames`, samples `interval` seconds apart, through `pose`.
+    pub fn new(frames: S, pose: BlazePose, interval: f64) -> Self {
+        PoseRecords { frames, pose, last: None, confirmed: 0, first_of_sample: false, interval }
+    }
+
+    /// Keep or drop the track before estimating `frame`.
+    fn gate(&mut self, frame: &Frame) {
+        let t = frame.t_s.unwrap_or_default();
+        self.first_of_sample = self.last.as_ref().is_none_or(|(last, _)| t - last >= self.interval / 2.0);
+        if self.first_of_sample {
+            let thumb = Thumbnail::of(&frame.image);
+            let same_scene =
+                self.last.as_ref().is_some_and(|(_, prev)| prev.difference(&thumb) <= SAME_SCENE);
+            if !same_scene || self.confirmed < CONFIRMATIONS_TO_TRACK {
+                self.pose.reset();
+            }
+            self.last = Some((t, thumb));
+        }
+    }
+
+    /// Count the detector's confirmations on the first frames of samples.
+    fn note(&mut self, pose: Option<&crate::pose::Pose>) {
+        if self.first_of_sample {
+            self.confirmed = match pose {
+                Some(p) if !p.tracked => self.confirmed + 1,
+                Some(_) => self.confirmed,
+                None => 0,
+            };
+        }
+    }
+}
+
+impl<S: FrameSource> RecordSource for PoseRecords<S> {
+    fn next_record(&mut self) -> Option<Result<FrameRecord, SourceError>> {
+        let next = self.frames.next_frame()?;
+        if let Ok(frame) = &next {
+            self.gate(frame);
+        }
+        Some(match next {
+            Ok(frame) => match self.pose.estimate(&frame.image) {
+                Ok(pose) => {
+                    self.note(pose.as_ref());
+                    Ok(FrameRecord::new(&frame, pose.as_ref()))
+                }
+                Err(e) => Err(SourceError::Fatal(e.to_string())),
+            },
+            // a video that cannot be decoded will not get better
+            Err(e @ (CaptureError::Video { .. } | CaptureError::FfmpegMissing)) => {
+                Err(SourceError::Fatal(e.to_string()))
+            }
+            Err(e) => Err(e.into()),
+        })
+    }
+}
+
+/// Recorded landmarks as they are; a malformed line stops the audit.
+pub struct LandmarkRecords(LandmarkFile);
+
+impl LandmarkRecords {
+    /// Replay `file`.
+    pub fn new(file: LandmarkFile) -> Self {
+        LandmarkRecords(file)
+    }
+}
+
+impl RecordSource for LandmarkRecords {
+    fn next_record(&mut self) -> Option<Result<FrameRecord, SourceError>> {
+        Some(self.0.next()?.map_err(|e| SourceError::Fatal(e.to_string())))
+    }
 }
 
 /// One finished sample.

@@ -1,8 +1,11 @@
 //! ergoaudit: audits workstation posture from a webcam.
 //!
-//! Data flows one way: [`capture`] (frames) → [`pose`] (BlazePose landmarks) → posture
-//! measures → risk over time → store → report. This crate is the library behind the
-//! `ergoaudit` binary.
+//! Data flows one way: [`capture`] (frames) → [`pose`] (BlazePose landmarks) →
+//! [`posture`] (measures) → [`risk`] (holds, breaks, scores over time) → [`store`] (SQLite)
+//! → [`report`] / [`notify`]; [`audit`] is the loop that joins them, [`thresholds`] and
+//! [`config`] sit on top. This crate is the library behind the `ergoaudit` binary.
+
+#![warn(missing_docs)]
 
 pub mod advice;
 pub mod annotate;

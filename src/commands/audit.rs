@@ -9,17 +9,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use ergoaudit::audit::{self, Observer, RecordSource, Sampler, SourceError, Status};
+use ergoaudit::audit::{self, Observer, RecordSource, Sampler, Status};
 use ergoaudit::capture::camera::{CameraSelector, CameraSource};
 use ergoaudit::capture::video::{Sampling, VideoFile, is_video};
 use ergoaudit::capture::{CaptureError, Frame, FrameSource, ImageFiles, LandmarkFile};
 use ergoaudit::config::Settings;
 use ergoaudit::notify::Notifier;
-use ergoaudit::pose::scene::{SAME_SCENE, Thumbnail};
-use ergoaudit::pose::{BlazePose, ModelChoice, PoseEstimator};
+use ergoaudit::pose::{BlazePose, ModelChoice};
 use ergoaudit::posture::Baseline;
 use ergoaudit::posture::MeasureId;
-use ergoaudit::record::FrameRecord;
 use ergoaudit::risk::Event;
 use ergoaudit::store::{SessionInfo, Store};
 
@@ -128,88 +126,6 @@ impl FrameSource for CameraFrames {
                 Some(Err(e))
             }
         }
-    }
-}
-
-/// Pixels through the pose model. Within a burst the pose is tracked. From one sample to
-/// the next it is tracked only while the scene is nearly unchanged (the person has not
-/// moved) and the detector has confirmed the person on the last two samples; else the
-/// detector looks again — the landmark model alone keeps "seeing" a person on a scene the
-/// person has left, and a one-off detection on a cartoon must not become a tracked ghost.
-struct PoseRecords<S> {
-    frames: S,
-    pose: BlazePose,
-    last: Option<(f64, Thumbnail)>,
-    /// Samples in a row whose first frame the detector confirmed.
-    confirmed: u32,
-    first_of_sample: bool,
-    /// Seconds between samples: frames closer than half of it belong to one burst.
-    interval: f64,
-}
-
-/// Detector confirmations in a row before a track is carried across samples.
-const CONFIRMATIONS_TO_TRACK: u32 = 2;
-
-impl<S> PoseRecords<S> {
-    fn new(frames: S, pose: BlazePose, interval: f64) -> Self {
-        PoseRecords { frames, pose, last: None, confirmed: 0, first_of_sample: false, interval }
-    }
-
-    /// Keep or drop the track before estimating `frame`.
-    fn gate(&mut self, frame: &Frame) {
-        let t = frame.t_s.unwrap_or_default();
-        self.first_of_sample = self.last.as_ref().is_none_or(|(last, _)| t - last >= self.interval / 2.0);
-        if self.first_of_sample {
-            let thumb = Thumbnail::of(&frame.image);
-            let same_scene =
-                self.last.as_ref().is_some_and(|(_, prev)| prev.difference(&thumb) <= SAME_SCENE);
-            if !same_scene || self.confirmed < CONFIRMATIONS_TO_TRACK {
-                self.pose.reset();
-            }
-            self.last = Some((t, thumb));
-        }
-    }
-
-    /// Count the detector's confirmations on the first frames of samples.
-    fn note(&mut self, pose: Option<&ergoaudit::pose::Pose>) {
-        if self.first_of_sample {
-            self.confirmed = match pose {
-                Some(p) if !p.tracked => self.confirmed + 1,
-                Some(_) => self.confirmed,
-                None => 0,
-            };
-        }
-    }
-}
-
-impl<S: FrameSource> RecordSource for PoseRecords<S> {
-    fn next_record(&mut self) -> Option<Result<FrameRecord, SourceError>> {
-        let next = self.frames.next_frame()?;
-        if let Ok(frame) = &next {
-            self.gate(frame);
-        }
-        Some(match next {
-            Ok(frame) => match self.pose.estimate(&frame.image) {
-                Ok(pose) => {
-                    self.note(pose.as_ref());
-                    Ok(FrameRecord::new(&frame, pose.as_ref()))
-                }
-                Err(e) => Err(SourceError::Fatal(e.to_string())),
-            },
-            // a video that cannot be decoded will not get better
-            Err(e @ (CaptureError::Video { .. } | CaptureError::FfmpegMissing)) => {
-                Err(SourceError::Fatal(e.to_string()))
-            }
-            Err(e) => Err(e.into()),
-        })
-    }
-}
-
-struct LandmarkRecords(LandmarkFile);
-
-impl RecordSource for LandmarkRecords {
-    fn next_record(&mut self) -> Option<Result<FrameRecord, SourceError>> {
-        Some(self.0.next()?.map_err(|e| SourceError::Fatal(e.to_string())))
     }
 }
 
@@ -423,7 +339,7 @@ pub fn open_source(
 ) -> Result<Box<dyn RecordSource>> {
     let burst = burst.max(1);
     Ok(match input {
-        Input::Landmarks(path) => Box::new(LandmarkRecords(LandmarkFile::open(path)?)),
+        Input::Landmarks(path) => Box::new(audit::LandmarkRecords::new(LandmarkFile::open(path)?)),
         Input::Video(path) => {
             let sampling = if burst == 1 {
                 Sampling::Every(interval)
@@ -432,9 +348,13 @@ pub fn open_source(
                 let spacing = interval / (interval / BURST_SPACING_S).ceil();
                 Sampling::Bursts { interval, frames: burst, spacing }
             };
-            Box::new(PoseRecords::new(VideoFile::open(path, sampling)?, BlazePose::load(model)?, interval))
+            Box::new(audit::PoseRecords::new(
+                VideoFile::open(path, sampling)?,
+                BlazePose::load(model)?,
+                interval,
+            ))
         }
-        Input::Images(path) => Box::new(PoseRecords::new(
+        Input::Images(path) => Box::new(audit::PoseRecords::new(
             ImageFiles::from_inputs(std::slice::from_ref(path))?,
             BlazePose::load(model)?.with_redetect_interval(1),
             interval,
@@ -451,7 +371,7 @@ pub fn open_source(
                 queue: VecDeque::new(),
                 stop: Arc::clone(stop),
             };
-            Box::new(PoseRecords::new(frames, BlazePose::load(model)?, interval))
+            Box::new(audit::PoseRecords::new(frames, BlazePose::load(model)?, interval))
         }
     })
 }
