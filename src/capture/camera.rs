@@ -17,6 +17,12 @@ use super::{CaptureError, Frame};
 /// Frames dropped after opening while auto-exposure and white balance settle.
 pub const WARMUP_FRAMES: usize = 5;
 
+/// True when a `--source` value names a camera (`camera` or `camera:…`) rather than a file
+/// (a file may well be called `camera_clip.mp4`).
+pub fn is_camera(source: &str) -> bool {
+    source == "camera" || source.starts_with("camera:")
+}
+
 /// Which camera: `camera` (the first), `camera:INDEX` or `camera:NAME` (a part of its name).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum CameraSelector {
@@ -194,5 +200,6 @@ mod tests {
         assert_eq!("camera:Logitech C920".parse(), Ok(CameraSelector::Name("Logitech C920".into())));
         assert!("camera:".parse::<CameraSelector>().is_err());
         assert!("video.mp4".parse::<CameraSelector>().is_err());
+        assert!(is_camera("camera") && is_camera("camera:1") && !is_camera("camera_clip.mp4"));
     }
 }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
 use ergoaudit::audit::{self, Observer, RecordSource, Sampler, Status};
-use ergoaudit::capture::camera::{CameraSelector, CameraSource};
+use ergoaudit::capture::camera::{CameraSelector, CameraSource, is_camera};
 use ergoaudit::capture::video::{Sampling, VideoFile, is_video};
 use ergoaudit::capture::{CaptureError, Frame, FrameSource, ImageFiles, LandmarkFile};
 use ergoaudit::config::Settings;
@@ -50,9 +50,7 @@ impl Input {
         Ok(match (landmarks, source) {
             (Some(path), _) => Input::Landmarks(path.to_path_buf()),
             (None, None) => Input::Camera(CameraSelector::First),
-            (None, Some(s)) if s.starts_with("camera") => {
-                Input::Camera(s.parse().map_err(anyhow::Error::msg)?)
-            }
+            (None, Some(s)) if is_camera(s) => Input::Camera(s.parse().map_err(anyhow::Error::msg)?),
             (None, Some(s)) => {
                 let path = PathBuf::from(s);
                 if !path.exists() {

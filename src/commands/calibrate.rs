@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use ergoaudit::capture::LandmarkFile;
-use ergoaudit::capture::camera::CameraSource;
+use ergoaudit::capture::camera::{CameraSource, is_camera};
 use ergoaudit::config;
 use ergoaudit::pose::{BlazePose, PoseEstimator};
 use ergoaudit::posture::calibration::Calibrator;
@@ -32,7 +32,7 @@ pub fn run(args: &CalibrateArgs, config: Option<&Path>) -> Result<ExitCode> {
             }
             (path, 0)
         }
-        (None, Some(path)) if path.to_string_lossy().starts_with("camera") => {
+        (None, Some(path)) if is_camera(&path.to_string_lossy()) => {
             let selector = path.to_string_lossy().parse().map_err(anyhow::Error::msg)?;
             let mut camera = CameraSource::new(&selector, true)?;
             println!("sit upright, facing the camera, for a few seconds…");
