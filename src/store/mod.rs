@@ -472,7 +472,7 @@ impl Store {
                         (SELECT count(*) FROM samples WHERE session_id = s.id),
                         (SELECT count(*) FROM samples WHERE session_id = s.id AND present),
                         coalesce((SELECT max(t_s) - min(t_s) FROM samples WHERE session_id = s.id), 0)
-                 FROM sessions s WHERE s.started_at >= ?1 ORDER BY s.id",
+                 FROM sessions s WHERE ?1 = '' OR julianday(s.started_at) >= julianday(?1) ORDER BY s.id",
             )
             .map_err(|e| self.err(e))?;
         let rows = stmt
