@@ -7,7 +7,7 @@ use crate::capture::{CaptureError, Frame, FrameSource, LandmarkFile};
 use crate::pose::Landmark;
 use crate::pose::scene::{SAME_SCENE, Thumbnail};
 use crate::pose::{BlazePose, PoseEstimator};
-use crate::posture::{Baseline, Camera, MeasureId, View};
+use crate::posture::{Baseline, Camera, MeasureId, View, measure};
 use crate::record::FrameRecord;
 use crate::risk::{Assessment, Engine, Event, SampleInput};
 use crate::stats::median;
@@ -186,9 +186,12 @@ impl Sampler {
         self.bucket = None;
         let first = records.first()?;
         let t_s = first.t_s.unwrap_or_default();
-        let postures: Vec<_> = records
+        // each record's landmarks are converted once, for both the measures and the movement
+        let people: Vec<_> =
+            records.iter().filter_map(|r| r.pose_data().map(|d| (d, r.width, r.height))).collect();
+        let postures: Vec<_> = people
             .iter()
-            .filter_map(|r| r.posture(&self.camera, self.baseline.as_ref()))
+            .map(|(d, w, h)| measure(&d.observation(*w, *h), &self.camera, self.baseline.as_ref()))
             .filter(|p| p.view != View::Unknown)
             .collect();
         // a person only when most frames of the burst show one
@@ -204,7 +207,7 @@ impl Sampler {
             views.sort_by_key(|v| v.name());
             view = views.chunk_by(|a, b| a == b).max_by_key(|c| c.len()).map(|c| c[0]);
             let points: Vec<Vec<(f64, f64)>> =
-                records.iter().filter_map(|r| r.pose_data()).map(|d| key_points(&d.landmarks)).collect();
+                people.iter().map(|(d, _, _)| key_points(&d.landmarks)).collect();
             movement = self.movement(&points);
         } else {
             self.previous = None;

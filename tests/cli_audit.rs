@@ -224,22 +224,27 @@ fn stored_samples(home: &TempDir, db: &Path) -> usize {
     String::from_utf8(out.stdout).unwrap().lines().count()
 }
 
+/// Write `lines` into the audit's pipe and wait until it has committed `samples` samples.
+fn feed_and_wait(home: &TempDir, db: &Path, pipe: &mut std::fs::File, lines: &[String], samples: usize) {
+    for line in lines {
+        writeln!(pipe, "{line}").unwrap();
+    }
+    pipe.flush().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while stored_samples(home, db) < samples {
+        assert!(Instant::now() < deadline, "samples not committed in time");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 #[test]
 fn kill_9_loses_no_committed_sample_and_a_second_audit_is_refused() {
     let home = tempfile::tempdir().unwrap();
     let db = home.path().join("history.sqlite");
     let (mut child, fifo) = audit_from_pipe(&home, &db);
     let mut pipe = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
-    for line in stream(0.0, 300.0, 5.0, upright) {
-        writeln!(pipe, "{line}").unwrap();
-    }
-    pipe.flush().unwrap();
     // a sample is committed when the next one begins: 59 of the 60
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while stored_samples(&home, &db) < 59 {
-        assert!(Instant::now() < deadline, "samples not committed in time");
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    feed_and_wait(&home, &db, &mut pipe, &stream(0.0, 300.0, 5.0, upright), 59);
     // while it runs, a second audit on the same database is refused
     fails_with(
         ergoaudit(&home)
@@ -271,15 +276,7 @@ fn sigterm_stops_cleanly_with_the_last_sample_committed() {
     let db = home.path().join("history.sqlite");
     let (mut child, fifo) = audit_from_pipe(&home, &db);
     let mut pipe = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
-    for line in stream(0.0, 50.0, 5.0, upright) {
-        writeln!(pipe, "{line}").unwrap();
-    }
-    pipe.flush().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while stored_samples(&home, &db) < 9 {
-        assert!(Instant::now() < deadline);
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    feed_and_wait(&home, &db, &mut pipe, &stream(0.0, 50.0, 5.0, upright), 9);
     // SIGTERM, then one more line so the blocked read returns and the flag is seen
     assert!(StdCommand::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap().success());
     writeln!(pipe, "{}", upright(50.0)).unwrap();
