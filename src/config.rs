@@ -123,6 +123,19 @@ pub enum ConfigError {
     /// A profile name with characters that do not belong in a file name.
     #[error("profile name `{0}`: use letters, digits, `-` and `_` only")]
     BadProfileName(String),
+    /// A profile made by an earlier version, whose measures this version computes otherwise.
+    #[error(
+        "calibration profile {} was made by an earlier version of ergoaudit (format {found}, now {})\
+         ; run `ergoaudit calibrate` again to replace it",
+        .path.display(),
+        crate::posture::calibration::FORMAT
+    )]
+    OldProfile {
+        /// The file.
+        path: PathBuf,
+        /// Its format.
+        found: u32,
+    },
 }
 
 /// The user's config folder: `$ERGOAUDIT_CONFIG_DIR`, else the platform's
@@ -301,9 +314,28 @@ pub fn load_profile(name: &str, required: bool) -> Result<Option<Baseline>, Conf
         }
         Err(source) => return Err(ConfigError::Unreadable { path, source }),
     };
-    toml::from_str(&text)
-        .map(Some)
-        .map_err(|e| ConfigError::BadProfile { path, message: e.message().trim().replace('\n', " ") })
+    let bad = |e: toml::de::Error| ConfigError::BadProfile {
+        path: path.clone(),
+        message: e.message().trim().replace('\n', " "),
+    };
+    /// Enough of a profile to tell an old one (no `format`, the first version's keys) from
+    /// a damaged one.
+    #[derive(serde::Deserialize)]
+    struct Header {
+        format: Option<u32>,
+        created: Option<toml::Value>,
+        camera_hfov_deg: Option<toml::Value>,
+    }
+    let header: Header = toml::from_str(&text).map_err(bad)?;
+    let found = match header.format {
+        Some(n) => n,
+        None if header.created.is_some() && header.camera_hfov_deg.is_some() => 1,
+        None => crate::posture::calibration::FORMAT,
+    };
+    if found != crate::posture::calibration::FORMAT {
+        return Err(ConfigError::OldProfile { path, found });
+    }
+    toml::from_str(&text).map(Some).map_err(bad)
 }
 
 /// Store `baseline` as profile `name` (written to a temporary file, then renamed, so a

@@ -16,20 +16,25 @@ pub fn settings(config: Option<&Path>, flags: &ThresholdFlags) -> Result<Setting
 
 /// The camera the measures assume.
 pub fn camera(settings: &Settings) -> Camera {
-    Camera { hfov_deg: settings.thresholds.camera_hfov }
+    Camera { hfov_deg: settings.thresholds.camera_hfov, pitch_deg: settings.thresholds.camera_pitch }
 }
 
 /// The calibration profile to compare with: the named one (which must exist), else
-/// `default` when it exists. A profile made with another camera field of view is refused.
+/// `default` when it exists. A profile made with another camera field of view or tilt is
+/// refused.
 pub fn profile(name: Option<&str>, settings: &Settings) -> Result<Option<(String, Baseline)>> {
     let chosen = name.unwrap_or(DEFAULT_PROFILE);
     let Some(baseline) = config::load_profile(chosen, name.is_some())? else { return Ok(None) };
-    let hfov = settings.thresholds.camera_hfov;
-    if (baseline.camera_hfov_deg - hfov).abs() > 1e-9 {
-        bail!(
-            "profile `{chosen}` was calibrated with --camera-hfov {}, not {hfov}; use the same field of view or calibrate again",
-            baseline.camera_hfov_deg
-        );
+    let now = camera(settings);
+    for (flag, then, now) in [
+        ("--camera-hfov", baseline.camera_hfov_deg, now.hfov_deg),
+        ("--camera-pitch", baseline.camera_pitch_deg, now.pitch_deg),
+    ] {
+        if (then - now).abs() > 1e-9 {
+            bail!(
+                "profile `{chosen}` was calibrated with {flag} {then}, not {now}; use the same value or calibrate again"
+            );
+        }
     }
     Ok(Some((chosen.to_owned(), baseline)))
 }

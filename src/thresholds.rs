@@ -13,6 +13,10 @@ pub enum Kind {
     NonNegative,
     /// A camera field of view: between 1° and 179°.
     FieldOfView,
+    /// A camera tilt: between −60° and 60°.
+    Tilt,
+    /// A confidence: between 0 and 1.
+    Fraction,
 }
 
 /// Description of one threshold.
@@ -122,6 +126,10 @@ thresholds! {
         "ergoaudit: nagging break software can backfire (UK HSE)";
     camera_hfov: 70.0, "°", FieldOfView, "The camera's horizontal field of view (sets the pinhole scale).",
         "typical laptop webcams: 60–80°";
+    camera_pitch: 0.0, "°", Tilt, "How far the camera looks up from the horizontal (negative: down); sets which way is horizontal for head-forward and the angles.",
+        "a laptop screen leaning back looks up ≈ 10–20°; a webcam on a monitor often looks down";
+    min_confidence: 0.3, "×", Fraction, "Measures below this confidence (0–1) are left out of the audit: no finding opens on them, and the report counts them as low-confidence.",
+        "ergoaudit: confidence = landmark visibility × framing × precision (docs/measures.md); 0.3 keeps a laptop-framed face at 75 cm and drops guessed values";
 }
 
 /// The verdict of one measure.
@@ -245,6 +253,12 @@ impl Thresholds {
                     Kind::FieldOfView if !(1.0..=179.0).contains(&value) => {
                         Some("a field of view must lie between 1° and 179°".to_owned())
                     }
+                    Kind::Tilt if !(-60.0..=60.0).contains(&value) => {
+                        Some("a camera tilt must lie between −60° and 60°".to_owned())
+                    }
+                    Kind::Fraction if !(0.0..=1.0).contains(&value) => {
+                        Some("a confidence must lie between 0 and 1".to_owned())
+                    }
                     _ => None,
                 }
             };
@@ -284,7 +298,7 @@ mod tests {
     #[test]
     fn defaults_are_valid_and_listed() {
         Thresholds::default().validate().unwrap();
-        assert_eq!(SPECS.len(), 27);
+        assert_eq!(SPECS.len(), 29);
         for spec in SPECS {
             assert_eq!(Thresholds::default().get(spec.key), Some(spec.default));
         }
@@ -317,5 +331,9 @@ mod tests {
         assert!(t.validate().unwrap_err().problem.contains("trunk_risk"));
         let t = Thresholds { camera_hfov: 0.0, ..Default::default() };
         assert_eq!(t.validate().unwrap_err().key, "camera_hfov");
+        let t = Thresholds { camera_pitch: -75.0, ..Default::default() };
+        assert_eq!(t.validate().unwrap_err().key, "camera_pitch");
+        let t = Thresholds { min_confidence: 1.5, ..Default::default() };
+        assert_eq!(t.validate().unwrap_err().key, "min_confidence");
     }
 }

@@ -109,7 +109,9 @@ fn calibration_profiles_make_relative_measures_available() {
     let out =
         stdout_of(ergoaudit(&config).args(["calibrate", "--profile", "desk-1", "--landmarks"]).arg(&path));
     assert!(out.contains("calibrated profile `desk-1`"), "{out}");
-    assert!(out.contains("front view: 2 frames used"), "{out}");
+    assert!(out.contains("2 of 3 frames used"), "{out}");
+    assert!(out.contains("front view: 2 frames; ears 41 cm from the camera"), "{out}");
+    assert!(out.contains("shoulders in the frame"), "{out}");
     assert!(config.path().join("profiles/desk-1.toml").is_file());
 
     let line =
@@ -119,7 +121,8 @@ fn calibration_profiles_make_relative_measures_available() {
     assert!(m["head_forward_cm"].as_f64().unwrap().abs() < 0.01, "{m}");
     assert!((m["cva_deg"].as_f64().unwrap() - 50.6).abs() < 0.01, "{m}");
     assert!((m["shoulder_elevation"].as_f64().unwrap() - 1.0).abs() < 0.01, "{m}");
-    assert_eq!(m["quality"]["cva_deg"]["method"], "pinhole_vs_calibration");
+    assert_eq!(m["quality"]["cva_deg"]["method"], "tragus_vs_c7_vs_calibration");
+    assert!((m["neck_flexion_deg"].as_f64().unwrap()).abs() < 0.01, "{m}");
 
     // the `default` profile is used when it exists and no profile is named
     let human = stdout_of(ergoaudit(&config).arg("analyze").arg(image(WEBCAM)));
@@ -133,6 +136,12 @@ fn calibration_profiles_make_relative_measures_available() {
         &["calibrated with --camera-hfov 70"],
     );
     fails_with(
+        ergoaudit(&config)
+            .args(["analyze", "--profile", "desk-1", "--camera-pitch", "12"])
+            .arg(image(WEBCAM)),
+        &["calibrated with --camera-pitch 0, not 12"],
+    );
+    fails_with(
         ergoaudit(&config).args(["analyze", "--profile", "../x"]).arg(image(WEBCAM)),
         &["profile name `../x`"],
     );
@@ -140,7 +149,17 @@ fn calibration_profiles_make_relative_measures_available() {
     let only_cartoon = recorded(&config, &["no_person_cartoon_frame92__pyfeat_face_noface.png"]);
     fails_with(
         ergoaudit(&config).args(["calibrate", "--landmarks"]).arg(&only_cartoon),
-        &["none of the 1 frames"],
+        &["only 0 of the 1 frames", "showed nobody"],
+    );
+    // a profile of the earlier format (no `format` key) asks for a new calibration
+    std::fs::write(
+        config.path().join("profiles/old.toml"),
+        "created = \"2026-01-01T00:00:00Z\"\nsource = \"x\"\ncamera_hfov_deg = 70.0\n",
+    )
+    .unwrap();
+    fails_with(
+        ergoaudit(&config).args(["analyze", "--profile", "old"]).arg(image(WEBCAM)),
+        &["old.toml was made by an earlier version", "run `ergoaudit calibrate` again"],
     );
     std::fs::write(config.path().join("profiles/broken.toml"), "front = 3\n").unwrap();
     fails_with(

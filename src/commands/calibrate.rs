@@ -52,21 +52,41 @@ pub fn run(args: &CalibrateArgs, config: Option<&Path>) -> Result<ExitCode> {
         }
         (None, None) => unreachable!("clap requires --source or --landmarks"),
     };
-    let seen = calibrator.seen();
+    let (seen, usable) = (calibrator.seen(), calibrator.usable());
+    let shoulder_advice = calibrator.shoulder_advice();
     let baseline = calibrator.finish(source.display().to_string(), jiff::Timestamp::now())?;
-    let baseline = match config::load_profile(&args.profile, false)? {
-        Some(older) => baseline.merged_with(older),
-        None => baseline,
+    let baseline = match config::load_profile(&args.profile, false) {
+        Ok(Some(older)) => baseline.merged_with(older),
+        // an older or damaged profile of the same name is replaced
+        Ok(None) | Err(config::ConfigError::OldProfile { .. } | config::ConfigError::BadProfile { .. }) => {
+            baseline
+        }
+        Err(e) => return Err(e.into()),
     };
     let path = config::save_profile(&args.profile, &baseline)?;
-    println!("calibrated profile `{}` from {} ({seen} frames):", args.profile, source.display());
+    println!(
+        "calibrated profile `{}` from {}: {usable} of {seen} frames used",
+        args.profile,
+        source.display()
+    );
     if let Some(f) = &baseline.front {
+        let shoulders = match (&f.shoulders, f.framing.shoulders_below) {
+            (Some(s), Some(below)) if below > 0.0 => format!(
+                "shoulders {:.0} % of the frame height below its bottom edge (used up to {:.0} %), {:.0} cm apart",
+                below * 100.0,
+                ergoaudit::posture::SHOULDER_MARGIN * 100.0,
+                s.width_m * 100.0
+            ),
+            (Some(s), _) => format!("shoulders in the frame, {:.0} cm apart", s.width_m * 100.0),
+            (None, _) => "shoulders not seen".to_owned(),
+        };
         println!(
-            "  front view: {} frames used; ears {:.0} cm from the camera, shoulder width {:.0} cm (camera field of view {}°)",
+            "  front view: {} frames; ears {:.0} cm from the camera, head turned {:.0}°; {shoulders} (camera field of view {}°, tilt {}°)",
             f.frames,
-            f.z_ear_m * 100.0,
-            f.shoulder_width_m * 100.0,
-            baseline.camera_hfov_deg
+            f.framing.ear_distance_m * 100.0,
+            f.framing.yaw_deg.round() + 0.0,
+            baseline.camera_hfov_deg,
+            baseline.camera_pitch_deg
         );
     }
     if let Some(s) = &baseline.side {
@@ -77,6 +97,9 @@ pub fn run(args: &CalibrateArgs, config: Option<&Path>) -> Result<ExitCode> {
             "  reference craniovertebral angle: {:.1}° (population normal; calibrate a side view to measure yours)",
             baseline.reference_cva_deg()
         );
+    }
+    if let Some(advice) = shoulder_advice {
+        println!("  note: {advice}");
     }
     println!("  saved to {}", path.display());
     Ok(if failed > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })

@@ -3,29 +3,16 @@
 use serde::{Deserialize, Serialize};
 
 use super::anatomy::NORMAL_CVA_DEG;
-use super::geometry::{FrontRaw, SideRaw, plausibility};
+use super::front::{self, CalibrationFrame, NoShoulders, SHOULDER_MARGIN};
+pub use super::front::{FrontBaseline, ShoulderBaseline};
+use super::geometry::{SideRaw, plausibility};
 use super::view::{self, View};
 use super::{Camera, Observation};
 use crate::stats::median;
 
-/// The calibrated front-view posture.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct FrontBaseline {
-    /// Frames the medians come from.
-    pub frames: usize,
-    /// Ear (tragus) depth from the camera, metres.
-    pub z_ear_m: f64,
-    /// Shoulder-landmark depth, metres (the ears stand the plumb-line offset in front).
-    pub z_shoulder_m: f64,
-    /// Shoulder width (between BlazePose's shoulder landmarks), metres.
-    pub shoulder_width_m: f64,
-    /// BlazePose's world-landmark shoulder width, metres.
-    pub world_shoulder_width_m: Option<f64>,
-    /// Vertical ear-to-shoulder distance, metres.
-    pub gap_m: f64,
-    /// Angle of the nose below the ear axis, degrees.
-    pub nose_angle_deg: Option<f64>,
-}
+/// The profile format this build writes; profiles of an older format are refused with a
+/// request to calibrate again.
+pub const FORMAT: u32 = 2;
 
 /// The calibrated side-view posture.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -41,12 +28,18 @@ pub struct SideBaseline {
 /// A calibration profile: the upright reference posture at one desk set-up.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Baseline {
+    /// Profile format ([`FORMAT`]).
+    pub format: u32,
     /// When it was recorded (RFC 3339).
     pub created: jiff::Timestamp,
     /// What it was recorded from.
     pub source: String,
     /// The camera field of view it was computed with, degrees.
     pub camera_hfov_deg: f64,
+    /// The camera tilt it was computed with, degrees (positive: looking up).
+    pub camera_pitch_deg: f64,
+    /// Frames offered, and frames used.
+    pub frames_seen: usize,
     /// From front-view frames.
     pub front: Option<FrontBaseline>,
     /// From side-view frames.
@@ -60,10 +53,15 @@ impl Baseline {
         self.side.as_ref().map_or(NORMAL_CVA_DEG, |s| s.cva_deg)
     }
 
+    /// The camera this profile was made for.
+    pub fn camera(&self) -> Camera {
+        Camera { hfov_deg: self.camera_hfov_deg, pitch_deg: self.camera_pitch_deg }
+    }
+
     /// Keep the parts of `older` this calibration did not record (calibrating the side view
     /// keeps an earlier front view and vice versa, if the camera is the same).
     pub fn merged_with(mut self, older: Baseline) -> Baseline {
-        if older.camera_hfov_deg == self.camera_hfov_deg {
+        if older.camera() == self.camera() {
             self.front = self.front.or(older.front);
             self.side = self.side.or(older.side);
         }
@@ -71,29 +69,59 @@ impl Baseline {
     }
 }
 
-/// Why no baseline could be made.
+/// Why frames were not used for a calibration.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Rejections {
+    /// Nobody in the frame.
+    pub no_person: usize,
+    /// A skeleton the pose model got wrong (a shoulder on the chin).
+    pub implausible: usize,
+    /// The head turned away from the camera (three-quarter view).
+    pub turned: usize,
+    /// Face points (nose, eyes, ears, mouth) not all seen.
+    pub face_not_seen: usize,
+    /// A side view without what it needs (an ear and shoulder, world landmarks).
+    pub side_incomplete: usize,
+}
+
+/// Why no baseline could be made: too few usable frames, with what to change.
 #[derive(Debug, thiserror::Error)]
-#[error(
-    "none of the {seen} frames shows a confident upright pose (need a front view with both ears and shoulders, or a side view with an ear and shoulder and world landmarks); sit upright facing the camera, in good light, and try again"
-)]
-pub struct NoConfidentPose {
+#[error("only {usable} of the {seen} frames show a usable upright pose (need at least half); {advice}")]
+pub struct TooFewFrames {
     /// Frames looked at.
     pub seen: usize,
+    /// Frames that could be used.
+    pub usable: usize,
+    /// Why the others could not.
+    pub rejected: Rejections,
+    /// What to change, in words.
+    pub advice: String,
 }
 
 /// Collects frames of the upright posture and makes a [`Baseline`] from their medians.
 #[derive(Debug)]
 pub struct Calibrator {
     camera: Camera,
-    front: Vec<FrontRaw>,
+    front: Vec<CalibrationFrame>,
     side: Vec<SideRaw>,
     seen: usize,
+    rejected: Rejections,
+    shoulders_seen: usize,
+    shoulders_out: usize,
 }
 
 impl Calibrator {
     /// Start a calibration for a camera.
     pub fn new(camera: Camera) -> Self {
-        Calibrator { camera, front: Vec::new(), side: Vec::new(), seen: 0 }
+        Calibrator {
+            camera,
+            front: Vec::new(),
+            side: Vec::new(),
+            seen: 0,
+            rejected: Rejections::default(),
+            shoulders_seen: 0,
+            shoulders_out: 0,
+        }
     }
 
     /// Offer one frame (`None`: nobody in it). Returns whether it was used: frames with an
@@ -101,20 +129,50 @@ impl Calibrator {
     /// confidently seen are rejected.
     pub fn add(&mut self, obs: Option<&Observation>) -> bool {
         self.seen += 1;
-        let Some(obs) = obs else { return false };
+        let Some(obs) = obs else {
+            self.rejected.no_person += 1;
+            return false;
+        };
         if plausibility(obs) < 1.0 {
+            self.rejected.implausible += 1;
             return false;
         }
         match view::classify(obs.landmarks, obs.width, obs.height) {
-            View::Front => FrontRaw::new(obs, &self.camera)
-                .filter(|r| r.calibrate().is_some())
-                .map(|r| self.front.push(r))
-                .is_some(),
-            v @ (View::SideLeft | View::SideRight) => SideRaw::new(obs, &self.camera, v)
-                .filter(|r| r.cva_deg.is_some())
-                .map(|r| self.side.push(r))
-                .is_some(),
-            View::ThreeQuarter | View::Unknown => false,
+            View::Front => match CalibrationFrame::new(obs, &self.camera) {
+                Some(frame) => {
+                    match front::shoulders(obs) {
+                        Ok(_) => self.shoulders_seen += 1,
+                        Err(NoShoulders::BelowFrame) => self.shoulders_out += 1,
+                        Err(NoShoulders::NotVisible) => {}
+                    }
+                    self.front.push(frame);
+                    true
+                }
+                None => {
+                    self.rejected.face_not_seen += 1;
+                    false
+                }
+            },
+            v @ (View::SideLeft | View::SideRight) => {
+                match SideRaw::new(obs, &self.camera, v).filter(|r| r.cva_deg.is_some()) {
+                    Some(r) => {
+                        self.side.push(r);
+                        true
+                    }
+                    None => {
+                        self.rejected.side_incomplete += 1;
+                        false
+                    }
+                }
+            }
+            View::ThreeQuarter => {
+                self.rejected.turned += 1;
+                false
+            }
+            View::Unknown => {
+                self.rejected.face_not_seen += 1;
+                false
+            }
         }
     }
 
@@ -123,22 +181,61 @@ impl Calibrator {
         self.seen
     }
 
-    /// The baseline from the medians of the frames used.
-    pub fn finish(self, source: String, created: jiff::Timestamp) -> Result<Baseline, NoConfidentPose> {
-        let per_frame: Vec<FrontBaseline> = self.front.iter().filter_map(FrontRaw::calibrate).collect();
-        let front = (!per_frame.is_empty()).then(|| {
-            let m = |f: fn(&FrontBaseline) -> f64| median(per_frame.iter().map(f)).expect("not empty");
-            let mo = |f: fn(&FrontBaseline) -> Option<f64>| median(per_frame.iter().filter_map(f));
-            FrontBaseline {
-                frames: per_frame.len(),
-                z_ear_m: m(|b| b.z_ear_m),
-                z_shoulder_m: m(|b| b.z_shoulder_m),
-                shoulder_width_m: m(|b| b.shoulder_width_m),
-                world_shoulder_width_m: mo(|b| b.world_shoulder_width_m),
-                gap_m: m(|b| b.gap_m),
-                nose_angle_deg: mo(|b| b.nose_angle_deg),
-            }
-        });
+    /// Frames usable so far.
+    pub fn usable(&self) -> usize {
+        self.front.len() + self.side.len()
+    }
+
+    /// What to change when too few frames were usable (or the shoulders were not seen).
+    fn advice(&self) -> String {
+        let r = &self.rejected;
+        let mut tips = Vec::new();
+        let worst = [r.no_person, r.face_not_seen, r.turned, r.implausible, r.side_incomplete]
+            .into_iter()
+            .max()
+            .unwrap_or(0);
+        if worst > 0 && r.no_person == worst {
+            tips.push(format!(
+                "{} frames showed nobody: sit in front of the camera, in good light",
+                r.no_person
+            ));
+        }
+        if worst > 0 && r.face_not_seen == worst {
+            tips.push(format!(
+                "{} frames did not show the whole face (eyes, ears, nose, mouth): face the camera with your head in the frame and light it from the front",
+                r.face_not_seen
+            ));
+        }
+        if worst > 0 && r.turned == worst {
+            tips.push(format!("{} frames showed the head turned: look straight at the screen", r.turned));
+        }
+        if worst > 0 && r.implausible == worst {
+            tips.push(format!(
+                "{} frames confused the pose model: sit back so your head and shoulders are both in view",
+                r.implausible
+            ));
+        }
+        if worst > 0 && r.side_incomplete == worst {
+            tips.push(format!(
+                "{} side-view frames lacked an ear and shoulder of the same side: turn the camera so one side of you is fully in view",
+                r.side_incomplete
+            ));
+        }
+        if tips.is_empty() {
+            tips.push("sit upright facing the camera, in good light, and try again".into());
+        }
+        tips.join("; ")
+    }
+
+    /// The baseline from the medians of the frames used. Refused when fewer than half of
+    /// the frames offered could be used.
+    pub fn finish(self, source: String, created: jiff::Timestamp) -> Result<Baseline, TooFewFrames> {
+        let usable = self.usable();
+        if usable == 0 || usable * 2 < self.seen {
+            let advice = self.advice();
+            return Err(TooFewFrames { seen: self.seen, usable, rejected: self.rejected, advice });
+        }
+        let front = front::calibrate(&self.front, &self.camera);
         let side = (!self.side.is_empty()).then(|| {
             let mo = |f: fn(&SideRaw) -> Option<f64>| median(self.side.iter().filter_map(f));
             SideBaseline {
@@ -148,8 +245,40 @@ impl Calibrator {
             }
         });
         if front.is_none() && side.is_none() {
-            return Err(NoConfidentPose { seen: self.seen });
+            let advice = self.advice();
+            return Err(TooFewFrames { seen: self.seen, usable: 0, rejected: self.rejected, advice });
         }
-        Ok(Baseline { created, source, camera_hfov_deg: self.camera.hfov_deg, front, side })
+        Ok(Baseline {
+            format: FORMAT,
+            created,
+            source,
+            camera_hfov_deg: self.camera.hfov_deg,
+            camera_pitch_deg: self.camera.pitch_deg,
+            frames_seen: self.seen,
+            front,
+            side,
+        })
+    }
+
+    /// What to change so the shoulders are measured, when the front frames did not show
+    /// them within reach; `None` when they did (or there were no front frames).
+    pub fn shoulder_advice(&self) -> Option<String> {
+        if self.front.is_empty() || self.shoulders_seen * 2 >= self.front.len() {
+            return None;
+        }
+        Some(if self.shoulders_out > 0 {
+            format!(
+                "the shoulders were more than {:.0} % of the frame height below its bottom edge in {} of {} frames: tilt the camera down a little or sit further back so they come into view; craniovertebral angle, head-forward, shoulder rounding and elevation need them",
+                SHOULDER_MARGIN * 100.0,
+                self.shoulders_out,
+                self.front.len()
+            )
+        } else {
+            format!(
+                "the shoulders were not confidently seen in {} of {} frames: light them and keep them in view; craniovertebral angle, head-forward, shoulder rounding and elevation need them",
+                self.front.len() - self.shoulders_seen,
+                self.front.len()
+            )
+        })
     }
 }

@@ -1,7 +1,6 @@
 //! The geometry behind each measure (formulas in `docs/measures.md`).
 
 use super::anatomy::*;
-use super::calibration::FrontBaseline;
 use super::view::{View, idx, usable};
 use super::{Camera, Measure, Missing, Observation};
 
@@ -11,7 +10,8 @@ pub(crate) fn angle_deg(y: f64, x: f64) -> f64 {
 }
 
 type P2 = (f64, f64);
-type P3 = [f64; 3];
+/// A point or vector in 3D, metres.
+pub(crate) type P3 = [f64; 3];
 
 fn px(obs: &Observation, i: usize) -> P2 {
     let l = &obs.landmarks[i];
@@ -30,11 +30,19 @@ fn mid(a: P2, b: P2) -> P2 {
     ((a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0)
 }
 
-fn sub3(a: P3, b: P3) -> P3 {
+pub(crate) fn sub3(a: P3, b: P3) -> P3 {
     [a[0] - b[0], a[1] - b[1], a[2] - b[2]]
 }
 
-fn norm3(v: P3) -> f64 {
+pub(crate) fn add3(a: P3, b: P3) -> P3 {
+    [a[0] + b[0], a[1] + b[1], a[2] + b[2]]
+}
+
+pub(crate) fn scale3(a: P3, k: f64) -> P3 {
+    a.map(|v| v * k)
+}
+
+pub(crate) fn norm3(v: P3) -> f64 {
     (v[0] * v[0] + v[1] * v[1] + v[2] * v[2]).sqrt()
 }
 
@@ -66,31 +74,11 @@ fn place_pair(obs: &Observation, camera: &Camera, a: P2, b: P2, d: P3) -> Option
     (za > 0.0 && zb > 0.0).then(|| (ra.map(|v| v * za), rb.map(|v| v * zb)))
 }
 
-/// The 3D direction from landmark `b` to `a`: from the world landmarks when present, else
-/// the image direction (the segment assumed parallel to the image plane).
-fn direction(obs: &Observation, a: usize, b: usize) -> Option<P3> {
-    let d = match (world(obs, a), world(obs, b)) {
-        (Some(wa), Some(wb)) => sub3(wa, wb),
-        _ => {
-            let (pa, pb) = (px(obs, a), px(obs, b));
-            [pa.0 - pb.0, pa.1 - pb.1, 0.0]
-        }
-    };
-    let n = norm3(d);
-    (n > 1e-9).then(|| d.map(|v| v / n))
-}
-
-/// Camera-space positions of a symmetric landmark pair whose true span is `span_m`.
-fn place_span(obs: &Observation, camera: &Camera, a: usize, b: usize, span_m: f64) -> Option<(P3, P3)> {
-    let dir = direction(obs, a, b)?;
-    place_pair(obs, camera, px(obs, a), px(obs, b), dir.map(|v| v * span_m))
-}
-
-fn mid3(a: P3, b: P3) -> P3 {
+pub(crate) fn mid3(a: P3, b: P3) -> P3 {
     [(a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0, (a[2] + b[2]) / 2.0]
 }
 
-fn dot3(a: P3, b: P3) -> f64 {
+pub(crate) fn dot3(a: P3, b: P3) -> f64 {
     a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
 }
 
@@ -110,144 +98,6 @@ pub(crate) fn plausibility(obs: &Observation) -> f64 {
         .iter()
         .any(|&s| seen(obs, s) && dist2(px(obs, s), mouth) < 0.5 * head);
     if on_chin { 0.25 } else { 1.0 }
-}
-
-/// Eyes-to-camera distance, metres: the eye pair placed by the pinhole model with the
-/// interpupillary distance as its span.
-pub(crate) fn eye_distance_m(obs: &Observation, camera: &Camera) -> Option<f64> {
-    if !(seen(obs, idx::LEFT_EYE) && seen(obs, idx::RIGHT_EYE)) {
-        return None;
-    }
-    let (l, r) = place_span(obs, camera, idx::LEFT_EYE, idx::RIGHT_EYE, IPD_M)?;
-    Some(norm3(mid3(l, r)))
-}
-
-/// What a front (or three-quarter) view frame gives, before comparing with a calibration.
-/// Positions are camera-space metres (x right, y down, z depth).
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) struct FrontRaw {
-    /// Ear (tragus) midpoint, placed with the head breadth as the ears' span.
-    pub ear_mid: P3,
-    /// Shoulder midpoint for a true shoulder width of 1 m (positions scale with the width).
-    pub shoulder_mid_per_m: P3,
-    /// The body's forward direction (towards the camera), perpendicular to the shoulder
-    /// line in the horizontal plane.
-    pub forward: P3,
-    /// BlazePose's own metric shoulder width (world landmarks), metres.
-    pub world_shoulder_width_m: Option<f64>,
-    /// Angle of the nose below the ear axis, degrees (pitch plus the face's own offset).
-    pub nose_angle_deg: Option<f64>,
-}
-
-impl FrontRaw {
-    /// Needs both ears and both shoulders.
-    pub fn new(obs: &Observation, camera: &Camera) -> Option<Self> {
-        let needed = [idx::LEFT_EAR, idx::RIGHT_EAR, idx::LEFT_SHOULDER, idx::RIGHT_SHOULDER];
-        if !needed.iter().all(|&i| seen(obs, i)) {
-            return None;
-        }
-        let (el, er) = place_span(obs, camera, idx::LEFT_EAR, idx::RIGHT_EAR, HEAD_BREADTH_M)?;
-        let (sl, sr) = place_span(obs, camera, idx::LEFT_SHOULDER, idx::RIGHT_SHOULDER, 1.0)?;
-        let ear_mid = mid3(el, er);
-        let line = sub3(sl, sr);
-        let horizontal = line[0].hypot(line[2]);
-        if horizontal < 1e-9 {
-            return None;
-        }
-        let forward = [line[2] / horizontal, 0.0, -line[0] / horizontal];
-        let world_shoulder_width_m = match (world(obs, idx::LEFT_SHOULDER), world(obs, idx::RIGHT_SHOULDER)) {
-            (Some(a), Some(b)) => Some(norm3(sub3(a, b))),
-            _ => None,
-        };
-        let nose_angle_deg = seen(obs, idx::NOSE).then(|| {
-            // the nose's drop below the ear axis in metres, at the nose's own depth (it is
-            // ≈ 10 cm nearer the camera than the ears): refine the depth a few times
-            let f = camera.focal_px(obs.width);
-            let ny = (px(obs, idx::NOSE).1 - f64::from(obs.height) / 2.0) / f;
-            let mut theta: f64 = 0.0;
-            for _ in 0..4 {
-                let z_nose = ear_mid[2] - EAR_TO_NOSE_M * theta.cos();
-                theta = ((ny * z_nose - ear_mid[1]) / EAR_TO_NOSE_M).clamp(-1.0, 1.0).asin();
-            }
-            theta.to_degrees()
-        });
-        Some(FrontRaw {
-            ear_mid,
-            shoulder_mid_per_m: mid3(sl, sr),
-            forward,
-            world_shoulder_width_m,
-            nose_angle_deg,
-        })
-    }
-
-    /// The true shoulder width that puts the ears [`SHOULDER_BEHIND_EAR_M`] in front of the
-    /// shoulders — the calibration posture's assumption — and the resulting positions.
-    pub fn calibrate(&self) -> Option<FrontBaseline> {
-        let per_m = dot3(self.shoulder_mid_per_m, self.forward);
-        if per_m.abs() < 1e-9 {
-            return None;
-        }
-        let width = (dot3(self.ear_mid, self.forward) - SHOULDER_BEHIND_EAR_M) / per_m;
-        let shoulders = self.shoulder_mid_per_m.map(|v| v * width);
-        (width > 0.0).then(|| FrontBaseline {
-            frames: 1,
-            z_ear_m: self.ear_mid[2],
-            z_shoulder_m: shoulders[2],
-            shoulder_width_m: width,
-            world_shoulder_width_m: self.world_shoulder_width_m,
-            gap_m: shoulders[1] - self.ear_mid[1],
-            nose_angle_deg: self.nose_angle_deg,
-        })
-    }
-}
-
-/// Front-view measures relative to the calibrated posture.
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub(crate) struct FrontEstimate {
-    pub head_forward_m: f64,
-    pub cva_deg: f64,
-    pub rounding_deg: Option<f64>,
-    pub elevation: f64,
-    pub pitch_change_deg: Option<f64>,
-}
-
-/// Compare a front-view frame with the calibrated one.
-///
-/// The true shoulder width is the calibrated one, scaled by BlazePose's world shoulder width
-/// against its calibrated value (protraction narrows the shoulders); with it the pinhole
-/// model places the shoulders in 3D, as the head breadth places the ears. Head-forward is
-/// the change of the ears' lead over the shoulders along the body's forward direction.
-/// Protraction is the clavicle swing that explains the narrowing
-/// (W = W₀ − 2·L_clavicle·(1 − cos α)); it moves the shoulder landmark forward of C7 by
-/// L_clavicle·sin α. The CVA follows from the tragus's forward shift relative to C7 on a neck
-/// of fixed length pivoting at C7: cos CVA = cos CVA₀ + Δforward / L_neck.
-pub(crate) fn front_estimate(raw: &FrontRaw, base: &FrontBaseline, cva_ref_deg: f64) -> FrontEstimate {
-    let scale = match (raw.world_shoulder_width_m, base.world_shoulder_width_m) {
-        (Some(w), Some(w0)) if w0 > 0.0 => Some(w / w0),
-        _ => None,
-    };
-    let width = base.shoulder_width_m * scale.unwrap_or(1.0);
-    let shoulders = raw.shoulder_mid_per_m.map(|v| v * width);
-    let head_forward_m = dot3(sub3(raw.ear_mid, shoulders), raw.forward) - SHOULDER_BEHIND_EAR_M;
-    let rounding = scale.map(|_| {
-        let shrink = base.shoulder_width_m - width;
-        let cos = (1.0 - shrink.abs() / (2.0 * CLAVICLE_M)).clamp(-1.0, 1.0);
-        cos.acos().copysign(shrink)
-    });
-    let shoulder_forward = rounding.map_or(0.0, |a| CLAVICLE_M * a.sin());
-    let cva_ref = cva_ref_deg.to_radians();
-    let cva = (cva_ref.cos() + (head_forward_m + shoulder_forward) / NECK_LENGTH_M).clamp(-1.0, 1.0).acos();
-    // the ear-shoulder gap, with the tragus drop that the head-forward shift itself causes
-    // added back, so that a forward head does not read as shrugging
-    let gap = shoulders[1] - raw.ear_mid[1];
-    let drop = NECK_LENGTH_M * (cva_ref.sin() - cva.sin());
-    FrontEstimate {
-        head_forward_m,
-        cva_deg: cva.to_degrees(),
-        rounding_deg: rounding.map(f64::to_degrees),
-        elevation: (gap + drop) / base.gap_m,
-        pitch_change_deg: raw.nose_angle_deg.zip(base.nose_angle_deg).map(|(now, then)| now - then),
-    }
 }
 
 /// Facing direction in a side view: +1 when the nose points to the image's right.
@@ -301,8 +151,10 @@ impl SideRaw {
             _ => None,
         };
         let c7 = metric.map(|(_, sm)| (sm[0] - s * C7_BEHIND_SHOULDER_M, sm[1] - C7_ABOVE_SHOULDER_M));
-        let cva_deg = metric.zip(c7).map(|((em, _), c)| angle_deg(c.1 - em[1], s * (em[0] - c.0)));
-        let tragus_ahead_of_c7_m = metric.zip(c7).map(|((em, _), c)| s * (em[0] - c.0));
+        // the tragus: in front of and below BlazePose's ear (camera y is down)
+        let tragus = metric.map(|(em, _)| (em[0] + s * TRAGUS_AHEAD_OF_EAR_M, em[1] + TRAGUS_BELOW_EAR_M));
+        let cva_deg = tragus.zip(c7).map(|(t, c)| angle_deg(c.1 - t.1, s * (t.0 - c.0)));
+        let tragus_ahead_of_c7_m = tragus.zip(c7).map(|(t, c)| s * (t.0 - c.0));
         let hip = [idx::LEFT_HIP, idx::RIGHT_HIP].into_iter().find(|&h| seen(obs, h));
         let up = hip.map_or((0.0, -1.0), |h| {
             let hp = px(obs, h);

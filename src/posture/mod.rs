@@ -10,14 +10,17 @@
 
 pub mod anatomy;
 pub mod calibration;
+mod front;
 mod geometry;
+pub mod head;
 pub mod view;
 
 use serde::Serialize;
 
 use crate::pose::Landmark;
 pub use calibration::Baseline;
-use geometry::{FrontRaw, SideRaw, angle_deg};
+pub use front::SHOULDER_MARGIN;
+use geometry::{SideRaw, angle_deg};
 pub use view::View;
 use view::idx;
 
@@ -39,11 +42,15 @@ pub struct Observation<'a> {
 pub struct Camera {
     /// Horizontal field of view, degrees (`--camera-hfov`; laptop webcams are ≈ 60–80°).
     pub hfov_deg: f64,
+    /// How far the camera looks up from the horizontal, degrees (`--camera-pitch`; negative:
+    /// looking down). A laptop whose screen leans back looks up by ≈ 10–20°; a webcam on top
+    /// of a monitor often looks down. It sets which way is horizontal.
+    pub pitch_deg: f64,
 }
 
 impl Default for Camera {
     fn default() -> Self {
-        Camera { hfov_deg: 70.0 }
+        Camera { hfov_deg: 70.0, pitch_deg: 0.0 }
     }
 }
 
@@ -66,6 +73,14 @@ pub enum Missing {
     NeedsWorldLandmarks,
     /// It cannot be measured from this camera view.
     NotInThisView,
+    /// The shoulders lie further below the frame than their estimate can be trusted.
+    ShouldersOutOfFrame,
+    /// The calibration did not see the shoulders.
+    CalibrationLacksShoulders,
+    /// The value came out where no human posture is: a measurement error.
+    OutOfRange,
+    /// Its confidence is below `--min-confidence` (the audit leaves it out).
+    LowConfidence,
 }
 
 impl Missing {
@@ -76,6 +91,10 @@ impl Missing {
             Missing::NeedsCalibration => "needs calibration",
             Missing::NeedsWorldLandmarks => "needs world landmarks",
             Missing::NotInThisView => "not measurable in this view",
+            Missing::ShouldersOutOfFrame => "shoulders below the frame",
+            Missing::CalibrationLacksShoulders => "calibration saw no shoulders",
+            Missing::OutOfRange => "outside the range a human neck can take",
+            Missing::LowConfidence => "below the confidence threshold",
         }
     }
 }
@@ -229,7 +248,10 @@ pub fn measure(obs: &Observation, camera: &Camera, baseline: Option<&Baseline>) 
     let plausibility = geometry::plausibility(obs);
     let mut m = [Measure::missing(Missing::NotInThisView); 11];
     let set = |m: &mut [Measure; 11], id: MeasureId, v: Measure| m[id as usize] = v;
-
+    if view != View::Unknown {
+        // the hips' line when they are seen; a front view may fill it from the calibration
+        set(&mut m, MeasureId::TrunkInclinationDeg, geometry::trunk_inclination(obs, view, plausibility));
+    }
     match view {
         View::Front | View::ThreeQuarter => {
             let factor = if view == View::Front { 1.0 } else { THREE_QUARTER_FACTOR } * plausibility;
@@ -241,9 +263,6 @@ pub fn measure(obs: &Observation, camera: &Camera, baseline: Option<&Baseline>) 
                 set(&mut m, id, Measure::missing(Missing::KeyPointsNotVisible));
             }
         }
-    }
-    if view != View::Unknown {
-        set(&mut m, MeasureId::TrunkInclinationDeg, geometry::trunk_inclination(obs, view, plausibility));
     }
     set(&mut m, MeasureId::ElbowAngleLeftDeg, geometry::elbow_angle(obs, idx::LEFT_ELBOW, plausibility));
     set(&mut m, MeasureId::ElbowAngleRightDeg, geometry::elbow_angle(obs, idx::RIGHT_ELBOW, plausibility));
@@ -260,25 +279,25 @@ fn front_measures(
     let lm = obs.landmarks;
     let ok = |i: usize| view::usable(&lm[i], obs.width, obs.height);
     let vis = |ids: &[usize]| ids.iter().map(|&i| f64::from(lm[i].visibility)).fold(1.0, f64::min);
-    let ears = ok(idx::LEFT_EAR) && ok(idx::RIGHT_EAR);
-    let shoulders = ok(idx::LEFT_SHOULDER) && ok(idx::RIGHT_SHOULDER);
-    let line_tilt = |l: usize, r: usize, method| {
-        if ok(l) && ok(r) {
-            let (a, b) = (&lm[l], &lm[r]);
-            let tilt = angle_deg(f64::from(a.y - b.y), f64::from(a.x - b.x));
-            Measure::ok(tilt, vis(&[l, r]) * factor, method)
-        } else {
-            Measure::missing(Missing::KeyPointsNotVisible)
-        }
+    m[MeasureId::HeadTiltDeg as usize] = if ok(idx::LEFT_EAR) && ok(idx::RIGHT_EAR) {
+        let (a, b) = (&lm[idx::LEFT_EAR], &lm[idx::RIGHT_EAR]);
+        let tilt = angle_deg(f64::from(a.y - b.y), f64::from(a.x - b.x));
+        Measure::ok(tilt, vis(&[idx::LEFT_EAR, idx::RIGHT_EAR]) * factor, "ear_line")
+    } else {
+        Measure::missing(Missing::KeyPointsNotVisible)
     };
-    m[MeasureId::HeadTiltDeg as usize] = line_tilt(idx::LEFT_EAR, idx::RIGHT_EAR, "ear_line");
-    m[MeasureId::ShoulderTiltDeg as usize] =
-        line_tilt(idx::LEFT_SHOULDER, idx::RIGHT_SHOULDER, "shoulder_line");
-    m[MeasureId::ViewingDistanceCm as usize] = match geometry::eye_distance_m(obs, camera) {
-        Some(z) => {
-            Measure::ok(z * 100.0, vis(&[idx::LEFT_EYE, idx::RIGHT_EYE]) * factor, "pinhole_eye_spacing")
+    m[MeasureId::ShoulderTiltDeg as usize] = match front::shoulders(obs) {
+        Ok(s) => {
+            let (a, b) = (&lm[idx::LEFT_SHOULDER], &lm[idx::RIGHT_SHOULDER]);
+            let tilt = angle_deg(f64::from(a.y - b.y), f64::from(a.x - b.x));
+            Measure::ok(
+                tilt,
+                s.framing_factor() * vis(&[idx::LEFT_SHOULDER, idx::RIGHT_SHOULDER]) * factor,
+                "shoulder_line",
+            )
         }
-        None => Measure::missing(Missing::KeyPointsNotVisible),
+        Err(front::NoShoulders::BelowFrame) => Measure::missing(Missing::ShouldersOutOfFrame),
+        Err(front::NoShoulders::NotVisible) => Measure::missing(Missing::KeyPointsNotVisible),
     };
 
     let relative = [
@@ -288,34 +307,43 @@ fn front_measures(
         MeasureId::NeckFlexionDeg,
         MeasureId::ShoulderElevation,
     ];
-    let Some(raw) = FrontRaw::new(obs, camera).filter(|_| ears && shoulders) else {
+    let f = camera.focal_px(obs.width);
+    let front = baseline.and_then(|b| b.front.as_ref());
+    let template = front.map_or_else(head::Template::generic, |b| b.template.clone());
+    let Some(pose) = head::fit(obs, f, &template) else {
+        m[MeasureId::ViewingDistanceCm as usize] = Measure::missing(Missing::KeyPointsNotVisible);
         for id in relative {
             m[id as usize] = Measure::missing(Missing::KeyPointsNotVisible);
         }
         return;
     };
-    let Some(front) = baseline.and_then(|b| b.front.as_ref()) else {
+    let eyes = geometry::mid3(template.points[idx::LEFT_EYE], template.points[idx::RIGHT_EYE]);
+    let distance = geometry::norm3(pose.place(eyes));
+    let sigma = head::depth_noise_fraction(obs) * distance;
+    m[MeasureId::ViewingDistanceCm as usize] = Measure::ok(
+        distance * 100.0,
+        vis(&[idx::LEFT_EYE, idx::RIGHT_EYE]) * factor / (1.0 + (sigma / 0.05).powi(2)),
+        "pinhole_face_fit",
+    );
+    let (Some(baseline), Some(front)) = (baseline, front) else {
         for id in relative {
             m[id as usize] = Measure::missing(Missing::NeedsCalibration);
         }
         return;
     };
-    let cva_ref = baseline.map_or(anatomy::NORMAL_CVA_DEG, Baseline::reference_cva_deg);
-    let c = vis(&[idx::LEFT_EAR, idx::RIGHT_EAR, idx::LEFT_SHOULDER, idx::RIGHT_SHOULDER]) * factor;
-    let est = geometry::front_estimate(&raw, front, cva_ref);
-    m[MeasureId::HeadForwardCm as usize] =
-        Measure::ok(est.head_forward_m * 100.0, c, "pinhole_vs_calibration");
-    m[MeasureId::CvaDeg as usize] = Measure::ok(est.cva_deg, c, "pinhole_vs_calibration");
-    m[MeasureId::ShoulderElevation as usize] =
-        Measure::ok(est.elevation, c, "ear_shoulder_gap_vs_calibration");
-    m[MeasureId::ShoulderRoundingDeg as usize] = match est.rounding_deg {
-        Some(r) => Measure::ok(r, c, "world_shoulder_width_vs_calibration"),
-        None => Measure::missing(Missing::NeedsWorldLandmarks),
+    let est = front::estimate(obs, camera, front, &pose, factor, baseline.reference_cva_deg());
+    let put = |e: front::Estimate, method: &'static str| match e {
+        Ok((v, c)) => Measure::ok(v, c, method),
+        Err(why) => Measure::missing(why),
     };
-    m[MeasureId::NeckFlexionDeg as usize] = match est.pitch_change_deg {
-        Some(p) => Measure::ok(p, c.min(vis(&[idx::NOSE])), "head_pitch_vs_calibration"),
-        None => Measure::missing(Missing::KeyPointsNotVisible),
-    };
+    m[MeasureId::CvaDeg as usize] = put(est.cva_deg, "tragus_vs_c7_vs_calibration");
+    m[MeasureId::HeadForwardCm as usize] = put(est.head_forward_cm, "tragus_vs_c7_vs_calibration");
+    m[MeasureId::ShoulderRoundingDeg as usize] = put(est.rounding_deg, "shoulder_shift_vs_calibration");
+    m[MeasureId::NeckFlexionDeg as usize] = put(est.neck_flexion_deg, "head_pitch_vs_calibration");
+    m[MeasureId::ShoulderElevation as usize] = put(est.elevation, "shoulder_rise_vs_calibration");
+    if m[MeasureId::TrunkInclinationDeg as usize].value.is_none() {
+        m[MeasureId::TrunkInclinationDeg as usize] = put(est.trunk_deg, "shoulder_shift_vs_calibration");
+    }
 }
 
 fn side_measures(

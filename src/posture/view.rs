@@ -100,7 +100,7 @@ pub fn classify_with_yaw(lm: &[Landmark], width: u32, height: u32) -> (View, Opt
     // edge (a face cut by the edge is still a frontal face)
     let seen = |i: usize| lm[i].visibility >= MIN_VISIBILITY;
     let yaw = if seen(idx::LEFT_EAR) && seen(idx::RIGHT_EAR) {
-        yaw_deg(nose, le, re, anatomy::EAR_TO_NOSE_M, anatomy::HEAD_BREADTH_M / 2.0)
+        yaw_deg(nose, le, re, anatomy::EAR_TO_NOSE_M, anatomy::BLAZEPOSE_EAR_SPAN_M / 2.0)
     } else if seen(idx::LEFT_EYE) && seen(idx::RIGHT_EYE) {
         yaw_deg(nose, &lm[idx::LEFT_EYE], &lm[idx::RIGHT_EYE], NOSE_AHEAD_OF_EYES_M, anatomy::IPD_M / 2.0)
     } else {

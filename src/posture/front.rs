@@ -1,0 +1,452 @@
+//! Front (and three-quarter) view measures against a calibration: where the head and the
+//! shoulders are in 3D, and what that says about the neck, the trunk and the shoulders.
+//!
+//! The head comes from a PnP fit of the face ([`super::head`]); the shoulders from their
+//! span (the calibrated width) and their midpoint, even a little below the frame edge. The
+//! world's horizontal is the camera's, tilted by `--camera-pitch`. C7, which no camera
+//! sees, is placed in the calibration posture at the reference craniovertebral angle and
+//! then moves with the trunk. From the front the camera sees the tragus's forward shift
+//! (depth) *and* its height against C7; the angle uses both. `docs/measures.md` has every
+//! formula and how the parts are told apart.
+
+use serde::{Deserialize, Serialize};
+
+use super::anatomy::*;
+use super::geometry::{P3, add3, dot3, norm3, scale3, sub3};
+use super::head::{self, HeadPose, Template};
+use super::view::{MIN_VISIBILITY, idx};
+use super::{Camera, Observation};
+use crate::stats::median;
+
+/// How far below the bottom edge a shoulder landmark may lie and still be used, as a
+/// fraction of the frame height. Chosen from the crop table in `docs/measures.md`: up to
+/// 10 % below, BlazePose's shoulders stay within ≈ 12 % of the shoulder width of where it
+/// puts them in the uncropped frame, and move consistently from frame to frame; further
+/// out they are guesses.
+pub const SHOULDER_MARGIN: f64 = 0.10;
+
+/// The calibrated shoulders.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ShoulderBaseline {
+    /// Midpoint of BlazePose's shoulder landmarks, metres, camera space.
+    pub mid_m: [f64; 3],
+    /// Distance between them, metres.
+    pub width_m: f64,
+    /// Vertical tragus–shoulder distance, metres.
+    pub gap_m: f64,
+}
+
+/// How the calibration frames were framed (reported by `calibrate`, kept for the record).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Framing {
+    /// Distance from the camera to the ears, metres.
+    pub ear_distance_m: f64,
+    /// Head yaw, degrees (positive: the face turned to the image's left).
+    pub yaw_deg: f64,
+    /// Where the shoulder landmarks were: how far below the bottom edge, as a fraction of
+    /// the frame height (negative: inside the frame); `None` when not seen.
+    pub shoulders_below: Option<f64>,
+}
+
+/// The calibrated front-view posture.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FrontBaseline {
+    /// Frames the medians come from.
+    pub frames: usize,
+    /// This person's face, fitted in every frame.
+    pub template: Template,
+    /// Midpoint of the ears, metres, camera space.
+    pub ear_mid_m: [f64; 3],
+    /// How far BlazePose's nose sat below its ears in the upright posture, metres (the
+    /// pitch cue).
+    pub nose_drop_m: Option<f64>,
+    /// The shoulders, when they were seen.
+    pub shoulders: Option<ShoulderBaseline>,
+    /// How the frames were framed.
+    pub framing: Framing,
+}
+
+/// The world's up and the body's forward (towards the camera), in camera axes, for a camera
+/// tilted up by `pitch_deg`.
+#[derive(Clone, Copy, Debug)]
+struct Axes {
+    up: P3,
+    fwd: P3,
+}
+
+impl Axes {
+    fn new(camera: &Camera) -> Self {
+        let (s, c) = camera.pitch_deg.to_radians().sin_cos();
+        Axes { up: [0.0, -c, s], fwd: [0.0, -s, -c] }
+    }
+
+    /// `v` turned forward by `angle` radians about the body's left-right axis (up moves
+    /// towards forward).
+    fn lean(&self, v: P3, angle: f64) -> P3 {
+        let (a, b) = (dot3(v, self.up), dot3(v, self.fwd));
+        let rest = sub3(v, add3(scale3(self.up, a), scale3(self.fwd, b)));
+        let (s, c) = angle.sin_cos();
+        add3(rest, add3(scale3(self.up, a * c - b * s), scale3(self.fwd, a * s + b * c)))
+    }
+}
+
+/// The shoulders as one frame shows them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct Shoulders {
+    /// Midpoint, pixels.
+    mid: (f64, f64),
+    /// Span, pixels.
+    span: f64,
+    /// How far the lower one lies below the bottom edge, fraction of the frame height
+    /// (negative: inside).
+    below: f64,
+    /// The weaker visibility.
+    visibility: f64,
+}
+
+/// Why the shoulders of a frame cannot be used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum NoShoulders {
+    /// Not confidently seen.
+    NotVisible,
+    /// Further below the frame than [`SHOULDER_MARGIN`].
+    BelowFrame,
+}
+
+/// The shoulders of a frame: both seen (visibility ≥ 0.5), inside the frame sideways and
+/// no further than [`SHOULDER_MARGIN`] below it. Presence (BlazePose's belief that a point
+/// lies inside the frame) is not asked for: it is ≈ 0.5 either side of the edge, which is
+/// where a laptop camera puts the shoulders.
+pub(crate) fn shoulders(obs: &Observation) -> Result<Shoulders, NoShoulders> {
+    let (w, h) = (f64::from(obs.width), f64::from(obs.height));
+    let (l, r) = (&obs.landmarks[idx::LEFT_SHOULDER], &obs.landmarks[idx::RIGHT_SHOULDER]);
+    let mut below = f64::NEG_INFINITY;
+    for p in [l, r] {
+        let (x, y) = (f64::from(p.x), f64::from(p.y));
+        if p.visibility < MIN_VISIBILITY || !(0.0..=w).contains(&x) || y < 0.0 {
+            return Err(NoShoulders::NotVisible);
+        }
+        below = below.max((y - h) / h);
+    }
+    if below > SHOULDER_MARGIN {
+        return Err(NoShoulders::BelowFrame);
+    }
+    let span = f64::from(l.x - r.x).hypot(f64::from(l.y - r.y));
+    if span < 1.0 {
+        return Err(NoShoulders::NotVisible);
+    }
+    Ok(Shoulders {
+        mid: (f64::from(l.x + r.x) / 2.0, f64::from(l.y + r.y) / 2.0),
+        span,
+        below,
+        visibility: f64::from(l.visibility.min(r.visibility)),
+    })
+}
+
+impl Shoulders {
+    /// Confidence factor for how far below the frame they are: 1 inside, down to 0.5 at
+    /// the margin.
+    pub(crate) fn framing_factor(&self) -> f64 {
+        1.0 - 0.5 * (self.below / SHOULDER_MARGIN).clamp(0.0, 1.0)
+    }
+
+    fn ray(&self, obs: &Observation, f: f64) -> P3 {
+        [(self.mid.0 - f64::from(obs.width) / 2.0) / f, (self.mid.1 - f64::from(obs.height) / 2.0) / f, 1.0]
+    }
+}
+
+/// What one calibration frame contributes.
+#[derive(Clone, Debug)]
+pub(crate) struct CalibrationFrame {
+    landmarks: Vec<crate::pose::Landmark>,
+    width: u32,
+    height: u32,
+    template: Template,
+}
+
+impl CalibrationFrame {
+    /// A frontal frame with all eleven face points seen.
+    pub(crate) fn new(obs: &Observation, camera: &Camera) -> Option<Self> {
+        let template = Template::from_frame(obs, camera.focal_px(obs.width), Axes::new(camera).fwd)?;
+        Some(CalibrationFrame {
+            landmarks: obs.landmarks.to_vec(),
+            width: obs.width,
+            height: obs.height,
+            template,
+        })
+    }
+
+    fn observation(&self) -> Observation<'_> {
+        Observation { landmarks: &self.landmarks, world: None, width: self.width, height: self.height }
+    }
+}
+
+/// The tragus given the ears' midpoint (where a rigid head has them) and the head's pitch
+/// change (degrees): the tragus's offset from the ears turns with the head.
+fn tragus(ear_mid: P3, axes: &Axes, pitch_deg: Option<f64>) -> P3 {
+    let pitch = pitch_deg.unwrap_or(0.0).to_radians();
+    let offset = sub3(scale3(axes.fwd, TRAGUS_AHEAD_OF_EAR_M), scale3(axes.up, TRAGUS_BELOW_EAR_M));
+    add3(ear_mid, axes.lean(offset, pitch))
+}
+
+/// BlazePose's pitch cue: how far its nose sits below its ears' midpoint along the world's
+/// up, metres at the ears' depth `z_ears`. Needs the nose and both ears.
+fn nose_drop_m(obs: &Observation, f: f64, z_ears: f64, axes: &Axes) -> Option<f64> {
+    let ok = |i: usize| super::view::usable(&obs.landmarks[i], obs.width, obs.height);
+    if !(ok(idx::NOSE) && ok(idx::LEFT_EAR) && ok(idx::RIGHT_EAR)) {
+        return None;
+    }
+    let (l, r, n) =
+        (&obs.landmarks[idx::LEFT_EAR], &obs.landmarks[idx::RIGHT_EAR], &obs.landmarks[idx::NOSE]);
+    let down =
+        [f64::from(n.x) - f64::from(l.x + r.x) / 2.0, f64::from(n.y) - f64::from(l.y + r.y) / 2.0, 0.0];
+    Some(-dot3(scale3(down, z_ears / f), axes.up))
+}
+
+/// The calibrated front view from its frames, or `None` without any. The head is the
+/// median of the fitted positions; the shoulders, when seen in at least half of the frames,
+/// are placed [`SHOULDER_BEHIND_TRAGUS_M`] behind the tragus, which fixes their width.
+pub(crate) fn calibrate(frames: &[CalibrationFrame], camera: &Camera) -> Option<FrontBaseline> {
+    let templates: Vec<Template> = frames.iter().map(|f| f.template.clone()).collect();
+    let template = Template::median_of(&templates)?;
+    let axes = Axes::new(camera);
+    let mut heads = Vec::new();
+    let mut ears = Vec::new();
+    let mut pitches = Vec::new();
+    let mut seen = Vec::new();
+    let mut below_all = Vec::new();
+    for frame in frames {
+        let obs = frame.observation();
+        let f = camera.focal_px(obs.width);
+        let Some(head) = head::fit(&obs, f, &template) else { continue };
+        ears.push(observed_ears(&obs, f, head.ear_mid[2], 0.0));
+        heads.push(head);
+        pitches.extend(nose_drop_m(&obs, f, head.ear_mid[2], &axes));
+        let sh = shoulders(&obs);
+        if let Ok(s) = sh {
+            below_all.push(s.below);
+            seen.push((s, f, obs.width, obs.height));
+        }
+    }
+    if heads.is_empty() {
+        return None;
+    }
+    let ear_mid: [f64; 3] =
+        std::array::from_fn(|k| median(ears.iter().map(|e: &P3| e[k])).unwrap_or_default());
+    let yaw = median(heads.iter().map(yaw_deg)).unwrap_or_default();
+    let t0 = tragus(ear_mid, &axes, None);
+    let shoulders = (seen.len() * 2 >= heads.len() && !seen.is_empty()).then(|| {
+        let (_, f, w, h) = seen[0];
+        let mid = (
+            median(seen.iter().map(|(s, ..)| s.mid.0)).unwrap_or_default(),
+            median(seen.iter().map(|(s, ..)| s.mid.1)).unwrap_or_default(),
+        );
+        let span = median(seen.iter().map(|(s, ..)| s.span)).unwrap_or_default();
+        let ray = [(mid.0 - f64::from(w) / 2.0) / f, (mid.1 - f64::from(h) / 2.0) / f, 1.0];
+        // the shoulders' depth along their ray: this far behind the tragus
+        let z = (dot3(t0, axes.fwd) - SHOULDER_BEHIND_TRAGUS_M) / dot3(ray, axes.fwd);
+        let mid_m = scale3(ray, z);
+        ShoulderBaseline { mid_m, width_m: z * span / f, gap_m: dot3(sub3(t0, mid_m), axes.up) }
+    });
+    let shoulders = shoulders.filter(|s| s.width_m > 0.0 && s.gap_m > 0.0 && s.mid_m[2] > 0.0);
+    Some(FrontBaseline {
+        frames: heads.len(),
+        template,
+        ear_mid_m: ear_mid,
+        nose_drop_m: median(pitches),
+        framing: Framing {
+            ear_distance_m: norm3(ear_mid),
+            yaw_deg: yaw,
+            shoulders_below: median(below_all).filter(|_| shoulders.is_some()),
+        },
+        shoulders,
+    })
+}
+
+/// The head's yaw from a fitted pose, degrees (positive: the face turned towards the
+/// image's right, the subject's left).
+fn yaw_deg(head: &HeadPose) -> f64 {
+    // the template's forward axis (−z, towards the camera) in camera space
+    let r = &head.rotation;
+    (-r[0][2]).atan2(r[2][2]).to_degrees()
+}
+
+/// A value with its confidence, or why there is none.
+pub(crate) type Estimate = Result<(f64, f64), super::Missing>;
+
+/// Everything a front frame gives against a calibration.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct FrontEstimate {
+    pub cva_deg: Estimate,
+    pub head_forward_cm: Estimate,
+    pub rounding_deg: Estimate,
+    pub neck_flexion_deg: Estimate,
+    pub elevation: Estimate,
+    pub trunk_deg: Estimate,
+}
+
+/// `1 / (1 + (σ / scale)²)`: how much a value with noise `σ` can be trusted against the
+/// smallest change that matters, `scale`.
+fn precision(sigma: f64, scale: f64) -> f64 {
+    1.0 / (1.0 + (sigma / scale).powi(2))
+}
+
+/// Noise of the pitch cue, pixels: BlazePose's nose moves ≈ 1.5 px against its ears from
+/// frame to frame on a still face (measured on the rendered set).
+const PITCH_NOISE_PX: f64 = 1.5;
+/// Noise of the shoulder span and height, as a fraction of the span (measured: 0.2–1.2 %).
+const SHOULDER_NOISE: f64 = 0.01;
+
+/// Compare a front frame with the calibration. `head` is the frame's fitted head (with the
+/// calibration's template), `factor` the view and plausibility confidence factor,
+/// `cva_ref_deg` the calibration posture's craniovertebral angle.
+pub(crate) fn estimate(
+    obs: &Observation,
+    camera: &Camera,
+    base: &FrontBaseline,
+    head: &HeadPose,
+    factor: f64,
+    cva_ref_deg: f64,
+) -> FrontEstimate {
+    use super::Missing;
+    let axes = Axes::new(camera);
+    let f = camera.focal_px(obs.width);
+    let vis = |ids: &[usize]| ids.iter().map(|&i| f64::from(obs.landmarks[i].visibility)).fold(1.0, f64::min);
+    let face_vis = vis(&[idx::NOSE, idx::LEFT_EYE, idx::RIGHT_EYE, idx::LEFT_EAR, idx::RIGHT_EAR]) * factor;
+
+    let drop = nose_drop_m(obs, f, head.ear_mid[2], &axes);
+    let pitch = drop
+        .zip(base.nose_drop_m)
+        .map(|(now, then)| ((now - then) / NOSE_LEVER_EFFECTIVE_M).clamp(-1.0, 1.0).asin().to_degrees());
+    let pitch_sigma =
+        drop.map(|_| (PITCH_NOISE_PX * head.ear_mid[2] / f / NOSE_LEVER_EFFECTIVE_M).to_degrees());
+    let head_only_flexion: Estimate = match (pitch, pitch_sigma) {
+        (Some(p), Some(s)) => Ok((p, face_vis * vis(&[idx::NOSE]) * precision(s, 5.0))),
+        _ => Err(Missing::KeyPointsNotVisible),
+    };
+
+    let t = tragus(observed_ears(obs, f, head.ear_mid[2], pitch.unwrap_or(0.0)), &axes, pitch);
+    let t0 = tragus(base.ear_mid_m, &axes, None);
+    let sigma_depth = head::depth_noise_fraction(obs) * norm3(head.ear_mid);
+
+    let shoulder_reason = |e: NoShoulders| match e {
+        NoShoulders::NotVisible => Missing::KeyPointsNotVisible,
+        NoShoulders::BelowFrame => Missing::ShouldersOutOfFrame,
+    };
+    let (sb, sh) = match (&base.shoulders, shoulders(obs)) {
+        (None, _) => {
+            let no = Err(Missing::CalibrationLacksShoulders);
+            return FrontEstimate {
+                cva_deg: no,
+                head_forward_cm: no,
+                rounding_deg: no,
+                neck_flexion_deg: head_only_flexion,
+                elevation: no,
+                trunk_deg: no,
+            };
+        }
+        (Some(_), Err(e)) => {
+            let no = Err(shoulder_reason(e));
+            return FrontEstimate {
+                cva_deg: no,
+                head_forward_cm: no,
+                rounding_deg: no,
+                neck_flexion_deg: head_only_flexion,
+                elevation: no,
+                trunk_deg: no,
+            };
+        }
+        (Some(b), Ok(s)) => (b, s),
+    };
+
+    let dh = dot3(sub3(t, t0), axes.fwd);
+    // the shoulders in 3D: their calibrated width at today's span
+    let z_s = f * sb.width_m / sh.span;
+    let s_now = scale3(sh.ray(obs, f), z_s);
+    let ds = dot3(sub3(s_now, sb.mid_m), axes.fwd);
+    let lean = lean_shift(ds, dh);
+    let theta = (lean / TRUNK_LENGTH_M).clamp(-1.0, 1.0).asin();
+
+    let c0 = cva_ref_deg.to_radians();
+    let c7_0 =
+        sub3(t0, add3(scale3(axes.fwd, NECK_LENGTH_M * c0.cos()), scale3(axes.up, NECK_LENGTH_M * c0.sin())));
+    let pivot = sub3(sb.mid_m, scale3(axes.up, TRUNK_LENGTH_M));
+    let leaned = |p: P3| add3(pivot, axes.lean(sub3(p, pivot), theta));
+    // a shrug raises the shoulders with the head still; a drop lowers the head with the
+    // shoulders still; both sinking together is the trunk sinking (camera-fixed rule)
+    let rise_s = dot3(sub3(s_now, leaned(sb.mid_m)), axes.up);
+    let rise_h = dot3(sub3(t, leaned(t0)), axes.up);
+    let sink = if rise_s * rise_h > 0.0 { rise_s.signum() * rise_s.abs().min(rise_h.abs()) } else { 0.0 };
+    let c7 = add3(leaned(c7_0), scale3(axes.up, sink));
+    let shrug = rise_s - sink;
+
+    let (v, v0) = (sub3(t, c7), sub3(t0, c7_0));
+    let cva = dot3(v, axes.up).atan2(dot3(v, axes.fwd)).to_degrees();
+    let head_forward = dot3(v, axes.fwd) - dot3(v0, axes.fwd);
+    let rounding = ((ds - lean) / CLAVICLE_M).clamp(-1.0, 1.0).asin().to_degrees();
+    let trunk = theta.to_degrees();
+
+    let sh_vis = sh.visibility * sh.framing_factor() * factor;
+    let both = face_vis.min(sh_vis);
+    let sigma_s = SHOULDER_NOISE * z_s;
+    let cva_sigma = (sigma_depth * dot3(v0, axes.up) / NECK_LENGTH_M.powi(2)).to_degrees();
+    let cva_deg = if (CVA_RANGE_DEG.0..=CVA_RANGE_DEG.1).contains(&cva) {
+        Ok((cva, both * precision(cva_sigma, 5.0)))
+    } else {
+        Err(Missing::OutOfRange)
+    };
+    let neck_flexion_deg = head_only_flexion.map(|(p, c)| (p - trunk, c.min(sh_vis)));
+    FrontEstimate {
+        cva_deg,
+        head_forward_cm: Ok((head_forward * 100.0, both * precision(sigma_depth * 100.0, 1.0))),
+        rounding_deg: Ok((rounding, sh_vis * precision((sigma_s / CLAVICLE_M).to_degrees(), 5.0))),
+        neck_flexion_deg,
+        elevation: Ok(((sb.gap_m - shrug) / sb.gap_m, both * precision(sigma_s / sb.gap_m, 0.05))),
+        trunk_deg: Ok((trunk, sh_vis * precision((sigma_s / TRUNK_LENGTH_M).to_degrees(), 5.0))),
+    }
+}
+
+/// How far forward the trunk's lean carried the shoulders, metres, from how far forward
+/// the shoulders (`ds`) and the tragus (`dh`) came: a lean moves both, the tragus
+/// [`TRUNK_HEAD_LEVER`] times as far; a head that came further forward than a neck can
+/// carry it took the trunk along. What the shoulders moved without the head is protraction,
+/// what the head moved without the shoulders is the neck's.
+fn lean_shift(ds: f64, dh: f64) -> f64 {
+    let head_share = dh / TRUNK_HEAD_LEVER;
+    let lean = if ds * head_share > 0.0 && ds.abs() > 0.5 * head_share.abs() {
+        if ds.abs() < head_share.abs() { (ds + head_share) / 2.0 } else { head_share }
+    } else {
+        0.0
+    };
+    let beyond_neck = (dh - NECK_MAX_FORWARD_M) / TRUNK_HEAD_LEVER;
+    if beyond_neck > 0.0 { lean.max(beyond_neck) } else { lean }
+}
+
+/// BlazePose's ear midpoint placed at depth `z` (the fitted head's): the fit gives the
+/// depth, the landmarks the rest — less the extra drop BlazePose draws them with when the
+/// head pitches by `pitch_deg` ([`EAR_FOLLOWS_FACE_M`]).
+fn observed_ears(obs: &Observation, f: f64, z: f64, pitch_deg: f64) -> P3 {
+    let (l, r) = (&obs.landmarks[idx::LEFT_EAR], &obs.landmarks[idx::RIGHT_EAR]);
+    let u = f64::from(l.x + r.x) / 2.0;
+    let v = f64::from(l.y + r.y) / 2.0 - f * EAR_FOLLOWS_FACE_M * pitch_deg.to_radians().sin() / z;
+    [(u - f64::from(obs.width) / 2.0) / f * z, (v - f64::from(obs.height) / 2.0) / f * z, z]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn leaning_turns_up_towards_forward() {
+        let axes = Axes::new(&Camera { hfov_deg: 70.0, pitch_deg: 0.0 });
+        // up is −y in camera space, forward (towards the camera) is −z
+        let v = axes.lean(axes.up, 90f64.to_radians());
+        for (a, b) in v.iter().zip(axes.fwd) {
+            assert!((a - b).abs() < 1e-12);
+        }
+        let tilted = Axes::new(&Camera { hfov_deg: 70.0, pitch_deg: 15.0 });
+        assert!((dot3(tilted.up, tilted.fwd)).abs() < 1e-12);
+        // a camera tilted up sees the world's up partly along its own +z (away)
+        assert!(tilted.up[2] > 0.0 && tilted.up[1] < 0.0);
+    }
+}
