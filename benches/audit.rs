@@ -34,7 +34,7 @@ fn audit_sample(c: &mut Criterion) {
         thresholds_json: "{}".into(),
     };
     let session = store.begin_session(&info).unwrap();
-    let mut sampler = Sampler::new(5.0, Camera::default(), None);
+    let mut sampler = Sampler::new(5.0, Camera::default(), None, 0.3);
     let mut engine = Engine::new(Thresholds::default());
     let mut t = 0.0;
     let mut group = c.benchmark_group("audit");
@@ -49,7 +49,16 @@ fn audit_sample(c: &mut Criterion) {
                 let changed: Vec<_> = events.into_iter().map(|e| e.finding).collect();
                 let at = jiff::Timestamp::UNIX_EPOCH;
                 store
-                    .add_sample(session, at, &sample.input, None, sample.frames, &assessment, &changed)
+                    .add_sample(
+                        session,
+                        at,
+                        &sample.input,
+                        &sample.missing,
+                        None,
+                        sample.frames,
+                        &assessment,
+                        &changed,
+                    )
                     .unwrap();
             }
         })

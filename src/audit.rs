@@ -7,7 +7,7 @@ use crate::capture::{CaptureError, Frame, FrameSource, LandmarkFile};
 use crate::pose::Landmark;
 use crate::pose::scene::{SAME_SCENE, Thumbnail};
 use crate::pose::{BlazePose, PoseEstimator};
-use crate::posture::{Baseline, Camera, MeasureId, View, measure};
+use crate::posture::{Baseline, Camera, MeasureId, Missing, View, measure};
 use crate::record::FrameRecord;
 use crate::risk::{Assessment, Engine, Event, SampleInput};
 use crate::stats::median;
@@ -132,6 +132,9 @@ impl RecordSource for LandmarkRecords {
 pub struct Sample {
     /// What the engine takes.
     pub input: SampleInput,
+    /// Why each measure without a value has none (indexed like [`MeasureId::ALL`]; `None`
+    /// where there is a value, or nobody to measure).
+    pub missing: [Option<Missing>; 11],
     /// The most common view among its frames.
     pub view: Option<View>,
     /// Frames it was made from.
@@ -139,12 +142,14 @@ pub struct Sample {
 }
 
 /// Groups records into samples: every record whose time falls in the same interval belongs
-/// to one sample (a burst); each measure is the median over the burst's frames.
+/// to one sample (a burst); each measure is the median over the burst's frames whose value
+/// reaches the confidence threshold.
 #[derive(Debug)]
 pub struct Sampler {
     interval_s: f64,
     camera: Camera,
     baseline: Option<Baseline>,
+    min_confidence: f64,
     bucket: Option<i64>,
     records: Vec<FrameRecord>,
     previous: Option<Vec<(f64, f64)>>,
@@ -152,9 +157,19 @@ pub struct Sampler {
 }
 
 impl Sampler {
-    /// A sampler for samples `interval_s` apart.
-    pub fn new(interval_s: f64, camera: Camera, baseline: Option<Baseline>) -> Self {
-        Sampler { interval_s, camera, baseline, bucket: None, records: Vec::new(), previous: None, stills: 0 }
+    /// A sampler for samples `interval_s` apart; values below `min_confidence` are left out
+    /// (`--min-confidence`).
+    pub fn new(interval_s: f64, camera: Camera, baseline: Option<Baseline>, min_confidence: f64) -> Self {
+        Sampler {
+            interval_s,
+            camera,
+            baseline,
+            min_confidence,
+            bucket: None,
+            records: Vec::new(),
+            previous: None,
+            stills: 0,
+        }
     }
 
     /// The time of a record on the session clock: its own, or (for still images) one
@@ -197,11 +212,17 @@ impl Sampler {
         // a person only when most frames of the burst show one
         let person = postures.len() * 2 > records.len();
         let mut measures = [None; 11];
+        let mut missing = [None; 11];
         let mut view = None;
         let mut movement = None;
         if person {
             for id in MeasureId::ALL {
-                measures[id as usize] = median(postures.iter().filter_map(|p| p.get(id).value));
+                let confident =
+                    postures.iter().map(|p| p.get(id)).filter(|m| m.confidence >= self.min_confidence);
+                measures[id as usize] = median(confident.filter_map(|m| m.value));
+                if measures[id as usize].is_none() {
+                    missing[id as usize] = Some(why_missing(postures.iter().map(|p| p.get(id))));
+                }
             }
             let mut views: Vec<View> = postures.iter().map(|p| p.view).collect();
             views.sort_by_key(|v| v.name());
@@ -212,7 +233,12 @@ impl Sampler {
         } else {
             self.previous = None;
         }
-        Some(Sample { input: SampleInput { t_s, person, measures, movement }, view, frames: records.len() })
+        Some(Sample {
+            input: SampleInput { t_s, person, measures, movement },
+            missing,
+            view,
+            frames: records.len(),
+        })
     }
 
     /// Largest displacement of the key points within the burst and since the previous
@@ -233,6 +259,24 @@ impl Sampler {
         self.previous = Some(last);
         Some(within.max(since))
     }
+}
+
+/// Why a burst has no value for a measure: its frames' values were all below the confidence
+/// threshold, or the most common reason among them.
+fn why_missing<'a>(frames: impl Iterator<Item = &'a crate::posture::Measure>) -> Missing {
+    let mut counts: Vec<(Missing, usize)> = Vec::new();
+    for m in frames {
+        let why = if m.value.is_some() {
+            Missing::LowConfidence
+        } else {
+            m.missing.unwrap_or(Missing::KeyPointsNotVisible)
+        };
+        match counts.iter_mut().find(|(w, _)| *w == why) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((why, 1)),
+        }
+    }
+    counts.into_iter().max_by_key(|&(_, n)| n).map_or(Missing::KeyPointsNotVisible, |(w, _)| w)
 }
 
 fn key_points(landmarks: &[Landmark]) -> Vec<(f64, f64)> {
@@ -369,6 +413,7 @@ fn commit(c: Commit, sample: Sample) -> Result<(), AuditError> {
         c.session,
         at,
         &sample.input,
+        &sample.missing,
         sample.view.map(View::name),
         sample.frames,
         &assessment,

@@ -66,7 +66,7 @@ fn a_failing_source_leaves_gaps_and_the_audit_goes_on() {
         thresholds_json: "{}".into(),
     };
     let session = store.begin_session(&info).unwrap();
-    let mut sampler = Sampler::new(5.0, Camera::default(), None);
+    let mut sampler = Sampler::new(5.0, Camera::default(), None, 0.3);
     let mut seen = Seen::default();
     let outcome = audit::run(
         &mut Flaky { t: 0.0, calls: 0 },
@@ -91,7 +91,7 @@ fn a_failing_source_leaves_gaps_and_the_audit_goes_on() {
 
 #[test]
 fn samples_are_medians_of_their_burst() {
-    let mut sampler = Sampler::new(5.0, Camera::default(), None);
+    let mut sampler = Sampler::new(5.0, Camera::default(), None, 0.3);
     let frame = |t: f64, neck: f64| FrameRecord::parse(&common::side_frame(t, neck, 0.0)).unwrap();
     assert!(sampler.push(frame(0.0, 10.0)).is_none());
     assert!(sampler.push(frame(0.2, 30.0)).is_none());

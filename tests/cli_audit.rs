@@ -156,18 +156,53 @@ fn the_webcam_clip_yields_samples_with_measures() {
         assert!(s["head_tilt_deg"].is_number() && s["viewing_distance_cm"].is_number(), "{s}");
         assert!(s["rula"].is_number());
         assert!(s["cva_deg"].is_null(), "no calibration: no CVA from the front");
+        assert_eq!(s["missing"]["cva_deg"], "needs calibration", "{s}");
     }
     let csv = ok(ergoaudit(&home).args(["export", "--format", "csv"]));
     assert_eq!(csv.lines().count(), 7);
     assert!(csv.starts_with("session,t_s,at,person,present,view,movement,rula,static,sitting_min,cva_deg,"));
 
-    // privacy: the data and config folders hold the database and nothing else
+    // calibrated on the clip itself: the head-and-shoulders framing (the shoulder points at
+    // the frame edge) gives every posture measure in every sample
+    let cal = ok(ergoaudit(&home).args(["calibrate", "--source"]).arg(&clip));
+    assert!(cal.contains("61 of 61 frames used"), "{cal}");
+    let db = home.path().join("calibrated.sqlite");
+    ok(ergoaudit(&home).args(["audit", "--no-notify", "--db"]).arg(&db).arg("--source").arg(&clip));
+    let samples = jsonl(&ok(ergoaudit(&home).args(["export", "--format", "jsonl", "--db"]).arg(&db)));
+    for s in &samples {
+        for m in
+            ["cva_deg", "head_forward_cm", "shoulder_rounding_deg", "neck_flexion_deg", "shoulder_elevation"]
+        {
+            assert!(s[m].is_number(), "{m}: {s}");
+        }
+    }
+    // values below the confidence threshold are left out, and say so
+    let db = home.path().join("strict.sqlite");
+    ok(ergoaudit(&home)
+        .args(["audit", "--no-notify", "--min-confidence", "0.99", "--db"])
+        .arg(&db)
+        .arg("--source")
+        .arg(&clip));
+    let samples = jsonl(&ok(ergoaudit(&home).args(["export", "--format", "jsonl", "--db"]).arg(&db)));
+    for s in &samples {
+        assert!(s["cva_deg"].is_null(), "{s}");
+        assert_eq!(s["missing"]["cva_deg"], "below the confidence threshold", "{s}");
+    }
+
+    // privacy: the data and config folders hold the database and the calibration profile
+    // (numbers only), nothing else
     for dir in ["data", "config"] {
         for entry in walk(&home.path().join(dir)) {
             let name = entry.file_name().unwrap().to_string_lossy().into_owned();
-            assert!(name.starts_with("history."), "unexpected file {}", entry.display());
+            assert!(
+                name.starts_with("history.") || name == "default.toml",
+                "unexpected file {}",
+                entry.display()
+            );
         }
     }
+    let profile = std::fs::read_to_string(home.path().join("config/profiles/default.toml")).unwrap();
+    assert!(profile.contains("format = 2") && profile.len() < 8000, "{profile}");
 }
 
 fn walk(dir: &Path) -> Vec<PathBuf> {

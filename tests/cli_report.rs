@@ -51,7 +51,7 @@ fn every_number_matches_the_hand_computation() {
     let home = tempfile::tempdir().unwrap();
     day(&home);
     let r: Value = serde_json::from_str(&report(&home, "json")).unwrap();
-    assert_eq!(r["schema"], "ergoaudit-report/1");
+    assert_eq!(r["schema"], "ergoaudit-report/2");
     assert_eq!(r["origin"]["kind"], "history");
     assert!(r["notice"].is_null());
 
@@ -108,6 +108,11 @@ fn every_number_matches_the_hand_computation() {
     let v = &r["verdict"];
     assert_eq!(v["action_level"], 4);
     assert_eq!(v["meaning"], "investigate further");
+    // the level rests on the neck measured in every present sample; trunk and arms assumed
+    assert_eq!(v["measured"], serde_json::json!(["neck flexion (100 % of the present time)"]));
+    let assumed = v["assumed"].as_array().unwrap();
+    assert!(assumed.iter().any(|a| a.as_str().unwrap().starts_with("arms in a typing posture")));
+    assert!(assumed.iter().any(|a| a.as_str().unwrap().contains("trunk upright")));
     let top = v["top_findings"].as_array().unwrap();
     assert_eq!(top.len(), 2);
     assert_eq!((top[0]["kind"].as_str(), top[0]["severity"].as_str()), (Some("posture"), Some("risk")));
@@ -118,6 +123,14 @@ fn every_number_matches_the_hand_computation() {
     assert_eq!(m["data_quality"]["samples"], 180);
     assert_eq!(m["data_quality"]["present_samples"], 131);
     assert_eq!(m["data_quality"]["no_verdict_share"], 0.0);
+    // per measure: neck flexion in every present sample; the side view's CVA needs world
+    // landmarks, which the stick figure has not
+    let q = &m["data_quality"]["measures"];
+    assert_eq!(q["neck_flexion_deg"]["with_value"], 131);
+    assert_eq!(q["neck_flexion_deg"]["without"], serde_json::json!({}));
+    assert_eq!(q["cva_deg"]["with_value"], 0);
+    assert_eq!(q["cva_deg"]["without"], serde_json::json!({"needs world landmarks": 131}));
+    assert!(m["data_quality"]["reasons"][0].as_str().unwrap().starts_with("needs world landmarks: "));
     assert_eq!(m["thresholds"].as_array().unwrap().len(), ergoaudit::thresholds::SPECS.len());
     assert!(r["not_judged"].as_array().unwrap().iter().any(|n| n.as_str().unwrap().contains("magnesium")));
     // distribution of neck flexion: 83 values at 4°, 48 at 30°
@@ -277,6 +290,16 @@ fn a_recording_is_reported_on_the_spot_and_written_where_asked() {
         md.contains("| 0:06 | 0:03 |") || md.contains("| 0:06 | 0:04 |"),
         "audited 6 s, present 3–4 s:\n{md}"
     );
+    // no calibration: from the front the neck was never measured, so no RULA-style level
+    // (the floor of the assumed scores would read "investigate further"), but what was
+    // missing and how to fix it
+    assert!(
+        md.contains("**No RULA-style action level**: no level: the neck was measured in only 0 %"),
+        "{md}"
+    );
+    assert!(md.contains("mostly \"needs calibration\": calibrate sitting upright"), "{md}");
+    let row = md.lines().find(|l| l.starts_with("| neck flexion | 0 of ")).expect("a data-quality row");
+    assert!(row.contains("| needs calibration "), "{row}");
     // nothing was written to the data folder: the scratch database is gone
     assert!(!home.path().join("data").exists());
 }

@@ -240,7 +240,12 @@ pub fn record(
         thresholds_json: serde_json::to_string(&rec.settings.thresholds)?,
     };
     let session = store.begin_session(&info)?;
-    let mut sampler = Sampler::new(rec.interval, options::camera(rec.settings), baseline);
+    let mut sampler = Sampler::new(
+        rec.interval,
+        options::camera(rec.settings),
+        baseline,
+        rec.settings.thresholds.min_confidence,
+    );
     let outcome = audit::run(
         source,
         &mut sampler,

@@ -115,6 +115,7 @@ pub fn export(args: &ExportArgs) -> Result<ExitCode> {
                 for (name, v) in &s.measures {
                     row[*name] = serde_json::json!(v);
                 }
+                row["missing"] = serde_json::json!(s.missing);
                 serde_json::to_writer(&mut out, &row)?;
                 writeln!(out)?;
             }

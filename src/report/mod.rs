@@ -17,7 +17,7 @@ use crate::thresholds::{SPECS, Thresholds, Verdict};
 pub use render::{html, markdown};
 
 /// Version of the JSON schema (`docs/report-schema.md`).
-pub const SCHEMA: &str = "ergoaudit-report/1";
+pub const SCHEMA: &str = "ergoaudit-report/2";
 
 /// What the camera cannot judge (named in the source documents), said plainly.
 pub const NOT_JUDGED: [&str; 6] = [
@@ -114,10 +114,17 @@ pub struct TopFinding {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Verdict1 {
     /// RULA-style score (1–7) reached or exceeded during at least 10 % of the present time
-    /// (90th percentile of the samples' scores, nearest rank).
-    pub action_level: u8,
-    /// What the score asks for.
+    /// (90th percentile of the scores of the samples whose neck flexion was measured, nearest
+    /// rank); `None` when the neck was measured in less than half of the present time.
+    pub action_level: Option<u8>,
+    /// What the score asks for — or, without a level, what was missing and how to fix the
+    /// set-up.
     pub meaning: String,
+    /// What the level rests on: the measures taken from the camera, with the share of the
+    /// present time each had a value.
+    pub measured: Vec<String>,
+    /// What the level assumes instead of measuring.
+    pub assumed: Vec<String>,
     /// The three findings that matter most (by severity, then total time).
     pub top_findings: Vec<TopFinding>,
 }
@@ -229,8 +236,20 @@ pub struct Quality {
     /// Share of present samples with no posture verdict (none of CVA, head-forward, neck
     /// flexion, shoulder rounding measured).
     pub no_verdict_share: f64,
-    /// Why.
+    /// Why, and what to change.
     pub reasons: Vec<String>,
+    /// Per measure: how many present samples had a value, and why the others had none.
+    pub measures: BTreeMap<String, MeasureQuality>,
+}
+
+/// How often one measure had a value, and why not.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct MeasureQuality {
+    /// Present samples with a value.
+    pub with_value: usize,
+    /// Present samples without one, by reason (`not recorded` for samples stored before
+    /// the reasons were kept).
+    pub without: BTreeMap<String, usize>,
 }
 
 /// How it was measured.
@@ -442,8 +461,13 @@ pub fn build(input: &Input) -> Report {
         })
         .collect();
 
-    // the verdict
-    let mut scores: Vec<u8> = present.iter().filter_map(|s| s.rula.map(|r| r as u8)).collect();
+    // the verdict: RULA-style scores of the samples whose neck was measured
+    let has = |s: &StoredSample, id: MeasureId| s.measures[id as usize].1.is_some();
+    let mut scores: Vec<u8> = present
+        .iter()
+        .filter(|s| has(s, MeasureId::NeckFlexionDeg))
+        .filter_map(|s| s.rula.map(|r| r as u8))
+        .collect();
     scores.sort_unstable();
     let mut groups: BTreeMap<(String, Option<String>), TopFinding> = BTreeMap::new();
     for f in &findings {
@@ -478,10 +502,43 @@ pub fn build(input: &Input) -> Report {
     } else {
         None
     };
-    let verdict = (!scores.is_empty()).then(|| {
-        let rank = ((scores.len() as f64 * 0.9).ceil() as usize).clamp(1, scores.len());
-        let level = scores[rank - 1];
-        Verdict1 { action_level: level, meaning: rula_action(level).to_owned(), top_findings: top }
+    let quality = measure_quality(&present);
+    let share = |id: MeasureId| {
+        quality.get(id.name()).map_or(0.0, |q| q.with_value as f64 / present.len().max(1) as f64)
+    };
+    let verdict = (!present.is_empty()).then(|| {
+        let (neck, trunk) = (share(MeasureId::NeckFlexionDeg), share(MeasureId::TrunkInclinationDeg));
+        let mut measured = vec![format!("neck flexion ({} of the present time)", pct(neck, 1.0))];
+        let mut assumed = vec![
+            "arms in a typing posture (upper arm 20–45°, forearm 60–100°, wrist neutral: score A = 3)"
+                .to_owned(),
+        ];
+        if trunk > 0.0 {
+            measured.push(format!("trunk inclination ({} of the present time)", pct(trunk, 1.0)));
+        }
+        if trunk < 1.0 {
+            assumed.push("the trunk upright and supported where it was not measured".to_owned());
+        }
+        let enough = neck >= MIN_MEASURED_SHARE && !scores.is_empty();
+        let (action_level, meaning) = if enough {
+            let rank = ((scores.len() as f64 * 0.9).ceil() as usize).clamp(1, scores.len());
+            let level = scores[rank - 1];
+            (Some(level), rula_action(level).to_owned())
+        } else {
+            let why = quality
+                .get(MeasureId::NeckFlexionDeg.name())
+                .and_then(|q| q.without.iter().max_by_key(|&(_, n)| *n).map(|(reason, _)| reason.clone()));
+            (
+                None,
+                format!(
+                    "no level: the neck was measured in only {} of the present time (a level needs {}){}",
+                    pct(neck, 1.0),
+                    pct(MIN_MEASURED_SHARE, 1.0),
+                    why.map_or(String::new(), |w| format!("; mostly \"{w}\": {}", fix_for(&w)))
+                ),
+            )
+        };
+        Verdict1 { action_level, meaning, measured, assumed, top_findings: top }
     });
 
     // method
@@ -498,31 +555,18 @@ pub fn build(input: &Input) -> Report {
     let no_verdict =
         present.iter().filter(|s| posture.iter().all(|&id| s.measures[id as usize].1.is_none())).count();
     let profiles: Vec<String> = dedup(input.sessions.iter().filter_map(|s| s.profile.clone()));
-    let mut reasons = Vec::new();
-    if no_verdict > 0 {
-        if profiles.is_empty() && views.keys().any(|v| v == "front" || v == "three_quarter") {
-            reasons.push(
-                "no calibration profile: from the front, CVA, head-forward, shoulder rounding and neck flexion are measured against one (`ergoaudit calibrate`)"
-                    .to_owned(),
-            );
-        }
-        if views.contains_key("unknown") {
-            reasons.push("the head was not seen well enough to tell the view in some samples".to_owned());
-        }
-        let side = views.keys().filter(|v| v.starts_with("side")).count();
-        if side > 0 {
-            reasons.push(
-                "from the side, CVA needs BlazePose's world landmarks and head-forward a side calibration"
-                    .to_owned(),
-            );
-        }
-        if !profiles.is_empty() || views.keys().all(|v| v == "front" || v == "three_quarter") {
-            reasons.push(
-                "both ears and both shoulders must be confidently inside the frame (shoulders cut by the frame edge are the usual cause)"
-                    .to_owned(),
-            );
+    // why the posture measures had no value, most common first, each with what to change
+    let mut why: BTreeMap<String, usize> = BTreeMap::new();
+    for id in posture {
+        if let Some(q) = quality.get(id.name()) {
+            for (reason, n) in &q.without {
+                *why.entry(reason.clone()).or_default() += n;
+            }
         }
     }
+    let mut why: Vec<(String, usize)> = why.into_iter().collect();
+    why.sort_by_key(|w| std::cmp::Reverse(w.1));
+    let reasons = why.into_iter().map(|(reason, _)| format!("{reason}: {}", fix_for(&reason))).collect();
     let method = Method {
         thresholds: SPECS
             .iter()
@@ -548,6 +592,7 @@ pub fn build(input: &Input) -> Report {
             present_samples: present.len(),
             no_verdict_share: if present.is_empty() { 0.0 } else { no_verdict as f64 / present.len() as f64 },
             reasons,
+            measures: quality,
         },
     };
     let series = input
@@ -592,6 +637,55 @@ pub fn build(input: &Input) -> Report {
         series,
         distributions,
     }
+}
+
+/// The least share of the present time the neck must have been measured in for a RULA-style
+/// level: below it the level would rest on the assumed neck score.
+const MIN_MEASURED_SHARE: f64 = 0.5;
+
+/// Per measure, over the present samples: how many had a value, and why the others not.
+fn measure_quality(present: &[&StoredSample]) -> BTreeMap<String, MeasureQuality> {
+    let mut out: BTreeMap<String, MeasureQuality> = BTreeMap::new();
+    for s in present {
+        for (name, value) in &s.measures {
+            let q = out.entry((*name).to_owned()).or_default();
+            if value.is_some() {
+                q.with_value += 1;
+            } else {
+                let reason = s.missing.get(*name).map_or("not recorded", String::as_str);
+                *q.without.entry(reason.to_owned()).or_default() += 1;
+            }
+        }
+    }
+    out
+}
+
+/// What to change at the desk for a reason a measure had no value.
+pub fn fix_for(reason: &str) -> &'static str {
+    use crate::posture::Missing;
+    let is = |m: Missing| reason == m.text();
+    if is(Missing::ShouldersOutOfFrame) {
+        "tilt the camera down a little or sit further back, so the shoulders come into view"
+    } else if is(Missing::NeedsCalibration) || is(Missing::CalibrationLacksShoulders) {
+        "calibrate sitting upright with head and shoulders in view (`ergoaudit calibrate`)"
+    } else if is(Missing::KeyPointsNotVisible) {
+        "face the camera with the whole head and the shoulders in view, lit from the front"
+    } else if is(Missing::LowConfidence) {
+        "sit a little closer or light the face from the front (or lower --min-confidence)"
+    } else if is(Missing::NeedsWorldLandmarks) {
+        "analyse the frames with the pose model rather than from landmarks without world coordinates"
+    } else if is(Missing::NotInThisView) {
+        "face the camera: this measure is taken from the front"
+    } else if is(Missing::OutOfRange) {
+        "calibrate again: the value came out where no posture is"
+    } else {
+        "audit again with this version, which records why a measure is missing"
+    }
+}
+
+/// `part` as a percentage of `total` ("–" for nothing).
+fn pct(part: f64, total: f64) -> String {
+    if total > 0.0 { format!("{:.0} %", part / total * 100.0) } else { "–".to_owned() }
 }
 
 /// Ten equal bins from the smallest to the largest value.

@@ -5,8 +5,8 @@ use std::fmt::Write;
 
 use askama::Template;
 
-use super::Report;
 use super::charts::{Chart, charts};
+use super::{Report, pct};
 use crate::advice::minutes;
 use crate::posture::MeasureId;
 use crate::thresholds::Thresholds;
@@ -29,10 +29,6 @@ fn label(name: &str) -> String {
 
 fn unit(name: &str) -> &'static str {
     MeasureId::ALL.iter().find(|id| id.name() == name).map_or("", |id| id.unit())
-}
-
-fn pct(part: f64, total: f64) -> String {
-    if total > 0.0 { format!("{:.0} %", part / total * 100.0) } else { "–".to_owned() }
 }
 
 /// A number with at most one decimal.
@@ -75,6 +71,10 @@ impl Page<'_> {
     fn limit(&self, v: &Option<f64>) -> String {
         v.map_or_else(|| "–".to_owned(), minutes)
     }
+    fn reasons(&self, without: &std::collections::BTreeMap<String, usize>) -> String {
+        let why: Vec<String> = without.iter().map(|(reason, n)| format!("{reason} {n}")).collect();
+        if why.is_empty() { "–".to_owned() } else { why.join(", ") }
+    }
 }
 
 /// The report as one self-contained HTML page (inline CSS and SVG, no scripts).
@@ -99,8 +99,13 @@ pub fn markdown(r: &Report) -> String {
         let _ = writeln!(md, "> {n}\n");
     }
     if let Some(v) = &r.verdict {
-        let _ =
-            writeln!(md, "## Verdict\n\n**RULA-style action level {}**: {}.\n", v.action_level, v.meaning);
+        let _ = match v.action_level {
+            Some(level) => {
+                writeln!(md, "## Verdict\n\n**RULA-style action level {level}**: {}.\n", v.meaning)
+            }
+            None => writeln!(md, "## Verdict\n\n**No RULA-style action level**: {}.\n", v.meaning),
+        };
+        let _ = writeln!(md, "Measured: {}. Assumed: {}.\n", v.measured.join(", "), v.assumed.join("; "));
         if v.top_findings.is_empty() {
             let _ = writeln!(md, "No finding: nothing was held too long and the breaks were taken.\n");
         }
@@ -225,6 +230,18 @@ pub fn markdown(r: &Report) -> String {
         pct(q.no_verdict_share, 1.0),
         if q.reasons.is_empty() { String::new() } else { format!(" ({})", q.reasons.join("; ")) }
     );
+    let _ = writeln!(md, "\n| measure | present samples with a value | why not |\n|---|---|---|");
+    for (name, mq) in &q.measures {
+        let why: Vec<String> = mq.without.iter().map(|(reason, n)| format!("{reason} {n}")).collect();
+        let _ = writeln!(
+            md,
+            "| {} | {} of {} | {} |",
+            label(name),
+            mq.with_value,
+            q.present_samples,
+            if why.is_empty() { "–".to_owned() } else { why.join(", ") }
+        );
+    }
     let _ = writeln!(md, "\n| threshold | value | reference |\n|---|---|---|");
     for t in &m.thresholds {
         let _ = writeln!(md, "| {} | {} {} | {} |", t.key, t.value, t.unit, t.reference);

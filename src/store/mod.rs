@@ -4,6 +4,7 @@
 //! One audit writes to a database at a time: it holds an exclusive lock on `DB.lock` for
 //! its whole run (released by the OS even after `kill -9`); a second audit is refused.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
@@ -80,7 +81,8 @@ pub fn default_path() -> Result<PathBuf, StoreError> {
 }
 
 /// The schema, one migration per version (`PRAGMA user_version`).
-const MIGRATIONS: [&str; 1] = [r#"
+const MIGRATIONS: [&str; 2] = [
+    r#"
 CREATE TABLE sessions (
     id INTEGER PRIMARY KEY,
     started_at TEXT NOT NULL,
@@ -129,7 +131,10 @@ CREATE TABLE gaps (
     t_s REAL NOT NULL,
     reason TEXT NOT NULL
 );
-"#];
+"#,
+    // why each measure without a value has none, as a JSON object (measure → reason)
+    "ALTER TABLE samples ADD COLUMN missing TEXT;",
+];
 
 /// Newest schema version this build knows.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -139,6 +144,9 @@ pub struct Store {
     conn: Connection,
     path: PathBuf,
     _lock: Option<std::fs::File>,
+    /// The schema version of the file (older ones are read as they are, never migrated by
+    /// a reader).
+    schema: i64,
 }
 
 /// What a session was recorded with.
@@ -185,6 +193,16 @@ pub struct StoredSample {
     pub sitting_min: f64,
     /// Measures by name.
     pub measures: Vec<(&'static str, Option<f64>)>,
+    /// Why the measures without a value have none (measure name → reason; empty for samples
+    /// recorded before the reasons were kept).
+    pub missing: BTreeMap<String, String>,
+}
+
+/// The reasons of the measures without a value, as the JSON object stored with a sample.
+fn missing_json(missing: &[Option<crate::posture::Missing>; 11]) -> Option<String> {
+    let map: BTreeMap<&str, &str> =
+        MeasureId::ALL.iter().zip(missing).filter_map(|(id, m)| m.map(|m| (id.name(), m.text()))).collect();
+    (!map.is_empty()).then(|| serde_json::to_string(&map).expect("a map of strings serialises"))
 }
 
 /// A session summary for `history`.
@@ -247,7 +265,7 @@ impl Store {
             Err(std::fs::TryLockError::Error(e)) => return Err(ro(e)),
         }
         let conn = Connection::open(path).map_err(|e| sqlite_error(path, e))?;
-        let mut store = Store { conn, path: path.to_path_buf(), _lock: Some(lock) };
+        let mut store = Store { conn, path: path.to_path_buf(), _lock: Some(lock), schema: 0 };
         store.prepare(true)?;
         Ok(store)
     }
@@ -259,7 +277,7 @@ impl Store {
         }
         let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
             .map_err(|e| sqlite_error(path, e))?;
-        let mut store = Store { conn, path: path.to_path_buf(), _lock: None };
+        let mut store = Store { conn, path: path.to_path_buf(), _lock: None, schema: 0 };
         store.prepare(false)?;
         Ok(store)
     }
@@ -284,6 +302,7 @@ impl Store {
                 known: SCHEMA_VERSION,
             });
         }
+        self.schema = version;
         if !write {
             return if version == 0 && self.has_no_tables()? {
                 Err(StoreError::Missing(self.path.clone()))
@@ -305,6 +324,7 @@ impl Store {
             tx.execute_batch(sql).map_err(|e| sqlite_error(&self.path, e))?;
             tx.pragma_update(None, "user_version", i as i64 + 1).map_err(|e| sqlite_error(&self.path, e))?;
             tx.commit().map_err(|e| sqlite_error(&self.path, e))?;
+            self.schema = i as i64 + 1;
         }
         self.close_crashed_sessions()
     }
@@ -361,6 +381,7 @@ impl Store {
         session: i64,
         at: jiff::Timestamp,
         sample: &SampleInput,
+        missing: &[Option<crate::posture::Missing>; 11],
         view: Option<&str>,
         frames: usize,
         assessment: &crate::risk::Assessment,
@@ -373,8 +394,9 @@ impl Store {
         tx.execute(
             "INSERT INTO samples (session_id, t_s, at, person, present, view, frames, movement, rula, static_posture, sitting_min,
                cva_deg, head_forward_cm, shoulder_rounding_deg, neck_flexion_deg, head_tilt_deg, shoulder_tilt_deg,
-               shoulder_elevation, trunk_inclination_deg, viewing_distance_cm, elbow_angle_left_deg, elbow_angle_right_deg)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22)",
+               shoulder_elevation, trunk_inclination_deg, viewing_distance_cm, elbow_angle_left_deg, elbow_angle_right_deg,
+               missing)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
             params![
                 session,
                 sample.t_s,
@@ -398,6 +420,7 @@ impl Store {
                 m(MeasureId::ViewingDistanceCm),
                 m(MeasureId::ElbowAngleLeftDeg),
                 m(MeasureId::ElbowAngleRightDeg),
+                missing_json(missing),
             ],
         )
         .map_err(e)?;
@@ -512,14 +535,17 @@ impl Store {
 
     /// Every sample of the given sessions, in time order.
     pub fn samples(&self, sessions: &[i64]) -> Result<Vec<StoredSample>, StoreError> {
+        // the reasons came with schema 2; an older file read as it is has none
+        let missing = if self.schema >= 2 { "missing" } else { "NULL" };
         let mut stmt = self
             .conn
-            .prepare(
+            .prepare(&format!(
                 "SELECT session_id, t_s, at, person, present, view, movement, rula, static_posture, sitting_min,
                    cva_deg, head_forward_cm, shoulder_rounding_deg, neck_flexion_deg, head_tilt_deg, shoulder_tilt_deg,
-                   shoulder_elevation, trunk_inclination_deg, viewing_distance_cm, elbow_angle_left_deg, elbow_angle_right_deg
-                 FROM samples WHERE session_id = ?1 ORDER BY t_s",
-            )
+                   shoulder_elevation, trunk_inclination_deg, viewing_distance_cm, elbow_angle_left_deg, elbow_angle_right_deg,
+                   {missing}
+                 FROM samples WHERE session_id = ?1 ORDER BY t_s"
+            ))
             .map_err(|e| self.err(e))?;
         let mut out = Vec::new();
         for &session in sessions {
@@ -541,6 +567,10 @@ impl Store {
                         static_posture: r.get(8)?,
                         sitting_min: r.get(9)?,
                         measures,
+                        missing: r
+                            .get::<_, Option<String>>(21)?
+                            .and_then(|j| serde_json::from_str(&j).ok())
+                            .unwrap_or_default(),
                     })
                 })
                 .map_err(|e| self.err(e))?;
@@ -668,4 +698,50 @@ pub struct StoredFinding {
     pub limit: Option<f64>,
     /// Reference.
     pub reference: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A database as the first schema left it, with one sample.
+    fn first_schema(path: &Path) {
+        let conn = Connection::open(path).unwrap();
+        conn.execute_batch(MIGRATIONS[0]).unwrap();
+        conn.pragma_update(None, "user_version", 1).unwrap();
+        conn.execute(
+            "INSERT INTO sessions (started_at, source, interval_s, thresholds_json) VALUES ('2026-01-01T00:00:00Z', 'x', 5, '{}')",
+            [],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO samples (session_id, t_s, at, person, present, frames, static_posture, sitting_min, cva_deg)
+             VALUES (1, 0, '2026-01-01T00:00:00Z', 1, 1, 1, 0, 0, 48.0)",
+            [],
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn an_older_database_is_read_as_it_is_and_migrated_by_the_next_audit() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.sqlite");
+        first_schema(&path);
+        // a reader does not migrate: the sample has its value and no reasons
+        let read = Store::open_read(&path).unwrap();
+        let s = read.samples(&[1]).unwrap();
+        assert_eq!(s[0].measures[MeasureId::CvaDeg as usize].1, Some(48.0));
+        assert!(s[0].missing.is_empty());
+        drop(read);
+        // an audit migrates, keeping the sample, and stores reasons from then on
+        let store = Store::open_for_audit(&path).unwrap();
+        assert_eq!(store.schema, SCHEMA_VERSION);
+        let s = store.samples(&[1]).unwrap();
+        assert_eq!(s.len(), 1);
+        assert!(s[0].missing.is_empty());
+        let mut missing = [None; 11];
+        missing[MeasureId::CvaDeg as usize] = Some(crate::posture::Missing::ShouldersOutOfFrame);
+        assert_eq!(missing_json(&missing).as_deref(), Some(r#"{"cva_deg":"shoulders below the frame"}"#));
+        assert_eq!(missing_json(&[None; 11]), None);
+    }
 }
