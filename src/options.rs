@@ -5,6 +5,7 @@ use std::path::Path;
 
 use anyhow::{Result, bail};
 use ergoaudit::config::{self, DEFAULT_PROFILE, Settings};
+use ergoaudit::pose::ModelChoice;
 use ergoaudit::posture::{Baseline, Camera};
 
 use crate::cli::ThresholdFlags;
@@ -20,11 +21,23 @@ pub fn camera(settings: &Settings) -> Camera {
 }
 
 /// The calibration profile to compare with: the named one (which must exist), else
-/// `default` when it exists. A profile made with another camera field of view or tilt is
+/// `default` when it exists. A profile made with another camera field of view or tilt, or
+/// through another landmark model than `model` (`None`: recorded landmarks, any model), is
 /// refused.
-pub fn profile(name: Option<&str>, settings: &Settings) -> Result<Option<(String, Baseline)>> {
+pub fn profile(
+    name: Option<&str>,
+    settings: &Settings,
+    model: Option<&ModelChoice>,
+) -> Result<Option<(String, Baseline)>> {
     let chosen = name.unwrap_or(DEFAULT_PROFILE);
     let Some(baseline) = config::load_profile(chosen, name.is_some())? else { return Ok(None) };
+    if let (Some(then), Some(now)) = (&baseline.model, model.map(ToString::to_string))
+        && *then != now
+    {
+        bail!(
+            "profile `{chosen}` was calibrated through the {then} landmark model, not {now}; use --model {then} or calibrate again with --model {now}"
+        );
+    }
     let now = camera(settings);
     for (flag, then, now) in [
         ("--camera-hfov", baseline.camera_hfov_deg, now.hfov_deg),

@@ -20,7 +20,8 @@ use crate::options;
 /// others still processed (exit code 1). A malformed landmarks line stops with its number.
 pub fn run(args: &AnalyzeArgs, config: Option<&Path>) -> Result<ExitCode> {
     let settings = options::settings(config, &args.thresholds)?;
-    let profile = options::profile(args.profile.as_deref(), &settings)?;
+    let model = args.landmarks.is_none().then_some(&args.model);
+    let profile = options::profile(args.profile.as_deref(), &settings, model)?;
     let (profile, baseline) = profile.unzip();
     let ctx = Judge { camera: options::camera(&settings), settings, baseline, profile, json: args.json };
     let stdout = std::io::stdout();

@@ -287,7 +287,8 @@ pub fn parse_duration(s: &str) -> Result<f64, String> {
 /// Run `audit`.
 pub fn run(args: &AuditArgs, config: Option<&Path>) -> Result<ExitCode> {
     let settings = options::settings(config, &args.thresholds)?;
-    let profile = options::profile(args.profile.as_deref(), &settings)?;
+    let model = args.landmarks.is_none().then_some(&args.model);
+    let profile = options::profile(args.profile.as_deref(), &settings, model)?;
     let input = Input::new(args.source.as_deref(), args.landmarks.as_deref())?;
     let stop = stop_on_signals()?;
     let interval = args.interval;

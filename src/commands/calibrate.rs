@@ -54,7 +54,8 @@ pub fn run(args: &CalibrateArgs, config: Option<&Path>) -> Result<ExitCode> {
     };
     let (seen, usable) = (calibrator.seen(), calibrator.usable());
     let shoulder_advice = calibrator.shoulder_advice();
-    let baseline = calibrator.finish(source.display().to_string(), jiff::Timestamp::now())?;
+    let mut baseline = calibrator.finish(source.display().to_string(), jiff::Timestamp::now())?;
+    baseline.model = args.landmarks.is_none().then(|| args.model.to_string());
     let baseline = match config::load_profile(&args.profile, false) {
         Ok(Some(older)) => baseline.merged_with(older),
         // an older or damaged profile of the same name is replaced
@@ -81,12 +82,13 @@ pub fn run(args: &CalibrateArgs, config: Option<&Path>) -> Result<ExitCode> {
             (None, _) => "shoulders not seen".to_owned(),
         };
         println!(
-            "  front view: {} frames; ears {:.0} cm from the camera, head turned {:.0}°; {shoulders} (camera field of view {}°, tilt {}°)",
+            "  front view: {} frames; ears {:.0} cm from the camera, head turned {:.0}°; {shoulders} (camera field of view {}°, tilt {}°{})",
             f.frames,
             f.framing.ear_distance_m * 100.0,
             f.framing.yaw_deg.round() + 0.0,
             baseline.camera_hfov_deg,
-            baseline.camera_pitch_deg
+            baseline.camera_pitch_deg,
+            baseline.model.as_ref().map_or(String::new(), |m| format!(", {m} landmark model"))
         );
     }
     if let Some(s) = &baseline.side {

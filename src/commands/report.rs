@@ -35,7 +35,8 @@ pub fn run(args: &ReportArgs, config: Option<&Path>) -> Result<ExitCode> {
     let scratch = tempfile::tempdir().context("cannot create a temporary folder")?;
     let (store, sessions, kind) = if recorded {
         let input = Input::new(args.source.as_deref(), args.landmarks.as_deref())?;
-        let profile = options::profile(args.profile.as_deref(), &settings)?;
+        let model = args.landmarks.is_none().then_some(&args.model);
+        let profile = options::profile(args.profile.as_deref(), &settings, model)?;
         let db = scratch.path().join("report.sqlite");
         let mut store = Store::open_for_audit(&db)?;
         let stop = stop_on_signals()?;

@@ -38,8 +38,12 @@ pub struct Baseline {
     pub camera_hfov_deg: f64,
     /// The camera tilt it was computed with, degrees (positive: looking up).
     pub camera_pitch_deg: f64,
-    /// Frames offered, and frames used.
+    /// Frames offered.
     pub frames_seen: usize,
+    /// The landmark model the frames went through (`full`, `lite` or a file); `None` for
+    /// recorded landmarks. Another model places the landmarks differently, so a profile is
+    /// tied to its model.
+    pub model: Option<String>,
     /// From front-view frames.
     pub front: Option<FrontBaseline>,
     /// From side-view frames.
@@ -59,9 +63,9 @@ impl Baseline {
     }
 
     /// Keep the parts of `older` this calibration did not record (calibrating the side view
-    /// keeps an earlier front view and vice versa, if the camera is the same).
+    /// keeps an earlier front view and vice versa, if the camera and model are the same).
     pub fn merged_with(mut self, older: Baseline) -> Baseline {
-        if older.camera() == self.camera() {
+        if older.camera() == self.camera() && older.model == self.model {
             self.front = self.front.or(older.front);
             self.side = self.side.or(older.side);
         }
@@ -255,6 +259,7 @@ impl Calibrator {
             camera_hfov_deg: self.camera.hfov_deg,
             camera_pitch_deg: self.camera.pitch_deg,
             frames_seen: self.seen,
+            model: None,
             front,
             side,
         })
