@@ -9,24 +9,9 @@ use std::process::{Command as StdCommand, Stdio};
 use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
-use common::{empty_frame, fixture, side_frame, stream};
+use common::{empty_frame, ergoaudit, fixture, ok, side_frame, stream};
 use serde_json::Value;
 use tempfile::TempDir;
-
-/// The binary with its own empty config and data folders.
-fn ergoaudit(home: &TempDir) -> Command {
-    let mut cmd = Command::cargo_bin("ergoaudit").unwrap();
-    cmd.env("ERGOAUDIT_CONFIG_DIR", home.path().join("config"))
-        .env("ERGOAUDIT_DATA_DIR", home.path().join("data"))
-        .env("XDG_CONFIG_HOME", home.path().join("xdg"));
-    cmd
-}
-
-fn ok(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
-}
 
 fn fails_with(cmd: &mut Command, needle: &str) -> String {
     let out = cmd.output().unwrap();

@@ -3,7 +3,7 @@
 mod common;
 
 use assert_cmd::Command;
-use common::{WEBCAM, image};
+use common::{NO_PERSON, WEBCAM, image};
 use serde_json::Value;
 use tempfile::TempDir;
 
@@ -149,7 +149,14 @@ fn calibration_profiles_make_relative_measures_available() {
     let only_cartoon = recorded(&config, &["no_person_cartoon_frame92__pyfeat_face_noface.png"]);
     fails_with(
         ergoaudit(&config).args(["calibrate", "--landmarks"]).arg(&only_cartoon),
-        &["only 0 of the 1 frames", "showed nobody"],
+        &["only 0 of the 1 frames", "1 frames showed nobody: sit in front of the camera"],
+    );
+    // three usable frames out of seven is not a calibration
+    let mostly_empty =
+        recorded(&config, &[WEBCAM, WEBCAM, WEBCAM, NO_PERSON, NO_PERSON, NO_PERSON, NO_PERSON]);
+    fails_with(
+        ergoaudit(&config).args(["calibrate", "--landmarks"]).arg(&mostly_empty),
+        &["only 3 of the 7 frames show a usable upright pose (need at least half)", "4 frames showed nobody"],
     );
     // a profile of the earlier format (no `format` key) asks for a new calibration
     std::fs::write(

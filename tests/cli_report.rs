@@ -6,23 +6,9 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command as StdCommand, Stdio};
 
-use assert_cmd::Command;
-use common::{empty_frame, side_frame, stream};
+use common::{empty_frame, ergoaudit, ok, side_frame, stream};
 use serde_json::Value;
 use tempfile::TempDir;
-
-fn ergoaudit(home: &TempDir) -> Command {
-    let mut cmd = Command::cargo_bin("ergoaudit").unwrap();
-    cmd.env("ERGOAUDIT_CONFIG_DIR", home.path().join("config"))
-        .env("ERGOAUDIT_DATA_DIR", home.path().join("data"));
-    cmd
-}
-
-fn ok(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
-}
 
 /// Upright and moving a little (never static).
 fn upright(t: f64) -> String {

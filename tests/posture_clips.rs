@@ -8,8 +8,7 @@ mod common;
 
 use std::path::Path;
 
-use assert_cmd::Command;
-use common::fixture;
+use common::{ergoaudit, fixture, ok};
 use ergoaudit::capture::FrameSource;
 use ergoaudit::capture::video::{Sampling, VideoFile};
 use ergoaudit::pose::{BlazePose, ModelChoice, PoseEstimator};
@@ -17,19 +16,6 @@ use ergoaudit::posture::calibration::Calibrator;
 use ergoaudit::posture::{Camera, MeasureId, Missing, Observation, measure};
 use serde_json::Value;
 use tempfile::TempDir;
-
-fn ergoaudit(home: &TempDir) -> Command {
-    let mut cmd = Command::cargo_bin("ergoaudit").unwrap();
-    cmd.env("ERGOAUDIT_CONFIG_DIR", home.path().join("config"))
-        .env("ERGOAUDIT_DATA_DIR", home.path().join("data"));
-    cmd
-}
-
-fn ok(cmd: &mut Command) -> String {
-    let out = cmd.output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap()
-}
 
 /// Every frame's metrics, calibrated on the first 10 s of the clip.
 fn measured(home: &TempDir, clip: &Path) -> Vec<Value> {

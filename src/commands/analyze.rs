@@ -92,7 +92,11 @@ impl Judge {
         writeln!(out, "  key points  {}", key_points(&data.landmarks, w, h))?;
         let profile =
             self.profile.as_deref().map_or("no calibration profile".to_owned(), |p| format!("profile `{p}`"));
-        writeln!(out, "  measures    ({profile}, camera field of view {}°)", self.camera.hfov_deg)?;
+        writeln!(
+            out,
+            "  measures    ({profile}, camera field of view {}°, tilt {}°)",
+            self.camera.hfov_deg, self.camera.pitch_deg
+        )?;
         for (id, m) in sample.iter() {
             let line = match m.value {
                 Some(v) => {

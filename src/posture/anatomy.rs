@@ -7,11 +7,9 @@
 //! whose posture is known (`tests/fixtures/render/README.md`), BlazePose (full model) against
 //! the posed mesh's own points.
 
-/// Distance between the tragi (≈ bitragion breadth), metres. Adult anthropometry:
-/// ≈ 14–15 cm.
-pub const HEAD_BREADTH_M: f64 = 0.145;
 /// Distance between BlazePose's two ear landmarks on a frontal face, metres: they sit
-/// 15–18 % of the breadth inward of the tragi (measured on the rendered set), ≈ 12 cm.
+/// 15–18 % of the head breadth inward of the tragi (measured on the rendered set; the
+/// bitragion breadth of adults is ≈ 14–15 cm), ≈ 12 cm.
 pub const BLAZEPOSE_EAR_SPAN_M: f64 = 0.12;
 /// Interpupillary distance, metres (domain brief: D ≈ 63 mm).
 pub const IPD_M: f64 = 0.063;

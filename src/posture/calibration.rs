@@ -84,7 +84,8 @@ pub struct Rejections {
     pub turned: usize,
     /// Face points (nose, eyes, ears, mouth) not all seen.
     pub face_not_seen: usize,
-    /// A side view without what it needs (an ear and shoulder, world landmarks).
+    /// A side view without what it needs (an ear and the shoulder of the same side, world
+    /// landmarks).
     pub side_incomplete: usize,
 }
 
@@ -190,45 +191,37 @@ impl Calibrator {
         self.front.len() + self.side.len()
     }
 
-    /// What to change when too few frames were usable (or the shoulders were not seen).
+    /// What to change when too few frames were usable: the commonest reason frames were
+    /// rejected (all of them on a tie), with its count.
     fn advice(&self) -> String {
         let r = &self.rejected;
-        let mut tips = Vec::new();
-        let worst = [r.no_person, r.face_not_seen, r.turned, r.implausible, r.side_incomplete]
-            .into_iter()
-            .max()
-            .unwrap_or(0);
-        if worst > 0 && r.no_person == worst {
-            tips.push(format!(
-                "{} frames showed nobody: sit in front of the camera, in good light",
-                r.no_person
-            ));
-        }
-        if worst > 0 && r.face_not_seen == worst {
-            tips.push(format!(
-                "{} frames did not show the whole face (eyes, ears, nose, mouth): face the camera with your head in the frame and light it from the front",
-                r.face_not_seen
-            ));
-        }
-        if worst > 0 && r.turned == worst {
-            tips.push(format!("{} frames showed the head turned: look straight at the screen", r.turned));
-        }
-        if worst > 0 && r.implausible == worst {
-            tips.push(format!(
-                "{} frames confused the pose model: sit back so your head and shoulders are both in view",
-                r.implausible
-            ));
-        }
-        if worst > 0 && r.side_incomplete == worst {
-            tips.push(format!(
-                "{} side-view frames lacked an ear and shoulder of the same side: turn the camera so one side of you is fully in view",
-                r.side_incomplete
-            ));
-        }
+        let reasons = [
+            (r.no_person, "frames showed nobody: sit in front of the camera, in good light"),
+            (
+                r.face_not_seen,
+                "frames did not show the whole face (eyes, ears, nose, mouth): face the camera with your head in the frame and light it from the front",
+            ),
+            (r.turned, "frames showed the head turned: look straight at the screen"),
+            (
+                r.implausible,
+                "frames confused the pose model: sit back so your head and shoulders are both in view",
+            ),
+            (
+                r.side_incomplete,
+                "side-view frames lacked what a side view needs (an ear and the shoulder of the same side, and world landmarks): turn the camera so one side of you is fully in view, and analyse the frames with the pose model",
+            ),
+        ];
+        let worst = reasons.iter().map(|(n, _)| *n).max().unwrap_or(0);
+        let tips: Vec<String> = reasons
+            .iter()
+            .filter(|(n, _)| worst > 0 && *n == worst)
+            .map(|(n, tip)| format!("{n} {tip}"))
+            .collect();
         if tips.is_empty() {
-            tips.push("sit upright facing the camera, in good light, and try again".into());
+            "sit upright facing the camera, in good light, and try again".to_owned()
+        } else {
+            tips.join("; ")
         }
-        tips.join("; ")
     }
 
     /// The baseline from the medians of the frames used. Refused when fewer than half of

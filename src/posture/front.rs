@@ -286,6 +286,21 @@ pub(crate) struct FrontEstimate {
     pub trunk_deg: Estimate,
 }
 
+impl FrontEstimate {
+    /// Without the shoulders (`why`): only the neck flexion, from the head alone.
+    fn head_only(why: super::Missing, neck_flexion_deg: Estimate) -> Self {
+        let no = Err(why);
+        FrontEstimate {
+            cva_deg: no,
+            head_forward_cm: no,
+            rounding_deg: no,
+            neck_flexion_deg,
+            elevation: no,
+            trunk_deg: no,
+        }
+    }
+}
+
 /// `1 / (1 + (σ / scale)²)`: how much a value with noise `σ` can be trusted against the
 /// smallest change that matters, `scale`.
 fn precision(sigma: f64, scale: f64) -> f64 {
@@ -335,29 +350,9 @@ pub(crate) fn estimate(
         NoShoulders::BelowFrame => Missing::ShouldersOutOfFrame,
     };
     let (sb, sh) = match (&base.shoulders, shoulders(obs)) {
-        (None, _) => {
-            let no = Err(Missing::CalibrationLacksShoulders);
-            return FrontEstimate {
-                cva_deg: no,
-                head_forward_cm: no,
-                rounding_deg: no,
-                neck_flexion_deg: head_only_flexion,
-                elevation: no,
-                trunk_deg: no,
-            };
-        }
-        (Some(_), Err(e)) => {
-            let no = Err(shoulder_reason(e));
-            return FrontEstimate {
-                cva_deg: no,
-                head_forward_cm: no,
-                rounding_deg: no,
-                neck_flexion_deg: head_only_flexion,
-                elevation: no,
-                trunk_deg: no,
-            };
-        }
         (Some(b), Ok(s)) => (b, s),
+        (None, _) => return FrontEstimate::head_only(Missing::CalibrationLacksShoulders, head_only_flexion),
+        (Some(_), Err(e)) => return FrontEstimate::head_only(shoulder_reason(e), head_only_flexion),
     };
 
     let dh = dot3(sub3(t, t0), axes.fwd);

@@ -3,11 +3,29 @@
 
 use std::path::PathBuf;
 
+use assert_cmd::Command;
 use serde::Deserialize;
+use tempfile::TempDir;
 
 /// `tests/fixtures/<rel>`.
 pub fn fixture(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
+}
+
+/// The binary with its own empty config and data folders under `home`.
+pub fn ergoaudit(home: &TempDir) -> Command {
+    let mut cmd = Command::cargo_bin("ergoaudit").unwrap();
+    cmd.env("ERGOAUDIT_CONFIG_DIR", home.path().join("config"))
+        .env("ERGOAUDIT_DATA_DIR", home.path().join("data"))
+        .env("XDG_CONFIG_HOME", home.path().join("xdg"));
+    cmd
+}
+
+/// Run `cmd`, which must succeed; its stdout.
+pub fn ok(cmd: &mut Command) -> String {
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
 }
 
 /// A fixture image by file name.
