@@ -67,6 +67,18 @@ pub const EAR_FOLLOWS_FACE_M: f64 = 0.044;
 /// al. 2009, Manual Therapy 14:363). Used as the calibration posture's CVA when only a
 /// front view was calibrated.
 pub const NORMAL_CVA_DEG: f64 = 50.6;
-/// The range a human craniovertebral angle can take, degrees: a value outside it is a
-/// measurement error, not a posture.
+/// The ranges the front measures can take on a seated person; a value outside is a
+/// measurement error, not a posture, and is left out (`OutOfRange`). The craniovertebral
+/// angle, degrees (normal ≈ 50°, severe forward head < 40°) …
 pub const CVA_RANGE_DEG: (f64, f64) = (15.0, 80.0);
+/// … the head's forward shift against C7 since the calibration, cm (a maximal chin poke is
+/// ≈ 6 cm; back, a few) …
+pub const HEAD_FORWARD_RANGE_CM: (f64, f64) = (-10.0, 15.0);
+/// … shoulder protraction, degrees (the clavicle's range is ≈ ±30°) …
+pub const ROUNDING_RANGE_DEG: (f64, f64) = (-30.0, 45.0);
+/// … neck flexion, degrees (the cervical range: ≈ 60° of extension, 80° of flexion) …
+pub const NECK_FLEXION_RANGE_DEG: (f64, f64) = (-60.0, 90.0);
+/// … the ear–shoulder gap over the calibrated one (a full shrug closes ≈ half of it) …
+pub const ELEVATION_RANGE: (f64, f64) = (0.3, 1.7);
+/// … and the trunk's lean since the calibration, degrees.
+pub const TRUNK_RANGE_DEG: (f64, f64) = (-30.0, 60.0);

@@ -337,7 +337,9 @@ pub(crate) fn estimate(
     let pitch_sigma =
         drop.map(|_| (PITCH_NOISE_PX * head.ear_mid[2] / f / NOSE_LEVER_EFFECTIVE_M).to_degrees());
     let head_only_flexion: Estimate = match (pitch, pitch_sigma) {
-        (Some(p), Some(s)) => Ok((p, face_vis * vis(&[idx::NOSE]) * precision(s, 5.0))),
+        (Some(p), Some(s)) => {
+            ranged(p, NECK_FLEXION_RANGE_DEG, face_vis * vis(&[idx::NOSE]) * precision(s, 5.0))
+        }
         _ => Err(Missing::KeyPointsNotVisible),
     };
 
@@ -386,19 +388,40 @@ pub(crate) fn estimate(
     let both = face_vis.min(sh_vis);
     let sigma_s = SHOULDER_NOISE * z_s;
     let cva_sigma = (sigma_depth * dot3(v0, axes.up) / NECK_LENGTH_M.powi(2)).to_degrees();
-    let cva_deg = if (CVA_RANGE_DEG.0..=CVA_RANGE_DEG.1).contains(&cva) {
-        Ok((cva, both * precision(cva_sigma, 5.0)))
-    } else {
-        Err(Missing::OutOfRange)
-    };
     let neck_flexion_deg = head_only_flexion.map(|(p, c)| (p - trunk, c.min(sh_vis)));
     FrontEstimate {
-        cva_deg,
-        head_forward_cm: Ok((head_forward * 100.0, both * precision(sigma_depth * 100.0, 1.0))),
-        rounding_deg: Ok((rounding, sh_vis * precision((sigma_s / CLAVICLE_M).to_degrees(), 5.0))),
-        neck_flexion_deg,
-        elevation: Ok(((sb.gap_m - shrug) / sb.gap_m, both * precision(sigma_s / sb.gap_m, 0.05))),
-        trunk_deg: Ok((trunk, sh_vis * precision((sigma_s / TRUNK_LENGTH_M).to_degrees(), 5.0))),
+        cva_deg: ranged(cva, CVA_RANGE_DEG, both * precision(cva_sigma, 5.0)),
+        head_forward_cm: ranged(
+            head_forward * 100.0,
+            HEAD_FORWARD_RANGE_CM,
+            both * precision(sigma_depth * 100.0, 1.0),
+        ),
+        rounding_deg: ranged(
+            rounding,
+            ROUNDING_RANGE_DEG,
+            sh_vis * precision((sigma_s / CLAVICLE_M).to_degrees(), 5.0),
+        ),
+        neck_flexion_deg: neck_flexion_deg.and_then(|(v, c)| ranged(v, NECK_FLEXION_RANGE_DEG, c)),
+        elevation: ranged(
+            (sb.gap_m - shrug) / sb.gap_m,
+            ELEVATION_RANGE,
+            both * precision(sigma_s / sb.gap_m, 0.05),
+        ),
+        trunk_deg: ranged(
+            trunk,
+            TRUNK_RANGE_DEG,
+            sh_vis * precision((sigma_s / TRUNK_LENGTH_M).to_degrees(), 5.0),
+        ),
+    }
+}
+
+/// `value` with its confidence when it lies in `range` (what a human body can do), else
+/// `OutOfRange`: a measurement error, not a posture.
+fn ranged(value: f64, range: (f64, f64), confidence: f64) -> Estimate {
+    if (range.0..=range.1).contains(&value) {
+        Ok((value, confidence))
+    } else {
+        Err(super::Missing::OutOfRange)
     }
 }
 
@@ -431,6 +454,19 @@ fn observed_ears(obs: &Observation, f: f64, z: f64, pitch_deg: f64) -> P3 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn values_no_body_can_take_are_left_out() {
+        assert_eq!(ranged(50.0, CVA_RANGE_DEG, 0.8), Ok((50.0, 0.8)));
+        assert_eq!(ranged(5.0, CVA_RANGE_DEG, 0.8), Err(super::super::Missing::OutOfRange));
+        assert_eq!(ranged(-20.0, HEAD_FORWARD_RANGE_CM, 0.8), Err(super::super::Missing::OutOfRange));
+        // a lean of the shoulders alone is protraction; with the head along, a lean
+        assert_eq!(lean_shift(0.03, 0.0), 0.0);
+        assert!((lean_shift(0.04, 0.056) - 0.04).abs() < 1e-12);
+        // a head 10 cm forward with the shoulders still: 4 cm beyond a neck's reach
+        assert!((lean_shift(0.0, 0.10) - 0.04 / TRUNK_HEAD_LEVER).abs() < 1e-12);
+        assert_eq!(lean_shift(-0.01, 0.02), 0.0);
+    }
 
     #[test]
     fn leaning_turns_up_towards_forward() {

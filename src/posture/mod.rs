@@ -77,7 +77,8 @@ pub enum Missing {
     ShouldersOutOfFrame,
     /// The calibration did not see the shoulders.
     CalibrationLacksShoulders,
-    /// The value came out where no human posture is: a measurement error.
+    /// The value came out where no human posture is (`anatomy::*_RANGE*`): a measurement
+    /// error.
     OutOfRange,
     /// Its confidence is below `--min-confidence` (the audit leaves it out).
     LowConfidence,
@@ -93,7 +94,7 @@ impl Missing {
             Missing::NotInThisView => "not measurable in this view",
             Missing::ShouldersOutOfFrame => "shoulders below the frame",
             Missing::CalibrationLacksShoulders => "calibration saw no shoulders",
-            Missing::OutOfRange => "outside the range a human neck can take",
+            Missing::OutOfRange => "outside the range a human body can take",
             Missing::LowConfidence => "below the confidence threshold",
         }
     }
