@@ -41,7 +41,8 @@ pub struct ShoulderBaseline {
 pub struct Framing {
     /// Distance from the camera to the ears, metres.
     pub ear_distance_m: f64,
-    /// Head yaw, degrees (positive: the face turned to the image's left).
+    /// Head yaw, degrees (positive: the face turned towards the image's right, the
+    /// subject's left).
     pub yaw_deg: f64,
     /// Where the shoulder landmarks were: how far below the bottom edge, as a fraction of
     /// the frame height (negative: inside the frame); `None` when not seen.
@@ -211,65 +212,55 @@ pub(crate) fn calibrate(frames: &[CalibrationFrame], camera: &Camera) -> Option<
     let templates: Vec<Template> = frames.iter().map(|f| f.template.clone()).collect();
     let template = Template::median_of(&templates)?;
     let axes = Axes::new(camera);
-    let mut heads = Vec::new();
     let mut ears = Vec::new();
+    let mut yaws = Vec::new();
     let mut pitches = Vec::new();
     let mut seen = Vec::new();
-    let mut below_all = Vec::new();
     for frame in frames {
         let obs = frame.observation();
         let f = camera.focal_px(obs.width);
         let Some(head) = head::fit(&obs, f, &template) else { continue };
         ears.push(observed_ears(&obs, f, head.ear_mid[2], 0.0));
-        heads.push(head);
+        yaws.extend(super::view::classify_with_yaw(obs.landmarks, obs.width, obs.height).1);
         pitches.extend(nose_drop_m(&obs, f, head.ear_mid[2], &axes));
-        let sh = shoulders(&obs);
-        if let Ok(s) = sh {
-            below_all.push(s.below);
-            seen.push((s, f, obs.width, obs.height));
+        if let Ok(s) = shoulders(&obs) {
+            seen.push((s.ray(&obs, f), s.span / f, s.below));
         }
     }
-    if heads.is_empty() {
+    if ears.is_empty() {
         return None;
     }
-    let ear_mid: [f64; 3] =
-        std::array::from_fn(|k| median(ears.iter().map(|e: &P3| e[k])).unwrap_or_default());
-    let yaw = median(heads.iter().map(yaw_deg)).unwrap_or_default();
+    let med3 = |points: &[P3]| -> P3 {
+        std::array::from_fn(|k| median(points.iter().map(|p| p[k])).unwrap_or_default())
+    };
+    let ear_mid = med3(&ears);
     let t0 = tragus(ear_mid, &axes, None);
-    let shoulders = (seen.len() * 2 >= heads.len() && !seen.is_empty()).then(|| {
-        let (_, f, w, h) = seen[0];
-        let mid = (
-            median(seen.iter().map(|(s, ..)| s.mid.0)).unwrap_or_default(),
-            median(seen.iter().map(|(s, ..)| s.mid.1)).unwrap_or_default(),
-        );
-        let span = median(seen.iter().map(|(s, ..)| s.span)).unwrap_or_default();
-        let ray = [(mid.0 - f64::from(w) / 2.0) / f, (mid.1 - f64::from(h) / 2.0) / f, 1.0];
-        // the shoulders' depth along their ray: this far behind the tragus
-        let z = (dot3(t0, axes.fwd) - SHOULDER_BEHIND_TRAGUS_M) / dot3(ray, axes.fwd);
-        let mid_m = scale3(ray, z);
-        ShoulderBaseline { mid_m, width_m: z * span / f, gap_m: dot3(sub3(t0, mid_m), axes.up) }
+    // each frame's shoulders on their ray, this far behind the tragus; medians in metres
+    let shoulders = (seen.len() * 2 >= ears.len() && !seen.is_empty()).then(|| {
+        let placed: Vec<(P3, f64)> = seen
+            .iter()
+            .map(|(ray, span_per_f, _)| {
+                let z = (dot3(t0, axes.fwd) - SHOULDER_BEHIND_TRAGUS_M) / dot3(*ray, axes.fwd);
+                (scale3(*ray, z), z * span_per_f)
+            })
+            .collect();
+        let mid_m = med3(&placed.iter().map(|(m, _)| *m).collect::<Vec<_>>());
+        let width_m = median(placed.iter().map(|(_, w)| *w)).unwrap_or_default();
+        ShoulderBaseline { mid_m, width_m, gap_m: dot3(sub3(t0, mid_m), axes.up) }
     });
     let shoulders = shoulders.filter(|s| s.width_m > 0.0 && s.gap_m > 0.0 && s.mid_m[2] > 0.0);
     Some(FrontBaseline {
-        frames: heads.len(),
+        frames: ears.len(),
         template,
         ear_mid_m: ear_mid,
         nose_drop_m: median(pitches),
         framing: Framing {
             ear_distance_m: norm3(ear_mid),
-            yaw_deg: yaw,
-            shoulders_below: median(below_all).filter(|_| shoulders.is_some()),
+            yaw_deg: median(yaws).unwrap_or_default(),
+            shoulders_below: median(seen.iter().map(|s| s.2)).filter(|_| shoulders.is_some()),
         },
         shoulders,
     })
-}
-
-/// The head's yaw from a fitted pose, degrees (positive: the face turned towards the
-/// image's right, the subject's left).
-fn yaw_deg(head: &HeadPose) -> f64 {
-    // the template's forward axis (−z, towards the camera) in camera space
-    let r = &head.rotation;
-    (-r[0][2]).atan2(r[2][2]).to_degrees()
 }
 
 /// A value with its confidence, or why there is none.
