@@ -52,6 +52,10 @@ pub const NECK_MAX_FORWARD_M: f64 = 0.06;
 /// ears ≈ 1 cm further back): the radius the nose swings on when the head turns (the
 /// view's yaw estimate).
 pub const EAR_TO_NOSE_M: f64 = 0.11;
+/// How far BlazePose's nose sits below its ears on a level head, metres (the frontal
+/// layout's 0.089 ear spans): with [`EAR_TO_NOSE_M`], the ear→nose line's angle below the
+/// horizontal in a profile of a level head (5.6°).
+pub const NOSE_BELOW_EARS_M: f64 = 0.0107;
 /// The lever BlazePose's nose acts on when the head pitches, metres. Anatomically the nose
 /// tip is ≈ 11 cm in front of the ear axis, but BlazePose's ear and nose landmarks follow
 /// the face as it pitches: on the rendered flexion, its nose drops against its ears as if

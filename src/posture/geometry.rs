@@ -151,8 +151,22 @@ impl SideRaw {
             _ => None,
         };
         let c7 = metric.map(|(_, sm)| (sm[0] - s * C7_BEHIND_SHOULDER_M, sm[1] - C7_ABOVE_SHOULDER_M));
-        // the tragus: in front of and below BlazePose's ear (camera y is down)
-        let tragus = metric.map(|(em, _)| (em[0] + s * TRAGUS_AHEAD_OF_EAR_M, em[1] + TRAGUS_BELOW_EAR_M));
+        // the tragus: in front of and below BlazePose's ear (camera y is down), the offset
+        // turned with the head's pitch, which the profile shows as the ear→nose line's
+        // angle below the horizontal less its angle on a level head
+        let pitch = if seen(obs, idx::NOSE) {
+            let n = px(obs, idx::NOSE);
+            (n.1 - e.1).atan2(s * (n.0 - e.0)) - NOSE_BELOW_EARS_M.atan2(EAR_TO_NOSE_M)
+        } else {
+            0.0
+        };
+        let (sin, cos) = pitch.sin_cos();
+        let tragus = metric.map(|(em, _)| {
+            (
+                em[0] + s * (TRAGUS_AHEAD_OF_EAR_M * cos - TRAGUS_BELOW_EAR_M * sin),
+                em[1] + TRAGUS_AHEAD_OF_EAR_M * sin + TRAGUS_BELOW_EAR_M * cos,
+            )
+        });
         let cva_deg = tragus.zip(c7).map(|(t, c)| angle_deg(c.1 - t.1, s * (t.0 - c.0)));
         let tragus_ahead_of_c7_m = tragus.zip(c7).map(|(t, c)| s * (t.0 - c.0));
         let hip = [idx::LEFT_HIP, idx::RIGHT_HIP].into_iter().find(|&h| seen(obs, h));
