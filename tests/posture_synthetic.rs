@@ -593,7 +593,7 @@ proptest! {
     fn side_cva_holds_over_ranges(cva in 25.0f64..70.0, p in -15.0f64..30.0, distance in 0.7f64..2.5) {
         let body = Body { cva, pitch: p, ..Body::upright() };
         let s = sample(&body, Shot::Side { distance }, None);
-        prop_assert!((value(&s, MeasureId::CvaDeg) - cva).abs() <= 1.5, "{}", value(&s, MeasureId::CvaDeg));
+        prop_assert!((value(&s, MeasureId::CvaDeg) - cva).abs() <= 1.0, "{}", value(&s, MeasureId::CvaDeg));
     }
 }
 
@@ -606,7 +606,7 @@ fn side_view_cva_is_recovered() {
                 let s = sample(&body, Shot::Side { distance }, None);
                 assert_eq!(s.view, View::SideRight, "cva {cva} at {distance} m");
                 let got = value(&s, MeasureId::CvaDeg);
-                assert!((got - cva).abs() <= 1.5, "side CVA {got:.2} for {cva} at {distance} m, pitch {p}");
+                assert!((got - cva).abs() <= 1.0, "side CVA {got:.2} for {cva} at {distance} m, pitch {p}");
             }
         }
     }

@@ -6,22 +6,13 @@
 
 mod common;
 
-use common::render::{SHAPES, measure_body, truth};
+use common::render::{SHAPES, largest, measure_body, median, truth};
 use common::{image, references};
 use ergoaudit::capture::read_image;
 use ergoaudit::pose::{BlazePose, ModelChoice, PoseEstimator};
 use ergoaudit::posture::{MeasureId, Missing, SHOULDER_MARGIN};
 
 const BELOW: [f64; 5] = [0.0, 0.05, 0.10, 0.15, 0.20];
-
-fn median(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    if v.is_empty() { f64::NAN } else { v[v.len() / 2] }
-}
-
-fn largest(v: &[f64]) -> f64 {
-    v.iter().map(|x| x.abs()).fold(0.0, f64::max)
-}
 
 /// One row of the photo half: landmark shifts against the uncropped photo.
 struct PhotoRow {
@@ -92,8 +83,8 @@ fn shoulder_estimates_below_the_frame_edge() {
             "| {:.0} % | {:.1} / {:.1} | {:.1} | {:.1} % | {} of {} |",
             p * 100.0,
             median(row.shoulder_shift.clone()),
-            largest(&row.shoulder_shift),
-            largest(&row.ear_shift),
+            largest(row.shoulder_shift.iter().copied()),
+            largest(row.ear_shift.iter().copied()),
             median(row.placed_below.clone()),
             row.within_margin,
             row.photos
@@ -102,7 +93,7 @@ fn shoulder_estimates_below_the_frame_edge() {
     assert!(rows[0].photos >= 6, "frontal photos with both shoulders in view: {}", rows[0].photos);
     // the face does not care where the frame ends
     for row in &rows {
-        assert!(largest(&row.ear_shift) <= 10.0);
+        assert!(largest(row.ear_shift.iter().copied()) <= 10.0);
     }
     // BlazePose pulls cut-off shoulders towards the frame: it places them less far below
     // than they are, and the further out, the further they move
@@ -170,21 +161,24 @@ fn shoulder_estimates_below_the_frame_edge() {
             "| {:.0} % | {:.0} % | {:.1}° | {:.2} / {:.2} cm | {:.1}° | {:.3} | {:.1}° |",
             p * 100.0,
             share * 100.0,
-            largest(&spread),
+            largest(spread.iter().copied()),
             median(poke.iter().map(|x| x.abs()).collect()),
-            largest(&poke),
-            largest(&poke_cva),
-            largest(&shrug),
-            largest(&lean),
+            largest(poke.iter().copied()),
+            largest(poke_cva.iter().copied()),
+            largest(shrug.iter().copied()),
+            largest(lean.iter().copied()),
         );
         medians.push(median(poke.iter().map(|x| x.abs()).collect()));
         if p <= SHOULDER_MARGIN + 1e-9 {
             // within the margin the shoulder measures stay, within a laptop framing's bounds
             // (camera B's: head-forward 1.5 cm median, CVA change 8°)
             assert!(share >= 0.9, "{p}: values in {:.0} % of the frames", share * 100.0);
-            assert!(medians.last().unwrap() <= &1.5 && largest(&poke) <= 3.5, "{p}: chin poke {poke:?}");
-            assert!(largest(&poke_cva) <= 8.0, "{p}: chin-poke CVA {poke_cva:?}");
-            assert!(largest(&lean) <= 11.0, "{p}: lean {lean:?}");
+            assert!(
+                medians.last().unwrap() <= &1.5 && largest(poke.iter().copied()) <= 3.5,
+                "{p}: chin poke {poke:?}"
+            );
+            assert!(largest(poke_cva.iter().copied()) <= 8.0, "{p}: chin-poke CVA {poke_cva:?}");
+            assert!(largest(lean.iter().copied()) <= 11.0, "{p}: lean {lean:?}");
         }
     }
     // further out the shoulders are guesses: the head-forward error grows, and past the

@@ -22,7 +22,7 @@ use crate::stats::median;
 /// fraction of the frame height. Chosen from the crop table in `docs/measures.md`
 /// (`tests/shoulder_margin.rs`): rendered bodies cropped so their shoulders sit up to 10 %
 /// below the edge keep values in ≥ 94 % of the frames and a chin poke's head-forward error
-/// at 0.7–1.3 cm (median); at 15 % the error doubles and values drop under 90 %.
+/// at 0.6–1.3 cm (median); at 15 % it reaches 2.2 cm and values drop under 90 %.
 pub const SHOULDER_MARGIN: f64 = 0.10;
 
 /// The calibrated shoulders.

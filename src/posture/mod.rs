@@ -310,8 +310,15 @@ fn front_measures(
     ];
     let f = camera.focal_px(obs.width);
     let front = baseline.and_then(|b| b.front.as_ref());
-    let template = front.map_or_else(head::Template::generic, |b| b.template.clone());
-    let Some(pose) = head::fit(obs, f, &template) else {
+    let generic;
+    let template = match front {
+        Some(b) => &b.template,
+        None => {
+            generic = head::Template::generic();
+            &generic
+        }
+    };
+    let Some(pose) = head::fit(obs, f, template) else {
         m[MeasureId::ViewingDistanceCm as usize] = Measure::missing(Missing::KeyPointsNotVisible);
         for id in relative {
             m[id as usize] = Measure::missing(Missing::KeyPointsNotVisible);

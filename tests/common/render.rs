@@ -211,13 +211,19 @@ impl std::fmt::Display for Figures {
     }
 }
 
-fn median(mut v: Vec<f64>) -> f64 {
+/// The median (NaN for none).
+pub fn median(mut v: Vec<f64>) -> f64 {
     v.sort_by(f64::total_cmp);
     let n = v.len();
-    if n % 2 == 1 { v[n / 2] } else { (v[n / 2 - 1] + v[n / 2]) / 2.0 }
+    match n {
+        0 => f64::NAN,
+        _ if n % 2 == 1 => v[n / 2],
+        _ => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
 }
 
-fn largest(v: impl IntoIterator<Item = f64>) -> f64 {
+/// The largest magnitude (0 for none).
+pub fn largest(v: impl IntoIterator<Item = f64>) -> f64 {
     v.into_iter().map(f64::abs).fold(0.0, f64::max)
 }
 
