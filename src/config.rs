@@ -335,7 +335,14 @@ pub fn load_profile(name: &str, required: bool) -> Result<Option<Baseline>, Conf
     if found != crate::posture::calibration::FORMAT {
         return Err(ConfigError::OldProfile { path, found });
     }
-    toml::from_str(&text).map(Some).map_err(bad)
+    let baseline: Baseline = toml::from_str(&text).map_err(bad)?;
+    if baseline.front.as_ref().is_some_and(|f| !f.is_valid()) {
+        return Err(ConfigError::BadProfile {
+            path,
+            message: "its front view holds no usable face template or positions".into(),
+        });
+    }
+    Ok(Some(baseline))
 }
 
 /// Store `baseline` as profile `name` (written to a temporary file, then renamed, so a

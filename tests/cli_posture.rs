@@ -168,6 +168,18 @@ fn calibration_profiles_make_relative_measures_available() {
         ergoaudit(&config).args(["analyze", "--profile", "old"]).arg(image(WEBCAM)),
         &["old.toml was made by an earlier version", "run `ergoaudit calibrate` again"],
     );
+    // a profile whose face template was cut short is damaged, not a panic
+    let good = std::fs::read_to_string(config.path().join("profiles/desk-1.toml")).unwrap();
+    let points = good.lines().find(|l| l.starts_with("points = ")).expect("a template").to_owned();
+    std::fs::write(
+        config.path().join("profiles/short.toml"),
+        good.replace(&points, "points = [[0.0, 0.0, 0.0]]"),
+    )
+    .unwrap();
+    fails_with(
+        ergoaudit(&config).args(["analyze", "--profile", "short"]).arg(image(WEBCAM)),
+        &["short.toml is damaged", "no usable face template"],
+    );
     std::fs::write(config.path().join("profiles/broken.toml"), "front = 3\n").unwrap();
     fails_with(
         ergoaudit(&config).args(["analyze", "--profile", "broken"]).arg(image(WEBCAM)),

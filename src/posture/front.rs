@@ -67,6 +67,24 @@ pub struct FrontBaseline {
     pub framing: Framing,
 }
 
+impl FrontBaseline {
+    /// Whether it can be measured against: a valid face template and finite positions (a
+    /// hand-edited or damaged profile may hold neither).
+    pub fn is_valid(&self) -> bool {
+        let finite = |v: &[f64]| v.iter().all(|x| x.is_finite());
+        self.template.is_valid()
+            && finite(&self.ear_mid_m)
+            && self.ear_mid_m[2] > 0.0
+            && self.shoulders.as_ref().is_none_or(|s| {
+                finite(&s.mid_m)
+                    && s.width_m.is_finite()
+                    && s.width_m > 0.0
+                    && s.gap_m.is_finite()
+                    && s.gap_m > 0.0
+            })
+    }
+}
+
 /// The world's up and the body's forward (towards the camera), in camera axes, for a camera
 /// tilted up by `pitch_deg`.
 #[derive(Clone, Copy, Debug)]
