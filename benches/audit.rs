@@ -1,7 +1,8 @@
 //! What one audit sample costs: pose on a frame (tracked, as the audit runs between samples
 //! of an unchanged scene; the full model, the default, and the lite one side by side), the
 //! posture measures against a calibration (the face fit and the rest), the risk engine and
-//! the committed SQLite transaction. Run with `cargo bench --bench audit`.
+//! the committed SQLite transaction; and the camera frame's decoding. Run with
+//! `cargo bench --bench audit`.
 
 use std::hint::black_box;
 use std::path::Path;
@@ -80,5 +81,27 @@ fn audit_sample(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, audit_sample);
+/// The camera's share of a sample that ergoaudit computes: decoding a frame in each pixel
+/// format a webcam sends (the fixture photo scaled and encoded as the camera would) and the
+/// brightness check of the warm-up.
+fn camera_frames(c: &mut Criterion) {
+    use ergoaudit::capture::camera::decode::{brightness, decode, encode};
+    use nokhwa::utils::{FrameFormat, Resolution};
+    let mut group = c.benchmark_group("camera");
+    group.sample_size(30).measurement_time(Duration::from_secs(3));
+    let photo = read_image(&Path::new(env!("CARGO_MANIFEST_DIR")).join(FRAME)).unwrap().image;
+    for (w, h) in [(640, 480), (1280, 720)] {
+        let scaled = image::imageops::resize(&photo, w, h, image::imageops::FilterType::Triangle);
+        for format in [FrameFormat::MJPEG, FrameFormat::YUYV, FrameFormat::NV12] {
+            let data = encode(&scaled, format);
+            group.bench_function(format!("decode_{format}_{w}x{h}"), |b| {
+                b.iter(|| decode(black_box(&data), format, Resolution::new(w, h)).unwrap())
+            });
+        }
+        group.bench_function(format!("brightness_{w}x{h}"), |b| b.iter(|| brightness(black_box(&scaled))));
+    }
+    group.finish();
+}
+
+criterion_group!(benches, audit_sample, camera_frames);
 criterion_main!(benches);

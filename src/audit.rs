@@ -34,6 +34,11 @@ pub enum SourceError {
 pub trait RecordSource {
     /// The next record, or why there is none this time; `None` at the end.
     fn next_record(&mut self) -> Option<Result<FrameRecord, SourceError>>;
+
+    /// Seconds since a live source started (see [`FrameSource::clock_s`]).
+    fn clock_s(&self) -> Option<f64> {
+        None
+    }
 }
 
 /// Pixels through the pose model. Within a burst the pose is tracked. From one sample to
@@ -89,6 +94,10 @@ impl<S> PoseRecords<S> {
 }
 
 impl<S: FrameSource> RecordSource for PoseRecords<S> {
+    fn clock_s(&self) -> Option<f64> {
+        self.frames.clock_s()
+    }
+
     fn next_record(&mut self) -> Option<Result<FrameRecord, SourceError>> {
         let next = self.frames.next_frame()?;
         if let Ok(frame) = &next {
@@ -357,8 +366,10 @@ pub fn run(
             Ok(r) => r,
             Err(SourceError::Capture(e)) => {
                 outcome.gaps += 1;
-                store.add_gap(session, outcome.end_s, &e.to_string())?;
-                observer.gap(&e, outcome.end_s);
+                // a camera's failure is dated by its clock; a recording's at its last sample
+                let t_s = source.clock_s().map_or(outcome.end_s, |t| t.max(outcome.end_s));
+                store.add_gap(session, t_s, &e.to_string())?;
+                observer.gap(&e, t_s);
                 continue;
             }
             Err(SourceError::Fatal(message)) => {

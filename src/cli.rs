@@ -39,8 +39,8 @@ pub enum Command {
     /// Audit posture over time: sample every interval, judge holds and breaks, keep the
     /// history, notify. From the camera, or a recording replayed on its own clock.
     Audit(AuditArgs),
-    /// List the cameras.
-    Cameras,
+    /// List the cameras, their modes and the one ergoaudit uses; `--test` takes one sample.
+    Cameras(CamerasArgs),
     /// List the recorded audit sessions.
     History(HistoryArgs),
     /// Export the recorded samples (measures only) as CSV or JSON lines.
@@ -62,6 +62,29 @@ fn positive_fps(s: &str) -> Result<f64, String> {
         Ok(v) if v > 0.0 && v.is_finite() => Ok(v),
         _ => Err(format!("`{s}`: frames per second must be a positive number")),
     }
+}
+
+/// `ergoaudit cameras`.
+#[derive(Debug, Args)]
+pub struct CamerasArgs {
+    /// Print the cameras (or the test's result) as JSON.
+    #[arg(long)]
+    pub json: bool,
+
+    /// List every mode each camera offers, not only the one used.
+    #[arg(long)]
+    pub all_modes: bool,
+
+    /// Open a camera once (`camera`, the first; `camera:INDEX`; `camera:NAME`), take one
+    /// sample through the pose model and say what it saw: the mode, how long the exposure
+    /// took to settle, the brightness, whether a person was found and which measures are
+    /// available. Exits 1 when nobody was found.
+    #[arg(long, value_name = "CAMERA", num_args = 0..=1, default_missing_value = "camera")]
+    pub test: Option<String>,
+
+    /// Landmark model for `--test` (`full`, `lite` or a path).
+    #[arg(long, default_value = "full", requires = "test")]
+    pub model: ModelChoice,
 }
 
 /// `ergoaudit audit`.

@@ -15,6 +15,8 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_env("ERGOAUDIT_LOG").unwrap_or_else(|_| EnvFilter::new(default)))
         .with_writer(std::io::stderr)
+        // colours only on a terminal, not in the journal or a log file
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     match run(&cli) {
         Ok(code) => code,
@@ -33,7 +35,7 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::Calibrate(args) => commands::calibrate::run(args, config),
         cli::Command::Thresholds(args) => commands::thresholds::run(args, config),
         cli::Command::Audit(args) => commands::audit::run(args, config),
-        cli::Command::Cameras => commands::cameras::run(),
+        cli::Command::Cameras(args) => commands::cameras::run(args, config),
         cli::Command::History(args) => commands::history::history(args),
         cli::Command::Export(args) => commands::history::export(args),
         cli::Command::Report(args) => commands::report::run(args, config),

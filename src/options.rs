@@ -2,8 +2,11 @@
 //! defaults, the config file, the environment and flags, and the calibration profile.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use anyhow::{Result, bail};
+use ergoaudit::capture::camera::scripted::Scripted;
+use ergoaudit::capture::camera::{Backend, Native};
 use ergoaudit::config::{self, DEFAULT_PROFILE, Settings};
 use ergoaudit::pose::ModelChoice;
 use ergoaudit::posture::{Baseline, Camera};
@@ -13,6 +16,19 @@ use crate::cli::ThresholdFlags;
 /// Resolve thresholds (flag > env > file > default) and validate them.
 pub fn settings(config: Option<&Path>, flags: &ThresholdFlags) -> Result<Settings> {
     Ok(config::load(config, |var| std::env::var(var).ok(), &flags.0)?)
+}
+
+/// Environment variable naming a scripted camera (tests; see
+/// `ergoaudit::capture::camera::scripted`) to use instead of the system's cameras.
+pub const CAMERA_SCRIPT_VAR: &str = "ERGOAUDIT_CAMERA_SCRIPT";
+
+/// Where cameras come from: the system's, or the scripted camera `ERGOAUDIT_CAMERA_SCRIPT`
+/// names.
+pub fn camera_backend() -> Result<Arc<dyn Backend>> {
+    Ok(match std::env::var_os(CAMERA_SCRIPT_VAR) {
+        Some(path) => Arc::new(Scripted::load(Path::new(&path))?),
+        None => Arc::new(Native),
+    })
 }
 
 /// The camera the measures assume.

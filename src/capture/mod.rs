@@ -62,6 +62,40 @@ pub enum CaptureError {
     /// The camera is in use by another program.
     #[error("camera {0} is busy (another program, e.g. a video call, is using it)")]
     CameraBusy(String),
+    /// The camera vanished (unplugged); it is looked for again at the next sample.
+    #[error("camera {0} is gone (unplugged?); looking for it again")]
+    CameraGone(String),
+    /// The system refused access to the camera.
+    #[error("camera {device}: access refused; {fix}")]
+    CameraDenied {
+        /// The device.
+        device: String,
+        /// How to grant access on this system.
+        fix: &'static str,
+    },
+    /// The permission prompt (macOS) went unanswered.
+    #[error(
+        "camera access is not granted yet; answer the system's permission prompt, then run ergoaudit again"
+    )]
+    CameraUnanswered,
+    /// The camera stopped sending frames.
+    #[error("camera {device} sent no frame for {waited_s:.0} s; released it and will retry")]
+    CameraStalled {
+        /// The device.
+        device: String,
+        /// How long it was waited for, seconds.
+        waited_s: f64,
+    },
+    /// The camera sends only frames that cannot be decoded.
+    #[error(
+        "camera {device} sent {bad} unreadable frames in a row; check its cable, or choose another mode or camera"
+    )]
+    CameraFrames {
+        /// The device.
+        device: String,
+        /// Unreadable frames.
+        bad: usize,
+    },
     /// The camera failed.
     #[error("camera {device}: {detail}")]
     Camera {
@@ -135,6 +169,12 @@ pub trait FrameSource {
     /// The next frame; `None` when the source is exhausted. An `Err` concerns one frame:
     /// the source may still have more.
     fn next_frame(&mut self) -> Option<Result<Frame, CaptureError>>;
+
+    /// Seconds since a live source started (a camera's wall clock), for dating a failed
+    /// capture; `None` for recordings, whose frames carry their own times.
+    fn clock_s(&self) -> Option<f64> {
+        None
+    }
 }
 
 /// File extensions read as images (case-insensitive).

@@ -1,18 +1,17 @@
 //! `ergoaudit audit`: sample posture on an interval, judge it over time, keep the history.
 
-use std::collections::VecDeque;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, Instant};
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
 
 use anyhow::{Context, Result};
 use ergoaudit::audit::{self, Observer, RecordSource, Sampler, Status};
-use ergoaudit::capture::camera::{CameraSelector, CameraSource, is_camera};
+use ergoaudit::capture::camera::{CameraSelector, CameraSource, Paced, is_camera};
 use ergoaudit::capture::video::{Sampling, VideoFile, is_video};
-use ergoaudit::capture::{CaptureError, Frame, FrameSource, ImageFiles, LandmarkFile};
+use ergoaudit::capture::{CaptureError, ImageFiles, LandmarkFile};
 use ergoaudit::config::Settings;
 use ergoaudit::notify::Notifier;
 use ergoaudit::pose::{BlazePose, ModelChoice};
@@ -29,8 +28,6 @@ const BURST_SPACING_S: f64 = 0.2;
 /// Below this interval the camera stays open between samples: reopening and letting the
 /// exposure settle would cost more than it saves.
 const KEEP_OPEN_BELOW_S: f64 = 3.0;
-/// Longest wait between retries of a failing camera.
-const MAX_BACKOFF: Duration = Duration::from_secs(60);
 
 /// Where frames come from.
 pub enum Input {
@@ -64,65 +61,8 @@ impl Input {
     /// How the session names its source.
     pub fn describe(&self) -> String {
         match self {
-            Input::Camera(sel) => format!("camera ({sel:?})"),
+            Input::Camera(sel) => sel.to_string(),
             Input::Video(p) | Input::Images(p) | Input::Landmarks(p) => p.display().to_string(),
-        }
-    }
-}
-
-/// Frames from a live camera: a burst every interval, released in between, failures retried
-/// with a growing wait.
-struct CameraFrames {
-    camera: CameraSource,
-    burst: usize,
-    interval: Duration,
-    next_at: Instant,
-    backoff: Duration,
-    queue: VecDeque<Frame>,
-    stop: Arc<AtomicBool>,
-}
-
-impl CameraFrames {
-    /// Sleep until `until`, waking for a stop request. Returns false when stopped.
-    fn sleep_until(&self, until: Instant) -> bool {
-        while Instant::now() < until {
-            if self.stop.load(Ordering::Relaxed) {
-                return false;
-            }
-            std::thread::sleep((until - Instant::now()).min(Duration::from_millis(100)));
-        }
-        !self.stop.load(Ordering::Relaxed)
-    }
-}
-
-impl FrameSource for CameraFrames {
-    fn next_frame(&mut self) -> Option<Result<Frame, CaptureError>> {
-        if let Some(f) = self.queue.pop_front() {
-            return Some(Ok(f));
-        }
-        if !self.sleep_until(self.next_at) {
-            return None;
-        }
-        let now = Instant::now();
-        match self.camera.burst(self.burst) {
-            Ok(frames) => {
-                self.backoff = Duration::from_secs(1);
-                self.next_at = (self.next_at + self.interval).max(now);
-                // one burst, one sample: every frame carries the burst's time
-                let t = frames.first().and_then(|f| f.t_s);
-                self.queue.extend(frames.into_iter().map(|f| Frame { t_s: t, ..f }));
-                self.queue.pop_front().map(Ok)
-            }
-            Err(e @ CaptureError::CameraBusy(_)) => {
-                // in use by a call: skip this sample, try at the next one
-                self.next_at = now + self.interval;
-                Some(Err(e))
-            }
-            Err(e) => {
-                self.next_at = now + self.backoff;
-                self.backoff = (self.backoff * 2).min(MAX_BACKOFF);
-                Some(Err(e))
-            }
         }
     }
 }
@@ -292,7 +232,7 @@ pub fn run(args: &AuditArgs, config: Option<&Path>) -> Result<ExitCode> {
     let input = Input::new(args.source.as_deref(), args.landmarks.as_deref())?;
     let stop = stop_on_signals()?;
     let interval = args.interval;
-    let source = open_source(&input, interval, args.burst, &args.model, &stop)?;
+    let source = open_source(&input, interval, args.burst, args.duration, &args.model, &stop)?;
     let db = match &args.db {
         Some(p) => p.clone(),
         None => ergoaudit::store::default_path()?,
@@ -333,11 +273,13 @@ pub fn run(args: &AuditArgs, config: Option<&Path>) -> Result<ExitCode> {
 }
 
 /// The record source for an input: recorded landmarks as they are, pixels through the pose
-/// model (video in bursts on the recording's clock, a camera in bursts on the wall clock).
+/// model (video in bursts on the recording's clock, a camera in bursts on the wall clock,
+/// for `duration` seconds when given).
 pub fn open_source(
     input: &Input,
     interval: f64,
     burst: usize,
+    duration: Option<f64>,
     model: &ModelChoice,
     stop: &Arc<AtomicBool>,
 ) -> Result<Box<dyn RecordSource>> {
@@ -364,17 +306,16 @@ pub fn open_source(
             interval,
         )),
         Input::Camera(selector) => {
-            let camera = CameraSource::new(selector, interval < KEEP_OPEN_BELOW_S)?;
+            let camera =
+                CameraSource::new(options::camera_backend()?, selector, interval < KEEP_OPEN_BELOW_S)?;
             tracing::info!(camera = camera.label(), "camera found");
-            let frames = CameraFrames {
+            let frames = Paced::new(
                 camera,
                 burst,
-                interval: Duration::from_secs_f64(interval),
-                next_at: Instant::now(),
-                backoff: Duration::from_secs(1),
-                queue: VecDeque::new(),
-                stop: Arc::clone(stop),
-            };
+                Duration::from_secs_f64(interval),
+                duration.map(Duration::from_secs_f64),
+                Arc::clone(stop),
+            );
             Box::new(audit::PoseRecords::new(frames, BlazePose::load(model)?, interval))
         }
     })

@@ -34,10 +34,12 @@ pub fn run(args: &CalibrateArgs, config: Option<&Path>) -> Result<ExitCode> {
         }
         (None, Some(path)) if is_camera(&path.to_string_lossy()) => {
             let selector = path.to_string_lossy().parse().map_err(anyhow::Error::msg)?;
-            let mut camera = CameraSource::new(&selector, true)?;
-            println!("sit upright, facing the camera, for a few seconds…");
+            let mut camera = CameraSource::new(options::camera_backend()?, &selector, true)?;
             let mut pose = BlazePose::load(&args.model)?;
-            for frame in camera.burst(CAMERA_FRAMES)? {
+            println!("sit upright, facing {}, for a few seconds…", camera.label());
+            let burst = camera.burst(CAMERA_FRAMES)?;
+            tracing::info!(report = ?burst.report, "calibration frames taken");
+            for frame in burst.frames {
                 let found = pose.estimate(&frame.image)?;
                 offer(&FrameRecord::new(&frame, found.as_ref()));
             }

@@ -40,8 +40,8 @@ pub fn run(args: &ReportArgs, config: Option<&Path>) -> Result<ExitCode> {
         let db = scratch.path().join("report.sqlite");
         let mut store = Store::open_for_audit(&db)?;
         let stop = stop_on_signals()?;
-        let mut source = open_source(&input, args.interval, args.burst, &args.model, &stop)?;
         let duration = args.duration.or(matches!(input, Input::Camera(_)).then_some(CAMERA_DEFAULT_S));
+        let mut source = open_source(&input, args.interval, args.burst, duration, &args.model, &stop)?;
         let mut display = Display::new(false, &settings);
         let recording = Recording {
             input: &input,

