@@ -27,6 +27,11 @@ fn webcam(index: u32, modes: &str, extra: &str) -> String {
     format!(r#"{{"index": {index}, "name": "Webcam", "image": "{PERSON}", "formats": [{modes}] {extra}}}"#)
 }
 
+/// A backend with one webcam (640×480 MJPEG at 30 fps) and the extra script fields `extra`.
+fn one_webcam(extra: &str) -> Scripted {
+    backend(&format!("[{}]", webcam(0, r#""640x480 MJPEG 30""#, extra)))
+}
+
 fn source(backend: &Scripted, keep_open: bool) -> CameraSource {
     CameraSource::new(Arc::new(backend.clone()), &CameraSelector::First, keep_open).unwrap()
 }
@@ -82,14 +87,7 @@ fn every_pixel_format_gives_the_same_picture() {
 #[test]
 fn corrupt_frames_are_skipped_and_counted_never_fatal() {
     // the frames that end the process through nokhwa's mozjpeg decoder (nokhwa#19)
-    let cams = backend(&format!(
-        "[{}]",
-        webcam(
-            0,
-            r#""640x480 MJPEG 30""#,
-            r#", "frames": ["ok*2", "zeros", "two_soi", "truncated", "ok*5"]"#
-        )
-    ));
+    let cams = one_webcam(r#", "frames": ["ok*2", "zeros", "two_soi", "truncated", "ok*5"]"#);
     let burst = source(&cams, false).burst(2).unwrap();
     assert_eq!(burst.frames.len(), 2);
     // the warm-up reads two good frames (same brightness: settled), then the three bad ones
@@ -97,18 +95,14 @@ fn corrupt_frames_are_skipped_and_counted_never_fatal() {
     assert_eq!(burst.report.bad_frames, 3);
 
     // a camera that sends nothing readable ends the burst with an error, not a panic
-    let garbage =
-        backend(&format!("[{}]", webcam(0, r#""640x480 MJPEG 30""#, r#", "frames": ["zeros*200"]"#)));
+    let garbage = one_webcam(r#", "frames": ["zeros*200"]"#);
     let err = source(&garbage, false).burst(1).unwrap_err();
     assert!(matches!(err, CaptureError::CameraFrames { .. }), "{err}");
 }
 
 #[test]
 fn a_stalled_camera_becomes_an_error_within_the_deadline_and_recovers() {
-    let cams = backend(&format!(
-        "[{}]",
-        webcam(0, r#""640x480 MJPEG 30""#, r#", "frames": ["ok*3", "stall"], "stall_s": 7"#)
-    ));
+    let cams = one_webcam(r#", "frames": ["ok*3", "stall"], "stall_s": 7"#);
     let mut camera = source(&cams, true);
     camera.burst(1).unwrap();
     let asked = Instant::now();
@@ -126,10 +120,7 @@ fn a_stalled_camera_becomes_an_error_within_the_deadline_and_recovers() {
 #[test]
 fn frames_queued_before_a_burst_are_dropped_by_timestamp_or_by_arrival() {
     for timestamps in [true, false] {
-        let cams = backend(&format!(
-            "[{}]",
-            webcam(0, r#""640x480 MJPEG 30""#, &format!(r#", "timestamps": {timestamps}"#))
-        ));
+        let cams = one_webcam(&format!(r#", "timestamps": {timestamps}"#));
         let mut camera = source(&cams, true);
         assert_eq!(camera.burst(1).unwrap().report.stale_frames, 0);
         // at 30 fps the driver's four buffers fill in 0.13 s
@@ -144,10 +135,7 @@ fn frames_queued_before_a_burst_are_dropped_by_timestamp_or_by_arrival() {
 #[test]
 fn warm_up_lasts_until_the_exposure_settles() {
     let settled = |exposure: u32| {
-        let cams = backend(&format!(
-            "[{}]",
-            webcam(0, r#""640x480 MJPEG 30""#, &format!(r#", "exposure_frames": {exposure}"#))
-        ));
+        let cams = one_webcam(&format!(r#", "exposure_frames": {exposure}"#));
         source(&cams, false).burst(1).unwrap().report
     };
     let quick = settled(0);
@@ -161,14 +149,7 @@ fn warm_up_lasts_until_the_exposure_settles() {
 
 #[test]
 fn an_unplugged_camera_is_found_again_under_its_new_index() {
-    let cams = backend(&format!(
-        "[{}]",
-        webcam(
-            0,
-            r#""640x480 MJPEG 30""#,
-            r#", "frames": ["ok*3", "unplug"], "away_s": 0.5, "return_index": 4"#
-        )
-    ));
+    let cams = one_webcam(r#", "frames": ["ok*3", "unplug"], "away_s": 0.5, "return_index": 4"#);
     let mut camera = source(&cams, false);
     camera.burst(1).unwrap();
     assert!(matches!(camera.burst(1), Err(CaptureError::CameraGone(_))));
@@ -182,10 +163,7 @@ fn an_unplugged_camera_is_found_again_under_its_new_index() {
 
 #[test]
 fn busy_and_refused_cameras_say_so() {
-    let cams = backend(&format!(
-        "[{}]",
-        webcam(0, r#""640x480 MJPEG 30""#, r#", "opens": ["ok", "busy", "denied"]"#)
-    ));
+    let cams = one_webcam(r#", "opens": ["ok", "busy", "denied"]"#);
     // listing asks the camera for its modes: the first open
     let mut camera = source(&cams, false);
     assert!(matches!(camera.burst(1), Err(CaptureError::CameraBusy(_))));

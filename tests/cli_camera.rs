@@ -160,6 +160,21 @@ fn an_audit_from_a_faulty_camera_survives_every_fault_with_a_gap() {
     let last_t = samples.last().unwrap()["t_s"].as_f64().unwrap();
     assert!(last_t > 12.0, "sampling went on after the return: last sample at {last_t} s");
 
+    // each gap is dated when it happened on the camera's clock, not at the last sample
+    let conn =
+        rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    let gaps: Vec<(f64, String)> = conn
+        .prepare("SELECT t_s, reason FROM gaps ORDER BY rowid")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    let stalled = gaps.iter().find(|(_, reason)| reason.contains("sent no frame")).expect("a stall gap");
+    assert!(stalled.0 > 6.0, "{gaps:?}");
+    let gone = gaps.iter().find(|(_, reason)| reason.contains("is gone")).expect("an unplug gap");
+    assert!(gone.0 > stalled.0 + 1.0, "{gaps:?}");
+
     let history = ok(ergoaudit(&home).args(["history", "--db"]).arg(&db));
     assert!(history.contains("camera"), "{history}");
 }
