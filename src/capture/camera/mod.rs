@@ -237,7 +237,7 @@ struct Request {
     since: SystemTime,
 }
 
-type Taken = (Vec<(RgbImage, Option<SystemTime>)>, BurstReport);
+type Taken = (Vec<RgbImage>, BurstReport);
 type Reply = Result<Taken, CaptureError>;
 
 /// The thread that owns the camera (nokhwa's `Camera` cannot move between threads), so
@@ -364,15 +364,14 @@ fn serve(backend: &dyn Backend, slot: &mut Option<(Camera, CameraFormat)>, reque
             continue;
         }
         match decode::decode(buffer.buffer(), buffer.source_frame_format(), buffer.resolution()) {
-            Ok(image) => images.push((image, taken)),
+            Ok(image) => images.push(image),
             Err(e) => {
                 tracing::debug!(camera = request.label, error = %e, "unreadable frame skipped");
                 bad_frames += 1;
             }
         }
     }
-    let brightness =
-        images.iter().map(|(i, _)| decode::brightness(i)).sum::<f64>() / images.len().max(1) as f64;
+    let brightness = images.iter().map(decode::brightness).sum::<f64>() / images.len().max(1) as f64;
     let report = BurstReport {
         format: *format,
         opened,
@@ -550,7 +549,7 @@ impl CameraSource {
         let t_s = self.elapsed_s();
         let frames = images
             .into_iter()
-            .map(|(image, _)| {
+            .map(|image| {
                 self.frames += 1;
                 Frame { image, source: self.label.clone(), index: self.frames, t_s: Some(t_s) }
             })
