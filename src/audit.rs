@@ -402,7 +402,10 @@ pub fn run(
 }
 
 fn wall_clock(started_at: jiff::Timestamp, t_s: f64) -> jiff::Timestamp {
-    started_at.checked_add(jiff::SignedDuration::from_secs_f64(t_s)).unwrap_or(started_at)
+    jiff::SignedDuration::try_from_secs_f64(t_s)
+        .ok()
+        .and_then(|d| started_at.checked_add(d).ok())
+        .unwrap_or(started_at)
 }
 
 /// What committing a sample touches.

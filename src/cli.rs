@@ -57,10 +57,23 @@ fn duration(s: &str) -> Result<f64, String> {
     crate::commands::audit::parse_duration(s)
 }
 
+/// Shortest interval between samples: a burst of frames 0.2 s apart must fit.
+const MIN_INTERVAL_S: f64 = 0.2;
+
+fn interval(s: &str) -> Result<f64, String> {
+    match duration(s)? {
+        v if v >= MIN_INTERVAL_S => Ok(v),
+        _ => Err(format!("`{s}`: the interval must be at least {MIN_INTERVAL_S} s")),
+    }
+}
+
+/// Most frames per second `--fps` takes from a video (no webcam or screen records faster).
+const MAX_FPS: f64 = 240.0;
+
 fn positive_fps(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
-        Ok(v) if v > 0.0 && v.is_finite() => Ok(v),
-        _ => Err(format!("`{s}`: frames per second must be a positive number")),
+        Ok(v) if v > 0.0 && v <= MAX_FPS => Ok(v),
+        _ => Err(format!("`{s}`: frames per second must be a number above 0 and at most {MAX_FPS}")),
     }
 }
 
@@ -103,7 +116,7 @@ pub struct AuditArgs {
 
     /// Time between samples (5s, 1m, …). With a camera the device is opened for each sample
     /// and released in between (kept open below 3 s).
-    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = duration)]
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = interval)]
     pub interval: f64,
 
     /// Frames per sample; the sample holds their measures' median. One frame per 5 s keeps
@@ -180,7 +193,7 @@ pub struct ReportArgs {
     pub duration: Option<f64>,
 
     /// Time between samples when auditing on the spot.
-    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = duration)]
+    #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = interval)]
     pub interval: f64,
 
     /// Frames per sample when auditing on the spot.
@@ -199,9 +212,15 @@ pub struct ReportArgs {
     #[arg(long, value_enum)]
     pub format: Option<ReportFormat>,
 
-    /// Write to FILE instead of standard output.
+    /// Write to FILE instead of standard output (through a temporary file, so a failed write
+    /// leaves what was there). An existing file is replaced only if it is an ergoaudit
+    /// report, or with `--force`.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    /// Replace the `-o` file even if it is not an ergoaudit report.
+    #[arg(long, requires = "output")]
+    pub force: bool,
 
     /// Open the report (HTML) in the browser.
     #[arg(long)]
@@ -251,9 +270,15 @@ pub struct ExportArgs {
     #[arg(long, value_name = "PATH")]
     pub db: Option<PathBuf>,
 
-    /// Write to FILE instead of standard output.
+    /// Write to FILE instead of standard output (through a temporary file, so a failed write
+    /// leaves what was there). An existing file is replaced only if it is an ergoaudit
+    /// export, or with `--force`.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+
+    /// Replace the `-o` file even if it is not an ergoaudit export.
+    #[arg(long, requires = "output")]
+    pub force: bool,
 
     /// Export the findings (kind, severity, measure, start, end, value, limit, reference)
     /// instead of the samples.

@@ -176,7 +176,7 @@ struct FileSettings {
 
 /// Read a config file: the `[thresholds]` table as `(key, value, line)`, and `[notify]`.
 fn read_file(path: &Path) -> Result<FileSettings, ConfigError> {
-    let text = std::fs::read_to_string(path)
+    let text = crate::files::read_to_string(path, crate::files::CONFIG)
         .map_err(|source| ConfigError::Unreadable { path: path.to_path_buf(), source })?;
     let toml_error = |e: toml::de::Error| ConfigError::Toml {
         path: path.to_path_buf(),
@@ -306,7 +306,7 @@ fn profile_path(name: &str) -> Result<PathBuf, ConfigError> {
 /// `required` is false.
 pub fn load_profile(name: &str, required: bool) -> Result<Option<Baseline>, ConfigError> {
     let path = profile_path(name)?;
-    let text = match std::fs::read_to_string(&path) {
+    let text = match crate::files::read_to_string(&path, crate::files::CONFIG) {
         Ok(text) => text,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => return Ok(None),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {

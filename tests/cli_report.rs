@@ -271,10 +271,11 @@ fn a_recording_is_reported_on_the_spot_and_written_where_asked() {
     ok(ergoaudit(&home).args(["report", "--interval", "1s", "--source"]).arg(&clip).arg("-o").arg(&out));
     let md = std::fs::read_to_string(&out).unwrap();
     assert!(md.starts_with("# Ergonomics report") && md.contains("recording"), "{md}");
-    // one sample a second over the 6.4 s clip; the person is there for the first three
+    // one sample a second over the 6.4 s clip, at 0, 1, … 6 s; the person is there for
+    // the first three
     assert!(
-        md.contains("| 0:06 | 0:03 |") || md.contains("| 0:06 | 0:04 |"),
-        "audited 6 s, present 3–4 s:\n{md}"
+        md.contains("| 0:07 | 0:03 |") || md.contains("| 0:07 | 0:04 |"),
+        "audited 7 s, present 3–4 s:\n{md}"
     );
     // no calibration: from the front the neck was never measured, so no RULA-style level
     // (the floor of the assumed scores would read "investigate further"), but what was

@@ -1,7 +1,6 @@
 //! Frame sources: where images come from (image files and folders), and recorded
 //! landmark streams that replace the pixels altogether.
 
-use std::io::BufRead;
 use std::path::{Path, PathBuf};
 
 use image::RgbImage;
@@ -118,8 +117,10 @@ pub enum CaptureError {
 /// `analyze --json` writes. Blank lines are skipped.
 pub struct LandmarkFile {
     path: PathBuf,
-    lines: std::io::Lines<std::io::BufReader<std::fs::File>>,
+    reader: std::io::BufReader<std::fs::File>,
+    text: String,
     line: usize,
+    done: bool,
 }
 
 /// A line of a landmarks file that cannot be read.
@@ -135,13 +136,22 @@ pub struct BadLine {
 }
 
 impl LandmarkFile {
-    /// Open a landmarks file.
+    /// Open a landmarks file (a regular file, or a named pipe written live; lines of at
+    /// most 64 kB).
     pub fn open(path: &Path) -> Result<Self, CaptureError> {
-        let file = std::fs::File::open(path).map_err(|source| match source.kind() {
+        let file = crate::files::open_stream(path, crate::files::LANDMARKS).map_err(|source| match source
+            .kind()
+        {
             std::io::ErrorKind::NotFound => CaptureError::Missing(path.to_path_buf()),
             _ => CaptureError::Unreadable { path: path.to_path_buf(), source },
         })?;
-        Ok(LandmarkFile { path: path.to_path_buf(), lines: std::io::BufReader::new(file).lines(), line: 0 })
+        Ok(LandmarkFile {
+            path: path.to_path_buf(),
+            reader: std::io::BufReader::new(file),
+            text: String::new(),
+            line: 0,
+            done: false,
+        })
     }
 }
 
@@ -149,18 +159,19 @@ impl Iterator for LandmarkFile {
     type Item = Result<FrameRecord, BadLine>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        loop {
+        while !self.done {
             self.line += 1;
             let bad = |problem: String| BadLine { path: self.path.clone(), line: self.line, problem };
-            let text = match self.lines.next()? {
-                Ok(text) => text,
+            match crate::files::read_line(&mut self.reader, &mut self.text, crate::files::LANDMARK_LINE) {
+                Ok(true) if self.text.trim().is_empty() => {}
+                Ok(true) => {
+                    return Some(FrameRecord::parse(&self.text).map_err(|e: BadRecord| bad(e.to_string())));
+                }
+                Ok(false) => self.done = true,
                 Err(e) => return Some(Err(bad(e.to_string()))),
-            };
-            if text.trim().is_empty() {
-                continue;
             }
-            return Some(FrameRecord::parse(&text).map_err(|e: BadRecord| bad(e.to_string())));
         }
+        None
     }
 }
 
@@ -225,12 +236,25 @@ impl ImageFiles {
     }
 }
 
-/// Decode one image file into an RGB frame.
+/// Decode one image file into an RGB frame. A JPEG without its end-of-image marker (a file
+/// cut short) is refused rather than decoded with its missing rows padded grey.
 pub fn read_image(path: &Path) -> Result<Frame, CaptureError> {
-    let reader = image::ImageReader::open(path)
-        .map_err(|source| CaptureError::Unreadable { path: path.to_path_buf(), source })?
+    let bytes = crate::files::read(path, crate::files::IMAGE).map_err(|source| match source.kind() {
+        std::io::ErrorKind::NotFound => CaptureError::Missing(path.to_path_buf()),
+        _ => CaptureError::Unreadable { path: path.to_path_buf(), source },
+    })?;
+    let reader = image::ImageReader::new(std::io::Cursor::new(&bytes))
         .with_guessed_format()
         .map_err(|source| CaptureError::Unreadable { path: path.to_path_buf(), source })?;
+    if reader.format() == Some(image::ImageFormat::Jpeg) && !camera::decode::jpeg_is_complete(&bytes) {
+        return Err(CaptureError::Undecodable {
+            path: path.to_path_buf(),
+            source: image::ImageError::IoError(std::io::Error::new(
+                std::io::ErrorKind::UnexpectedEof,
+                "the JPEG is cut short (no end-of-image marker)",
+            )),
+        });
+    }
     let image =
         reader.decode().map_err(|source| CaptureError::Undecodable { path: path.to_path_buf(), source })?;
     Ok(Frame { image: image.to_rgb8(), source: path.display().to_string(), index: 0, t_s: None })

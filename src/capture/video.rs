@@ -27,6 +27,9 @@ pub fn is_video(path: &Path) -> bool {
 pub enum Sampling {
     /// One frame every so many seconds (the frame nearest each instant).
     Every(f64),
+    /// An audit's samples: as [`Sampling::Every`], and the last instant within the video
+    /// too (so a clip shorter than one interval still gives its first frame).
+    Samples(f64),
     /// A burst of `frames` frames, `spacing` seconds apart, at the start of every `interval`.
     Bursts {
         /// Seconds between bursts.
@@ -43,6 +46,7 @@ impl Sampling {
     fn filter(self) -> String {
         match self {
             Sampling::Every(dt) => format!("fps=1/{dt},showinfo"),
+            Sampling::Samples(dt) => format!("fps=1/{dt}:eof_action=pass,showinfo"),
             Sampling::Bursts { interval, frames, spacing } => {
                 let window = spacing * (frames as f64 - 0.5);
                 format!("fps=1/{spacing},select='lt(mod(t\\,{interval})\\,{window})',showinfo")
@@ -50,6 +54,9 @@ impl Sampling {
         }
     }
 }
+
+/// Largest video frame accepted.
+const MAX_VIDEO_PIXELS: u64 = 8192 * 8192;
 
 /// A video file being decoded.
 pub struct VideoFile {
@@ -65,10 +72,24 @@ pub struct VideoFile {
 impl VideoFile {
     /// Start decoding `path` with the system `ffmpeg`.
     pub fn open(path: &Path, sampling: Sampling) -> Result<Self, CaptureError> {
-        if !path.is_file() {
-            return Err(CaptureError::Missing(path.to_path_buf()));
+        crate::files::check(path, crate::files::VIDEO).map_err(|source| match source.kind() {
+            std::io::ErrorKind::NotFound => CaptureError::Missing(path.to_path_buf()),
+            _ => CaptureError::Unreadable { path: path.to_path_buf(), source },
+        })?;
+        let mut command = Command::new("ffmpeg");
+        // ffmpeg ends with ergoaudit, however ergoaudit ends (Linux; elsewhere `Drop` kills it)
+        #[cfg(target_os = "linux")]
+        {
+            use std::os::unix::process::CommandExt;
+            // SAFETY: prctl is async-signal-safe and touches no memory of the parent
+            unsafe {
+                command.pre_exec(|| {
+                    libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+                    Ok(())
+                });
+            }
         }
-        let mut child = Command::new("ffmpeg")
+        let mut child = command
             .args(["-nostdin", "-hide_banner", "-loglevel", "info", "-i"])
             .arg(path)
             .args([
@@ -142,6 +163,9 @@ impl VideoFile {
         let (w, h, max) = (number()?, number()?, number()?);
         if max != 255 {
             return Err(bad("ffmpeg sent a 16-bit PPM"));
+        }
+        if u64::from(w) * u64::from(h) > MAX_VIDEO_PIXELS {
+            return Err(bad("the video's frames are larger than 8192 × 8192"));
         }
         let mut pixels = vec![0u8; w as usize * h as usize * 3];
         self.stdout.read_exact(&mut pixels)?;

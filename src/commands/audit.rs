@@ -72,6 +72,7 @@ pub struct Display {
     notifier: Notifier,
     bar: indicatif::ProgressBar,
     gap_said: Option<String>,
+    failed_inputs: usize,
 }
 
 impl Display {
@@ -88,12 +89,20 @@ impl Display {
             notifier: Notifier::new(notify, settings.thresholds.notify_cooldown, settings.quiet_hours),
             bar,
             gap_said: None,
+            failed_inputs: 0,
         }
     }
 
-    /// Remove the status line.
-    pub fn finish(&self) {
+    /// Remove the status line; the exit code: failure when an input file could not be read
+    /// (the others were still audited, as `analyze` does).
+    pub fn finish(&self) -> ExitCode {
         self.bar.finish_and_clear();
+        if self.failed_inputs > 0 {
+            eprintln!("ergoaudit: {} input files could not be read (see above)", self.failed_inputs);
+            ExitCode::FAILURE
+        } else {
+            ExitCode::SUCCESS
+        }
     }
 }
 
@@ -132,7 +141,16 @@ impl Observer for Display {
     }
 
     fn gap(&mut self, error: &CaptureError, t_s: f64) {
-        let text = error.to_string();
+        let text = ergoaudit::escape::terminal(error.to_string().trim_end()).into_owned();
+        if matches!(
+            error,
+            CaptureError::Missing(_) | CaptureError::Unreadable { .. } | CaptureError::Undecodable { .. }
+        ) {
+            // a file of a recording: said once, skipped, and the exit code says so
+            self.failed_inputs += 1;
+            self.bar.suspend(|| eprintln!("ergoaudit: {text}"));
+            return;
+        }
         // say each kind of trouble once, not at every retry
         if self.gap_said.as_deref() != Some(text.as_str()) {
             self.bar.suspend(|| {
@@ -201,14 +219,15 @@ pub fn record(
     Ok((session, outcome))
 }
 
-/// SIGINT and SIGTERM set the returned flag; a second one ends the program at once.
-pub fn stop_on_signals() -> Result<Arc<AtomicBool>> {
-    let stop = Arc::new(AtomicBool::new(false));
+/// From now on SIGINT and SIGTERM set `stop`; a second one ends the program at once.
+/// Called once the source is open: until then nothing needs a clean end, and a signal
+/// must end a program still waiting to open a named pipe.
+pub fn stop_on_signals(stop: &Arc<AtomicBool>) -> Result<()> {
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
-        signal_hook::flag::register_conditional_shutdown(signal, 130, Arc::clone(&stop))?;
-        signal_hook::flag::register(signal, Arc::clone(&stop))?;
+        signal_hook::flag::register_conditional_shutdown(signal, 130, Arc::clone(stop))?;
+        signal_hook::flag::register(signal, Arc::clone(stop))?;
     }
-    Ok(stop)
+    Ok(())
 }
 
 /// Parse a duration like `5s`, `10m`, `8h`, `1h30m`, `7d` into seconds (days of 24 h).
@@ -217,10 +236,11 @@ pub fn parse_duration(s: &str) -> Result<f64, String> {
     let span: jiff::Span = s.trim().parse().map_err(|_| bad())?;
     let secs =
         span.total((jiff::Unit::Second, jiff::SpanRelativeTo::days_are_24_hours())).map_err(|_| bad())?;
-    if secs > 0.0 && secs.is_finite() {
+    // ten years is longer than any audit or report period
+    if secs > 0.0 && secs <= 10.0 * 365.25 * 86_400.0 {
         Ok(secs)
     } else {
-        Err(format!("`{s}`: the duration must be positive"))
+        Err(format!("`{s}`: the duration must be positive and at most ten years"))
     }
 }
 
@@ -230,9 +250,10 @@ pub fn run(args: &AuditArgs, config: Option<&Path>) -> Result<ExitCode> {
     let model = args.landmarks.is_none().then_some(&args.model);
     let profile = options::profile(args.profile.as_deref(), &settings, model)?;
     let input = Input::new(args.source.as_deref(), args.landmarks.as_deref())?;
-    let stop = stop_on_signals()?;
+    let stop = Arc::new(AtomicBool::new(false));
     let interval = args.interval;
     let source = open_source(&input, interval, args.burst, args.duration, &args.model, &stop)?;
+    stop_on_signals(&stop)?;
     let db = match &args.db {
         Some(p) => p.clone(),
         None => ergoaudit::store::default_path()?,
@@ -252,7 +273,7 @@ pub fn run(args: &AuditArgs, config: Option<&Path>) -> Result<ExitCode> {
     };
     let (session, outcome) = record(recording, source.as_mut(), &mut store, &mut display)
         .with_context(|| format!("audit in {}", db.display()))?;
-    display.finish();
+    let code = display.finish();
 
     let usage = rusage();
     let findings = store.findings(&[session])?;
@@ -269,7 +290,7 @@ pub fn run(args: &AuditArgs, config: Option<&Path>) -> Result<ExitCode> {
         let per_sample = if outcome.samples > 0 { cpu_s / outcome.samples as f64 * 1e3 } else { 0.0 };
         println!("cost: {cpu_s:.2} s CPU ({per_sample:.1} ms per sample), peak memory {} MB", rss_kb / 1024);
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(code)
 }
 
 /// The record source for an input: recorded landmarks as they are, pixels through the pose
@@ -288,7 +309,7 @@ pub fn open_source(
         Input::Landmarks(path) => Box::new(audit::LandmarkRecords::new(LandmarkFile::open(path)?)),
         Input::Video(path) => {
             let sampling = if burst == 1 {
-                Sampling::Every(interval)
+                Sampling::Samples(interval)
             } else {
                 // bursts repeat exactly when the interval is a whole number of spacings
                 let spacing = interval / (interval / BURST_SPACING_S).ceil();
@@ -321,6 +342,19 @@ pub fn open_source(
     })
 }
 
+/// This process's peak resident memory, kB: `VmHWM` on Linux (`ru_maxrss` would report
+/// the parent's peak when it was larger, as it survives `execve`), else `ru_maxrss`.
+fn peak_rss_kb(ru_maxrss: i64) -> i64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find_map(|l| l.strip_prefix("VmHWM:"))
+                .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        })
+        .unwrap_or(ru_maxrss)
+}
+
 /// CPU seconds (user + system) and peak resident memory (kB) of this process.
 fn rusage() -> Option<(f64, i64)> {
     let mut u = std::mem::MaybeUninit::<libc::rusage>::uninit();
@@ -330,6 +364,36 @@ fn rusage() -> Option<(f64, i64)> {
         // SAFETY: initialised by the successful call above
         let u = unsafe { u.assume_init() };
         let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-        (secs(u.ru_utime) + secs(u.ru_stime), u.ru_maxrss)
+        (secs(u.ru_utime) + secs(u.ru_stime), peak_rss_kb(u.ru_maxrss))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_duration;
+    use proptest::prelude::*;
+
+    #[test]
+    fn durations_read_as_written() {
+        assert_eq!(parse_duration("5s"), Ok(5.0));
+        assert_eq!(parse_duration("1h30m"), Ok(5400.0));
+        assert_eq!(parse_duration("7d"), Ok(604_800.0));
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("20000d").is_err(), "more than ten years");
+        assert!(parse_duration("soon").is_err());
+    }
+
+    proptest! {
+        // fuzz target: any text is a duration in (0, ten years] or a one-line error
+        #![proptest_config(ProptestConfig::with_cases(
+            std::env::var("FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(2000)
+        ))]
+        #[test]
+        fn any_text_is_a_sane_duration_or_an_error(text in "\\PC{0,24}|[0-9hmsdwy .:-]{0,16}") {
+            match parse_duration(&text) {
+                Ok(s) => prop_assert!(s > 0.0 && s <= 10.0 * 365.25 * 86_400.0, "{text:?} -> {s}"),
+                Err(e) => prop_assert_eq!(e.lines().count(), 1),
+            }
+        }
+    }
 }

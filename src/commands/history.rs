@@ -1,10 +1,11 @@
 //! `ergoaudit history` and `ergoaudit export`: the stored sessions and samples.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
+use ergoaudit::escape;
 use ergoaudit::store::Store;
 
 use crate::cli::{ExportArgs, ExportFormat, HistoryArgs};
@@ -33,7 +34,7 @@ pub fn history(args: &HistoryArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if sessions.is_empty() {
-        writeln!(out, "no audit sessions in this period ({})", store.path().display())?;
+        writeln!(out, "no audit sessions in this period ({})", escape::path(store.path()))?;
         return Ok(ExitCode::SUCCESS);
     }
     writeln!(
@@ -52,31 +53,65 @@ pub fn history(args: &HistoryArgs) -> Result<ExitCode> {
             ergoaudit::advice::minutes(s.span_s),
             s.samples,
             if s.samples > 0 { s.present_samples as f64 / s.samples as f64 * 100.0 } else { 0.0 },
-            s.source,
+            escape::terminal(&s.source),
             if s.ended_at.as_deref() == Some("interrupted") { " (interrupted)" } else { "" }
         )?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
+/// Whether the start of a file is an export ergoaudit wrote (CSV with its header, or JSON
+/// lines of samples or findings), which `export -o` may replace without `--force`.
+fn is_export(head: &[u8]) -> bool {
+    head.starts_with(b"session,")
+        || (head.starts_with(b"{") && head.windows(10).any(|w| w == b"\"session\":"))
+}
+
 /// Run `export`.
 pub fn export(args: &ExportArgs) -> Result<ExitCode> {
     let store = open(args.db.as_deref())?;
     let ids: Vec<i64> = store.sessions(since(args.since))?.iter().map(|s| s.id).collect();
-    let mut out: Box<dyn Write> = match &args.output {
-        Some(path) => Box::new(std::io::BufWriter::new(
-            std::fs::File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
-        )),
-        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
-    };
+    match &args.output {
+        Some(path) => {
+            if !ergoaudit::files::may_replace(path, args.force, is_export)
+                .with_context(|| format!("cannot read {}", escape::path(path)))?
+            {
+                bail!(
+                    "{} exists and is not an ergoaudit export; choose another name, or --force to replace it",
+                    escape::path(path)
+                );
+            }
+            let mut rows = 0;
+            ergoaudit::files::write_atomically(path, |out| -> Result<()> {
+                rows = write_export(&store, &ids, args, out)?;
+                Ok(())
+            })
+            .with_context(|| format!("cannot write {}", escape::path(path)))?;
+            eprintln!(
+                "exported {rows} {} to {}",
+                if args.findings { "findings" } else { "samples" },
+                escape::path(path)
+            );
+        }
+        None => {
+            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+            write_export(&store, &ids, args, &mut out)?;
+            out.flush()?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Write the export; how many rows.
+fn write_export(store: &Store, ids: &[i64], args: &ExportArgs, out: &mut dyn Write) -> Result<usize> {
     if args.findings {
-        let findings = store.findings(&ids)?;
+        let findings = store.findings(ids)?;
         match args.format {
             ExportFormat::Jsonl => {
                 for (session, f) in &findings {
                     let mut row = serde_json::to_value(f)?;
                     row["session"] = serde_json::json!(session);
-                    serde_json::to_writer(&mut out, &row)?;
+                    serde_json::to_writer(&mut *out, &row)?;
                     writeln!(out)?;
                 }
             }
@@ -86,7 +121,7 @@ pub fn export(args: &ExportArgs) -> Result<ExitCode> {
                 for (session, f) in &findings {
                     writeln!(
                         out,
-                        "{session},{},{},{},{},{},{},{},{},\"{}\"",
+                        "{session},{},{},{},{},{},{},{},{},{}",
                         f.id,
                         f.kind,
                         f.severity,
@@ -95,15 +130,14 @@ pub fn export(args: &ExportArgs) -> Result<ExitCode> {
                         opt(f.end_s),
                         opt(f.value),
                         opt(f.limit),
-                        f.reference.replace('"', "\"\"")
+                        escape::csv(&f.reference)
                     )?;
                 }
             }
         }
-        out.flush()?;
-        return Ok(ExitCode::SUCCESS);
+        return Ok(findings.len());
     }
-    let samples = store.samples(&ids)?;
+    let samples = store.samples(ids)?;
     match args.format {
         ExportFormat::Jsonl => {
             for s in &samples {
@@ -116,7 +150,7 @@ pub fn export(args: &ExportArgs) -> Result<ExitCode> {
                     row[*name] = serde_json::json!(v);
                 }
                 row["missing"] = serde_json::json!(s.missing);
-                serde_json::to_writer(&mut out, &row)?;
+                serde_json::to_writer(&mut *out, &row)?;
                 writeln!(out)?;
             }
         }
@@ -138,7 +172,7 @@ pub fn export(args: &ExportArgs) -> Result<ExitCode> {
                     s.at,
                     u8::from(s.person),
                     u8::from(s.present),
-                    s.view.as_deref().unwrap_or(""),
+                    escape::csv(s.view.as_deref().unwrap_or("")),
                     opt(s.movement),
                     s.rula.map_or_else(String::new, |r| r.to_string()),
                     u8::from(s.static_posture),
@@ -148,9 +182,5 @@ pub fn export(args: &ExportArgs) -> Result<ExitCode> {
             }
         }
     }
-    out.flush()?;
-    if let Some(path) = &args.output {
-        eprintln!("exported {} samples to {}", samples.len(), PathBuf::from(path).display());
-    }
-    Ok(ExitCode::SUCCESS)
+    Ok(samples.len())
 }

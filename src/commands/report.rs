@@ -9,6 +9,7 @@ use anyhow::{Context, Result, bail};
 use ergoaudit::report::{self, Input as ReportInput};
 use ergoaudit::store::Store;
 use ergoaudit::thresholds::Thresholds;
+use ergoaudit::{escape, files};
 
 use super::audit::{Display, Input, Recording, open_source, record, stop_on_signals};
 use crate::cli::{ReportArgs, ReportFormat};
@@ -33,15 +34,17 @@ pub fn run(args: &ReportArgs, config: Option<&Path>) -> Result<ExitCode> {
     let recorded = args.source.is_some() || args.landmarks.is_some();
     // a recording is audited into a scratch database that is deleted afterwards
     let scratch = tempfile::tempdir().context("cannot create a temporary folder")?;
+    let mut code = ExitCode::SUCCESS;
     let (store, sessions, kind) = if recorded {
         let input = Input::new(args.source.as_deref(), args.landmarks.as_deref())?;
         let model = args.landmarks.is_none().then_some(&args.model);
         let profile = options::profile(args.profile.as_deref(), &settings, model)?;
         let db = scratch.path().join("report.sqlite");
         let mut store = Store::open_for_audit(&db)?;
-        let stop = stop_on_signals()?;
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let duration = args.duration.or(matches!(input, Input::Camera(_)).then_some(CAMERA_DEFAULT_S));
         let mut source = open_source(&input, args.interval, args.burst, duration, &args.model, &stop)?;
+        stop_on_signals(&stop)?;
         let mut display = Display::new(false, &settings);
         let recording = Recording {
             input: &input,
@@ -53,7 +56,7 @@ pub fn run(args: &ReportArgs, config: Option<&Path>) -> Result<ExitCode> {
             stop: &stop,
         };
         let (session, _) = record(recording, source.as_mut(), &mut store, &mut display)?;
-        display.finish();
+        code = display.finish();
         drop(store);
         (Store::open_read(&db)?, vec![session], "recording")
     } else {
@@ -109,8 +112,17 @@ pub fn run(args: &ReportArgs, config: Option<&Path>) -> Result<ExitCode> {
     };
     match &output {
         Some(path) => {
-            std::fs::write(path, &text).with_context(|| format!("cannot write {}", path.display()))?;
-            eprintln!("report written to {}", path.display());
+            if !files::may_replace(path, args.force, report::is_report)
+                .with_context(|| format!("cannot read {}", escape::path(path)))?
+            {
+                bail!(
+                    "{} exists and is not an ergoaudit report; choose another name, or --force to replace it",
+                    escape::path(path)
+                );
+            }
+            files::write_atomically(path, |out| out.write_all(text.as_bytes()))
+                .with_context(|| format!("cannot write {}", escape::path(path)))?;
+            eprintln!("report written to {}", escape::path(path));
         }
         None => std::io::stdout().lock().write_all(text.as_bytes())?,
     }
@@ -119,7 +131,7 @@ pub fn run(args: &ReportArgs, config: Option<&Path>) -> Result<ExitCode> {
     {
         open_in_browser(&path);
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(code)
 }
 
 fn open_in_browser(path: &PathBuf) {
@@ -131,6 +143,9 @@ fn open_in_browser(path: &PathBuf) {
         "xdg-open"
     };
     if let Err(e) = std::process::Command::new(opener).arg(path).spawn() {
-        eprintln!("ergoaudit: cannot open the report with {opener} ({e}); open {} yourself", path.display());
+        eprintln!(
+            "ergoaudit: cannot open the report with {opener} ({e}); open {} yourself",
+            escape::path(path)
+        );
     }
 }

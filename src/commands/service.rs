@@ -7,6 +7,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 
+use ergoaudit::escape;
+
 use crate::cli::{ServiceAction, ServiceArgs};
 
 const UNIT: &str = "ergoaudit.service";
@@ -14,14 +16,6 @@ const UNIT: &str = "ergoaudit.service";
 fn unit_path() -> Result<PathBuf> {
     let base = directories::BaseDirs::new().context("cannot find this user's config folder")?;
     Ok(base.config_dir().join("systemd/user").join(UNIT))
-}
-
-fn quote(arg: &str) -> String {
-    if arg.chars().all(|c| c.is_ascii_alphanumeric() || "/-_.:=".contains(c)) {
-        arg.to_owned()
-    } else {
-        format!("\"{}\"", arg.replace('\\', "\\\\").replace('"', "\\\""))
-    }
 }
 
 /// Run `service`.
@@ -32,7 +26,7 @@ pub fn run(args: &ServiceArgs) -> Result<ExitCode> {
             let exe = std::env::current_exe().context("cannot find the ergoaudit executable")?;
             let mut command = vec![exe.display().to_string(), "audit".to_owned()];
             command.extend(audit_args.iter().cloned());
-            let exec: Vec<String> = command.iter().map(|a| quote(a)).collect();
+            let exec = command.iter().map(|a| escape::systemd_arg(a)).collect::<Result<Vec<_>, _>>()?;
             let unit = format!(
                 "[Unit]\nDescription=ergoaudit posture audit (webcam, sampled; no images stored)\nAfter=graphical-session.target\n\n\
                  [Service]\nExecStart={}\nRestart=on-failure\nRestartSec=30\n\n[Install]\nWantedBy=default.target\n",
@@ -40,8 +34,9 @@ pub fn run(args: &ServiceArgs) -> Result<ExitCode> {
             );
             std::fs::create_dir_all(path.parent().expect("unit folder"))
                 .with_context(|| format!("cannot create {}", path.display()))?;
-            std::fs::write(&path, unit).with_context(|| format!("cannot write {}", path.display()))?;
-            println!("wrote {}", path.display());
+            ergoaudit::files::write_atomically(&path, |out| out.write_all(unit.as_bytes()))
+                .with_context(|| format!("cannot write {}", escape::path(&path)))?;
+            println!("wrote {}", escape::path(&path));
             println!("to start it now and at every login, run:");
             println!("  systemctl --user daemon-reload && systemctl --user enable --now {UNIT}");
         }
@@ -59,7 +54,7 @@ pub fn run(args: &ServiceArgs) -> Result<ExitCode> {
                 let unit = std::fs::read_to_string(&path)
                     .with_context(|| format!("cannot read {}", path.display()))?;
                 let exec = unit.lines().find_map(|l| l.strip_prefix("ExecStart=")).unwrap_or("?");
-                println!("installed: {}\n  runs: {exec}", path.display());
+                println!("installed: {}\n  runs: {}", escape::path(&path), escape::terminal(exec));
                 println!("is it running?  systemctl --user status {UNIT}");
             } else {
                 println!(

@@ -276,7 +276,7 @@ impl BlazePose {
                 (dir.join(model::LANDMARK_LITE.file), read_verified(&dir, &model::LANDMARK_LITE)?)
             }
             ModelChoice::Path(p) => {
-                let bytes = std::fs::read(p)
+                let bytes = crate::files::read(p, crate::files::MODEL)
                     .map_err(|source| PoseError::ModelUnreadable { path: p.clone(), source })?;
                 (p.clone(), bytes)
             }

@@ -98,8 +98,8 @@ pub fn models_dir() -> Result<PathBuf, PoseError> {
 /// Read a bundled model and check its sha256.
 pub(crate) fn read_verified(dir: &Path, model: &BundledModel) -> Result<Vec<u8>, PoseError> {
     let path = dir.join(model.file);
-    let bytes =
-        std::fs::read(&path).map_err(|source| PoseError::ModelUnreadable { path: path.clone(), source })?;
+    let bytes = crate::files::read(&path, crate::files::MODEL)
+        .map_err(|source| PoseError::ModelUnreadable { path: path.clone(), source })?;
     let actual = hex(&Sha256::digest(&bytes));
     if actual != model.sha256 {
         return Err(PoseError::ModelCorrupt { path, expected: model.sha256, actual });

@@ -367,8 +367,59 @@ fn severity_rank(s: &str) -> u8 {
     }
 }
 
-/// Build the report.
+/// Whether the start of a file is a report ergoaudit wrote (HTML, Markdown or JSON), which
+/// `report -o` may replace without `--force`.
+pub fn is_report(head: &[u8]) -> bool {
+    let has = |needle: &[u8]| head.windows(needle.len()).any(|w| w == needle);
+    (head.starts_with(b"<!DOCTYPE html>") && has(b"<title>Ergonomics report</title>"))
+        || head.starts_with(b"# Ergonomics report")
+        || (head.starts_with(b"{") && has(b"\"schema\": \"ergoaudit-report/"))
+}
+
+/// Build the report. Faulty data (as an old or damaged database may hold) is set aside
+/// first: samples whose time is no number or absurd, values and findings' times that are
+/// no numbers or absurd (no measure of ours goes beyond ±10 000 in its unit), intervals
+/// that are not positive.
 pub fn build(input: &Input) -> Report {
+    const MAX_ABS_T_S: f64 = 3.2e10;
+    let finite = |v: Option<f64>| v.filter(|x| x.abs() <= 1e4);
+    let sessions: Vec<SessionDetails> = input
+        .sessions
+        .iter()
+        .map(|s| SessionDetails {
+            interval_s: if s.interval_s > 0.0 && s.interval_s <= 86_400.0 { s.interval_s } else { 5.0 },
+            ..s.clone()
+        })
+        .collect();
+    let samples: Vec<StoredSample> = input
+        .samples
+        .iter()
+        .filter(|s| s.t_s.abs() <= MAX_ABS_T_S)
+        .map(|s| StoredSample {
+            measures: s.measures.iter().map(|(name, v)| (*name, finite(*v))).collect(),
+            movement: finite(s.movement),
+            sitting_min: if s.sitting_min.is_finite() { s.sitting_min.max(0.0) } else { 0.0 },
+            ..s.clone()
+        })
+        .collect();
+    let findings: Vec<(i64, StoredFinding)> = input
+        .findings
+        .iter()
+        .filter(|(_, f)| f.start_s.abs() <= MAX_ABS_T_S)
+        .map(|(session, f)| {
+            let f = StoredFinding {
+                end_s: finite(f.end_s).filter(|e| e.abs() <= MAX_ABS_T_S),
+                value: finite(f.value),
+                limit: finite(f.limit),
+                ..f.clone()
+            };
+            (*session, f)
+        })
+        .collect();
+    build_from(&Input { sessions: &sessions, samples: &samples, findings: &findings, ..*input })
+}
+
+fn build_from(input: &Input) -> Report {
     let t = input.thresholds;
     let interval =
         |session: i64| input.sessions.iter().find(|s| s.id == session).map_or(5.0, |s| s.interval_s);

@@ -8,6 +8,7 @@ use askama::Template;
 use super::charts::{Chart, charts};
 use super::{Report, pct};
 use crate::advice::minutes;
+use crate::escape;
 use crate::posture::MeasureId;
 use crate::thresholds::Thresholds;
 
@@ -93,7 +94,7 @@ pub fn markdown(r: &Report) -> String {
         r.origin.kind,
         r.origin.from.as_deref().unwrap_or("–"),
         r.origin.to.as_deref().unwrap_or("–"),
-        r.origin.sources.join(", ")
+        r.origin.sources.iter().map(|s| escape::markdown(s)).collect::<Vec<_>>().join(", ")
     );
     if let Some(n) = &r.notice {
         let _ = writeln!(md, "> {n}\n");
@@ -208,12 +209,20 @@ pub fn markdown(r: &Report) -> String {
         md,
         "- ergoaudit {}; model: {}",
         m.ergoaudit,
-        if m.models.is_empty() { "recorded landmarks".to_owned() } else { m.models.join(", ") }
+        if m.models.is_empty() {
+            "recorded landmarks".to_owned()
+        } else {
+            m.models.iter().map(|s| escape::markdown(s)).collect::<Vec<_>>().join(", ")
+        }
     );
     let _ = writeln!(
         md,
         "- calibration profile: {}",
-        if m.profiles.is_empty() { "none".to_owned() } else { m.profiles.join(", ") }
+        if m.profiles.is_empty() {
+            "none".to_owned()
+        } else {
+            m.profiles.iter().map(|s| escape::markdown(s)).collect::<Vec<_>>().join(", ")
+        }
     );
     let views: Vec<String> = m.views.iter().map(|(v, n)| format!("{v} {n}")).collect();
     let _ = writeln!(

@@ -189,6 +189,10 @@ pub struct Engine {
     last_t: Option<f64>,
 }
 
+/// Largest session time the engine takes, seconds (beyond it a time is faulty): a
+/// thousand years.
+const MAX_ABS_T_S: f64 = 3.2e10;
+
 impl Engine {
     /// A new session judged with `thresholds`.
     pub fn new(thresholds: Thresholds) -> Self {
@@ -243,6 +247,19 @@ impl Engine {
     /// closed, and the sample's assessment.
     pub fn push(&mut self, s: &SampleInput) -> (Vec<Event>, Assessment) {
         let mut events = Vec::new();
+        // faulty input: a time that is no number (or absurd) makes no sample; one before
+        // the last (a clock set back) counts as the last; a value that is no number, no value
+        if s.t_s.is_nan() || s.t_s.abs() > MAX_ABS_T_S {
+            let present = self.present == Some(true);
+            return (events, Assessment { present, static_posture: false, rula: None, sitting_min: 0.0 });
+        }
+        let clean = SampleInput {
+            t_s: self.last_t.map_or(s.t_s, |last| s.t_s.max(last)),
+            person: s.person,
+            measures: s.measures.map(|m| m.filter(|v| v.is_finite())),
+            movement: s.movement.filter(|v| v.is_finite()),
+        };
+        let s = &clean;
         // a gap in the samples (source error, suspend) as long as a break is a break
         if let Some(last) = self.last_t
             && s.t_s - last >= self.thresholds.break_min * 60.0

@@ -242,6 +242,20 @@ fn sqlite_error(path: &Path, e: rusqlite::Error) -> StoreError {
     }
 }
 
+/// `file:PATH?immutable=1`, the path percent-encoded (RFC 3986 unreserved bytes and `/`
+/// kept).
+fn immutable_uri(path: &Path) -> String {
+    let mut uri = String::from("file:");
+    for &b in path.as_os_str().as_encoded_bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            uri.push(char::from(b));
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    uri + "?immutable=1"
+}
+
 impl Store {
     /// Open (creating if needed) the database for writing one audit session: takes the
     /// audit lock, checks the file, migrates the schema.
@@ -250,7 +264,9 @@ impl Store {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(ro)?;
         }
-        let lock_path = path.with_extension("lock");
+        // `a.sqlite.lock`: `a.sqlite` and `a.db` must not share a lock
+        let mut lock_path = path.as_os_str().to_owned();
+        lock_path.push(".lock");
         let lock = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
@@ -275,11 +291,23 @@ impl Store {
         if !path.exists() {
             return Err(StoreError::Missing(path.to_path_buf()));
         }
+        let open = |conn: Connection| {
+            let mut store = Store { conn, path: path.to_path_buf(), _lock: None, schema: 0 };
+            store.prepare(false).map(|()| store)
+        };
         let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
             .map_err(|e| sqlite_error(path, e))?;
-        let mut store = Store { conn, path: path.to_path_buf(), _lock: None, schema: 0 };
-        store.prepare(false)?;
-        Ok(store)
+        match open(conn) {
+            // on read-only storage a WAL database cannot get its shared-memory file: read it
+            // as immutable (what an audit has not yet checkpointed is then not seen)
+            Err(StoreError::ReadOnly { .. }) => {
+                let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI;
+                let conn = Connection::open_with_flags(immutable_uri(path), flags)
+                    .map_err(|e| sqlite_error(path, e))?;
+                open(conn)
+            }
+            other => other,
+        }
     }
 
     fn err(&self, e: rusqlite::Error) -> StoreError {
@@ -293,7 +321,11 @@ impl Store {
         let check: String =
             self.conn.query_row("PRAGMA quick_check", [], |r| r.get(0)).map_err(|e| self.err(e))?;
         if check != "ok" {
-            return Err(StoreError::Corrupt { path: self.path.clone(), detail: check });
+            // the report can run to pages: its first line says enough
+            let lines = check.lines().count();
+            let first = check.lines().next().unwrap_or_default().to_owned();
+            let detail = if lines > 1 { format!("{first} (and {} more problems)", lines - 1) } else { first };
+            return Err(StoreError::Corrupt { path: self.path.clone(), detail });
         }
         if version > SCHEMA_VERSION {
             return Err(StoreError::TooNew {

@@ -90,12 +90,10 @@ fn decode_mjpeg(data: &[u8]) -> Result<RgbImage, BadFrame> {
     if !data.starts_with(&[0xFF, 0xD8]) {
         return Err(BadFrame::NotJpeg);
     }
-    // cameras pad the buffer after the end-of-image marker, with zeros or a little junk
-    let end = data.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
-    let tail = &data[end.saturating_sub(4096)..end];
-    if !tail.windows(2).any(|w| w == [0xFF, 0xD9]) {
+    if !jpeg_is_complete(data) {
         return Err(BadFrame::Truncated);
     }
+    let end = data.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
     let decoder = image::codecs::jpeg::JpegDecoder::new(std::io::Cursor::new(&data[..end]))
         .map_err(|e| BadFrame::Jpeg(e.to_string()))?;
     let (w, h) = decoder.dimensions();
@@ -104,6 +102,13 @@ fn decode_mjpeg(data: &[u8]) -> Result<RgbImage, BadFrame> {
     }
     let image = image::DynamicImage::from_decoder(decoder).map_err(|e| BadFrame::Jpeg(e.to_string()))?;
     Ok(image.to_rgb8())
+}
+
+/// Whether a JPEG ends with its end-of-image marker, allowing the padding (zeros or a few
+/// kB of junk) cameras and some writers put after it.
+pub fn jpeg_is_complete(data: &[u8]) -> bool {
+    let end = data.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+    data[end.saturating_sub(4096)..end].windows(2).any(|w| w == [0xFF, 0xD9])
 }
 
 /// BT.601 limited-range YCbCr to RGB, in 16.16 fixed point.

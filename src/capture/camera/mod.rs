@@ -134,13 +134,10 @@ pub fn list(backend: &dyn Backend) -> Result<Vec<CameraInfo>, CaptureError> {
     Ok(cameras)
 }
 
-/// A device's name or path with control characters escaped, fit for a terminal or a log
-/// line (a driver names its device as it likes), and at most 200 characters.
+/// A device's name or path fit for a terminal or a log line (a driver names its device as
+/// it likes): at most 200 characters, escaped by [`crate::escape::terminal`].
 pub fn printable(text: &str) -> String {
-    text.chars()
-        .take(200)
-        .flat_map(|c| if c.is_control() { c.escape_default().collect::<Vec<_>>() } else { vec![c] })
-        .collect()
+    crate::escape::terminal(&text.chars().take(200).collect::<String>()).into_owned()
 }
 
 /// Turn a nokhwa error into what it means for the user. nokhwa passes the system's text

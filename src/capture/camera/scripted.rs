@@ -46,8 +46,6 @@ use super::backend::{Backend, Device, Permission};
 use super::decode;
 use crate::capture::CaptureError;
 
-/// Largest script accepted.
-const MAX_SCRIPT_BYTES: u64 = 1 << 20;
 /// Buffers in the simulated driver's ring (nokhwa's V4L2 stream uses four).
 pub const RING_BUFFERS: usize = 4;
 
@@ -218,14 +216,9 @@ impl Scripted {
     pub fn load(path: &Path) -> Result<Self, CaptureError> {
         let bad = |detail: String| CaptureError::Camera {
             device: format!("script {}", path.display()),
-            detail: format!("{detail}; see the scripted camera in the docs"),
+            detail: format!("{detail}; see the format in src/capture/camera/scripted.rs"),
         };
-        let meta = std::fs::metadata(path)
-            .map_err(|source| CaptureError::Unreadable { path: path.into(), source })?;
-        if !meta.is_file() || meta.len() > MAX_SCRIPT_BYTES {
-            return Err(bad(format!("not a file of at most {MAX_SCRIPT_BYTES} bytes")));
-        }
-        let text = std::fs::read_to_string(path)
+        let text = crate::files::read_to_string(path, crate::files::SCRIPT)
             .map_err(|source| CaptureError::Unreadable { path: path.into(), source })?;
         Self::from_json(&text, path.parent().unwrap_or(Path::new("."))).map_err(bad)
     }
