@@ -356,6 +356,8 @@ pub fn run(
     let mut engine = Engine::new(*thresholds);
     let mut outcome = Outcome { samples: 0, gaps: 0, end_s: 0.0, interrupted: false };
     let mut fatal = None;
+    // a clock that goes back (clips joined, a reset) is said once
+    let (mut latest_t, mut went_back): (Option<f64>, bool) = (None, false);
     loop {
         if stop.load(Ordering::Relaxed) {
             outcome.interrupted = true;
@@ -379,6 +381,17 @@ pub fn run(
         };
         if duration_s.is_some_and(|d| record.t_s.is_some_and(|t| t >= d)) {
             break;
+        }
+        if let Some(t) = record.t_s {
+            if latest_t.is_some_and(|l| t < l) && !went_back {
+                tracing::warn!(
+                    "the recording's clock went back from {} to {}; its samples are kept, judged as if no time had passed",
+                    crate::advice::minutes(latest_t.unwrap_or_default()),
+                    crate::advice::minutes(t)
+                );
+                went_back = true;
+            }
+            latest_t = Some(latest_t.map_or(t, |l| l.max(t)));
         }
         if let Some(sample) = sampler.push(record) {
             commit(

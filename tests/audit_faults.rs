@@ -106,3 +106,73 @@ fn samples_are_medians_of_their_burst() {
     let last = sampler.finish().unwrap();
     assert_eq!(last.input.t_s, 5.0);
 }
+
+/// An audit whose disk fills mid-session (the file size limit stands in for the disk:
+/// SQLite sees the same "database or disk is full"): it says so once, exits non-zero, and
+/// every sample committed before stays readable.
+#[cfg(unix)]
+#[test]
+fn a_full_disk_stops_the_audit_with_one_line_and_keeps_what_was_committed() {
+    use std::os::unix::process::CommandExt;
+    let home = tempfile::tempdir().unwrap();
+    let lines =
+        common::stream(0.0, 4.0 * 3600.0, 5.0, |t| common::side_frame(t, 5.0, (t / 7.0).sin() * 20.0));
+    let path = home.path().join("l.jsonl");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let db = home.path().join("h.sqlite");
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("ergoaudit"));
+    cmd.env("ERGOAUDIT_CONFIG_DIR", home.path().join("config"))
+        .args(["audit", "--no-notify", "--db"])
+        .arg(&db)
+        .arg("--landmarks")
+        .arg(&path);
+    // SAFETY: setrlimit and signal only touch this (forked) process before exec
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+            let limit = libc::rlimit { rlim_cur: 1 << 20, rlim_max: 1 << 20 };
+            libc::setrlimit(libc::RLIMIT_FSIZE, &limit);
+            Ok(())
+        });
+    }
+    let out = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("cannot write any more") && stderr.contains("h.sqlite"), "{stderr}");
+    let export = common::ok(common::ergoaudit(&home).args(["export", "--format", "jsonl", "--db"]).arg(&db));
+    let kept = export.lines().count();
+    assert!(kept > 10 && kept < lines.len(), "{kept} of {} samples kept", lines.len());
+}
+
+/// A recording whose clock jumps back (clips joined, a clock reset): every sample is kept,
+/// the jump is said once, and nothing is judged on negative time.
+#[test]
+fn a_clock_that_jumps_back_loses_nothing_and_says_so() {
+    let home = tempfile::tempdir().unwrap();
+    let mut lines = common::stream(0.0, 600.0, 5.0, |t| common::side_frame(t, 5.0, 0.0));
+    lines.extend(common::stream(100.0, 400.0, 5.0, |t| common::side_frame(t, 5.0, 0.0)));
+    let path = home.path().join("l.jsonl");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    let db = home.path().join("h.sqlite");
+    let out = common::ergoaudit(&home)
+        .args(["audit", "--no-notify", "--db"])
+        .arg(&db)
+        .arg("--landmarks")
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(stderr.matches("went back").count(), 1, "{stderr}");
+    let export = common::ok(common::ergoaudit(&home).args(["export", "--format", "jsonl", "--db"]).arg(&db));
+    assert_eq!(export.lines().count(), lines.len(), "every sample kept");
+    let findings = common::ok(
+        common::ergoaudit(&home).args(["export", "--findings", "--format", "jsonl", "--db"]).arg(&db),
+    );
+    for f in findings.lines() {
+        let f: serde_json::Value = serde_json::from_str(f).unwrap();
+        assert!(f["start_s"].as_f64().unwrap() >= 0.0, "{f}");
+        assert!(f["end_s"].as_f64().is_none_or(|e| e >= f["start_s"].as_f64().unwrap()), "{f}");
+    }
+}

@@ -27,6 +27,14 @@ fn landmarks(path: &Path, seconds: f64) -> PathBuf {
     path.to_path_buf()
 }
 
+/// A history `h.sqlite` in `home` from an audit of `seconds` of recorded landmarks.
+fn audited(home: &tempfile::TempDir, seconds: f64) -> PathBuf {
+    let db = home.path().join("h.sqlite");
+    let l = landmarks(&home.path().join("l.jsonl"), seconds);
+    ok(ergoaudit(home).args(["audit", "--no-notify", "--db"]).arg(&db).arg("--landmarks").arg(&l));
+    db
+}
+
 fn mkfifo(path: &Path) {
     assert!(std::process::Command::new("mkfifo").arg(path).status().unwrap().success());
 }
@@ -253,9 +261,7 @@ fn errors_stay_on_one_line() {
 #[test]
 fn a_damaged_database_is_one_line() {
     let home = tempfile::tempdir().unwrap();
-    let db = home.path().join("h.sqlite");
-    let l = landmarks(&home.path().join("l.jsonl"), 600.0);
-    ok(ergoaudit(&home).args(["audit", "--no-notify", "--db"]).arg(&db).arg("--landmarks").arg(&l));
+    let db = audited(&home, 600.0);
     // scribble over every page after the first
     let mut bytes = std::fs::read(&db).unwrap();
     assert!(bytes.len() > 8192, "{} bytes", bytes.len());
@@ -280,13 +286,13 @@ fn a_cut_jpeg_is_refused_not_padded() {
 #[test]
 fn history_reads_a_database_whose_folder_it_cannot_write() {
     let home = tempfile::tempdir().unwrap();
-    let db = home.path().join("h.sqlite");
-    let l = landmarks(&home.path().join("l.jsonl"), 60.0);
-    ok(ergoaudit(&home).args(["audit", "--no-notify", "--db"]).arg(&db).arg("--landmarks").arg(&l));
-    // SQLite cannot create the WAL's shared-memory file, as on read-only storage (a folder
-    // in its way stands in for the permission that root would bypass)
-    let _ = std::fs::remove_file(home.path().join("h.sqlite-shm"));
-    std::fs::create_dir(home.path().join("h.sqlite-shm")).unwrap();
+    let db = audited(&home, 60.0);
+    // SQLite can create neither the WAL nor its shared-memory file, as on read-only storage
+    // (folders in their way stand in for the permissions that root would bypass)
+    for side in ["h.sqlite-wal", "h.sqlite-shm"] {
+        let _ = std::fs::remove_file(home.path().join(side));
+        std::fs::create_dir(home.path().join(side)).unwrap();
+    }
     let text = ok(ergoaudit(&home).args(["history", "--db"]).arg(&db));
     assert!(text.contains("l.jsonl"), "{text}");
     let csv = ok(ergoaudit(&home).args(["export", "--db"]).arg(&db));
@@ -296,9 +302,7 @@ fn history_reads_a_database_whose_folder_it_cannot_write() {
 #[test]
 fn outputs_replace_only_our_own_files_and_never_half_write() {
     let home = tempfile::tempdir().unwrap();
-    let db = home.path().join("h.sqlite");
-    let l = landmarks(&home.path().join("l.jsonl"), 60.0);
-    ok(ergoaudit(&home).args(["audit", "--no-notify", "--db"]).arg(&db).arg("--landmarks").arg(&l));
+    let db = audited(&home, 60.0);
     for (cmd, name) in [("report", "out.md"), ("export", "out.csv")] {
         let out = home.path().join(name);
         std::fs::write(&out, "my thesis, chapter 3").unwrap();

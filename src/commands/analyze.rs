@@ -78,7 +78,7 @@ impl Judge {
     ) -> Result<()> {
         let (w, h) = (record.width, record.height);
         let at = record.t_s.map_or(String::new(), |t| format!(", frame {} at {t:.2} s", record.frame));
-        writeln!(out, "{} ({w}×{h}{at})", record.source)?;
+        writeln!(out, "{} ({w}×{h}{at})", ergoaudit::escape::terminal(&record.source))?;
         let (Some(data), Some(sample)) = (record.pose_data(), sample) else {
             writeln!(out, "  person      none found\n")?;
             return Ok(());

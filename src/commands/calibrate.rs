@@ -70,7 +70,7 @@ pub fn run(args: &CalibrateArgs, config: Option<&Path>) -> Result<ExitCode> {
     println!(
         "calibrated profile `{}` from {}: {usable} of {seen} frames used",
         args.profile,
-        source.display()
+        ergoaudit::escape::path(source)
     );
     if let Some(f) = &baseline.front {
         let shoulders = match (&f.shoulders, f.framing.shoulders_below) {
@@ -105,6 +105,6 @@ pub fn run(args: &CalibrateArgs, config: Option<&Path>) -> Result<ExitCode> {
     if let Some(advice) = shoulder_advice {
         println!("  note: {advice}");
     }
-    println!("  saved to {}", path.display());
+    println!("  saved to {}", ergoaudit::escape::path(&path));
     Ok(if failed > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }

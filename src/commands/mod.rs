@@ -56,7 +56,7 @@ pub fn for_each_input(
                 }
                 Err(err @ CaptureError::Video { .. }) => return Err(err.into()),
                 Err(err) => {
-                    eprintln!("ergoaudit: {err}");
+                    eprintln!("ergoaudit: {}", ergoaudit::escape::terminal(err.to_string().trim_end()));
                     failed += 1;
                 }
             }

@@ -1,8 +1,9 @@
 //! The audit history: SQLite (bundled) in WAL mode, every sample committed as it is taken,
 //! a versioned schema with migrations. Only measures are stored, never images.
 //!
-//! One audit writes to a database at a time: it holds an exclusive lock on `DB.lock` for
-//! its whole run (released by the OS even after `kill -9`); a second audit is refused.
+//! One audit writes to a database at a time: it holds an exclusive lock on `DB.lock` (the
+//! database's name with `.lock` appended) for its whole run (released by the OS even after
+//! `kill -9`); a second audit is refused.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -54,6 +55,10 @@ pub enum StoreError {
         /// Why.
         detail: String,
     },
+    /// Writing failed for want of room (SQLITE_FULL, or a write refused by the system:
+    /// a file size limit, a failing disk) while recording.
+    #[error("{}: cannot write any more (the disk is full, a file size limit is reached, or the disk fails); what was recorded until now is kept — free some space and start again", .0.display())]
+    Full(PathBuf),
     /// The database does not exist (for commands that only read).
     #[error("no audit history at {}; run `ergoaudit audit` first (or pass --db)", .0.display())]
     Missing(PathBuf),
@@ -235,6 +240,12 @@ fn sqlite_error(path: &Path, e: rusqlite::Error) -> StoreError {
         Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => {
             StoreError::Corrupt { path: path.to_path_buf(), detail }
         }
+        Some(ErrorCode::DiskFull) => StoreError::Full(path.to_path_buf()),
+        Some(ErrorCode::SystemIoFailure)
+            if e.sqlite_error().is_some_and(|f| f.extended_code == rusqlite::ffi::SQLITE_IOERR_WRITE) =>
+        {
+            StoreError::Full(path.to_path_buf())
+        }
         Some(ErrorCode::ReadOnly | ErrorCode::CannotOpen | ErrorCode::PermissionDenied) => {
             StoreError::ReadOnly { path: path.to_path_buf(), detail }
         }
@@ -291,21 +302,18 @@ impl Store {
         if !path.exists() {
             return Err(StoreError::Missing(path.to_path_buf()));
         }
-        let open = |conn: Connection| {
+        let open = |conn: rusqlite::Result<Connection>| {
+            let conn = conn.map_err(|e| sqlite_error(path, e))?;
             let mut store = Store { conn, path: path.to_path_buf(), _lock: None, schema: 0 };
             store.prepare(false).map(|()| store)
         };
-        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .map_err(|e| sqlite_error(path, e))?;
-        match open(conn) {
-            // on read-only storage a WAL database cannot get its shared-memory file: read it
-            // as immutable (what an audit has not yet checkpointed is then not seen)
-            Err(StoreError::ReadOnly { .. }) => {
-                let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI;
-                let conn = Connection::open_with_flags(immutable_uri(path), flags)
-                    .map_err(|e| sqlite_error(path, e))?;
-                open(conn)
-            }
+        match open(Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)) {
+            // on read-only storage a WAL database cannot get its WAL and shared-memory files:
+            // read it as immutable (what an audit has not yet checkpointed is then not seen)
+            Err(StoreError::ReadOnly { .. }) => open(Connection::open_with_flags(
+                immutable_uri(path),
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI,
+            )),
             other => other,
         }
     }
