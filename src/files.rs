@@ -124,10 +124,40 @@ pub fn read_line(reader: &mut impl BufRead, line: &mut String, limit: Limit) -> 
     Ok(true)
 }
 
+/// Write an output the user named with `-o`: a regular file through
+/// [`write_atomically`], replacing an existing one only if `is_ours` recognises it (or
+/// `force`); a device or a pipe (`-o /dev/stdout`) written directly. `what` names our kind
+/// of file for the refusal (`an ergoaudit report`).
+pub fn write_output<E: From<io::Error>>(
+    path: &Path,
+    force: bool,
+    what: &str,
+    is_ours: impl Fn(&[u8]) -> bool,
+    write: impl FnOnce(&mut dyn Write) -> Result<(), E>,
+) -> Result<(), E> {
+    match std::fs::metadata(path) {
+        Ok(meta) if !meta.is_file() && !meta.is_dir() => {
+            let mut out = io::BufWriter::new(std::fs::OpenOptions::new().write(true).open(path)?);
+            write(&mut out)?;
+            out.flush()?;
+            return Ok(());
+        }
+        _ => {}
+    }
+    if !may_replace(path, force, is_ours)? {
+        return Err(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            format!("it exists and is not {what}; choose another name, or --force to replace it"),
+        )
+        .into());
+    }
+    write_atomically(path, write)
+}
+
 /// Whether an existing output file may be replaced: it is ours (`is_ours` recognises its
 /// first 4 kB as something ergoaudit wrote), or the user said `--force`. A missing file may
 /// always be written.
-pub fn may_replace(path: &Path, force: bool, is_ours: impl Fn(&[u8]) -> bool) -> io::Result<bool> {
+fn may_replace(path: &Path, force: bool, is_ours: impl Fn(&[u8]) -> bool) -> io::Result<bool> {
     if force {
         return Ok(true);
     }

@@ -315,6 +315,14 @@ fn outputs_replace_only_our_own_files_and_never_half_write() {
         // its own output is replaced without asking
         ok(ergoaudit(&home).args([cmd, "--db"]).arg(&db).arg("-o").arg(&out));
     }
+    // a device is written, not replaced by a renamed file
+    ok(ergoaudit(&home).args(["report", "--format", "md", "--db"]).arg(&db).args(["-o", "/dev/null"]));
+    ok(ergoaudit(&home).args(["export", "--db"]).arg(&db).args(["-o", "/dev/null"]));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        assert!(std::fs::metadata("/dev/null").unwrap().file_type().is_char_device());
+    }
     // no temporary file left behind
     let litter: Vec<_> = std::fs::read_dir(home.path())
         .unwrap()

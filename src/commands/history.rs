@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use ergoaudit::escape;
 use ergoaudit::store::Store;
 
@@ -73,19 +73,17 @@ pub fn export(args: &ExportArgs) -> Result<ExitCode> {
     let ids: Vec<i64> = store.sessions(since(args.since))?.iter().map(|s| s.id).collect();
     match &args.output {
         Some(path) => {
-            if !ergoaudit::files::may_replace(path, args.force, is_export)
-                .with_context(|| format!("cannot read {}", escape::path(path)))?
-            {
-                bail!(
-                    "{} exists and is not an ergoaudit export; choose another name, or --force to replace it",
-                    escape::path(path)
-                );
-            }
             let mut rows = 0;
-            ergoaudit::files::write_atomically(path, |out| -> Result<()> {
-                rows = write_export(&store, &ids, args, out)?;
-                Ok(())
-            })
+            ergoaudit::files::write_output(
+                path,
+                args.force,
+                "an ergoaudit export",
+                is_export,
+                |out| -> Result<()> {
+                    rows = write_export(&store, &ids, args, out)?;
+                    Ok(())
+                },
+            )
             .with_context(|| format!("cannot write {}", escape::path(path)))?;
             eprintln!(
                 "exported {rows} {} to {}",

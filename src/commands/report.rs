@@ -112,16 +112,10 @@ pub fn run(args: &ReportArgs, config: Option<&Path>) -> Result<ExitCode> {
     };
     match &output {
         Some(path) => {
-            if !files::may_replace(path, args.force, report::is_report)
-                .with_context(|| format!("cannot read {}", escape::path(path)))?
-            {
-                bail!(
-                    "{} exists and is not an ergoaudit report; choose another name, or --force to replace it",
-                    escape::path(path)
-                );
-            }
-            files::write_atomically(path, |out| out.write_all(text.as_bytes()))
-                .with_context(|| format!("cannot write {}", escape::path(path)))?;
+            files::write_output(path, args.force, "an ergoaudit report", report::is_report, |out| {
+                out.write_all(text.as_bytes())
+            })
+            .with_context(|| format!("cannot write {}", escape::path(path)))?;
             eprintln!("report written to {}", escape::path(path));
         }
         None => std::io::stdout().lock().write_all(text.as_bytes())?,
