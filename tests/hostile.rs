@@ -345,14 +345,24 @@ fn two_databases_with_the_same_stem_do_not_share_a_lock() {
 fn the_reported_peak_memory_is_this_process_s_own() {
     let home = tempfile::tempdir().unwrap();
     let l = landmarks(&home.path().join("l.jsonl"), 60.0);
-    // a large parent: ru_maxrss would carry its peak into the child
-    let ballast = vec![1u8; 600 << 20];
-    let text = ok(ergoaudit(&home)
+    // a large parent, forked (a `pre_exec` hook makes std fork rather than posix_spawn):
+    // ru_maxrss would carry the parent's peak through execve into the child
+    let ballast = std::hint::black_box(vec![1u8; 600 << 20]);
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("ergoaudit"));
+    cmd.env("ERGOAUDIT_CONFIG_DIR", home.path().join("config"))
         .args(["audit", "--no-notify", "--db"])
         .arg(home.path().join("h.sqlite"))
         .arg("--landmarks")
-        .arg(&l));
-    drop(ballast);
+        .arg(&l);
+    #[cfg(unix)]
+    // SAFETY: the hook does nothing
+    unsafe {
+        std::os::unix::process::CommandExt::pre_exec(&mut cmd, || Ok(()));
+    }
+    let out = cmd.output().unwrap();
+    drop(std::hint::black_box(ballast));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let mb: u64 =
         text.split("peak memory ").nth(1).and_then(|r| r.split(' ').next()).unwrap().parse().unwrap();
     assert!(mb < 300, "{mb} MB: {text}");
