@@ -54,11 +54,22 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
 }
 
 /// An error and its causes on one line (as `{:#}` joins them), each cause's trailing
-/// whitespace trimmed (a decoder's message may end in a newline) and every control
-/// character left in a file name or a message shown as a visible escape.
+/// whitespace trimmed (a decoder's message may end in a newline), a cause that its error's
+/// message already quotes left out, and every control character left in a file name or a
+/// message shown as a visible escape.
 fn one_line(err: &anyhow::Error) -> String {
-    let causes: Vec<String> = err.chain().map(|e| e.to_string().trim_end().to_owned()).collect();
-    ergoaudit::escape::terminal(&causes.join(": ")).into_owned()
+    let mut line = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        let text = text.trim_end();
+        if line.is_empty() {
+            line.push_str(text);
+        } else if !line.contains(text) {
+            line.push_str(": ");
+            line.push_str(text);
+        }
+    }
+    ergoaudit::escape::terminal(&line).into_owned()
 }
 
 /// A closed stdout (`ergoaudit analyze … | head`) ends the program quietly and successfully.
