@@ -181,19 +181,19 @@ impl Sampler {
         }
     }
 
-    /// The time of a record on the session clock: its own, or (for still images) one
-    /// interval per image.
-    fn time_of(&mut self, record: &FrameRecord) -> f64 {
-        record.t_s.unwrap_or_else(|| {
+    /// Give a record its time on the session clock, if it has none: still images get one
+    /// interval each.
+    pub fn stamp(&mut self, record: &mut FrameRecord) {
+        if record.t_s.is_none() {
             self.stills += 1;
-            (self.stills - 1) as f64 * self.interval_s
-        })
+            record.t_s = Some((self.stills - 1) as f64 * self.interval_s);
+        }
     }
 
     /// Add a record; returns the previous sample when this record starts a new one.
     pub fn push(&mut self, mut record: FrameRecord) -> Option<Sample> {
-        let t = self.time_of(&record);
-        record.t_s = Some(t);
+        self.stamp(&mut record);
+        let t = record.t_s.unwrap_or_default();
         let bucket = (t / self.interval_s).floor() as i64;
         let done = match self.bucket {
             Some(b) if b != bucket => self.finish(),
@@ -330,8 +330,8 @@ pub struct Outcome {
 
 /// Hooks the loop calls: events (for notifications), per-sample status, gaps.
 pub trait Observer {
-    /// A finding changed.
-    fn event(&mut self, event: &Event, at: jiff::Timestamp);
+    /// A finding changed, at wall time `at`, `t_s` seconds into the session.
+    fn event(&mut self, event: &Event, at: jiff::Timestamp, t_s: f64);
     /// A sample was committed.
     fn sample(&mut self, status: &Status);
     /// The source failed once.
@@ -364,7 +364,7 @@ pub fn run(
             break;
         }
         let Some(next) = source.next_record() else { break };
-        let record = match next {
+        let mut record = match next {
             Ok(r) => r,
             Err(SourceError::Capture(e)) => {
                 outcome.gaps += 1;
@@ -379,6 +379,8 @@ pub fn run(
                 break;
             }
         };
+        // stills get their times here, so that the duration counts them too
+        sampler.stamp(&mut record);
         if duration_s.is_some_and(|d| record.t_s.is_some_and(|t| t >= d)) {
             break;
         }
@@ -449,7 +451,7 @@ fn commit(c: Commit, sample: Sample) -> Result<(), AuditError> {
     c.outcome.samples += 1;
     c.outcome.end_s = sample.input.t_s;
     for e in &events {
-        c.observer.event(e, at);
+        c.observer.event(e, at, sample.input.t_s);
     }
     c.observer.sample(&Status { sample: &sample, assessment: &assessment, samples: c.outcome.samples });
     Ok(())

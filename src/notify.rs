@@ -94,9 +94,10 @@ impl Notifier {
         Notifier { enabled, desktop: true, cooldown_s: cooldown_min * 60.0, quiet, last: HashMap::new() }
     }
 
-    /// The notification for `event` at wall time `at`, if it passes the rules: a finding
+    /// The notification for `event` at wall time `at`, `now_s` seconds into the session
+    /// (how long the finding has lasted is told from it), if it passes the rules: a finding
     /// that opened or got worse, outside quiet hours, past its kind's cool-down.
-    pub fn consider(&mut self, event: &Event, at: jiff::Timestamp) -> Option<(String, String)> {
+    pub fn consider(&mut self, event: &Event, at: jiff::Timestamp, now_s: f64) -> Option<(String, String)> {
         if !self.enabled || event.change == Change::Closed {
             return None;
         }
@@ -112,7 +113,7 @@ impl Notifier {
             return None;
         }
         self.last.insert(kind, at);
-        let now = event.finding.end_s.unwrap_or(event.finding.start_s).max(event.finding.start_s);
+        let now = event.finding.end_s.unwrap_or(now_s).max(event.finding.start_s);
         Some(message(&event.finding, now))
     }
 
@@ -154,22 +155,44 @@ mod tests {
     }
 
     #[test]
+    fn a_new_finding_says_how_long_it_has_lasted() {
+        // a hold found at 1:00 into the session that began at 0:00: "for 1:00", not "0:00"
+        let mut n = Notifier::new(true, 10.0, None);
+        let t0: jiff::Timestamp = "2026-11-22T10:00:00Z".parse().unwrap();
+        for kind in [FindingKind::StaticHold, FindingKind::Posture] {
+            let opened = Event { finding: finding(kind), change: Change::Opened };
+            let (title, _) = n.consider(&opened, t0, 60.0).unwrap();
+            assert!(title.ends_with("for 1:00"), "{title}");
+        }
+        // a closed one is told to its end
+        let mut f = finding(FindingKind::StaticHold);
+        f.end_s = Some(90.0);
+        let (title, _) = message(&f, 300.0);
+        assert!(title.ends_with("for 1:30"), "{title}");
+    }
+
+    #[test]
     fn cool_down_per_kind_and_quiet_hours() {
         let mut n = Notifier::new(true, 10.0, None);
         let t0: jiff::Timestamp = "2026-11-22T10:00:00Z".parse().unwrap();
         let ev = |kind| Event { finding: finding(kind), change: Change::Opened };
-        assert!(n.consider(&ev(FindingKind::StaticHold), t0).is_some());
-        assert!(n.consider(&ev(FindingKind::StaticHold), t0 + jiff::SignedDuration::from_mins(5)).is_none());
+        assert!(n.consider(&ev(FindingKind::StaticHold), t0, 0.0).is_some());
         assert!(
-            n.consider(&ev(FindingKind::BreakOverdue), t0 + jiff::SignedDuration::from_mins(5)).is_some()
+            n.consider(&ev(FindingKind::StaticHold), t0 + jiff::SignedDuration::from_mins(5), 0.0).is_none()
         );
-        assert!(n.consider(&ev(FindingKind::StaticHold), t0 + jiff::SignedDuration::from_mins(11)).is_some());
+        assert!(
+            n.consider(&ev(FindingKind::BreakOverdue), t0 + jiff::SignedDuration::from_mins(5), 0.0)
+                .is_some()
+        );
+        assert!(
+            n.consider(&ev(FindingKind::StaticHold), t0 + jiff::SignedDuration::from_mins(11), 0.0).is_some()
+        );
         let closed = Event { finding: finding(FindingKind::Posture), change: Change::Closed };
-        assert!(n.consider(&closed, t0 + jiff::SignedDuration::from_hours(1)).is_none());
+        assert!(n.consider(&closed, t0 + jiff::SignedDuration::from_hours(1), 0.0).is_none());
 
         let all_day: QuietHours = "00:00-23:59".parse().unwrap();
         let mut quiet = Notifier::new(true, 10.0, Some(all_day));
-        assert!(quiet.consider(&ev(FindingKind::StaticHold), t0).is_none());
+        assert!(quiet.consider(&ev(FindingKind::StaticHold), t0, 0.0).is_none());
         let night: QuietHours = "22:00-07:00".parse().unwrap();
         assert!(night.contains("23:30".parse().unwrap()) && night.contains("06:59".parse().unwrap()));
         assert!(!night.contains("12:00".parse().unwrap()));

@@ -43,7 +43,7 @@ struct Seen {
 }
 
 impl Observer for Seen {
-    fn event(&mut self, _: &Event, _: jiff::Timestamp) {}
+    fn event(&mut self, _: &Event, _: jiff::Timestamp, _: f64) {}
     fn sample(&mut self, status: &Status) {
         self.samples = status.samples;
     }

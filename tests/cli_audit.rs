@@ -445,3 +445,16 @@ fn duration_stops_the_audit_on_the_session_clock() {
     let findings = jsonl(&ok(ergoaudit(&home).args(["export", "--findings", "--format", "jsonl"])));
     assert!(findings.is_empty(), "10 minutes are not 45");
 }
+
+#[test]
+fn duration_counts_the_images_of_a_folder_too() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("frames");
+    std::fs::create_dir(&dir).unwrap();
+    for i in 0..6 {
+        std::fs::copy(fixture(&format!("images/{}", common::WEBCAM)), dir.join(format!("f{i}.png"))).unwrap();
+    }
+    // one image per 5 s interval: 15 s take the first three of six
+    let out = ok(ergoaudit(&home).args(["audit", "--no-notify", "--duration", "15s", "--source"]).arg(&dir));
+    assert!(out.contains("session 1: 3 samples over 0:10"), "{out}");
+}

@@ -107,9 +107,9 @@ impl Display {
 }
 
 impl Observer for Display {
-    fn event(&mut self, event: &Event, at: jiff::Timestamp) {
+    fn event(&mut self, event: &Event, at: jiff::Timestamp, t_s: f64) {
         tracing::info!(kind = event.finding.kind.name(), change = ?event.change, "finding");
-        if let Some((title, body)) = self.notifier.consider(event, at) {
+        if let Some((title, body)) = self.notifier.consider(event, at, t_s) {
             self.bar.suspend(|| self.notifier.deliver(&title, &body));
         }
     }
