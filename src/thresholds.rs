@@ -97,9 +97,9 @@ thresholds! {
     shoulder_tilt_risk: 10.0, "°", NonNegative, "Shoulder-line tilt (risk).",
         "ergoaudit heuristic (asymmetric loading of the upper trapezius)";
     elevation_warn: 0.85, "×", NonNegative, "Ear-shoulder distance over the calibrated one, below which the shoulders are drawn up (warn).",
-        "stress raises trapezius tone, shoulders drift up to the ears (seed 003); 0.85: ergoaudit heuristic";
+        "stress raises upper-trapezius tone and the shoulders drift up to the ears (a known driver of trapezius trigger points); 0.85: ergoaudit heuristic";
     elevation_risk: 0.7, "×", NonNegative, "Ear-shoulder distance over the calibrated one (risk).",
-        "stress raises trapezius tone (seed 003); 0.7: ergoaudit heuristic";
+        "stress raises upper-trapezius tone (a known driver of trapezius trigger points); 0.7: ergoaudit heuristic";
     trunk_warn: 20.0, "°", NonNegative, "Trunk inclination (warn).",
         "ISO 11226:2000 trunk inclination 0–20° acceptable, 20–60° time-limited";
     trunk_risk: 60.0, "°", NonNegative, "Trunk inclination (risk).",
@@ -109,9 +109,9 @@ thresholds! {
     viewing_distance_risk: 40.0, "cm", NonNegative, "Eye-to-screen (camera) distance (risk).",
         "AOA 50–70 cm; 40 cm: ergoaudit heuristic";
     elbow_min: 60.0, "°", NonNegative, "Smallest comfortable elbow angle (outside [elbow_min, elbow_max]: warn).",
-        "RULA lower arm 60–100° = 1 (McAtamney & Corlett 1993); seed 003: elbows at 90°";
+        "RULA lower arm 60–100° = 1 (McAtamney & Corlett 1993); office ergonomics advice: elbows at about 90°";
     elbow_max: 100.0, "°", NonNegative, "Largest comfortable elbow angle.",
-        "RULA lower arm 60–100° = 1 (McAtamney & Corlett 1993); seed 003: elbows at 90°";
+        "RULA lower arm 60–100° = 1 (McAtamney & Corlett 1993); office ergonomics advice: elbows at about 90°";
     static_hold: 60.0, "s", NonNegative, "A posture held this long without movement is static.",
         "RULA/REBA: muscle use +1 if a posture is held > 1 min";
     movement: 0.1, "×", NonNegative, "Movement (landmark displacement in shoulder widths) below which a posture is held still.",
@@ -119,9 +119,9 @@ thresholds! {
     dwell: 30.0, "s", NonNegative, "How long a measure must stay in a new band before the band changes (one glance down never alerts).",
         "ergoaudit: alert sparingly, with hysteresis and cool-downs (UK HSE on break software; peers' top complaint)";
     sitting_max: 45.0, "min", NonNegative, "Continuous sitting after which a movement break is due.",
-        "seed 003: stand and move for 2 minutes every 45 minutes";
+        "the 45-minute / 2-minute movement-break rule of thumb: stand and move for 2 minutes every 45 minutes";
     break_min: 2.0, "min", NonNegative, "Shortest absence or standing spell that counts as a break.",
-        "seed 003: stand and move for 2 minutes every 45 minutes";
+        "the 45-minute / 2-minute movement-break rule of thumb: stand and move for 2 minutes every 45 minutes";
     notify_cooldown: 10.0, "min", NonNegative, "Least time between two notifications of the same kind.",
         "ergoaudit: nagging break software can backfire (UK HSE)";
     camera_hfov: 70.0, "°", FieldOfView, "The camera's horizontal field of view (sets the pinhole scale).",
@@ -293,6 +293,14 @@ impl Thresholds {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn references_name_what_a_reader_can_look_up() {
+        for spec in SPECS {
+            assert!(!spec.reference.contains("seed"), "{}: {}", spec.key, spec.reference);
+            assert!(!spec.reference.is_empty(), "{}", spec.key);
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -29,8 +29,9 @@ pub const NOT_JUDGED: [&str; 6] = [
     "old injuries, joint dysfunction and existing trigger points",
 ];
 
-/// The seed risk factor a finding matches, and the muscles it loads (seed 000's table and
-/// seed 003's cascade).
+/// The muscle-knot (myofascial trigger point) risk factor a finding matches, and the
+/// muscles it loads (after the product's two source articles on muscle knots: the common
+/// locations and the overload cascade).
 pub fn risk_factor(kind: &str, measure: Option<&str>) -> (&'static str, &'static [&'static str]) {
     match (kind, measure) {
         ("break_overdue", _) => (

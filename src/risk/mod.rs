@@ -284,7 +284,7 @@ impl Engine {
             if minutes > self.thresholds.sitting_max && self.overdue.is_none() {
                 let start = since + self.thresholds.sitting_max * 60.0;
                 let reference = format!(
-                    "seed 003: move for {} min every {} min",
+                    "the 45-minute / 2-minute movement-break rule of thumb: move for {} min every {} min",
                     self.thresholds.break_min, self.thresholds.sitting_max
                 );
                 let i = self.open(FindingKind::BreakOverdue, Verdict::Risk, None, start, reference);
@@ -594,6 +594,8 @@ mod tests {
         assert_eq!(opened.len(), 1);
         // the event already says how long (for the notification)
         assert!(opened[0].finding.value.unwrap() > 45.0);
+        // and cites a rule a reader can look up, not an internal document
+        assert!(f.reference.starts_with("the 45-minute / 2-minute movement-break rule"), "{}", f.reference);
     }
 
     #[test]
