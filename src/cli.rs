@@ -235,7 +235,11 @@ pub struct ReportArgs {
 pub struct HistoryArgs {
     /// Only sessions started within this period (7d, 24h, …).
     #[arg(long, value_name = "DURATION", default_value = "7d", value_parser = duration)]
-    pub since: Option<f64>,
+    pub since: f64,
+
+    /// Every session, however old (instead of `--since`).
+    #[arg(long, conflicts_with = "since")]
+    pub all: bool,
 
     /// The history database (as for `audit`).
     #[arg(long, value_name = "PATH")]
@@ -421,5 +425,15 @@ impl Args for ThresholdFlags {
 
     fn augment_args_for_update(cmd: clap::Command) -> clap::Command {
         Self::augment_args(cmd)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        super::Cli::command().debug_assert();
     }
 }

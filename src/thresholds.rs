@@ -63,6 +63,26 @@ macro_rules! thresholds {
                 match key { $(stringify!($key) => Some(self.$key),)* _ => None }
             }
 
+            /// The thresholds a session stored (JSON), read leniently: a key this version
+            /// does not know, or a value that is not a number, is left at its default and
+            /// named in the returned problems (a session recorded by another version).
+            pub fn from_stored(json: &str) -> (Self, Vec<String>) {
+                let mut t = Self::default();
+                let mut problems = Vec::new();
+                match serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(json) {
+                    Ok(map) => {
+                        for (key, value) in map {
+                            match value.as_f64() {
+                                Some(v) if t.set(&key, v) => {}
+                                _ => problems.push(key),
+                            }
+                        }
+                    }
+                    Err(e) => problems.push(format!("the record itself ({e})")),
+                }
+                (t, problems)
+            }
+
             /// Set the threshold named `key`; `false` when there is no such key.
             pub fn set(&mut self, key: &str, value: f64) -> bool {
                 match key { $(stringify!($key) => { self.$key = value; true })* _ => false }
@@ -293,6 +313,18 @@ impl Thresholds {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn stored_thresholds_are_read_leniently() {
+        let (t, problems) =
+            Thresholds::from_stored(r#"{"cva_warn": 48.0, "retired_key": 1.0, "dwell": "x"}"#);
+        assert_eq!(t.cva_warn, 48.0);
+        assert_eq!(t.dwell, Thresholds::default().dwell);
+        assert_eq!(problems, ["dwell", "retired_key"]);
+        let (t, problems) = Thresholds::from_stored("not json");
+        assert_eq!(t, Thresholds::default());
+        assert_eq!(problems.len(), 1);
+    }
+
     #[test]
     fn references_name_what_a_reader_can_look_up() {
         for spec in SPECS {

@@ -458,3 +458,18 @@ fn duration_counts_the_images_of_a_folder_too() {
     let out = ok(ergoaudit(&home).args(["audit", "--no-notify", "--duration", "15s", "--source"]).arg(&dir));
     assert!(out.contains("session 1: 3 samples over 0:10"), "{out}");
 }
+
+#[test]
+fn history_all_lists_sessions_older_than_the_default_week() {
+    let home = tempfile::tempdir().unwrap();
+    let path = write_stream(&home, "sit.jsonl", &stream(0.0, 60.0, 5.0, upright));
+    let db = home.path().join("h.sqlite");
+    ok(ergoaudit(&home).args(["audit", "--no-notify", "--db"]).arg(&db).arg("--landmarks").arg(&path));
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute("UPDATE sessions SET started_at = '2026-01-01T09:00:00Z'", []).unwrap();
+    drop(conn);
+    let recent = ok(ergoaudit(&home).args(["history", "--db"]).arg(&db));
+    assert!(recent.starts_with("no audit sessions in this period"), "{recent}");
+    let all = ok(ergoaudit(&home).args(["history", "--all", "--db"]).arg(&db));
+    assert!(all.contains("2026-01-01T09:00:00") && all.contains("sit.jsonl"), "{all}");
+}

@@ -314,3 +314,30 @@ fn the_demo_recording_measures_the_posture_nearly_all_the_time() {
     assert!(r["verdict"]["action_level"].is_number(), "{}", r["verdict"]);
     assert!(r["verdict"]["measured"][0].as_str().unwrap().starts_with("neck flexion ("));
 }
+
+#[test]
+fn a_threshold_flag_changes_its_own_threshold_only() {
+    let home = tempfile::tempdir().unwrap();
+    day(&home);
+    let thresholds = |json: &str| -> Vec<(String, f64)> {
+        let v: serde_json::Value = serde_json::from_str(json).unwrap();
+        v["method"]["thresholds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| (t["key"].as_str().unwrap().to_owned(), t["value"].as_f64().unwrap()))
+            .collect()
+    };
+    let value = |all: &[(String, f64)], key: &str| all.iter().find(|(k, _)| k == key).unwrap().1;
+    // the session was recorded with the defaults; the environment now says otherwise
+    let out = ok(ergoaudit(&home).env("ERGOAUDIT_CVA_WARN", "48").args([
+        "report",
+        "--format",
+        "json",
+        "--cva-risk",
+        "44",
+    ]));
+    let all = thresholds(&out);
+    assert_eq!(value(&all, "cva_risk"), 44.0, "the flag");
+    assert_eq!(value(&all, "cva_warn"), 50.0, "the session's own, not the environment's");
+}

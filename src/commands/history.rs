@@ -25,7 +25,7 @@ fn since(seconds: Option<f64>) -> Option<jiff::Timestamp> {
 /// Run `history`.
 pub fn history(args: &HistoryArgs) -> Result<ExitCode> {
     let store = open(args.db.as_deref())?;
-    let sessions = store.sessions(since(args.since))?;
+    let sessions = store.sessions(since((!args.all).then_some(args.since)))?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if args.json {

@@ -83,12 +83,25 @@ pub fn run(args: &ReportArgs, config: Option<&Path>) -> Result<ExitCode> {
     let details = store.session_details(&sessions)?;
     let samples = store.samples(&sessions)?;
     let findings = store.findings(&sessions)?;
-    // judged with the thresholds the sessions were recorded with, unless flags say otherwise
-    let thresholds: Thresholds = match details.first() {
-        Some(d) if args.thresholds.0.is_empty() => {
-            serde_json::from_str(&d.thresholds_json).unwrap_or(settings.thresholds)
+    // judged with the thresholds the sessions were recorded with; a flag changes its own
+    // threshold only
+    let thresholds = match details.first() {
+        Some(d) => {
+            let (mut stored, problems) = Thresholds::from_stored(&d.thresholds_json);
+            if !problems.is_empty() {
+                tracing::warn!(
+                    "session {}: stored thresholds not understood ({}); the defaults stand in for them",
+                    d.id,
+                    problems.join(", ")
+                );
+            }
+            for &(key, value) in &args.thresholds.0 {
+                stored.set(key, value);
+            }
+            stored.validate().map_err(|invalid| anyhow::anyhow!("{invalid}; check the threshold flags"))?;
+            stored
         }
-        _ => settings.thresholds,
+        None => settings.thresholds,
     };
     let report = report::build(&ReportInput {
         kind,

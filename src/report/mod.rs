@@ -630,13 +630,10 @@ fn build_from(input: &Input) -> Report {
             })
             .collect(),
         profiles,
-        models: dedup(
-            input
-                .sessions
-                .iter()
-                .filter_map(|s| s.model.clone())
-                .map(|m| format!("BlazePose GHUM 3D {m} (MediaPipe @mediapipe/pose 0.5.1675469404)")),
-        ),
+        models: dedup(input.sessions.iter().filter_map(|s| s.model.clone()).map(|m| match m.as_str() {
+            "full" | "lite" => format!("BlazePose GHUM 3D {m} (MediaPipe @mediapipe/pose 0.5.1675469404)"),
+            path => format!("landmark model file {path}"),
+        })),
         ergoaudit: env!("CARGO_PKG_VERSION").to_owned(),
         views,
         data_quality: Quality {
