@@ -47,3 +47,9 @@ pub fn minutes(seconds: f64) -> String {
     let s = seconds.max(0.0).round() as u64;
     format!("{}:{:02}", s / 60, s % 60)
 }
+
+/// `s` with its first letter in upper case (a label at the start of a title).
+pub fn capitalise(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map_or_else(String::new, |first| first.to_uppercase().chain(c).collect())
+}

@@ -57,7 +57,7 @@ pub fn message(f: &Finding, now_s: f64) -> (String, String) {
             let m = f.measure.expect("posture findings name a measure");
             let level = if f.severity == Verdict::Risk { "risk" } else { "warn" };
             (
-                format!("{} for {held}", capitalise(m.label())),
+                format!("{} for {held}", crate::advice::capitalise(m.label())),
                 format!(
                     "{}{} (beyond the {level} limit {}{}: {}).",
                     what(""),
@@ -70,11 +70,6 @@ pub fn message(f: &Finding, now_s: f64) -> (String, String) {
         }
     };
     (title, format!("{why} {}", action(f.kind, f.measure)))
-}
-
-fn capitalise(s: &str) -> String {
-    let mut c = s.chars();
-    c.next().map_or_else(String::new, |first| first.to_uppercase().chain(c).collect())
 }
 
 /// Decides which events are worth a notification, and delivers them.

@@ -43,7 +43,7 @@ pub fn charts(r: &Report, t: &Thresholds) -> Vec<Chart> {
                 id: format!("series-{}", id.name()),
                 title: format!(
                     "{} over time ({}), threshold bands shaded",
-                    capital(id.label()),
+                    crate::advice::capitalise(id.label()),
                     id.unit().trim()
                 ),
                 svg: series(id, &points, end, t),
@@ -61,11 +61,6 @@ pub fn charts(r: &Report, t: &Thresholds) -> Vec<Chart> {
         });
     }
     out
-}
-
-fn capital(s: &str) -> String {
-    let mut c = s.chars();
-    c.next().map_or_else(String::new, |f| f.to_uppercase().chain(c).collect())
 }
 
 fn x_of(t_s: f64, end: f64) -> f64 {

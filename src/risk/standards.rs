@@ -5,9 +5,6 @@
 /// point the posture is acceptable (no limit); above the last it is not acceptable.
 const HEAD_INCLINATION: [(f64, f64); 7] =
     [(25.0, 480.0), (35.0, 410.0), (45.0, 340.0), (55.0, 270.0), (65.0, 200.0), (75.0, 130.0), (85.0, 60.0)];
-/// ISO 11226 trunk inclination: (degrees, maximum holding time in seconds).
-const TRUNK_INCLINATION: [(f64, f64); 5] =
-    [(20.0, 240.0), (30.0, 195.0), (40.0, 150.0), (50.0, 105.0), (60.0, 60.0)];
 
 /// Reference for ISO holding times.
 pub const ISO_11226: &str = "ISO 11226:2000 maximum acceptable holding time";
@@ -43,11 +40,6 @@ fn interpolate(table: &[(f64, f64)], angle: f64) -> Allowance {
 /// Maximum holding time for a head inclination (degrees), linear between the table points.
 pub fn head_inclination_allowance(deg: f64) -> Allowance {
     interpolate(&HEAD_INCLINATION, deg)
-}
-
-/// Maximum holding time for a trunk inclination (degrees).
-pub fn trunk_inclination_allowance(deg: f64) -> Allowance {
-    interpolate(&TRUNK_INCLINATION, deg)
 }
 
 /// RULA neck score: 0–10° flexion 1, 10–20° 2, > 20° 3, extension 4; +1 side-bent.
@@ -139,8 +131,6 @@ mod tests {
         assert_abs_diff_eq!(secs(head_inclination_allowance(30.0)), 445.0); // 7:25
         assert_abs_diff_eq!(secs(head_inclination_allowance(85.0)), 60.0);
         assert_eq!(head_inclination_allowance(86.0), Allowance::NotAcceptable);
-        assert_abs_diff_eq!(secs(trunk_inclination_allowance(25.0)), 217.5);
-        assert_eq!(trunk_inclination_allowance(61.0), Allowance::NotAcceptable);
     }
 
     #[test]
