@@ -385,10 +385,10 @@ pub fn run(
             break;
         }
         if let Some(t) = record.t_s {
-            if latest_t.is_some_and(|l| t < l) && !went_back {
+            if let Some(latest) = latest_t.filter(|&l| t < l && !went_back) {
                 tracing::warn!(
                     "the recording's clock went back from {} to {}; its samples are kept, judged as if no time had passed",
-                    crate::advice::minutes(latest_t.unwrap_or_default()),
+                    crate::advice::minutes(latest),
                     crate::advice::minutes(t)
                 );
                 went_back = true;

@@ -11,6 +11,7 @@ use serde::Serialize;
 
 use crate::advice;
 use crate::posture::MeasureId;
+use crate::risk::MAX_ABS_T_S;
 use crate::risk::standards::rula_action;
 use crate::store::{SessionDetails, StoredFinding, StoredSample};
 use crate::thresholds::{SPECS, Thresholds, Verdict};
@@ -382,7 +383,6 @@ pub fn is_report(head: &[u8]) -> bool {
 /// no numbers or absurd (no measure of ours goes beyond ±10 000 in its unit), intervals
 /// that are not positive.
 pub fn build(input: &Input) -> Report {
-    const MAX_ABS_T_S: f64 = 3.2e10;
     let finite = |v: Option<f64>| v.filter(|x| x.abs() <= 1e4);
     let sessions: Vec<SessionDetails> = input
         .sessions

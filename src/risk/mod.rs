@@ -189,9 +189,9 @@ pub struct Engine {
     last_t: Option<f64>,
 }
 
-/// Largest session time the engine takes, seconds (beyond it a time is faulty): a
-/// thousand years.
-const MAX_ABS_T_S: f64 = 3.2e10;
+/// Largest session time the engine takes, and a report reads, seconds (beyond it a time
+/// is faulty): a thousand years.
+pub const MAX_ABS_T_S: f64 = 3.2e10;
 
 impl Engine {
     /// A new session judged with `thresholds`.

@@ -90,10 +90,7 @@ fn decode_mjpeg(data: &[u8]) -> Result<RgbImage, BadFrame> {
     if !data.starts_with(&[0xFF, 0xD8]) {
         return Err(BadFrame::NotJpeg);
     }
-    if !jpeg_is_complete(data) {
-        return Err(BadFrame::Truncated);
-    }
-    let end = data.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
+    let end = jpeg_end(data).ok_or(BadFrame::Truncated)?;
     let decoder = image::codecs::jpeg::JpegDecoder::new(std::io::Cursor::new(&data[..end]))
         .map_err(|e| BadFrame::Jpeg(e.to_string()))?;
     let (w, h) = decoder.dimensions();
@@ -107,8 +104,14 @@ fn decode_mjpeg(data: &[u8]) -> Result<RgbImage, BadFrame> {
 /// Whether a JPEG ends with its end-of-image marker, allowing the padding (zeros or a few
 /// kB of junk) cameras and some writers put after it.
 pub fn jpeg_is_complete(data: &[u8]) -> bool {
+    jpeg_end(data).is_some()
+}
+
+/// Where a complete JPEG's bytes end once trailing zeros are trimmed; `None` when no
+/// end-of-image marker lies in its last 4 kB.
+fn jpeg_end(data: &[u8]) -> Option<usize> {
     let end = data.iter().rposition(|&b| b != 0).map_or(0, |i| i + 1);
-    data[end.saturating_sub(4096)..end].windows(2).any(|w| w == [0xFF, 0xD9])
+    data[end.saturating_sub(4096)..end].windows(2).any(|w| w == [0xFF, 0xD9]).then_some(end)
 }
 
 /// BT.601 limited-range YCbCr to RGB, in 16.16 fixed point.
