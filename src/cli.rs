@@ -53,8 +53,18 @@ pub enum Command {
     Service(ServiceArgs),
 }
 
+/// Parse a duration like `5s`, `10m`, `8h`, `1h30m`, `7d` into seconds (days of 24 h).
 fn duration(s: &str) -> Result<f64, String> {
-    crate::commands::audit::parse_duration(s)
+    let bad = || format!("`{s}`: write a duration like 5s, 10m, 8h, 1h30m or 7d");
+    let span: jiff::Span = s.trim().parse().map_err(|_| bad())?;
+    let secs =
+        span.total((jiff::Unit::Second, jiff::SpanRelativeTo::days_are_24_hours())).map_err(|_| bad())?;
+    // ten years is longer than any audit or report period
+    if secs > 0.0 && secs <= 10.0 * 365.25 * 86_400.0 {
+        Ok(secs)
+    } else {
+        Err(format!("`{s}`: the duration must be positive and at most ten years"))
+    }
 }
 
 /// Shortest interval between samples: a burst of frames 0.2 s apart must fit.
@@ -430,10 +440,36 @@ impl Args for ThresholdFlags {
 
 #[cfg(test)]
 mod tests {
+    use super::duration;
     use clap::CommandFactory;
+    use proptest::prelude::*;
 
     #[test]
     fn the_command_line_is_consistent() {
         super::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn durations_read_as_written() {
+        assert_eq!(duration("5s"), Ok(5.0));
+        assert_eq!(duration("1h30m"), Ok(5400.0));
+        assert_eq!(duration("7d"), Ok(604_800.0));
+        assert!(duration("0s").is_err());
+        assert!(duration("20000d").is_err(), "more than ten years");
+        assert!(duration("soon").is_err());
+    }
+
+    proptest! {
+        // fuzz target: any text is a duration in (0, ten years] or a one-line error
+        #![proptest_config(ProptestConfig::with_cases(
+            std::env::var("FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(2000)
+        ))]
+        #[test]
+        fn any_text_is_a_sane_duration_or_an_error(text in "\\PC{0,24}|[0-9hmsdwy .:-]{0,16}") {
+            match duration(&text) {
+                Ok(s) => prop_assert!(s > 0.0 && s <= 10.0 * 365.25 * 86_400.0, "{text:?} -> {s}"),
+                Err(e) => prop_assert_eq!(e.lines().count(), 1),
+            }
+        }
     }
 }

@@ -1,9 +1,14 @@
 //! ergoaudit: audits workstation posture from a webcam.
 //!
-//! Data flows one way: [`capture`] (frames) → [`pose`] (BlazePose landmarks) →
-//! [`posture`] (measures) → [`risk`] (holds, breaks, scores over time) → [`store`] (SQLite)
-//! → [`report`] / [`notify`]; [`audit`] is the loop that joins them, [`thresholds`] and
-//! [`config`] sit on top. This crate is the library behind the `ergoaudit` binary.
+//! Data flows one way: [`capture`] (frames: a camera, a video, images) → [`pose`]
+//! (BlazePose landmarks) → [`posture`] (measures) → [`risk`] (holds, breaks, scores over
+//! time) → [`store`] (SQLite) → [`report`] / [`notify`]. [`replay`] is the landmarks' JSON
+//! form, written by `analyze` and read back instead of pixels. [`audit`] joins the stages:
+//! it chooses the source, groups frames into samples and runs a session from the first
+//! sample to the last; [`thresholds`] and [`config`] sit on top, [`advice`], [`escape`] and
+//! [`files`] serve them all. No module imports from one later in the flow (the test
+//! `tests/imports.rs` draws the graph). This crate is the library behind the `ergoaudit`
+//! binary, whose commands only turn options into calls and results into output.
 
 #![warn(missing_docs)]
 
@@ -17,7 +22,7 @@ pub mod files;
 pub mod notify;
 pub mod pose;
 pub mod posture;
-pub mod record;
+pub mod replay;
 pub mod report;
 pub mod risk;
 mod stats;

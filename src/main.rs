@@ -2,6 +2,7 @@
 
 mod cli;
 mod commands;
+mod display;
 mod options;
 
 use std::process::ExitCode;

@@ -2,14 +2,11 @@
 //! defaults, the config file, the environment and flags, and the calibration profile.
 
 use std::path::Path;
-use std::sync::Arc;
 
 use anyhow::{Result, bail};
-use ergoaudit::capture::camera::scripted::Scripted;
-use ergoaudit::capture::camera::{Backend, Native};
 use ergoaudit::config::{self, DEFAULT_PROFILE, Settings};
 use ergoaudit::pose::ModelChoice;
-use ergoaudit::posture::{Baseline, Camera};
+use ergoaudit::posture::Baseline;
 
 use crate::cli::ThresholdFlags;
 
@@ -22,24 +19,6 @@ pub fn settings(config: Option<&Path>, flags: &ThresholdFlags) -> Result<Setting
         Err(std::env::VarError::NotUnicode(_)) => Some("(not UTF-8 text)".to_owned()),
     };
     Ok(config::load(config, env, &flags.0)?)
-}
-
-/// Environment variable naming a scripted camera (tests; see
-/// `ergoaudit::capture::camera::scripted`) to use instead of the system's cameras.
-pub const CAMERA_SCRIPT_VAR: &str = "ERGOAUDIT_CAMERA_SCRIPT";
-
-/// Where cameras come from: the system's, or the scripted camera `ERGOAUDIT_CAMERA_SCRIPT`
-/// names.
-pub fn camera_backend() -> Result<Arc<dyn Backend>> {
-    Ok(match std::env::var_os(CAMERA_SCRIPT_VAR) {
-        Some(path) => Arc::new(Scripted::load(Path::new(&path))?),
-        None => Arc::new(Native),
-    })
-}
-
-/// The camera the measures assume.
-pub fn camera(settings: &Settings) -> Camera {
-    Camera { hfov_deg: settings.thresholds.camera_hfov, pitch_deg: settings.thresholds.camera_pitch }
 }
 
 /// The calibration profile to compare with: the named one (which must exist), else
@@ -60,7 +39,7 @@ pub fn profile(
             "profile `{chosen}` was calibrated through the {then} landmark model, not {now}; use --model {then} or calibrate again with --model {now}"
         );
     }
-    let now = camera(settings);
+    let now = settings.thresholds.camera();
     for (flag, then, now) in [
         ("--camera-hfov", baseline.camera_hfov_deg, now.hfov_deg),
         ("--camera-pitch", baseline.camera_pitch_deg, now.pitch_deg),

@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::posture::MeasureId;
+use crate::posture::{Camera, MeasureId};
 
 /// What a threshold is for, and what it may hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -58,6 +58,11 @@ macro_rules! thresholds {
         ];
 
         impl Thresholds {
+    /// The camera the measures assume (`camera_hfov`, `camera_pitch`).
+    pub fn camera(&self) -> Camera {
+        Camera { hfov_deg: self.camera_hfov, pitch_deg: self.camera_pitch }
+    }
+
             /// The value of the threshold named `key`.
             pub fn get(&self, key: &str) -> Option<f64> {
                 match key { $(stringify!($key) => Some(self.$key),)* _ => None }

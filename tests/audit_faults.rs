@@ -4,12 +4,12 @@ mod common;
 
 use std::sync::atomic::AtomicBool;
 
-use ergoaudit::audit::{self, Observer, RecordSource, Sampler, SourceError, Status};
+use ergoaudit::audit::{Observer, Plan, RecordSource, Sampler, Session, SourceError, Status};
 use ergoaudit::capture::CaptureError;
 use ergoaudit::posture::Camera;
-use ergoaudit::record::FrameRecord;
+use ergoaudit::replay::FrameRecord;
 use ergoaudit::risk::Event;
-use ergoaudit::store::{SessionInfo, Store};
+use ergoaudit::store::Store;
 use ergoaudit::thresholds::Thresholds;
 
 /// Ten good frames, three failures, ten good frames.
@@ -56,35 +56,24 @@ impl Observer for Seen {
 fn a_failing_source_leaves_gaps_and_the_audit_goes_on() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::open_for_audit(&dir.path().join("h.sqlite")).unwrap();
-    let info = SessionInfo {
-        started_at: jiff::Timestamp::UNIX_EPOCH,
+    let plan = Plan {
         source: "flaky".into(),
         model: None,
         profile: None,
-        profile_toml: None,
         interval_s: 5.0,
-        thresholds_json: "{}".into(),
+        duration_s: None,
+        thresholds: Thresholds::default(),
+        camera: Camera::default(),
     };
-    let session = store.begin_session(&info).unwrap();
-    let mut sampler = Sampler::new(5.0, Camera::default(), None, 0.3);
     let mut seen = Seen::default();
-    let outcome = audit::run(
-        &mut Flaky { t: 0.0, calls: 0 },
-        &mut sampler,
-        &Thresholds::default(),
-        &mut store,
-        session,
-        jiff::Timestamp::UNIX_EPOCH,
-        None,
-        &AtomicBool::new(false),
-        &mut seen,
-    )
-    .unwrap();
+    let session = Session::begin(&mut store, plan, &mut seen).unwrap();
+    let id = session.id();
+    let outcome = session.record(&mut Flaky { t: 0.0, calls: 0 }, &AtomicBool::new(false)).unwrap();
     assert_eq!(outcome.gaps, 3);
     assert_eq!(seen.gaps.len(), 3);
     assert!(seen.gaps[0].contains("unplugged"));
     assert_eq!(outcome.samples, 20, "every good frame became a sample, before and after the gap");
-    assert_eq!(store.sample_count(session).unwrap(), 20);
+    assert_eq!(store.sample_count(id).unwrap(), 20);
     assert_eq!(seen.samples, 20);
     assert!(!outcome.interrupted);
 }

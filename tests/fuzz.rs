@@ -8,7 +8,7 @@
 mod common;
 
 use ergoaudit::posture::{Camera, MeasureId};
-use ergoaudit::record::FrameRecord;
+use ergoaudit::replay::FrameRecord;
 use ergoaudit::report::{self, Input};
 use ergoaudit::risk::{Engine, SampleInput};
 use ergoaudit::store::{SessionDetails, StoredFinding, StoredSample};

@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex};
 
 use image::RgbImage;
 
-use super::{CaptureError, Frame, FrameSource};
+use super::frame::{CaptureError, Frame, FrameSource};
 
 /// File extensions read as video (case-insensitive).
 pub const VIDEO_EXTENSIONS: [&str; 7] = ["mp4", "mov", "webm", "mkv", "avi", "m4v", "mpg"];

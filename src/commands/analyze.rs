@@ -7,11 +7,11 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use ergoaudit::annotate::draw_pose;
-use ergoaudit::capture::{Frame, LandmarkFile};
+use ergoaudit::capture::Frame;
 use ergoaudit::config::Settings;
 use ergoaudit::pose::Landmark;
 use ergoaudit::posture::{Baseline, Camera, PostureSample, view};
-use ergoaudit::record::FrameRecord;
+use ergoaudit::replay::{FrameRecord, LandmarkFile};
 
 use crate::cli::AnalyzeArgs;
 use crate::options;
@@ -23,7 +23,7 @@ pub fn run(args: &AnalyzeArgs, config: Option<&Path>) -> Result<ExitCode> {
     let model = args.landmarks.is_none().then_some(&args.model);
     let profile = options::profile(args.profile.as_deref(), &settings, model)?;
     let (profile, baseline) = profile.unzip();
-    let ctx = Judge { camera: options::camera(&settings), settings, baseline, profile, json: args.json };
+    let ctx = Judge { camera: settings.thresholds.camera(), settings, baseline, profile, json: args.json };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
 

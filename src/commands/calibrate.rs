@@ -4,12 +4,12 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use ergoaudit::capture::LandmarkFile;
-use ergoaudit::capture::camera::{CameraSource, is_camera};
+use ergoaudit::audit::Input;
+use ergoaudit::capture::camera::{self, CameraSource};
 use ergoaudit::config;
 use ergoaudit::pose::{BlazePose, PoseEstimator};
 use ergoaudit::posture::calibration::Calibrator;
-use ergoaudit::record::FrameRecord;
+use ergoaudit::replay::{FrameRecord, LandmarkFile};
 
 use crate::cli::CalibrateArgs;
 use crate::options;
@@ -20,21 +20,22 @@ const CAMERA_FRAMES: usize = 30;
 /// Run `calibrate`.
 pub fn run(args: &CalibrateArgs, config: Option<&Path>) -> Result<ExitCode> {
     let settings = options::settings(config, &args.thresholds)?;
-    let mut calibrator = Calibrator::new(options::camera(&settings));
+    let mut calibrator = Calibrator::new(settings.thresholds.camera());
     let mut offer = |record: &FrameRecord| {
         let data = record.pose_data();
         calibrator.add(data.as_ref().map(|d| d.observation(record.width, record.height)).as_ref());
     };
-    let (source, failed) = match (&args.landmarks, &args.source) {
-        (Some(path), _) => {
+    let input =
+        Input::new(args.source.as_ref().map(|p| p.to_string_lossy()).as_deref(), args.landmarks.as_deref())?;
+    let failed = match &input {
+        Input::Landmarks(path) => {
             for record in LandmarkFile::open(path)? {
                 offer(&record?);
             }
-            (path, 0)
+            0
         }
-        (None, Some(path)) if is_camera(&path.to_string_lossy()) => {
-            let selector = path.to_string_lossy().parse().map_err(anyhow::Error::msg)?;
-            let mut camera = CameraSource::new(options::camera_backend()?, &selector, true)?;
+        Input::Camera(selector) => {
+            let mut camera = CameraSource::new(camera::backend()?, selector, true)?;
             let mut pose = BlazePose::load(&args.model)?;
             println!("sit upright, facing {}, for a few seconds…", camera.label());
             let burst = camera.burst(CAMERA_FRAMES)?;
@@ -43,20 +44,19 @@ pub fn run(args: &CalibrateArgs, config: Option<&Path>) -> Result<ExitCode> {
                 let found = pose.estimate(&frame.image)?;
                 offer(&FrameRecord::new(&frame, found.as_ref()));
             }
-            (path, 0)
+            0
         }
-        (None, Some(path)) => {
-            let failed = super::for_each_input(std::slice::from_ref(path), &args.model, 2.0, |_, record| {
+        Input::Video(path) | Input::Images(path) => {
+            super::for_each_input(std::slice::from_ref(path), &args.model, 2.0, |_, record| {
                 offer(&record);
                 Ok(())
-            })?;
-            (path, failed)
+            })?
         }
-        (None, None) => unreachable!("clap requires --source or --landmarks"),
     };
+    let source = input.describe();
     let (seen, usable) = (calibrator.seen(), calibrator.usable());
     let shoulder_advice = calibrator.shoulder_advice();
-    let mut baseline = calibrator.finish(source.display().to_string(), jiff::Timestamp::now())?;
+    let mut baseline = calibrator.finish(source.clone(), jiff::Timestamp::now())?;
     baseline.model = args.landmarks.is_none().then(|| args.model.to_string());
     let baseline = match config::load_profile(&args.profile, false) {
         Ok(Some(older)) => baseline.merged_with(older),
@@ -70,7 +70,7 @@ pub fn run(args: &CalibrateArgs, config: Option<&Path>) -> Result<ExitCode> {
     println!(
         "calibrated profile `{}` from {}: {usable} of {seen} frames used",
         args.profile,
-        ergoaudit::escape::path(source)
+        ergoaudit::escape::path(Path::new(&source))
     );
     if let Some(f) = &baseline.front {
         let shoulders = match (&f.shoulders, f.framing.shoulders_below) {

@@ -9,7 +9,7 @@ use ergoaudit::capture::camera::format::describe;
 use ergoaudit::capture::camera::{CameraInfo, CameraSource, list};
 use ergoaudit::pose::{BlazePose, PoseEstimator};
 use ergoaudit::posture::measure;
-use ergoaudit::record::FrameRecord;
+use ergoaudit::replay::FrameRecord;
 use serde_json::json;
 
 use crate::cli::CamerasArgs;
@@ -17,14 +17,14 @@ use crate::options;
 
 /// Run `cameras`.
 pub fn run(args: &CamerasArgs, config: Option<&std::path::Path>) -> Result<ExitCode> {
-    let backend = options::camera_backend()?;
+    let backend = ergoaudit::capture::camera::backend()?;
     if let Some(selector) = &args.test {
         let settings = options::settings(config, &crate::cli::ThresholdFlags::default())?;
         return test(
             backend,
             &selector.parse().map_err(anyhow::Error::msg)?,
             args,
-            &options::camera(&settings),
+            &settings.thresholds.camera(),
         );
     }
     let cameras = list(backend.as_ref())?;

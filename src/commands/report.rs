@@ -11,8 +11,10 @@ use ergoaudit::store::Store;
 use ergoaudit::thresholds::Thresholds;
 use ergoaudit::{escape, files};
 
-use super::audit::{Display, Input, Recording, open_source, record, stop_on_signals};
+use ergoaudit::audit::{self, Input, Pacing, Plan, Session};
+
 use crate::cli::{ReportArgs, ReportFormat};
+use crate::display::Display;
 use crate::options;
 
 /// How long a camera is audited for a report when `--for` is not given, seconds.
@@ -37,28 +39,32 @@ pub fn run(args: &ReportArgs, config: Option<&Path>) -> Result<ExitCode> {
     let mut code = ExitCode::SUCCESS;
     let (store, sessions, kind) = if recorded {
         let input = Input::new(args.source.as_deref(), args.landmarks.as_deref())?;
-        let model = args.landmarks.is_none().then_some(&args.model);
+        let model = input.needs_model().then_some(&args.model);
         let profile = options::profile(args.profile.as_deref(), &settings, model)?;
         let db = scratch.path().join("report.sqlite");
         let mut store = Store::open_for_audit(&db)?;
         let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let duration = args.duration.or(matches!(input, Input::Camera(_)).then_some(CAMERA_DEFAULT_S));
-        let mut source = open_source(&input, args.interval, args.burst, duration, &args.model, &stop)?;
-        stop_on_signals(&stop)?;
+        let pacing =
+            Pacing { interval_s: args.interval, burst: args.burst, duration_s: duration, stop: stop.clone() };
+        let mut source = input.open(&pacing, &args.model)?;
+        audit::stop_on_signals(&stop)?;
         let mut display = Display::new(false, &settings);
-        let recording = Recording {
-            input: &input,
-            settings: &settings,
+        let plan = Plan {
+            source: input.describe(),
+            model: model.map(ToString::to_string),
             profile,
-            interval: args.interval,
-            duration,
-            model: &args.model,
-            stop: &stop,
+            interval_s: args.interval,
+            duration_s: duration,
+            thresholds: settings.thresholds,
+            camera: settings.thresholds.camera(),
         };
-        let (session, _) = record(recording, source.as_mut(), &mut store, &mut display)?;
+        let session = Session::begin(&mut store, plan, &mut display)?;
+        let id = session.id();
+        session.record(source.as_mut(), &stop)?;
         code = display.finish();
         drop(store);
-        (Store::open_read(&db)?, vec![session], "recording")
+        (Store::open_read(&db)?, vec![id], "recording")
     } else {
         let path = match &args.db {
             Some(p) => p.clone(),

@@ -13,14 +13,12 @@ pub mod model;
 pub mod roi;
 pub mod scene;
 
-use std::path::PathBuf;
-
 use image::RgbImage;
 use tract_onnx::prelude::*;
 
 use crop::{Border, warp_to_tensor};
 pub use landmarks::RawLandmark as Landmark;
-pub use model::ModelChoice;
+pub use model::{ModelChoice, PoseError};
 use model::{Runnable, read_verified};
 use roi::{Affine, Roi};
 
@@ -123,56 +121,6 @@ pub struct Pose {
     pub presence: f32,
     /// The region came from the previous frame's landmarks rather than the detector.
     pub tracked: bool,
-}
-
-/// Errors of the pose stage.
-#[derive(Debug, thiserror::Error)]
-pub enum PoseError {
-    /// No folder with the bundled models was found.
-    #[error(
-        "cannot find the bundled pose models (looked in {}); set {} to the folder holding pose_detection.onnx",
-        .searched.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
-        model::MODEL_DIR_ENV
-    )]
-    ModelsNotFound {
-        /// Folders searched.
-        searched: Vec<PathBuf>,
-    },
-    /// A model file could not be read.
-    #[error("cannot read model {}: {source}; restore it from the ergoaudit checkout (models/)", .path.display())]
-    ModelUnreadable {
-        /// The model file.
-        path: PathBuf,
-        /// Why.
-        source: std::io::Error,
-    },
-    /// A bundled model's sha256 does not match.
-    #[error(
-        "model {} is corrupt or truncated (sha256 {actual}, expected {expected}); restore it from the ergoaudit checkout (git checkout models/)",
-        .path.display()
-    )]
-    ModelCorrupt {
-        /// The model file.
-        path: PathBuf,
-        /// Expected sha256.
-        expected: &'static str,
-        /// Sha256 found.
-        actual: String,
-    },
-    /// A model does not have BlazePose's inputs and outputs.
-    #[error(
-        "{} is not a usable BlazePose model: {reason}; use --model full, --model lite, or a pose_landmark_*.onnx made by models/convert.sh",
-        .path.display()
-    )]
-    ModelInvalid {
-        /// The model file.
-        path: PathBuf,
-        /// What is wrong with it.
-        reason: String,
-    },
-    /// tract failed while running a model.
-    #[error("pose inference failed: {0}")]
-    Inference(String),
 }
 
 /// Something that finds a person's pose in images.

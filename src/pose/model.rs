@@ -7,13 +7,61 @@ use std::str::FromStr;
 use sha2::{Digest, Sha256};
 use tract_onnx::prelude::*;
 
-use super::PoseError;
-
 /// An optimised, runnable tract model.
 pub(crate) type Runnable = Arc<TypedRunnableModel>;
 
 /// Environment variable naming the folder that holds the bundled models.
 pub const MODEL_DIR_ENV: &str = "ERGOAUDIT_MODEL_DIR";
+
+/// Errors of the pose stage.
+#[derive(Debug, thiserror::Error)]
+pub enum PoseError {
+    /// No folder with the bundled models was found.
+    #[error(
+        "cannot find the bundled pose models (looked in {}); set {} to the folder holding pose_detection.onnx",
+        .searched.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
+        MODEL_DIR_ENV
+    )]
+    ModelsNotFound {
+        /// Folders searched.
+        searched: Vec<PathBuf>,
+    },
+    /// A model file could not be read.
+    #[error("cannot read model {}: {source}; restore it from the ergoaudit checkout (models/)", .path.display())]
+    ModelUnreadable {
+        /// The model file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A bundled model's sha256 does not match.
+    #[error(
+        "model {} is corrupt or truncated (sha256 {actual}, expected {expected}); restore it from the ergoaudit checkout (git checkout models/)",
+        .path.display()
+    )]
+    ModelCorrupt {
+        /// The model file.
+        path: PathBuf,
+        /// Expected sha256.
+        expected: &'static str,
+        /// Sha256 found.
+        actual: String,
+    },
+    /// A model does not have BlazePose's inputs and outputs.
+    #[error(
+        "{} is not a usable BlazePose model: {reason}; use --model full, --model lite, or a pose_landmark_*.onnx made by models/convert.sh",
+        .path.display()
+    )]
+    ModelInvalid {
+        /// The model file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// tract failed while running a model.
+    #[error("pose inference failed: {0}")]
+    Inference(String),
+}
 
 /// One of the ONNX files shipped in `models/`, with the sha256 it must have.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -6,8 +6,8 @@ use super::anatomy::NORMAL_CVA_DEG;
 use super::front::{self, CalibrationFrame, NoShoulders, SHOULDER_MARGIN};
 pub use super::front::{FrontBaseline, ShoulderBaseline};
 use super::geometry::{SideRaw, plausibility};
+use super::sample::{Camera, Observation};
 use super::view::{self, View};
-use super::{Camera, Observation};
 use crate::stats::median;
 
 /// The profile format this build writes; profiles of an older format are refused with a

@@ -14,8 +14,8 @@ use serde::{Deserialize, Serialize};
 use super::anatomy::*;
 use super::geometry::{P3, add3, dot3, norm3, scale3, sub3};
 use super::head::{self, HeadPose, Template};
+use super::sample::{Camera, Missing, Observation};
 use super::view::{MIN_VISIBILITY, idx};
-use super::{Camera, Observation};
 use crate::stats::median;
 
 /// How far below the bottom edge a shoulder landmark may lie and still be used, as a
@@ -282,7 +282,7 @@ pub(crate) fn calibrate(frames: &[CalibrationFrame], camera: &Camera) -> Option<
 }
 
 /// A value with its confidence, or why there is none.
-pub(crate) type Estimate = Result<(f64, f64), super::Missing>;
+pub(crate) type Estimate = Result<(f64, f64), Missing>;
 
 /// Everything a front frame gives against a calibration.
 #[derive(Clone, Copy, Debug)]
@@ -297,7 +297,7 @@ pub(crate) struct FrontEstimate {
 
 impl FrontEstimate {
     /// Without the shoulders (`why`): only the neck flexion, from the head alone.
-    fn head_only(why: super::Missing, neck_flexion_deg: Estimate) -> Self {
+    fn head_only(why: Missing, neck_flexion_deg: Estimate) -> Self {
         let no = Err(why);
         FrontEstimate {
             cva_deg: no,
@@ -333,7 +333,7 @@ pub(crate) fn estimate(
     factor: f64,
     cva_ref_deg: f64,
 ) -> FrontEstimate {
-    use super::Missing;
+    use Missing;
     let axes = Axes::new(camera);
     let f = camera.focal_px(obs.width);
     let vis = |ids: &[usize]| ids.iter().map(|&i| f64::from(obs.landmarks[i].visibility)).fold(1.0, f64::min);
@@ -427,11 +427,7 @@ pub(crate) fn estimate(
 /// `value` with its confidence when it lies in `range` (what a human body can do), else
 /// `OutOfRange`: a measurement error, not a posture.
 fn ranged(value: f64, range: (f64, f64), confidence: f64) -> Estimate {
-    if (range.0..=range.1).contains(&value) {
-        Ok((value, confidence))
-    } else {
-        Err(super::Missing::OutOfRange)
-    }
+    if (range.0..=range.1).contains(&value) { Ok((value, confidence)) } else { Err(Missing::OutOfRange) }
 }
 
 /// How far forward the trunk's lean carried the shoulders, metres, from how far forward
@@ -467,8 +463,8 @@ mod tests {
     #[test]
     fn values_no_body_can_take_are_left_out() {
         assert_eq!(ranged(50.0, CVA_RANGE_DEG, 0.8), Ok((50.0, 0.8)));
-        assert_eq!(ranged(5.0, CVA_RANGE_DEG, 0.8), Err(super::super::Missing::OutOfRange));
-        assert_eq!(ranged(-20.0, HEAD_FORWARD_RANGE_CM, 0.8), Err(super::super::Missing::OutOfRange));
+        assert_eq!(ranged(5.0, CVA_RANGE_DEG, 0.8), Err(super::Missing::OutOfRange));
+        assert_eq!(ranged(-20.0, HEAD_FORWARD_RANGE_CM, 0.8), Err(super::Missing::OutOfRange));
         // a lean of the shoulders alone is protraction; with the head along, a lean
         assert_eq!(lean_shift(0.03, 0.0), 0.0);
         assert!((lean_shift(0.04, 0.056) - 0.04).abs() < 1e-12);

@@ -1,8 +1,8 @@
 //! The geometry behind each measure (formulas in `docs/measures.md`).
 
 use super::anatomy::*;
+use super::sample::{Camera, Measure, Missing, Observation};
 use super::view::{View, idx, usable};
-use super::{Camera, Measure, Missing, Observation};
 
 /// `atan2(y, x)` in degrees.
 pub(crate) fn angle_deg(y: f64, x: f64) -> f64 {

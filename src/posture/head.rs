@@ -12,9 +12,9 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::Observation;
 use super::anatomy::{BLAZEPOSE_EAR_SPAN_M, IPD_M};
 use super::geometry::{P3, dot3, norm3, sub3};
+use super::sample::Observation;
 use super::view::{idx, usable};
 use crate::stats::median;
 

@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::{Distribution, Report};
+use super::model::{Distribution, Point, Report};
 use crate::posture::MeasureId;
 use crate::thresholds::{Thresholds, Verdict};
 
@@ -33,7 +33,7 @@ pub fn charts(r: &Report, t: &Thresholds) -> Vec<Chart> {
     }
     let end = r.series.iter().map(|p| p.t_s).fold(0.0, f64::max).max(1.0);
     for (id, get) in [
-        (MeasureId::CvaDeg, (|p: &super::Point| p.cva_deg) as fn(&super::Point) -> Option<f64>),
+        (MeasureId::CvaDeg, (|p: &Point| p.cva_deg) as fn(&Point) -> Option<f64>),
         (MeasureId::NeckFlexionDeg, |p| p.neck_flexion_deg),
         (MeasureId::ShoulderRoundingDeg, |p| p.shoulder_rounding_deg),
     ] {

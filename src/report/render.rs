@@ -6,7 +6,7 @@ use std::fmt::Write;
 use askama::Template;
 
 use super::charts::{Chart, charts};
-use super::{Report, pct};
+use super::model::{Report, pct};
 use crate::advice::minutes;
 use crate::escape;
 use crate::posture::MeasureId;

@@ -19,7 +19,7 @@ use image::RgbImage;
 use nokhwa::utils::{CameraFormat, RequestedFormat, RequestedFormatType};
 use nokhwa::{Camera, NokhwaError};
 
-use super::{CaptureError, Frame, FrameSource};
+use super::frame::{CaptureError, Frame, FrameSource};
 
 pub mod backend;
 pub mod decode;
@@ -27,6 +27,18 @@ pub mod format;
 pub mod scripted;
 
 pub use backend::{Backend, Device, Native, Permission};
+
+/// Environment variable naming a scripted camera (tests; see [`scripted`]) to use instead
+/// of the system's cameras.
+pub const SCRIPT_VAR: &str = "ERGOAUDIT_CAMERA_SCRIPT";
+
+/// Where cameras come from: the system's, or the scripted camera [`SCRIPT_VAR`] names.
+pub fn backend() -> Result<Arc<dyn Backend>, CaptureError> {
+    Ok(match std::env::var_os(SCRIPT_VAR) {
+        Some(path) => Arc::new(scripted::Scripted::load(std::path::Path::new(&path))?),
+        None => Arc::new(Native),
+    })
+}
 
 /// True when a `--source` value names a camera (`camera` or `camera:…`) rather than a file
 /// (a file may well be called `camera_clip.mp4`).

@@ -1,5 +1,6 @@
-//! The per-frame JSON record that `analyze --json` writes (one object per line), so other
-//! tools can consume it.
+//! Replay: the per-frame JSON record that `analyze --json` writes (one object per line, so
+//! other tools can consume it), and the landmarks file (`--landmarks`) that reads it back
+//! in place of pixels.
 //!
 //! ```json
 //! {"source": "photo.jpg", "frame": 0, "t_s": null, "width": 640, "height": 480,
@@ -12,11 +13,13 @@
 //! landmarks are metres with the origin between the hips. With no person, `person` is false
 //! and `detection_score`, `landmarks` and `world_landmarks` are null.
 
+use std::path::{Path, PathBuf};
+
 use serde::{Deserialize, Serialize};
 
 use serde_json::{Map, Value, json};
 
-use crate::capture::Frame;
+use crate::capture::{CaptureError, Frame};
 use crate::pose::{Landmark, NUM_LANDMARKS, Pose};
 use crate::posture::{Baseline, Camera, Observation, PostureSample, measure};
 use crate::thresholds::Thresholds;
@@ -220,5 +223,67 @@ impl FrameRecord {
         }
         metrics.insert("quality".into(), Value::Object(quality));
         self.metrics = metrics;
+    }
+}
+
+/// A landmarks file (`--landmarks FILE.jsonl`): one frame record per line, in the shape
+/// `analyze --json` writes. Blank lines are skipped.
+pub struct LandmarkFile {
+    path: PathBuf,
+    reader: std::io::BufReader<std::fs::File>,
+    text: String,
+    line: usize,
+    done: bool,
+}
+
+/// A line of a landmarks file that cannot be read.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: line {line}: {problem}; each line must be one JSON frame record as `analyze --json` writes", .path.display())]
+pub struct BadLine {
+    /// The file.
+    pub path: PathBuf,
+    /// Line number (1-based).
+    pub line: usize,
+    /// What is wrong.
+    pub problem: String,
+}
+
+impl LandmarkFile {
+    /// Open a landmarks file (a regular file, or a named pipe written live; lines of at
+    /// most 64 kB).
+    pub fn open(path: &Path) -> Result<Self, CaptureError> {
+        let file = crate::files::open_stream(path, crate::files::LANDMARKS).map_err(|source| match source
+            .kind()
+        {
+            std::io::ErrorKind::NotFound => CaptureError::Missing(path.to_path_buf()),
+            _ => CaptureError::Unreadable { path: path.to_path_buf(), source },
+        })?;
+        Ok(LandmarkFile {
+            path: path.to_path_buf(),
+            reader: std::io::BufReader::new(file),
+            text: String::new(),
+            line: 0,
+            done: false,
+        })
+    }
+}
+
+impl Iterator for LandmarkFile {
+    type Item = Result<FrameRecord, BadLine>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.done {
+            self.line += 1;
+            let bad = |problem: String| BadLine { path: self.path.clone(), line: self.line, problem };
+            match crate::files::read_line(&mut self.reader, &mut self.text, crate::files::LANDMARK_LINE) {
+                Ok(true) if self.text.trim().is_empty() => {}
+                Ok(true) => {
+                    return Some(FrameRecord::parse(&self.text).map_err(|e: BadRecord| bad(e.to_string())));
+                }
+                Ok(false) => self.done = true,
+                Err(e) => return Some(Err(bad(e.to_string()))),
+            }
+        }
+        None
     }
 }

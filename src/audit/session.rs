@@ -1,0 +1,281 @@
+//! One audit session: begun in the store, fed frame records (grouped into samples, judged
+//! by the risk engine, each committed in its own transaction), and ended with its open
+//! findings closed — on every way out but a crash, which the store repairs on next open.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use super::sampler::{Sample, Sampler};
+use super::source::{RecordSource, SourceError};
+use crate::capture::CaptureError;
+use crate::posture::{Baseline, Camera, View};
+use crate::replay::FrameRecord;
+use crate::risk::{Assessment, Engine, Event};
+use crate::store::{SessionInfo, Store, StoreError};
+use crate::thresholds::Thresholds;
+
+/// Errors that end an audit.
+#[derive(Debug, thiserror::Error)]
+pub enum AuditError {
+    /// The store failed (the samples so far are committed).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The source failed for good (the session was closed first).
+    #[error("{0}")]
+    Source(String),
+    /// What went wrong in a session, with the session's id.
+    #[error("audit session {id}")]
+    InSession {
+        /// The session.
+        id: i64,
+        /// What went wrong.
+        source: Box<AuditError>,
+    },
+}
+
+/// What happened in one sample, for progress displays.
+#[derive(Clone, Debug)]
+pub struct Status<'a> {
+    /// The sample.
+    pub sample: &'a Sample,
+    /// The engine's assessment.
+    pub assessment: &'a Assessment,
+    /// Samples so far.
+    pub samples: u64,
+}
+
+/// The end of an audit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Outcome {
+    /// Samples committed.
+    pub samples: u64,
+    /// Gaps (source failures) logged.
+    pub gaps: u64,
+    /// Session clock at the end, seconds.
+    pub end_s: f64,
+    /// Whether it stopped on request (signal) rather than at the end of the source or the
+    /// duration.
+    pub interrupted: bool,
+}
+
+/// Hooks the loop calls: events (for notifications), per-sample status, gaps.
+pub trait Observer {
+    /// A finding changed, at wall time `at`, `t_s` seconds into the session.
+    fn event(&mut self, event: &Event, at: jiff::Timestamp, t_s: f64);
+    /// A sample was committed.
+    fn sample(&mut self, status: &Status);
+    /// The source failed once.
+    fn gap(&mut self, error: &CaptureError, t_s: f64);
+}
+
+/// What a session is made with.
+#[derive(Clone, Debug)]
+pub struct Plan {
+    /// How the session names its source (a camera, a file).
+    pub source: String,
+    /// The landmark model, when frames go through one.
+    pub model: Option<String>,
+    /// The calibration profile, by name, if any.
+    pub profile: Option<(String, Baseline)>,
+    /// Seconds between samples.
+    pub interval_s: f64,
+    /// Stop after this long on the session clock.
+    pub duration_s: Option<f64>,
+    /// The thresholds the session is judged with (stored with it).
+    pub thresholds: Thresholds,
+    /// The camera the measures assume.
+    pub camera: Camera,
+}
+
+/// An audit session in progress. [`Session::begin`] writes the session, [`Session::push`]
+/// (or [`Session::run`] over a whole source) takes records, [`Session::end`] closes it.
+pub struct Session<'a> {
+    store: &'a mut Store,
+    observer: &'a mut dyn Observer,
+    id: i64,
+    started_at: jiff::Timestamp,
+    duration_s: Option<f64>,
+    sampler: Sampler,
+    engine: Engine,
+    outcome: Outcome,
+    /// The latest record time, to say once that a recording's clock went back.
+    latest_t: Option<f64>,
+    went_back: bool,
+}
+
+/// Whether a session takes more records.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Flow {
+    /// Go on.
+    Continue,
+    /// The duration is reached: the record was not used.
+    Done,
+}
+
+impl<'a> Session<'a> {
+    /// Begin a session in `store`, started now; `observer` hears of its findings, samples
+    /// and gaps.
+    pub fn begin(
+        store: &'a mut Store,
+        plan: Plan,
+        observer: &'a mut dyn Observer,
+    ) -> Result<Self, AuditError> {
+        let started_at = jiff::Timestamp::now();
+        let (profile_name, baseline) = plan.profile.unzip();
+        let info = SessionInfo {
+            started_at,
+            source: plan.source,
+            model: plan.model,
+            profile: profile_name,
+            profile_toml: baseline.as_ref().map(|b| toml::to_string(b).expect("a baseline serialises")),
+            interval_s: plan.interval_s,
+            thresholds_json: serde_json::to_string(&plan.thresholds).expect("thresholds serialise"),
+        };
+        let id = store.begin_session(&info)?;
+        Ok(Session {
+            store,
+            observer,
+            id,
+            started_at,
+            duration_s: plan.duration_s,
+            sampler: Sampler::new(plan.interval_s, plan.camera, baseline, plan.thresholds.min_confidence),
+            engine: Engine::new(plan.thresholds),
+            outcome: Outcome { samples: 0, gaps: 0, end_s: 0.0, interrupted: false },
+            latest_t: None,
+            went_back: false,
+        })
+    }
+
+    /// The session's id in the store.
+    pub fn id(&self) -> i64 {
+        self.id
+    }
+
+    /// Take one record: a sample is judged and committed when the record starts the next
+    /// one. A record at or past the duration is not taken.
+    pub fn push(&mut self, mut record: FrameRecord) -> Result<Flow, AuditError> {
+        // stills get their times here, so that the duration counts them too
+        self.sampler.stamp(&mut record);
+        if self.duration_s.is_some_and(|d| record.t_s.is_some_and(|t| t >= d)) {
+            return Ok(Flow::Done);
+        }
+        if let Some(t) = record.t_s {
+            // a clock that goes back (clips joined, a reset) is said once
+            if let Some(latest) = self.latest_t.filter(|&l| t < l && !self.went_back) {
+                tracing::warn!(
+                    "the recording's clock went back from {} to {}; its samples are kept, judged as if no time had passed",
+                    crate::advice::minutes(latest),
+                    crate::advice::minutes(t)
+                );
+                self.went_back = true;
+            }
+            self.latest_t = Some(self.latest_t.map_or(t, |l| l.max(t)));
+        }
+        if let Some(sample) = self.sampler.push(record) {
+            self.commit(sample)?;
+        }
+        Ok(Flow::Continue)
+    }
+
+    /// Log a failed capture as a gap, dated by the source's clock (`clock_s`) when it has
+    /// one, else at the last sample.
+    pub fn gap(&mut self, error: &CaptureError, clock_s: Option<f64>) -> Result<(), AuditError> {
+        self.outcome.gaps += 1;
+        let t_s = clock_s.map_or(self.outcome.end_s, |t| t.max(self.outcome.end_s));
+        self.store.add_gap(self.id, t_s, &error.to_string())?;
+        self.observer.gap(error, t_s);
+        Ok(())
+    }
+
+    /// Take records from `source` until it ends, the duration is reached or `stop` is set.
+    /// A source that fails for good gives [`AuditError::Source`]; the session is still open
+    /// and must be ended.
+    pub fn run(&mut self, source: &mut dyn RecordSource, stop: &AtomicBool) -> Result<(), AuditError> {
+        loop {
+            if stop.load(Ordering::Relaxed) {
+                self.outcome.interrupted = true;
+                return Ok(());
+            }
+            let Some(next) = source.next_record() else { return Ok(()) };
+            match next {
+                Ok(record) => {
+                    if self.push(record)? == Flow::Done {
+                        return Ok(());
+                    }
+                }
+                Err(SourceError::Capture(e)) => self.gap(&e, source.clock_s())?,
+                Err(SourceError::Fatal(message)) => return Err(AuditError::Source(message)),
+            }
+        }
+    }
+
+    /// [`Session::run`] then [`Session::end`]: the whole session from `source`. The session
+    /// is closed on every way out but a store failure or a crash — a source that fails for
+    /// good too (its error is returned after closing).
+    pub fn record(mut self, source: &mut dyn RecordSource, stop: &AtomicBool) -> Result<Outcome, AuditError> {
+        let id = self.id;
+        let in_session = |e| AuditError::InSession { id, source: Box::new(e) };
+        let ran = self.run(source, stop);
+        if let Err(e @ AuditError::Store(_)) = ran {
+            return Err(in_session(e));
+        }
+        let outcome = self.end().map_err(in_session)?;
+        ran.map(|()| outcome).map_err(in_session)
+    }
+
+    /// Commit the last sample and close the session: open findings end at its last sample.
+    pub fn end(mut self) -> Result<Outcome, AuditError> {
+        if let Some(sample) = self.sampler.finish() {
+            self.commit(sample)?;
+        }
+        let closed: Vec<_> = self.engine.finish(self.outcome.end_s).into_iter().map(|e| e.finding).collect();
+        self.store.end_session(self.id, wall_clock(self.started_at, self.outcome.end_s), &closed)?;
+        Ok(self.outcome)
+    }
+
+    /// Judge one sample and commit it with the findings it changed.
+    fn commit(&mut self, sample: Sample) -> Result<(), AuditError> {
+        let (events, assessment) = self.engine.push(&sample.input);
+        let changed: Vec<_> = events.iter().map(|e| e.finding.clone()).collect();
+        let at = wall_clock(self.started_at, sample.input.t_s);
+        self.store.add_sample(
+            self.id,
+            at,
+            &sample.input,
+            &sample.missing,
+            sample.view.map(View::name),
+            sample.frames,
+            &assessment,
+            &changed,
+        )?;
+        self.outcome.samples += 1;
+        self.outcome.end_s = sample.input.t_s;
+        for e in &events {
+            self.observer.event(e, at, sample.input.t_s);
+        }
+        self.observer.sample(&Status {
+            sample: &sample,
+            assessment: &assessment,
+            samples: self.outcome.samples,
+        });
+        Ok(())
+    }
+}
+
+/// From now on SIGINT and SIGTERM set `stop`; a second one ends the program at once (exit
+/// code 130). Called once the source is open: until then nothing needs a clean end, and a
+/// signal must end a program still waiting to open a named pipe.
+pub fn stop_on_signals(stop: &Arc<AtomicBool>) -> std::io::Result<()> {
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        signal_hook::flag::register_conditional_shutdown(signal, 130, Arc::clone(stop))?;
+        signal_hook::flag::register(signal, Arc::clone(stop))?;
+    }
+    Ok(())
+}
+
+fn wall_clock(started_at: jiff::Timestamp, t_s: f64) -> jiff::Timestamp {
+    jiff::SignedDuration::try_from_secs_f64(t_s)
+        .ok()
+        .and_then(|d| started_at.checked_add(d).ok())
+        .unwrap_or(started_at)
+}

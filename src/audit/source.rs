@@ -1,0 +1,298 @@
+//! Where an audit's frame records come from, chosen in one place for every command: a
+//! camera in bursts on the wall clock, a video in bursts on its own clock, still images,
+//! or recorded landmarks; pixels go through the pose model on the way.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+use crate::capture::camera::{self, CameraSelector, CameraSource, Paced, is_camera};
+use crate::capture::video::{Sampling, VideoFile, is_video};
+use crate::capture::{CaptureError, Frame, FrameSource, ImageFiles};
+use crate::pose::scene::{SAME_SCENE, Thumbnail};
+use crate::pose::{BlazePose, ModelChoice, Pose, PoseError, PoseEstimator};
+use crate::replay::{FrameRecord, LandmarkFile};
+
+/// Seconds between the frames of a burst taken from a recording.
+const BURST_SPACING_S: f64 = 0.2;
+/// Below this interval the camera stays open between samples: reopening and letting the
+/// exposure settle would cost more than it saves.
+const KEEP_OPEN_BELOW_S: f64 = 3.0;
+
+/// Why a source gave no record.
+#[derive(Debug, thiserror::Error)]
+pub enum SourceError {
+    /// One capture failed (camera unplugged or busy, a frame lost): logged as a gap, the
+    /// source retries.
+    #[error(transparent)]
+    Capture(#[from] CaptureError),
+    /// The input itself is wrong (a malformed landmarks line, the pose model failing): the
+    /// audit stops, after closing the session.
+    #[error("{0}")]
+    Fatal(String),
+}
+
+/// Something that yields frame records in time order (pose already found, or recorded).
+pub trait RecordSource {
+    /// The next record, or why there is none this time; `None` at the end.
+    fn next_record(&mut self) -> Option<Result<FrameRecord, SourceError>>;
+
+    /// Seconds since a live source started (see [`FrameSource::clock_s`]).
+    fn clock_s(&self) -> Option<f64> {
+        None
+    }
+}
+
+/// Pixels through the pose model. Within a burst the pose is tracked. From one sample to
+/// the next it is tracked only while the scene is nearly unchanged (the person has not
+/// moved) and the detector has confirmed the person on the last two samples; else the
+/// detector looks again — the landmark model alone keeps "seeing" a person on a scene the
+/// person has left, and a one-off detection on a cartoon must not become a tracked ghost.
+pub struct PoseRecords<S> {
+    frames: S,
+    pose: BlazePose,
+    last: Option<(f64, Thumbnail)>,
+    /// Samples in a row whose first frame the detector confirmed.
+    confirmed: u32,
+    first_of_sample: bool,
+    /// Seconds between samples: frames closer than half of it belong to one burst.
+    interval: f64,
+}
+
+/// Detector confirmations in a row before a track is carried across samples.
+const CONFIRMATIONS_TO_TRACK: u32 = 2;
+
+impl<S> PoseRecords<S> {
+    /// Frames from `frames`, samples `interval` seconds apart, through `pose`.
+    pub fn new(frames: S, pose: BlazePose, interval: f64) -> Self {
+        PoseRecords { frames, pose, last: None, confirmed: 0, first_of_sample: false, interval }
+    }
+
+    /// Keep or drop the track before estimating `frame`.
+    fn gate(&mut self, frame: &Frame) {
+        let t = frame.t_s.unwrap_or_default();
+        self.first_of_sample = self.last.as_ref().is_none_or(|(last, _)| t - last >= self.interval / 2.0);
+        if self.first_of_sample {
+            let thumb = Thumbnail::of(&frame.image);
+            let same_scene =
+                self.last.as_ref().is_some_and(|(_, prev)| prev.difference(&thumb) <= SAME_SCENE);
+            if !same_scene || self.confirmed < CONFIRMATIONS_TO_TRACK {
+                self.pose.reset();
+            }
+            self.last = Some((t, thumb));
+        }
+    }
+
+    /// Count the detector's confirmations on the first frames of samples.
+    fn note(&mut self, pose: Option<&Pose>) {
+        if self.first_of_sample {
+            self.confirmed = match pose {
+                Some(p) if !p.tracked => self.confirmed + 1,
+                Some(_) => self.confirmed,
+                None => 0,
+            };
+        }
+    }
+}
+
+impl<S: FrameSource> RecordSource for PoseRecords<S> {
+    fn clock_s(&self) -> Option<f64> {
+        self.frames.clock_s()
+    }
+
+    fn next_record(&mut self) -> Option<Result<FrameRecord, SourceError>> {
+        let next = self.frames.next_frame()?;
+        if let Ok(frame) = &next {
+            self.gate(frame);
+        }
+        Some(match next {
+            Ok(frame) => match self.pose.estimate(&frame.image) {
+                Ok(pose) => {
+                    self.note(pose.as_ref());
+                    Ok(FrameRecord::new(&frame, pose.as_ref()))
+                }
+                Err(e) => Err(SourceError::Fatal(e.to_string())),
+            },
+            // a video that cannot be decoded will not get better
+            Err(e @ (CaptureError::Video { .. } | CaptureError::FfmpegMissing)) => {
+                Err(SourceError::Fatal(e.to_string()))
+            }
+            Err(e) => Err(e.into()),
+        })
+    }
+}
+
+/// Recorded landmarks as they are; a malformed line stops the audit.
+pub struct LandmarkRecords(LandmarkFile);
+
+impl LandmarkRecords {
+    /// Replay `file`.
+    pub fn new(file: LandmarkFile) -> Self {
+        LandmarkRecords(file)
+    }
+}
+
+impl RecordSource for LandmarkRecords {
+    fn next_record(&mut self) -> Option<Result<FrameRecord, SourceError>> {
+        Some(self.0.next()?.map_err(|e| SourceError::Fatal(e.to_string())))
+    }
+}
+
+/// Where frames come from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Input {
+    /// A live camera.
+    Camera(CameraSelector),
+    /// A video file.
+    Video(PathBuf),
+    /// Image files or a folder.
+    Images(PathBuf),
+    /// Recorded landmarks.
+    Landmarks(PathBuf),
+}
+
+impl Input {
+    /// From `--source` (a camera, a video, images; the first camera when absent) and
+    /// `--landmarks` (which wins).
+    pub fn new(source: Option<&str>, landmarks: Option<&Path>) -> Result<Self, CaptureError> {
+        Ok(match (landmarks, source) {
+            (Some(path), _) => Input::Landmarks(path.to_path_buf()),
+            (None, None) => Input::Camera(CameraSelector::First),
+            (None, Some(s)) if is_camera(s) => Input::Camera(s.parse().map_err(CaptureError::NotACamera)?),
+            (None, Some(s)) => {
+                let path = PathBuf::from(s);
+                if !path.exists() {
+                    return Err(CaptureError::Missing(path));
+                }
+                if is_video(&path) { Input::Video(path) } else { Input::Images(path) }
+            }
+        })
+    }
+
+    /// How the session names its source.
+    pub fn describe(&self) -> String {
+        match self {
+            Input::Camera(sel) => sel.to_string(),
+            Input::Video(p) | Input::Images(p) | Input::Landmarks(p) => p.display().to_string(),
+        }
+    }
+
+    /// Whether frames go through the pose model (everything but recorded landmarks).
+    pub fn needs_model(&self) -> bool {
+        !matches!(self, Input::Landmarks(_))
+    }
+}
+
+/// How an input is sampled.
+#[derive(Clone, Debug)]
+pub struct Pacing {
+    /// Seconds between samples.
+    pub interval_s: f64,
+    /// Frames per sample.
+    pub burst: usize,
+    /// A camera is released after this many seconds; recordings end on their own.
+    pub duration_s: Option<f64>,
+    /// Set when the audit must stop (a camera waiting between samples wakes up).
+    pub stop: Arc<AtomicBool>,
+}
+
+/// Why an input could not be opened.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    /// The frames cannot be read.
+    #[error(transparent)]
+    Capture(#[from] CaptureError),
+    /// The pose model cannot be loaded.
+    #[error(transparent)]
+    Pose(#[from] PoseError),
+}
+
+impl Input {
+    /// The record source: recorded landmarks as they are, pixels through the pose model
+    /// (video in bursts on the recording's clock, a camera in bursts on the wall clock).
+    pub fn open(&self, pacing: &Pacing, model: &ModelChoice) -> Result<Box<dyn RecordSource>, OpenError> {
+        let burst = pacing.burst.max(1);
+        let interval = pacing.interval_s;
+        Ok(match self {
+            Input::Landmarks(path) => Box::new(LandmarkRecords::new(LandmarkFile::open(path)?)),
+            Input::Video(path) => {
+                let sampling = if burst == 1 {
+                    Sampling::Samples(interval)
+                } else {
+                    // bursts repeat exactly when the interval is a whole number of spacings
+                    let spacing = interval / (interval / BURST_SPACING_S).ceil();
+                    Sampling::Bursts { interval, frames: burst, spacing }
+                };
+                Box::new(PoseRecords::new(
+                    VideoFile::open(path, sampling)?,
+                    BlazePose::load(model)?,
+                    interval,
+                ))
+            }
+            Input::Images(path) => Box::new(PoseRecords::new(
+                ImageFiles::from_inputs(std::slice::from_ref(path))?,
+                BlazePose::load(model)?.with_redetect_interval(1),
+                interval,
+            )),
+            Input::Camera(selector) => {
+                let camera = CameraSource::new(camera::backend()?, selector, interval < KEEP_OPEN_BELOW_S)?;
+                tracing::info!(camera = camera.label(), "camera found");
+                let frames = Paced::new(
+                    camera,
+                    burst,
+                    Duration::from_secs_f64(interval),
+                    pacing.duration_s.map(Duration::from_secs_f64),
+                    Arc::clone(&pacing.stop),
+                );
+                Box::new(PoseRecords::new(frames, BlazePose::load(model)?, interval))
+            }
+        })
+    }
+}
+
+/// Run the pose model over image files, folders of images and videos (`fps` frames per
+/// second of video), in the order given, every frame on its own (MediaPipe's static mode),
+/// calling `each` with every frame's record or with the error of a file that could not be
+/// read (the others go on). Missing paths and empty folders fail before the model is loaded;
+/// a video that cannot be decoded stops it.
+pub fn each_frame<E: From<OpenError>>(
+    inputs: &[PathBuf],
+    model: &ModelChoice,
+    fps: f64,
+    mut each: impl FnMut(Result<(&Frame, FrameRecord), CaptureError>) -> Result<(), E>,
+) -> Result<(), E> {
+    let (videos, stills): (Vec<&PathBuf>, Vec<&PathBuf>) = inputs.iter().partition(|p| is_video(p));
+    if let Some(missing) = videos.iter().find(|p| !p.is_file()) {
+        return Err(OpenError::from(CaptureError::Missing(missing.to_path_buf())).into());
+    }
+    let stills: Vec<PathBuf> = stills.into_iter().cloned().collect();
+    if !stills.is_empty() {
+        ImageFiles::from_inputs(&stills).map_err(OpenError::from)?;
+    }
+    let started = std::time::Instant::now();
+    // the frames are unrelated: every one goes through the detector
+    let mut still_model = BlazePose::load(model).map_err(OpenError::from)?.with_redetect_interval(1);
+    tracing::info!(model = %model, ms = started.elapsed().as_millis(), "pose models loaded");
+    for input in inputs {
+        // video frames are sampled far apart: each is analysed on its own, like a still
+        // (MediaPipe's static mode, which the reference landmarks come from)
+        let mut frames: Box<dyn FrameSource> = if is_video(input) {
+            Box::new(VideoFile::open(input, Sampling::Every(1.0 / fps)).map_err(OpenError::from)?)
+        } else {
+            Box::new(ImageFiles::from_inputs(std::slice::from_ref(input)).map_err(OpenError::from)?)
+        };
+        while let Some(frame) = frames.next_frame() {
+            match frame {
+                Ok(frame) => {
+                    let pose = still_model.estimate(&frame.image).map_err(OpenError::from)?;
+                    let record = FrameRecord::new(&frame, pose.as_ref());
+                    each(Ok((&frame, record)))?;
+                }
+                Err(err @ CaptureError::Video { .. }) => return Err(OpenError::from(err).into()),
+                Err(err) => each(Err(err))?,
+            }
+        }
+    }
+    Ok(())
+}

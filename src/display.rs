@@ -1,0 +1,107 @@
+//! What a running audit shows: notifications, a status line on a terminal, and each kind
+//! of capture trouble said once.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use ergoaudit::audit::{Observer, Status};
+use ergoaudit::capture::CaptureError;
+use ergoaudit::config::Settings;
+use ergoaudit::notify::Notifier;
+use ergoaudit::posture::MeasureId;
+use ergoaudit::risk::Event;
+
+/// Notifications, the status line and gap messages.
+pub struct Display {
+    notifier: Notifier,
+    bar: indicatif::ProgressBar,
+    gap_said: Option<String>,
+    failed_inputs: usize,
+}
+
+impl Display {
+    /// A status line on a terminal (hidden otherwise), and notifications when `notify`.
+    pub fn new(notify: bool, settings: &Settings) -> Self {
+        let bar = if std::io::stderr().is_terminal() {
+            let bar = indicatif::ProgressBar::new_spinner();
+            bar.enable_steady_tick(Duration::from_millis(200));
+            bar
+        } else {
+            indicatif::ProgressBar::hidden()
+        };
+        Display {
+            notifier: Notifier::new(notify, settings.thresholds.notify_cooldown, settings.quiet_hours),
+            bar,
+            gap_said: None,
+            failed_inputs: 0,
+        }
+    }
+
+    /// Remove the status line; the exit code: failure when an input file could not be read
+    /// (the others were still audited, as `analyze` does).
+    pub fn finish(&self) -> ExitCode {
+        self.bar.finish_and_clear();
+        if self.failed_inputs > 0 {
+            eprintln!("ergoaudit: {} input files could not be read (see above)", self.failed_inputs);
+            ExitCode::FAILURE
+        } else {
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+impl Observer for Display {
+    fn event(&mut self, event: &Event, at: jiff::Timestamp, t_s: f64) {
+        tracing::info!(kind = event.finding.kind.name(), change = ?event.change, "finding");
+        if let Some((title, body)) = self.notifier.consider(event, at, t_s) {
+            self.bar.suspend(|| self.notifier.deliver(&title, &body));
+        }
+    }
+
+    fn sample(&mut self, status: &Status) {
+        let s = status.sample;
+        let a = status.assessment;
+        let mut parts = vec![
+            format!("sample {}", status.samples),
+            format!("t {}", ergoaudit::advice::minutes(s.input.t_s)),
+        ];
+        if a.present {
+            parts.push(format!("view {}", s.view.map_or("?", |v| v.name())));
+            for id in [MeasureId::CvaDeg, MeasureId::NeckFlexionDeg, MeasureId::HeadTiltDeg] {
+                if let Some(v) = s.input.measures[id as usize] {
+                    parts.push(format!("{} {v:.0}{}", id.label(), id.unit()));
+                }
+            }
+            parts.push(format!("sitting {:.0} min", a.sitting_min));
+            if a.static_posture {
+                parts.push("held still".into());
+            }
+        } else {
+            parts.push("away".into());
+        }
+        self.bar.set_message(parts.join(" · "));
+        self.bar.tick();
+        self.gap_said = None;
+    }
+
+    fn gap(&mut self, error: &CaptureError, t_s: f64) {
+        let text = ergoaudit::escape::terminal(error.to_string().trim_end()).into_owned();
+        if matches!(
+            error,
+            CaptureError::Missing(_) | CaptureError::Unreadable { .. } | CaptureError::Undecodable { .. }
+        ) {
+            // a file of a recording: said once, skipped, and the exit code says so
+            self.failed_inputs += 1;
+            self.bar.suspend(|| eprintln!("ergoaudit: {text}"));
+            return;
+        }
+        // say each kind of trouble once, not at every retry
+        if self.gap_said.as_deref() != Some(text.as_str()) {
+            self.bar.suspend(|| {
+                eprintln!("ergoaudit: {text} (at {}); retrying", ergoaudit::advice::minutes(t_s))
+            });
+            self.gap_said = Some(text);
+        }
+    }
+}

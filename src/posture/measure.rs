@@ -1,0 +1,158 @@
+//! Every measure of one frame, by the method its camera view allows.
+
+use super::calibration::Baseline;
+use super::geometry::{self, SideRaw, angle_deg};
+use super::sample::{Camera, Measure, MeasureId, Missing, Observation, PostureSample};
+use super::view::{self, View, idx};
+use super::{front, head};
+
+/// Confidence factor for front-view methods used on a three-quarter view.
+const THREE_QUARTER_FACTOR: f64 = 0.6;
+/// Confidence factor for a side-view neck flexion without hips (trunk assumed upright).
+const NO_TRUNK_FACTOR: f64 = 0.7;
+
+/// Compute every measure for one frame. `baseline` is the calibrated upright posture, if
+/// any; measures that are relative to it are `None` (`needs calibration`) without it.
+pub fn measure(obs: &Observation, camera: &Camera, baseline: Option<&Baseline>) -> PostureSample {
+    let view = view::classify(obs.landmarks, obs.width, obs.height);
+    let plausibility = geometry::plausibility(obs);
+    let mut m = [Measure::missing(Missing::NotInThisView); 11];
+    let set = |m: &mut [Measure; 11], id: MeasureId, v: Measure| m[id as usize] = v;
+    if view != View::Unknown {
+        // the hips' line when they are seen; a front view may fill it from the calibration
+        set(&mut m, MeasureId::TrunkInclinationDeg, geometry::trunk_inclination(obs, view, plausibility));
+    }
+    match view {
+        View::Front | View::ThreeQuarter => {
+            let factor = if view == View::Front { 1.0 } else { THREE_QUARTER_FACTOR } * plausibility;
+            front_measures(obs, camera, baseline, factor, &mut m);
+        }
+        View::SideLeft | View::SideRight => side_measures(obs, camera, baseline, view, plausibility, &mut m),
+        View::Unknown => {
+            for id in [MeasureId::CvaDeg, MeasureId::HeadForwardCm, MeasureId::NeckFlexionDeg] {
+                set(&mut m, id, Measure::missing(Missing::KeyPointsNotVisible));
+            }
+        }
+    }
+    set(&mut m, MeasureId::ElbowAngleLeftDeg, geometry::elbow_angle(obs, idx::LEFT_ELBOW, plausibility));
+    set(&mut m, MeasureId::ElbowAngleRightDeg, geometry::elbow_angle(obs, idx::RIGHT_ELBOW, plausibility));
+    PostureSample { view, measures: m }
+}
+
+fn front_measures(
+    obs: &Observation,
+    camera: &Camera,
+    baseline: Option<&Baseline>,
+    factor: f64,
+    m: &mut [Measure; 11],
+) {
+    let lm = obs.landmarks;
+    let ok = |i: usize| view::usable(&lm[i], obs.width, obs.height);
+    let vis = |ids: &[usize]| ids.iter().map(|&i| f64::from(lm[i].visibility)).fold(1.0, f64::min);
+    m[MeasureId::HeadTiltDeg as usize] = if ok(idx::LEFT_EAR) && ok(idx::RIGHT_EAR) {
+        let (a, b) = (&lm[idx::LEFT_EAR], &lm[idx::RIGHT_EAR]);
+        let tilt = angle_deg(f64::from(a.y - b.y), f64::from(a.x - b.x));
+        Measure::ok(tilt, vis(&[idx::LEFT_EAR, idx::RIGHT_EAR]) * factor, "ear_line")
+    } else {
+        Measure::missing(Missing::KeyPointsNotVisible)
+    };
+    m[MeasureId::ShoulderTiltDeg as usize] = match front::shoulders(obs) {
+        Ok(s) => {
+            let (a, b) = (&lm[idx::LEFT_SHOULDER], &lm[idx::RIGHT_SHOULDER]);
+            let tilt = angle_deg(f64::from(a.y - b.y), f64::from(a.x - b.x));
+            Measure::ok(
+                tilt,
+                s.framing_factor() * vis(&[idx::LEFT_SHOULDER, idx::RIGHT_SHOULDER]) * factor,
+                "shoulder_line",
+            )
+        }
+        Err(front::NoShoulders::BelowFrame) => Measure::missing(Missing::ShouldersOutOfFrame),
+        Err(front::NoShoulders::NotVisible) => Measure::missing(Missing::KeyPointsNotVisible),
+    };
+
+    let relative = [
+        MeasureId::CvaDeg,
+        MeasureId::HeadForwardCm,
+        MeasureId::ShoulderRoundingDeg,
+        MeasureId::NeckFlexionDeg,
+        MeasureId::ShoulderElevation,
+    ];
+    let f = camera.focal_px(obs.width);
+    let front = baseline.and_then(|b| b.front.as_ref());
+    let generic;
+    let template = match front {
+        Some(b) => &b.template,
+        None => {
+            generic = head::Template::generic();
+            &generic
+        }
+    };
+    let Some(pose) = head::fit(obs, f, template) else {
+        m[MeasureId::ViewingDistanceCm as usize] = Measure::missing(Missing::KeyPointsNotVisible);
+        for id in relative {
+            m[id as usize] = Measure::missing(Missing::KeyPointsNotVisible);
+        }
+        return;
+    };
+    let eyes = geometry::mid3(template.points[idx::LEFT_EYE], template.points[idx::RIGHT_EYE]);
+    let distance = geometry::norm3(pose.place(eyes));
+    let sigma = head::depth_noise_fraction(obs) * distance;
+    m[MeasureId::ViewingDistanceCm as usize] = Measure::ok(
+        distance * 100.0,
+        vis(&[idx::LEFT_EYE, idx::RIGHT_EYE]) * factor / (1.0 + (sigma / 0.05).powi(2)),
+        "pinhole_face_fit",
+    );
+    let (Some(baseline), Some(front)) = (baseline, front) else {
+        for id in relative {
+            m[id as usize] = Measure::missing(Missing::NeedsCalibration);
+        }
+        return;
+    };
+    let est = front::estimate(obs, camera, front, &pose, factor, baseline.reference_cva_deg());
+    let put = |e: front::Estimate, method: &'static str| match e {
+        Ok((v, c)) => Measure::ok(v, c, method),
+        Err(why) => Measure::missing(why),
+    };
+    m[MeasureId::CvaDeg as usize] = put(est.cva_deg, "tragus_vs_c7_vs_calibration");
+    m[MeasureId::HeadForwardCm as usize] = put(est.head_forward_cm, "tragus_vs_c7_vs_calibration");
+    m[MeasureId::ShoulderRoundingDeg as usize] = put(est.rounding_deg, "shoulder_shift_vs_calibration");
+    m[MeasureId::NeckFlexionDeg as usize] = put(est.neck_flexion_deg, "head_pitch_vs_calibration");
+    m[MeasureId::ShoulderElevation as usize] = put(est.elevation, "shoulder_rise_vs_calibration");
+    if m[MeasureId::TrunkInclinationDeg as usize].value.is_none() {
+        m[MeasureId::TrunkInclinationDeg as usize] = put(est.trunk_deg, "shoulder_shift_vs_calibration");
+    }
+}
+
+fn side_measures(
+    obs: &Observation,
+    camera: &Camera,
+    baseline: Option<&Baseline>,
+    view: View,
+    factor: f64,
+    m: &mut [Measure; 11],
+) {
+    let Some(raw) = SideRaw::new(obs, camera, view) else {
+        for id in [MeasureId::CvaDeg, MeasureId::HeadForwardCm, MeasureId::NeckFlexionDeg] {
+            m[id as usize] = Measure::missing(Missing::KeyPointsNotVisible);
+        }
+        return;
+    };
+    let c = raw.visibility * factor;
+    m[MeasureId::CvaDeg as usize] = match raw.cva_deg {
+        Some(cva) => Measure::ok(cva, c, "side_tragus_to_estimated_c7"),
+        None => Measure::missing(Missing::NeedsWorldLandmarks),
+    };
+    m[MeasureId::HeadForwardCm as usize] =
+        match (raw.tragus_ahead_of_c7_m, baseline.and_then(|b| b.side.as_ref())) {
+            (None, _) => Measure::missing(Missing::NeedsWorldLandmarks),
+            (Some(_), None) => Measure::missing(Missing::NeedsCalibration),
+            (Some(now), Some(side)) => {
+                Measure::ok((now - side.tragus_ahead_of_c7_m) * 100.0, c, "side_tragus_vs_calibration")
+            }
+        };
+    m[MeasureId::NeckFlexionDeg as usize] = if raw.trunk_seen {
+        Measure::ok(raw.neck_flexion_deg, c, "side_ear_shoulder_vs_trunk")
+    } else {
+        Measure::ok(raw.neck_flexion_deg, c * NO_TRUNK_FACTOR, "side_ear_shoulder_vs_vertical")
+    };
+}

@@ -1,0 +1,220 @@
+//! The posture stage's data: one frame's landmarks in, the measures out, and the camera
+//! geometry they assume.
+
+use serde::Serialize;
+
+use super::view::View;
+use crate::pose::Landmark;
+
+/// One frame's landmarks, as plain data.
+#[derive(Clone, Copy, Debug)]
+pub struct Observation<'a> {
+    /// The 33 BlazePose landmarks, image pixels.
+    pub landmarks: &'a [Landmark],
+    /// The 33 world landmarks (metres), when the estimator provides them.
+    pub world: Option<&'a [[f32; 3]]>,
+    /// Frame width, pixels.
+    pub width: u32,
+    /// Frame height, pixels.
+    pub height: u32,
+}
+
+/// The camera's geometry, as far as the measures need it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Camera {
+    /// Horizontal field of view, degrees (`--camera-hfov`; laptop webcams are ≈ 60–80°).
+    pub hfov_deg: f64,
+    /// How far the camera looks up from the horizontal, degrees (`--camera-pitch`; negative:
+    /// looking down). A laptop whose screen leans back looks up by ≈ 10–20°; a webcam on top
+    /// of a monitor often looks down. It sets which way is horizontal.
+    pub pitch_deg: f64,
+}
+
+impl Default for Camera {
+    fn default() -> Self {
+        Camera { hfov_deg: 70.0, pitch_deg: 0.0 }
+    }
+}
+
+impl Camera {
+    /// Focal length in pixels for a frame `width` pixels wide (pinhole model).
+    pub fn focal_px(&self, width: u32) -> f64 {
+        f64::from(width) / 2.0 / (self.hfov_deg.to_radians() / 2.0).tan()
+    }
+}
+
+/// Why a measure has no value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Missing {
+    /// The landmarks it needs are not confidently seen inside the frame.
+    KeyPointsNotVisible,
+    /// It is relative to a calibrated upright posture, and there is none.
+    NeedsCalibration,
+    /// It needs BlazePose's world landmarks (metric 3D), which this input lacks.
+    NeedsWorldLandmarks,
+    /// It cannot be measured from this camera view.
+    NotInThisView,
+    /// The shoulders lie further below the frame than their estimate can be trusted.
+    ShouldersOutOfFrame,
+    /// The calibration did not see the shoulders.
+    CalibrationLacksShoulders,
+    /// The value came out where no human posture is (`anatomy::*_RANGE*`): a measurement
+    /// error.
+    OutOfRange,
+    /// Its confidence is below `--min-confidence` (the audit leaves it out).
+    LowConfidence,
+}
+
+impl Missing {
+    /// Short human text.
+    pub fn text(self) -> &'static str {
+        match self {
+            Missing::KeyPointsNotVisible => "key points not visible",
+            Missing::NeedsCalibration => "needs calibration",
+            Missing::NeedsWorldLandmarks => "needs world landmarks",
+            Missing::NotInThisView => "not measurable in this view",
+            Missing::ShouldersOutOfFrame => "shoulders below the frame",
+            Missing::CalibrationLacksShoulders => "calibration saw no shoulders",
+            Missing::OutOfRange => "outside the range a human body can take",
+            Missing::LowConfidence => "below the confidence threshold",
+        }
+    }
+}
+
+/// One measure: a value with its confidence and method, or the reason there is none.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Measure {
+    /// The value, in the measure's unit.
+    pub value: Option<f64>,
+    /// 0–1: the weakest visibility among the landmarks used, lowered for views where the
+    /// method is less reliable (three-quarter) and for implausible skeletons.
+    pub confidence: f64,
+    /// How it was computed (see `docs/measures.md`).
+    pub method: Option<&'static str>,
+    /// Why there is no value.
+    pub missing: Option<Missing>,
+}
+
+impl Measure {
+    pub(crate) fn ok(value: f64, confidence: f64, method: &'static str) -> Self {
+        Measure {
+            value: Some(value),
+            confidence: confidence.clamp(0.0, 1.0),
+            method: Some(method),
+            missing: None,
+        }
+    }
+    pub(crate) fn missing(why: Missing) -> Self {
+        Measure { value: None, confidence: 0.0, method: None, missing: Some(why) }
+    }
+}
+
+/// The measures of one frame, in the order [`MeasureId::ALL`] lists them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MeasureId {
+    /// Craniovertebral angle (head forward), degrees; lower is worse.
+    CvaDeg,
+    /// Forward translation of the head relative to the shoulders since calibration, cm.
+    HeadForwardCm,
+    /// Shoulder protraction since calibration, degrees (positive = rounded forward).
+    ShoulderRoundingDeg,
+    /// Neck flexion, degrees (positive = head down / forward).
+    NeckFlexionDeg,
+    /// Lateral head tilt, degrees (positive = towards the left shoulder).
+    HeadTiltDeg,
+    /// Shoulder-line tilt, degrees (positive = left shoulder lower).
+    ShoulderTiltDeg,
+    /// Ear-to-shoulder distance over the calibrated one (below 1 = shoulders drawn up).
+    ShoulderElevation,
+    /// Trunk inclination from vertical, degrees (positive = leaning forward).
+    TrunkInclinationDeg,
+    /// Eyes to camera, cm.
+    ViewingDistanceCm,
+    /// Left elbow angle, degrees (180 = straight arm).
+    ElbowAngleLeftDeg,
+    /// Right elbow angle, degrees.
+    ElbowAngleRightDeg,
+}
+
+impl MeasureId {
+    /// Every measure, in output order.
+    pub const ALL: [MeasureId; 11] = [
+        MeasureId::CvaDeg,
+        MeasureId::HeadForwardCm,
+        MeasureId::ShoulderRoundingDeg,
+        MeasureId::NeckFlexionDeg,
+        MeasureId::HeadTiltDeg,
+        MeasureId::ShoulderTiltDeg,
+        MeasureId::ShoulderElevation,
+        MeasureId::TrunkInclinationDeg,
+        MeasureId::ViewingDistanceCm,
+        MeasureId::ElbowAngleLeftDeg,
+        MeasureId::ElbowAngleRightDeg,
+    ];
+
+    /// The name used in JSON and config (`cva_deg`, …).
+    pub fn name(self) -> &'static str {
+        match self {
+            MeasureId::CvaDeg => "cva_deg",
+            MeasureId::HeadForwardCm => "head_forward_cm",
+            MeasureId::ShoulderRoundingDeg => "shoulder_rounding_deg",
+            MeasureId::NeckFlexionDeg => "neck_flexion_deg",
+            MeasureId::HeadTiltDeg => "head_tilt_deg",
+            MeasureId::ShoulderTiltDeg => "shoulder_tilt_deg",
+            MeasureId::ShoulderElevation => "shoulder_elevation",
+            MeasureId::TrunkInclinationDeg => "trunk_inclination_deg",
+            MeasureId::ViewingDistanceCm => "viewing_distance_cm",
+            MeasureId::ElbowAngleLeftDeg => "elbow_angle_left_deg",
+            MeasureId::ElbowAngleRightDeg => "elbow_angle_right_deg",
+        }
+    }
+
+    /// Human label with unit.
+    pub fn label(self) -> &'static str {
+        match self {
+            MeasureId::CvaDeg => "craniovertebral angle",
+            MeasureId::HeadForwardCm => "head forward",
+            MeasureId::ShoulderRoundingDeg => "shoulder rounding",
+            MeasureId::NeckFlexionDeg => "neck flexion",
+            MeasureId::HeadTiltDeg => "head tilt",
+            MeasureId::ShoulderTiltDeg => "shoulder tilt",
+            MeasureId::ShoulderElevation => "shoulder elevation",
+            MeasureId::TrunkInclinationDeg => "trunk inclination",
+            MeasureId::ViewingDistanceCm => "viewing distance",
+            MeasureId::ElbowAngleLeftDeg => "left elbow angle",
+            MeasureId::ElbowAngleRightDeg => "right elbow angle",
+        }
+    }
+
+    /// Unit suffix for display.
+    pub fn unit(self) -> &'static str {
+        match self {
+            MeasureId::HeadForwardCm | MeasureId::ViewingDistanceCm => " cm",
+            MeasureId::ShoulderElevation => "×",
+            _ => "°",
+        }
+    }
+}
+
+/// The posture measures of one frame.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PostureSample {
+    /// Camera view.
+    pub view: View,
+    /// The measures, indexed like [`MeasureId::ALL`].
+    pub measures: [Measure; 11],
+}
+
+impl PostureSample {
+    /// One measure.
+    pub fn get(&self, id: MeasureId) -> &Measure {
+        &self.measures[id as usize]
+    }
+
+    /// Every measure with its id.
+    pub fn iter(&self) -> impl Iterator<Item = (MeasureId, &Measure)> {
+        MeasureId::ALL.into_iter().zip(&self.measures)
+    }
+}

@@ -1,0 +1,277 @@
+//! The report's data: what every output format (HTML, Markdown, JSON) shows.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::store::{SessionDetails, StoredFinding, StoredSample};
+use crate::thresholds::Thresholds;
+
+/// Where the data came from.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Origin {
+    /// `history` (stored sessions) or `recording` (audited on the spot).
+    pub kind: String,
+    /// Session ids.
+    pub sessions: Vec<i64>,
+    /// Sources of the sessions.
+    pub sources: Vec<String>,
+    /// First sample (RFC 3339).
+    pub from: Option<String>,
+    /// Last sample (RFC 3339).
+    pub to: Option<String>,
+}
+
+/// One of the findings that matter most.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TopFinding {
+    /// Finding kind.
+    pub kind: String,
+    /// Measure, if one.
+    pub measure: Option<String>,
+    /// Worst severity.
+    pub severity: String,
+    /// How many times it happened.
+    pub count: usize,
+    /// Total time, seconds.
+    pub total_s: f64,
+    /// What it is, for a person.
+    pub title: String,
+    /// The seed risk factor.
+    pub risk_factor: String,
+    /// The one thing to change.
+    pub action: String,
+}
+
+/// The verdict first.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Verdict1 {
+    /// RULA-style score (1–7) reached or exceeded during at least 10 % of the present time
+    /// (90th percentile of the scores of the samples whose neck flexion was measured, nearest
+    /// rank); `None` when the neck was measured in less than half of the present time.
+    pub action_level: Option<u8>,
+    /// What the score asks for — or, without a level, what was missing and how to fix the
+    /// set-up.
+    pub meaning: String,
+    /// What the level rests on: the measures taken from the camera, with the share of the
+    /// present time each had a value.
+    pub measured: Vec<String>,
+    /// What the level assumes instead of measuring.
+    pub assumed: Vec<String>,
+    /// The three findings that matter most (by severity, then total time).
+    pub top_findings: Vec<TopFinding>,
+}
+
+/// Time spent in each band of one measure, seconds.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct BandTime {
+    /// In the comfortable range.
+    pub ok_s: f64,
+    /// Beyond warn.
+    pub warn_s: f64,
+    /// Beyond risk.
+    pub risk_s: f64,
+    /// Present, but no value (see `method.data_quality`).
+    pub no_value_s: f64,
+}
+
+/// Time at a glance.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct TimeSummary {
+    /// Audited time (samples × interval), seconds.
+    pub audited_s: f64,
+    /// Time the person was present, seconds.
+    pub present_s: f64,
+    /// Time away, seconds.
+    pub away_s: f64,
+    /// Absences of at least the break length.
+    pub breaks_taken: usize,
+    /// The rule (e.g. "2 min every 45 min").
+    pub break_rule: String,
+    /// Longest uninterrupted sitting stretch, minutes.
+    pub longest_sitting_min: f64,
+    /// How often a break was overdue.
+    pub breaks_overdue: usize,
+    /// Time in band per measure (measures with any value).
+    pub bands: BTreeMap<String, BandTime>,
+}
+
+/// A static hold.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Hold {
+    /// Session.
+    pub session: i64,
+    /// Start, seconds on the session clock.
+    pub start_s: f64,
+    /// Duration, seconds.
+    pub duration_s: f64,
+    /// `warn` (past the static rule) or `risk` (past ISO 11226's holding time).
+    pub severity: String,
+    /// Head inclination held, degrees.
+    pub head_inclination_deg: Option<f64>,
+    /// The limit judged against, seconds.
+    pub limit_s: Option<f64>,
+    /// Where the limit comes from.
+    pub reference: String,
+    /// How far past the limit, seconds (0 within it).
+    pub exceeded_by_s: f64,
+}
+
+/// A finding, tied to the source documents.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ReportFinding {
+    /// Session.
+    pub session: i64,
+    /// Kind.
+    pub kind: String,
+    /// Measure.
+    pub measure: Option<String>,
+    /// Severity.
+    pub severity: String,
+    /// Start, seconds on the session clock.
+    pub start_s: f64,
+    /// Duration, seconds.
+    pub duration_s: f64,
+    /// Representative value.
+    pub value: Option<f64>,
+    /// Limit judged against.
+    pub limit: Option<f64>,
+    /// Where the limit comes from.
+    pub reference: String,
+    /// The seed risk factor it matches.
+    pub risk_factor: String,
+    /// The muscles it loads.
+    pub muscles: Vec<String>,
+    /// The change it suggests.
+    pub action: String,
+}
+
+/// A threshold as used.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ThresholdUsed {
+    /// Key.
+    pub key: String,
+    /// Value.
+    pub value: f64,
+    /// Unit.
+    pub unit: String,
+    /// Reference.
+    pub reference: String,
+}
+
+/// Data quality.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Quality {
+    /// Samples.
+    pub samples: usize,
+    /// Samples with the person present.
+    pub present_samples: usize,
+    /// Share of present samples with no posture verdict (none of CVA, head-forward, neck
+    /// flexion, shoulder rounding measured).
+    pub no_verdict_share: f64,
+    /// Why, and what to change.
+    pub reasons: Vec<String>,
+    /// Per measure: how many present samples had a value, and why the others had none.
+    pub measures: BTreeMap<String, MeasureQuality>,
+}
+
+/// How often one measure had a value, and why not.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct MeasureQuality {
+    /// Present samples with a value.
+    pub with_value: usize,
+    /// Present samples without one, by reason (`not recorded` for samples stored before
+    /// the reasons were kept).
+    pub without: BTreeMap<String, usize>,
+}
+
+/// How it was measured.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Method {
+    /// Thresholds used.
+    pub thresholds: Vec<ThresholdUsed>,
+    /// Calibration profiles used.
+    pub profiles: Vec<String>,
+    /// Pose model(s).
+    pub models: Vec<String>,
+    /// ergoaudit version.
+    pub ergoaudit: String,
+    /// Camera views seen: samples per view.
+    pub views: BTreeMap<String, usize>,
+    /// Data quality.
+    pub data_quality: Quality,
+}
+
+/// One point of the charts.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Point {
+    /// Seconds since the first sample.
+    pub t_s: f64,
+    /// Present.
+    pub present: bool,
+    /// Values of the charted measures.
+    pub cva_deg: Option<f64>,
+    /// Neck flexion.
+    pub neck_flexion_deg: Option<f64>,
+    /// Shoulder rounding.
+    pub shoulder_rounding_deg: Option<f64>,
+}
+
+/// The distribution of one measure over the present samples.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Distribution {
+    /// Bin edges (11, in the measure's unit).
+    pub edges: Vec<f64>,
+    /// Samples per bin (10).
+    pub counts: Vec<usize>,
+}
+
+/// The whole report.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Report {
+    /// Schema version.
+    pub schema: &'static str,
+    /// When it was made (RFC 3339).
+    pub generated_at: String,
+    /// Where the data came from.
+    pub origin: Origin,
+    /// Set when there is nothing to judge (no data, or nobody in it): why.
+    pub notice: Option<String>,
+    /// The verdict (absent with a notice).
+    pub verdict: Option<Verdict1>,
+    /// Time at a glance.
+    pub time: TimeSummary,
+    /// Static holds.
+    pub holds: Vec<Hold>,
+    /// Every finding.
+    pub findings: Vec<ReportFinding>,
+    /// What the camera cannot judge.
+    pub not_judged: Vec<String>,
+    /// How it was measured.
+    pub method: Method,
+    /// Chart data.
+    pub series: Vec<Point>,
+    /// Distribution of each measure with values.
+    pub distributions: BTreeMap<String, Distribution>,
+}
+
+/// The stored data a report is made from.
+pub struct Input<'a> {
+    /// `history` or `recording`.
+    pub kind: &'a str,
+    /// Sessions.
+    pub sessions: &'a [SessionDetails],
+    /// Their samples, in time order per session.
+    pub samples: &'a [StoredSample],
+    /// Their findings.
+    pub findings: &'a [(i64, StoredFinding)],
+    /// Thresholds to judge with (the sessions' own, normally).
+    pub thresholds: &'a Thresholds,
+    /// When the report is made.
+    pub now: jiff::Timestamp,
+}
+
+/// `part` as a percentage of `total` ("–" for nothing).
+pub(crate) fn pct(part: f64, total: f64) -> String {
+    if total > 0.0 { format!("{:.0} %", part / total * 100.0) } else { "–".to_owned() }
+}
