@@ -12,10 +12,9 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use ergoaudit::audit::{Observer, Plan, Session, Status};
 use ergoaudit::capture::CaptureError;
 use ergoaudit::capture::read_image;
-use ergoaudit::pose::{BlazePose, ModelChoice, PoseEstimator};
+use ergoaudit::pose::{BlazePose, ModelChoice, PoseEstimator, PosedFrame};
 use ergoaudit::posture::calibration::Calibrator;
 use ergoaudit::posture::{Camera, Observation};
-use ergoaudit::replay::FrameRecord;
 use ergoaudit::risk::Event;
 use ergoaudit::store::Store;
 use ergoaudit::thresholds::Thresholds;
@@ -56,7 +55,7 @@ fn audit_sample(c: &mut Criterion) {
             profile: Some(("bench".into(), baseline)),
             interval_s: 5.0,
             duration_s: None,
-            thresholds: Thresholds { min_confidence: 0.3, ..Thresholds::default() },
+            thresholds: Thresholds::default(),
             camera: Camera::default(),
         };
         let mut quiet = Quiet;
@@ -68,7 +67,7 @@ fn audit_sample(c: &mut Criterion) {
                 frame.t_s = Some(t);
                 t += 5.0;
                 let p = pose.estimate(black_box(&frame.image)).unwrap();
-                session.push(FrameRecord::new(&frame, p.as_ref())).unwrap();
+                session.push(PosedFrame::new(&frame, p.as_ref())).unwrap();
             })
         });
         session.end().unwrap();

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use clap::{Arg, ArgMatches, Args, Parser, Subcommand, value_parser};
 use ergoaudit::pose::ModelChoice;
 use ergoaudit::thresholds::SPECS;
+use jiff::SignedDuration;
 
 /// Audits workstation posture from a webcam: measures head-forward and shoulder angles with
 /// a real pose model and times risky postures against ergonomic standards.
@@ -53,27 +54,28 @@ pub enum Command {
     Service(ServiceArgs),
 }
 
-/// Parse a duration like `5s`, `10m`, `8h`, `1h30m`, `7d` into seconds (days of 24 h).
-fn duration(s: &str) -> Result<f64, String> {
+/// Longest duration taken: ten years is longer than any audit or report period.
+const MAX_DURATION: SignedDuration = SignedDuration::from_hours(24 * 3653);
+
+/// Parse a duration like `5s`, `10m`, `8h`, `1h30m`, `7d` (days of 24 h).
+fn duration(s: &str) -> Result<SignedDuration, String> {
     let bad = || format!("`{s}`: write a duration like 5s, 10m, 8h, 1h30m or 7d");
     let span: jiff::Span = s.trim().parse().map_err(|_| bad())?;
     let secs =
         span.total((jiff::Unit::Second, jiff::SpanRelativeTo::days_are_24_hours())).map_err(|_| bad())?;
-    // ten years is longer than any audit or report period
-    if secs > 0.0 && secs <= 10.0 * 365.25 * 86_400.0 {
-        Ok(secs)
-    } else {
-        Err(format!("`{s}`: the duration must be positive and at most ten years"))
+    match SignedDuration::try_from_secs_f64(secs) {
+        Ok(d) if d.is_positive() && d <= MAX_DURATION => Ok(d),
+        _ => Err(format!("`{s}`: the duration must be positive and at most ten years")),
     }
 }
 
 /// Shortest interval between samples: a burst of frames 0.2 s apart must fit.
-const MIN_INTERVAL_S: f64 = 0.2;
+const MIN_INTERVAL: SignedDuration = SignedDuration::from_millis(200);
 
-fn interval(s: &str) -> Result<f64, String> {
+fn interval(s: &str) -> Result<SignedDuration, String> {
     match duration(s)? {
-        v if v >= MIN_INTERVAL_S => Ok(v),
-        _ => Err(format!("`{s}`: the interval must be at least {MIN_INTERVAL_S} s")),
+        v if v >= MIN_INTERVAL => Ok(v),
+        _ => Err(format!("`{s}`: the interval must be at least {} s", MIN_INTERVAL.as_secs_f64())),
     }
 }
 
@@ -117,7 +119,7 @@ pub struct AuditArgs {
     /// cameras`), a video file (mp4, mov, webm, …; needs ffmpeg), an image or a folder of
     /// images. Recordings are replayed on their own clock, as fast as the CPU allows.
     #[arg(long, value_name = "SOURCE", default_value = "camera")]
-    pub source: Option<String>,
+    pub source: String,
 
     /// Replay recorded landmarks (JSON lines as `analyze --json` writes, with t_s) instead
     /// of frames.
@@ -127,7 +129,7 @@ pub struct AuditArgs {
     /// Time between samples (5s, 1m, …). With a camera the device is opened for each sample
     /// and released in between (kept open below 3 s).
     #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = interval)]
-    pub interval: f64,
+    pub interval: SignedDuration,
 
     /// Frames per sample; the sample holds their measures' median. One frame per 5 s keeps
     /// the audit under 0.5 % of a core; bursts smooth each sample at 2–3× the cost (the risk
@@ -138,7 +140,7 @@ pub struct AuditArgs {
     /// Stop after this long on the session clock (8h, 30m, …) [default: until the source
     /// ends, or Ctrl-C].
     #[arg(long, value_name = "DURATION", value_parser = duration)]
-    pub duration: Option<f64>,
+    pub duration: Option<SignedDuration>,
 
     /// The history database [default: history.sqlite in the data folder,
     /// `~/.local/share/ergoaudit` or `$ERGOAUDIT_DATA_DIR`].
@@ -179,7 +181,7 @@ pub enum ReportFormat {
 pub struct ReportArgs {
     /// Report on the sessions started within this period (8h, 7d, …).
     #[arg(long, value_name = "DURATION", default_value = "8h", value_parser = duration, conflicts_with = "session")]
-    pub since: f64,
+    pub since: SignedDuration,
 
     /// Report on one session (`ergoaudit history` lists them).
     #[arg(long, value_name = "ID")]
@@ -200,11 +202,11 @@ pub struct ReportArgs {
 
     /// How long to audit the source (camera default: 5m; a recording: all of it).
     #[arg(long = "for", value_name = "DURATION", value_parser = duration)]
-    pub duration: Option<f64>,
+    pub duration: Option<SignedDuration>,
 
     /// Time between samples when auditing on the spot.
     #[arg(long, value_name = "DURATION", default_value = "5s", value_parser = interval)]
-    pub interval: f64,
+    pub interval: SignedDuration,
 
     /// Frames per sample when auditing on the spot.
     #[arg(long, value_name = "N", default_value_t = 1)]
@@ -245,7 +247,7 @@ pub struct ReportArgs {
 pub struct HistoryArgs {
     /// Only sessions started within this period (7d, 24h, …).
     #[arg(long, value_name = "DURATION", default_value = "7d", value_parser = duration)]
-    pub since: f64,
+    pub since: SignedDuration,
 
     /// Every session, however old (instead of `--since`).
     #[arg(long, conflicts_with = "since")]
@@ -278,7 +280,7 @@ pub struct ExportArgs {
 
     /// Only sessions started within this period [default: all].
     #[arg(long, value_name = "DURATION", value_parser = duration)]
-    pub since: Option<f64>,
+    pub since: Option<SignedDuration>,
 
     /// The history database (as for `audit`).
     #[arg(long, value_name = "PATH")]
@@ -440,7 +442,7 @@ impl Args for ThresholdFlags {
 
 #[cfg(test)]
 mod tests {
-    use super::duration;
+    use super::{MAX_DURATION, SignedDuration, duration};
     use clap::CommandFactory;
     use proptest::prelude::*;
 
@@ -451,9 +453,10 @@ mod tests {
 
     #[test]
     fn durations_read_as_written() {
-        assert_eq!(duration("5s"), Ok(5.0));
-        assert_eq!(duration("1h30m"), Ok(5400.0));
-        assert_eq!(duration("7d"), Ok(604_800.0));
+        assert_eq!(duration("5s"), Ok(SignedDuration::from_secs(5)));
+        assert_eq!(duration("1h30m"), Ok(SignedDuration::from_mins(90)));
+        assert_eq!(duration("7d"), Ok(SignedDuration::from_hours(168)));
+        assert_eq!(duration("0.25s"), Ok(SignedDuration::from_millis(250)));
         assert!(duration("0s").is_err());
         assert!(duration("20000d").is_err(), "more than ten years");
         assert!(duration("soon").is_err());
@@ -467,7 +470,7 @@ mod tests {
         #[test]
         fn any_text_is_a_sane_duration_or_an_error(text in "\\PC{0,24}|[0-9hmsdwy .:-]{0,16}") {
             match duration(&text) {
-                Ok(s) => prop_assert!(s > 0.0 && s <= 10.0 * 365.25 * 86_400.0, "{text:?} -> {s}"),
+                Ok(d) => prop_assert!(d.is_positive() && d <= MAX_DURATION, "{text:?} -> {d}"),
                 Err(e) => prop_assert_eq!(e.lines().count(), 1),
             }
         }

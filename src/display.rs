@@ -69,7 +69,7 @@ impl Observer for Display {
         if a.present {
             parts.push(format!("view {}", s.view.map_or("?", |v| v.name())));
             for id in [MeasureId::CvaDeg, MeasureId::NeckFlexionDeg, MeasureId::HeadTiltDeg] {
-                if let Some(v) = s.input.measures[id as usize] {
+                if let Some(v) = s.input.measures[id] {
                     parts.push(format!("{} {v:.0}{}", id.label(), id.unit()));
                 }
             }

@@ -48,16 +48,14 @@ pub fn markdown(s: &str) -> String {
     out
 }
 
-/// For a CSV field (RFC 4180): quoted when it holds a comma, quote, CR or LF, quotes
-/// doubled; a leading `= + - @` (a formula to a spreadsheet) prefixed with `'`.
-pub fn csv(s: &str) -> Cow<'_, str> {
-    let formula = s.starts_with(['=', '+', '-', '@']) && s.parse::<f64>().is_err();
-    let needs_quotes = s.contains([',', '"', '\r', '\n']);
-    if !formula && !needs_quotes {
-        return Cow::Borrowed(s);
+/// For a CSV field a spreadsheet opens: a leading `= + - @` (a formula to a spreadsheet)
+/// prefixed with `'`. The `csv` writer does the quoting (RFC 4180).
+pub fn spreadsheet(s: &str) -> Cow<'_, str> {
+    if s.starts_with(['=', '+', '-', '@']) && s.parse::<f64>().is_err() {
+        Cow::Owned(format!("'{s}"))
+    } else {
+        Cow::Borrowed(s)
     }
-    let body = if formula { format!("'{s}") } else { s.to_owned() };
-    if needs_quotes { Cow::Owned(format!("\"{}\"", body.replace('"', "\"\""))) } else { Cow::Owned(body) }
 }
 
 /// A string that cannot be written into a systemd unit.
@@ -162,20 +160,24 @@ mod tests {
     }
 
     #[test]
-    fn csv_fields_stay_one_field() {
+    fn csv_fields_stay_one_field_and_no_formula() {
+        let mut out = ::csv::Writer::from_writer(Vec::new());
         for s in HOSTILE {
-            let e = csv(s);
-            if e.starts_with('"') {
-                let inner = &e[1..e.len() - 1];
-                assert!(!inner.replace("\"\"", "").contains('"'), "{s:?} -> {e}");
-            } else {
-                assert!(!e.contains([',', '"', '\n', '\r']), "{s:?} -> {e}");
-            }
-            assert!(!e.trim_start_matches('"').starts_with(['=', '+', '@']), "{s:?} -> {e}");
+            out.write_record(["before", spreadsheet(s).as_ref(), "after"]).unwrap();
         }
-        assert_eq!(csv("plain"), "plain");
-        assert_eq!(csv("-3.5"), "-3.5");
-        assert_eq!(csv("a,\"b\""), "\"a,\"\"b\"\"\"");
+        let text = out.into_inner().unwrap();
+        let mut read = ::csv::Reader::from_reader(text.as_slice());
+        let rows: Vec<_> = read.records().map(Result::unwrap).collect();
+        assert_eq!(rows.len() + 1, HOSTILE.len(), "the first row is read as the header");
+        for (s, row) in HOSTILE[1..].iter().zip(&rows) {
+            assert_eq!(row.len(), 3, "{s:?}");
+            assert_eq!((&row[0], &row[2]), ("before", "after"));
+            assert!(!row[1].starts_with(['=', '+', '@']), "{s:?} -> {:?}", &row[1]);
+            assert_eq!(row[1].trim_start_matches('\''), s.trim_start_matches('\''), "nothing else changes");
+        }
+        assert_eq!(spreadsheet("plain"), "plain");
+        assert_eq!(spreadsheet("-3.5"), "-3.5");
+        assert_eq!(spreadsheet("=1+1"), "'=1+1");
     }
 
     #[test]

@@ -1,14 +1,18 @@
-//! Turns the parsed command line into validated settings: thresholds resolved from
-//! defaults, the config file, the environment and flags, and the calibration profile.
+//! Turns the parsed command line into validated options, once per command: thresholds
+//! resolved from defaults, the config file, the environment and flags; the calibration
+//! profile; the input and how it is paced; the database.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use anyhow::{Result, bail};
+use ergoaudit::audit::{Input, Pacing, Plan};
 use ergoaudit::config::{self, DEFAULT_PROFILE, Settings};
 use ergoaudit::pose::ModelChoice;
 use ergoaudit::posture::Baseline;
 
-use crate::cli::ThresholdFlags;
+use crate::cli::{AuditArgs, ReportArgs, ThresholdFlags};
 
 /// Resolve thresholds (flag > env > file > default) and validate them.
 pub fn settings(config: Option<&Path>, flags: &ThresholdFlags) -> Result<Settings> {
@@ -51,4 +55,139 @@ pub fn profile(
         }
     }
     Ok(Some((chosen.to_owned(), baseline)))
+}
+
+/// The database: `--db`, else the default one.
+pub fn db(flag: Option<&Path>) -> Result<PathBuf> {
+    Ok(match flag {
+        Some(p) => p.to_path_buf(),
+        None => ergoaudit::store::default_path()?,
+    })
+}
+
+/// How a recorded session is made (`audit`, and `report` on a recording).
+pub struct Recording {
+    /// Thresholds and settings.
+    pub settings: Settings,
+    /// Where frames come from.
+    pub input: Input,
+    /// The landmark model (unused for recorded landmarks).
+    pub model: ModelChoice,
+    /// The calibration profile, if any.
+    pub profile: Option<(String, Baseline)>,
+    /// Between samples.
+    pub interval: jiff::SignedDuration,
+    /// Frames per sample.
+    pub burst: usize,
+    /// How long to record; a recording otherwise ends on its own.
+    pub duration: Option<jiff::SignedDuration>,
+}
+
+impl Recording {
+    /// How the input is paced; `stop` ends it.
+    pub fn pacing(&self, stop: &Arc<AtomicBool>) -> Pacing {
+        Pacing {
+            interval_s: self.interval.as_secs_f64(),
+            burst: self.burst,
+            duration_s: self.duration.map(|d| d.as_secs_f64()),
+            stop: Arc::clone(stop),
+        }
+    }
+
+    /// The session to begin.
+    pub fn plan(&self) -> Plan {
+        Plan {
+            source: self.input.describe(),
+            model: self.input.needs_model().then(|| self.model.to_string()),
+            profile: self.profile.clone(),
+            interval_s: self.interval.as_secs_f64(),
+            duration_s: self.duration.map(|d| d.as_secs_f64()),
+            thresholds: self.settings.thresholds,
+            camera: self.settings.thresholds.camera(),
+        }
+    }
+}
+
+/// `ergoaudit audit`, resolved.
+pub struct AuditOptions {
+    /// What is recorded, and how.
+    pub recording: Recording,
+    /// The database.
+    pub db: PathBuf,
+    /// Desktop notifications on.
+    pub notify: bool,
+}
+
+impl AuditOptions {
+    /// From the command line and the config file.
+    pub fn new(args: &AuditArgs, config: Option<&Path>) -> Result<Self> {
+        let settings = settings(config, &args.thresholds)?;
+        let input = Input::new(Some(&args.source), args.landmarks.as_deref())?;
+        let profile =
+            profile(args.profile.as_deref(), &settings, input.needs_model().then_some(&args.model))?;
+        Ok(AuditOptions {
+            recording: Recording {
+                settings,
+                input,
+                model: args.model.clone(),
+                profile,
+                interval: args.interval,
+                burst: args.burst,
+                duration: args.duration,
+            },
+            db: db(args.db.as_deref())?,
+            notify: !args.no_notify,
+        })
+    }
+}
+
+/// How long a camera is audited for a report when `--for` is not given.
+const CAMERA_REPORT: jiff::SignedDuration = jiff::SignedDuration::from_mins(5);
+
+/// What a report is made from.
+pub enum ReportFrom {
+    /// A recording audited on the spot.
+    Recording(Box<Recording>),
+    /// The history: one session, or those since a time.
+    History {
+        /// The database.
+        db: PathBuf,
+        /// `--session`.
+        session: Option<i64>,
+        /// `--since`.
+        since: jiff::SignedDuration,
+    },
+}
+
+/// `ergoaudit report`, resolved (output options stay with the arguments).
+pub struct ReportOptions {
+    /// Thresholds and settings (of a recording, or for flags over the stored ones).
+    pub settings: Settings,
+    /// What the report is made from.
+    pub from: ReportFrom,
+}
+
+impl ReportOptions {
+    /// From the command line and the config file.
+    pub fn new(args: &ReportArgs, config: Option<&Path>) -> Result<Self> {
+        let settings = settings(config, &args.thresholds)?;
+        let from = if args.source.is_some() || args.landmarks.is_some() {
+            let input = Input::new(args.source.as_deref(), args.landmarks.as_deref())?;
+            let profile =
+                profile(args.profile.as_deref(), &settings, input.needs_model().then_some(&args.model))?;
+            let duration = args.duration.or(matches!(input, Input::Camera(_)).then_some(CAMERA_REPORT));
+            ReportFrom::Recording(Box::new(Recording {
+                settings: settings.clone(),
+                input,
+                model: args.model.clone(),
+                profile,
+                interval: args.interval,
+                burst: args.burst,
+                duration,
+            }))
+        } else {
+            ReportFrom::History { db: db(args.db.as_deref())?, session: args.session, since: args.since }
+        };
+        Ok(ReportOptions { settings, from })
+    }
 }

@@ -8,7 +8,7 @@
 //!  "landmarks": [[x_px, y_px, z, visibility, presence], ...33],
 //!  "world_landmarks": [[x_m, y_m, z_m], ...33], "metrics": {}}
 //! ```
-//! Landmarks are in BlazePose order ([`crate::pose::LANDMARK_NAMES`]); `z` is MediaPipe's
+//! Landmarks are in BlazePose order ([`crate::pose::point`]); `z` is MediaPipe's
 //! normalised depth (same scale as `x / width`, negative towards the camera); world
 //! landmarks are metres with the origin between the hips. With no person, `person` is false
 //! and `detection_score`, `landmarks` and `world_landmarks` are null.
@@ -19,10 +19,10 @@ use serde::{Deserialize, Serialize};
 
 use serde_json::{Map, Value, json};
 
-use crate::capture::{CaptureError, Frame};
-use crate::pose::{Landmark, NUM_LANDMARKS, Pose};
-use crate::posture::{Baseline, Camera, Observation, PostureSample, measure};
-use crate::thresholds::Thresholds;
+use crate::capture::CaptureError;
+use crate::pose::{Landmark, NUM_LANDMARKS, PoseData, PosedFrame};
+use crate::posture::{Measures, Missing, PostureSample, View};
+use crate::thresholds::{Thresholds, Verdict};
 
 /// A line of a landmarks file that cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -50,22 +50,6 @@ pub const MAX_SIDE: u32 = 16_384;
 const MAX_PX: f64 = 1e6;
 const MAX_M: f64 = 100.0;
 
-/// A recorded person's landmarks as plain data.
-#[derive(Clone, Debug, PartialEq)]
-pub struct PoseData {
-    /// The 33 landmarks, image pixels.
-    pub landmarks: Vec<Landmark>,
-    /// The 33 world landmarks, metres, when recorded.
-    pub world: Option<Vec<[f32; 3]>>,
-}
-
-impl PoseData {
-    /// Borrow as a posture [`Observation`] of a `width × height` frame.
-    pub fn observation(&self, width: u32, height: u32) -> Observation<'_> {
-        Observation { landmarks: &self.landmarks, world: self.world.as_deref(), width, height }
-    }
-}
-
 /// One analysed frame.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct FrameRecord {
@@ -87,9 +71,94 @@ pub struct FrameRecord {
     pub landmarks: Option<Vec<[f64; 5]>>,
     /// 33 × `[x_m, y_m, z_m]`.
     pub world_landmarks: Option<Vec<[f64; 3]>>,
-    /// Posture measures computed from the landmarks.
-    #[serde(default)]
-    pub metrics: Map<String, Value>,
+    /// Posture measures computed from the landmarks (written by `analyze`; ignored when
+    /// read back).
+    #[serde(default, skip_deserializing, serialize_with = "metrics_or_empty")]
+    pub metrics: Option<Metrics>,
+}
+
+/// No metrics are written as an empty object, as a consumer expects an object there.
+fn metrics_or_empty<S: serde::Serializer>(m: &Option<Metrics>, s: S) -> Result<S::Ok, S::Error> {
+    match m {
+        Some(m) => m.serialize(s),
+        None => Map::new().serialize(s),
+    }
+}
+
+/// How one measure of a frame turned out.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Quality {
+    /// It has a value: with this confidence, method and verdict.
+    Measured {
+        /// 0–1.
+        confidence: f64,
+        /// How it was computed.
+        method: Option<&'static str>,
+        /// Its band.
+        verdict: Verdict,
+    },
+    /// It has none, for this reason.
+    Missing(Option<Missing>),
+    /// Nobody was there to measure.
+    NoPerson,
+}
+
+/// A frame's posture measures as `analyze --json` writes them: the view, every measure by
+/// name (null when absent, 2 decimals), and `quality`: per measure its confidence, method
+/// and verdict, or why it is missing.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Metrics {
+    /// The camera view (`None`: nobody).
+    pub view: Option<View>,
+    /// The values.
+    pub values: Measures<Option<f64>>,
+    /// How each came out.
+    pub quality: Measures<Quality>,
+}
+
+impl Metrics {
+    /// The metrics of a frame's posture sample (`None`: nobody), judged with `thresholds`.
+    pub fn new(sample: Option<&PostureSample>, thresholds: &Thresholds) -> Self {
+        Metrics {
+            view: sample.map(|s| s.view),
+            values: Measures::from_fn(|id| sample.and_then(|s| s.get(id).value)),
+            quality: Measures::from_fn(|id| match sample.map(|s| s.get(id)) {
+                Some(m) => match m.value {
+                    Some(v) => Quality::Measured {
+                        confidence: m.confidence,
+                        method: m.method,
+                        verdict: thresholds.verdict(id, v),
+                    },
+                    None => Quality::Missing(m.missing),
+                },
+                None => Quality::NoPerson,
+            }),
+        }
+    }
+}
+
+impl Serialize for Metrics {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let two = |v: f64| (v * 100.0).round() / 100.0;
+        let mut map = Map::new();
+        map.insert("view".into(), json!(self.view.map_or("none", View::name)));
+        let mut quality = Map::new();
+        for (id, value) in self.values.iter() {
+            map.insert(id.name().into(), value.map_or(Value::Null, |v| json!(two(v))));
+            let q = match &self.quality[id] {
+                Quality::Measured { confidence, method, verdict } => json!({
+                    "confidence": two(*confidence),
+                    "method": method,
+                    "verdict": verdict.name(),
+                }),
+                Quality::Missing(why) => json!({ "missing": why.map(Missing::text) }),
+                Quality::NoPerson => json!({ "missing": "no person" }),
+            };
+            quality.insert(id.name().into(), q);
+        }
+        map.insert("quality".into(), Value::Object(quality));
+        map.serialize(s)
+    }
 }
 
 fn round(v: f32, decimals: i32) -> f64 {
@@ -97,16 +166,17 @@ fn round(v: f32, decimals: i32) -> f64 {
     (f64::from(v) * k).round() / k
 }
 
-impl FrameRecord {
-    /// The record of `frame` with the pose found in it (if any), values rounded to what the
-    /// model resolves (pixels to 0.01, depth to 1e-5, probabilities and metres to 1e-4).
-    pub fn new(frame: &Frame, pose: Option<&Pose>) -> Self {
+impl From<&PosedFrame> for FrameRecord {
+    /// The record of a frame, without metrics (its values already rounded: see
+    /// [`PosedFrame::new`]; printed with as many decimals).
+    fn from(f: &PosedFrame) -> Self {
+        let pose = f.pose.as_ref();
         FrameRecord {
-            source: frame.source.clone(),
-            frame: frame.index,
-            t_s: frame.t_s,
-            width: frame.image.width(),
-            height: frame.image.height(),
+            source: f.source.clone(),
+            frame: f.index,
+            t_s: f.t_s,
+            width: f.width,
+            height: f.height,
             person: pose.is_some(),
             detection_score: pose.map(|p| round(p.detection_score, 4)),
             landmarks: pose.map(|p| {
@@ -123,13 +193,37 @@ impl FrameRecord {
                     })
                     .collect()
             }),
-            world_landmarks: pose.map(|p| {
-                p.world_landmarks.iter().map(|w| [round(w[0], 4), round(w[1], 4), round(w[2], 4)]).collect()
-            }),
-            metrics: Map::new(),
+            world_landmarks: pose
+                .and_then(|p| p.world.as_ref())
+                .map(|w| w.iter().map(|p| p.map(|v| round(v, 4))).collect()),
+            metrics: None,
         }
     }
+}
 
+impl From<FrameRecord> for PosedFrame {
+    /// The frame a record describes (a record claiming a person without landmarks has
+    /// none; [`FrameRecord::parse`] refuses those).
+    fn from(r: FrameRecord) -> Self {
+        let pose = r.landmarks.filter(|_| r.person).map(|landmarks| PoseData {
+            landmarks: landmarks
+                .iter()
+                .map(|l| Landmark {
+                    x: l[0] as f32,
+                    y: l[1] as f32,
+                    z: l[2] as f32,
+                    visibility: l[3] as f32,
+                    presence: l[4] as f32,
+                })
+                .collect(),
+            world: r.world_landmarks.map(|w| w.iter().map(|p| p.map(|v| v as f32)).collect()),
+            detection_score: r.detection_score.unwrap_or_default() as f32,
+        });
+        PosedFrame { source: r.source, index: r.frame, t_s: r.t_s, width: r.width, height: r.height, pose }
+    }
+}
+
+impl FrameRecord {
     /// Parse one line of a landmarks file (the shape `analyze --json` writes; `metrics` may
     /// be left out) and check the landmark counts.
     pub fn parse(line: &str) -> Result<Self, BadRecord> {
@@ -169,60 +263,6 @@ impl FrameRecord {
             return Err(BadRecord::World(w.len()));
         }
         Ok(record)
-    }
-
-    /// The person's landmarks and world landmarks as plain data, or `None` without a person.
-    pub fn pose_data(&self) -> Option<PoseData> {
-        if !self.person {
-            return None;
-        }
-        let landmarks = self
-            .landmarks
-            .as_ref()?
-            .iter()
-            .map(|l| Landmark {
-                x: l[0] as f32,
-                y: l[1] as f32,
-                z: l[2] as f32,
-                visibility: l[3] as f32,
-                presence: l[4] as f32,
-            })
-            .collect();
-        let world = self.world_landmarks.as_ref().map(|w| w.iter().map(|p| p.map(|v| v as f32)).collect());
-        Some(PoseData { landmarks, world })
-    }
-
-    /// The posture measures of this frame's person, `None` without a person.
-    pub fn posture(&self, camera: &Camera, baseline: Option<&Baseline>) -> Option<PostureSample> {
-        let data = self.pose_data()?;
-        Some(measure(&data.observation(self.width, self.height), camera, baseline))
-    }
-
-    /// Fill `metrics` from a posture sample: `view`, every measure by name (null when
-    /// absent, 2 decimals), and `quality`: per measure its confidence, method and verdict, or
-    /// why it is missing.
-    pub fn set_metrics(&mut self, sample: Option<&PostureSample>, thresholds: &Thresholds) {
-        let mut metrics = Map::new();
-        metrics.insert("view".into(), json!(sample.map_or("none", |s| s.view.name())));
-        let mut quality = Map::new();
-        for id in crate::posture::MeasureId::ALL {
-            let m = sample.map(|s| s.get(id));
-            let value = m.and_then(|m| m.value);
-            metrics
-                .insert(id.name().into(), value.map_or(Value::Null, |v| json!((v * 100.0).round() / 100.0)));
-            let q = match (m, value) {
-                (Some(m), Some(v)) => json!({
-                    "confidence": (m.confidence * 100.0).round() / 100.0,
-                    "method": m.method,
-                    "verdict": thresholds.verdict(id, v).name(),
-                }),
-                (Some(m), None) => json!({ "missing": m.missing.map(|w| w.text()) }),
-                (None, _) => json!({ "missing": "no person" }),
-            };
-            quality.insert(id.name().into(), q);
-        }
-        metrics.insert("quality".into(), Value::Object(quality));
-        self.metrics = metrics;
     }
 }
 

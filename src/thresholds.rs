@@ -160,6 +160,8 @@ thresholds! {
 /// The verdict of one measure.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::Display, strum::EnumString, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 pub enum Verdict {
     /// Within the comfortable range.
     Ok,
@@ -172,11 +174,7 @@ pub enum Verdict {
 impl Verdict {
     /// `ok`, `warn` or `risk`.
     pub fn name(self) -> &'static str {
-        match self {
-            Verdict::Ok => "ok",
-            Verdict::Warn => "warn",
-            Verdict::Risk => "risk",
-        }
+        self.into()
     }
 }
 
@@ -291,7 +289,7 @@ impl Thresholds {
                 return Err(Invalid { key: spec.key, value, problem });
             }
         }
-        for id in MeasureId::ALL {
+        for id in MeasureId::all() {
             type Order = fn(f64, f64) -> bool;
             let (a, b, in_order, words): (_, _, Order, _) = match rule(id) {
                 Rule::HigherWorse(w, r) | Rule::AbsHigherWorse(w, r) => {

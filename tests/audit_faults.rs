@@ -4,8 +4,9 @@ mod common;
 
 use std::sync::atomic::AtomicBool;
 
-use ergoaudit::audit::{Observer, Plan, RecordSource, Sampler, Session, SourceError, Status};
+use ergoaudit::audit::{Observer, Plan, PoseSource, Sampler, Session, SourceError, Status};
 use ergoaudit::capture::CaptureError;
+use ergoaudit::pose::PosedFrame;
 use ergoaudit::posture::Camera;
 use ergoaudit::replay::FrameRecord;
 use ergoaudit::risk::Event;
@@ -18,8 +19,8 @@ struct Flaky {
     calls: u32,
 }
 
-impl RecordSource for Flaky {
-    fn next_record(&mut self) -> Option<Result<FrameRecord, SourceError>> {
+impl PoseSource for Flaky {
+    fn next_posed(&mut self) -> Option<Result<PosedFrame, SourceError>> {
         self.calls += 1;
         match self.calls {
             11..=13 => Some(Err(SourceError::Capture(CaptureError::Camera {
@@ -29,7 +30,7 @@ impl RecordSource for Flaky {
             1..=23 => {
                 let line = common::side_frame(self.t, 4.0, 0.0);
                 self.t += 5.0;
-                Some(Ok(FrameRecord::parse(&line).unwrap()))
+                Some(Ok(FrameRecord::parse(&line).unwrap().into()))
             }
             _ => None,
         }
@@ -81,13 +82,14 @@ fn a_failing_source_leaves_gaps_and_the_audit_goes_on() {
 #[test]
 fn samples_are_medians_of_their_burst() {
     let mut sampler = Sampler::new(5.0, Camera::default(), None, 0.3);
-    let frame = |t: f64, neck: f64| FrameRecord::parse(&common::side_frame(t, neck, 0.0)).unwrap();
+    let frame =
+        |t: f64, neck: f64| PosedFrame::from(FrameRecord::parse(&common::side_frame(t, neck, 0.0)).unwrap());
     assert!(sampler.push(frame(0.0, 10.0)).is_none());
     assert!(sampler.push(frame(0.2, 30.0)).is_none());
     assert!(sampler.push(frame(0.4, 12.0)).is_none());
     let done = sampler.push(frame(5.0, 4.0)).expect("the first burst ends");
     assert_eq!(done.frames, 3);
-    let neck = done.input.measures[ergoaudit::posture::MeasureId::NeckFlexionDeg as usize].unwrap();
+    let neck = done.input.measures[ergoaudit::posture::MeasureId::NeckFlexionDeg].unwrap();
     assert!((neck - 12.0).abs() < 0.01, "median {neck}");
     assert!(done.input.person);
     // the head moved by 20° within the burst: not still

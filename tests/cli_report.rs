@@ -37,7 +37,7 @@ fn every_number_matches_the_hand_computation() {
     let home = tempfile::tempdir().unwrap();
     day(&home);
     let r: Value = serde_json::from_str(&report(&home, "json")).unwrap();
-    assert_eq!(r["schema"], "ergoaudit-report/2");
+    assert_eq!(r["schema"], "ergoaudit-report/3");
     assert_eq!(r["origin"]["kind"], "history");
     assert!(r["notice"].is_null());
 
@@ -340,4 +340,29 @@ fn a_threshold_flag_changes_its_own_threshold_only() {
     let all = thresholds(&out);
     assert_eq!(value(&all, "cva_risk"), 44.0, "the flag");
     assert_eq!(value(&all, "cva_warn"), 50.0, "the session's own, not the environment's");
+}
+
+/// One definition of a break: the samples stop for 4 minutes (the camera was busy, the
+/// laptop slept) — the engine ends the sitting stretch there and records a break, which the
+/// report counts and the chart draws, in every format.
+#[test]
+fn a_gap_as_long_as_a_break_is_one_break_for_the_engine_the_report_and_the_chart() {
+    let home = tempfile::tempdir().unwrap();
+    let mut lines = stream(0.0, 600.0, 5.0, upright);
+    lines.extend(stream(840.0, 1200.0, 5.0, upright));
+    let path = home.path().join("gap.jsonl");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    ok(ergoaudit(&home).args(["audit", "--no-notify", "--landmarks"]).arg(&path));
+    let r: Value = serde_json::from_str(&report(&home, "json")).unwrap();
+    assert_eq!(r["time"]["breaks_taken"], 1);
+    // no sample was empty: the break is the gap (the first sample after it counts as away
+    // until the return is confirmed by the second, as after any absence)
+    assert_eq!(r["time"]["away_s"], 5.0);
+    // the stretch before the gap is the longest: the one after it started again at 14:00
+    assert!((r["time"]["longest_sitting_min"].as_f64().unwrap() - 595.0 / 60.0).abs() < 1e-9);
+    let html = report(&home, "html");
+    let breaks: Vec<&str> = html.match_indices(r#"<rect class="break""#).map(|(i, _)| &html[i..]).collect();
+    assert_eq!(breaks.len(), 1, "one break drawn");
+    assert!(breaks[0].contains("<title>break 9:55–14:00</title>"), "{}", &breaks[0][..200]);
+    assert!(report(&home, "md").contains("| 1 (rule: 2 min every 45 min) |"));
 }

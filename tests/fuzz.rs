@@ -7,12 +7,13 @@
 
 mod common;
 
-use ergoaudit::posture::{Camera, MeasureId};
+use ergoaudit::pose::PosedFrame;
+use ergoaudit::posture::{Camera, MeasureId, Measures, Observation, View, measure};
 use ergoaudit::replay::FrameRecord;
 use ergoaudit::report::{self, Input};
-use ergoaudit::risk::{Engine, SampleInput};
-use ergoaudit::store::{SessionDetails, StoredFinding, StoredSample};
-use ergoaudit::thresholds::{SPECS, Thresholds};
+use ergoaudit::risk::{Break, Engine, FindingKind, SampleInput};
+use ergoaudit::store::{SessionDetails, SessionEnd, StoredFinding, StoredSample};
+use ergoaudit::thresholds::{SPECS, Thresholds, Verdict};
 use proptest::prelude::*;
 
 /// Cases per target: `FUZZ_CASES`, or a count that keeps the suite quick.
@@ -99,7 +100,9 @@ proptest! {
             if let Some(t) = record.t_s {
                 prop_assert!(t.is_finite() && t >= 0.0);
             }
-            if let Some(sample) = record.posture(&Camera::default(), None) {
+            let posed = PosedFrame::from(record);
+            let observed = posed.pose.as_ref().map(|d| Observation::of(d, posed.width, posed.height));
+            if let Some(sample) = observed.map(|o| measure(&o, &Camera::default(), None)) {
                 for (id, m) in sample.iter() {
                     if let Some(v) = m.value {
                         prop_assert!(v.is_finite(), "{} = {v}", id.name());
@@ -150,7 +153,10 @@ proptest! {
             let input = SampleInput {
                 t_s: *t,
                 person: *person,
-                measures: std::array::from_fn(|i| measures[i]),
+                measures: {
+                    let mut values = measures.iter();
+                    Measures::from_fn(|_| *values.next().expect("one value per measure"))
+                },
                 movement: *movement,
             };
             let (events, assessment) = engine.push(&input);
@@ -168,6 +174,9 @@ proptest! {
         for e in engine.finish(last) {
             prop_assert!(e.finding.start_s.is_finite());
         }
+        for b in engine.take_breaks() {
+            prop_assert!(b.start_s.is_finite() && b.end_s >= b.start_s, "{b:?}");
+        }
     }
 
     /// Any stored samples and findings: the report builds, serialises, and renders without
@@ -179,12 +188,13 @@ proptest! {
             0..60,
         ),
         findings in prop::collection::vec((0..3usize, number(), prop::option::of(number()), prop::option::of(number())), 0..6),
+        breaks in prop::collection::vec((number(), number()), 0..4),
         interval in number(),
     ) {
         let session = SessionDetails {
             id: 1,
             started_at: "2026-11-29T09:00:00Z".into(),
-            ended_at: None,
+            end: SessionEnd::Running,
             source: "fuzz".into(),
             model: None,
             profile: None,
@@ -196,28 +206,31 @@ proptest! {
             .map(|(t, present, measures, sitting, movement)| StoredSample {
                 session: 1,
                 t_s: *t,
-                at: "2026-11-29T09:00:00Z".into(),
+                at: "2026-11-29T09:00:00Z".parse().ok(),
                 person: *present,
                 present: *present,
-                view: present.then(|| "front".to_owned()),
+                view: present.then_some(View::Front),
                 movement: *movement,
                 rula: Some(3),
                 static_posture: false,
                 sitting_min: *sitting,
-                measures: MeasureId::ALL.iter().zip(measures).map(|(id, v)| (id.name(), *v)).collect(),
+                measures: {
+                    let mut values = measures.iter();
+                    Measures::from_fn(|_| *values.next().expect("one value per measure"))
+                },
                 missing: Default::default(),
             })
             .collect();
-        let kinds = ["break_overdue", "static_hold", "band"];
+        let kinds = [FindingKind::BreakOverdue, FindingKind::StaticHold, FindingKind::Posture];
         let stored_findings: Vec<(i64, StoredFinding)> = findings
             .iter()
             .enumerate()
             .map(|(i, (kind, start, end, value))| {
                 (1, StoredFinding {
                     id: i as i64,
-                    kind: kinds[*kind].into(),
-                    severity: "risk".into(),
-                    measure: (*kind == 2).then(|| "cva_deg".to_owned()),
+                    kind: kinds[*kind],
+                    severity: Verdict::Risk,
+                    measure: (*kind == 2).then_some(MeasureId::CvaDeg),
                     start_s: *start,
                     end_s: *end,
                     value: *value,
@@ -231,6 +244,7 @@ proptest! {
             sessions: std::slice::from_ref(&session),
             samples: &stored,
             findings: &stored_findings,
+            breaks: &breaks.iter().map(|&(start_s, end_s)| (1, Break { start_s, end_s })).collect::<Vec<_>>(),
             thresholds: &Thresholds::default(),
             now: jiff::Timestamp::UNIX_EPOCH,
         });

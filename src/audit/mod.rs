@@ -9,4 +9,4 @@ pub mod source;
 
 pub use sampler::{Sample, Sampler};
 pub use session::{AuditError, Flow, Observer, Outcome, Plan, Session, Status, stop_on_signals};
-pub use source::{Input, OpenError, Pacing, RecordSource, SourceError, each_frame};
+pub use source::{Input, OpenError, Pacing, PoseSource, SourceError, each_frame};

@@ -1,30 +1,35 @@
-//! Samples from frame records: the frames of one burst give one sample (the median of each
+//! Samples from posed frames: the frames of one burst give one sample (the median of each
 //! measure, how much the person moved), judged later by the risk engine.
 
-use crate::pose::Landmark;
-use crate::posture::{Baseline, Camera, Measure, MeasureId, Missing, View, measure};
-use crate::replay::FrameRecord;
+use crate::pose::{Landmark, PosedFrame, point};
+use crate::posture::{Baseline, Camera, Measure, MeasureId, Measures, Missing, Observation, View, measure};
 use crate::risk::SampleInput;
 use crate::stats::median;
 
 /// Landmarks whose displacement measures movement: nose, ears, shoulders.
-const MOVEMENT_POINTS: [usize; 5] = [0, 7, 8, 11, 12];
+const MOVEMENT_POINTS: [usize; 5] =
+    [point::NOSE, point::LEFT_EAR, point::RIGHT_EAR, point::LEFT_SHOULDER, point::RIGHT_SHOULDER];
+/// Where the ears and shoulders are among [`MOVEMENT_POINTS`].
+const AT_LEFT_EAR: usize = 1;
+const AT_RIGHT_EAR: usize = 2;
+const AT_LEFT_SHOULDER: usize = 3;
+const AT_RIGHT_SHOULDER: usize = 4;
 
 /// One finished sample.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Sample {
     /// What the engine takes.
     pub input: SampleInput,
-    /// Why each measure without a value has none (indexed like [`MeasureId::ALL`]; `None`
+    /// Why each measure without a value has none (`None`
     /// where there is a value, or nobody to measure).
-    pub missing: [Option<Missing>; 11],
+    pub missing: Measures<Option<Missing>>,
     /// The most common view among its frames.
     pub view: Option<View>,
     /// Frames it was made from.
     pub frames: usize,
 }
 
-/// Groups records into samples: every record whose time falls in the same interval belongs
+/// Groups frames into samples: every frame whose time falls in the same interval belongs
 /// to one sample (a burst); each measure is the median over the burst's frames whose value
 /// reaches the confidence threshold.
 #[derive(Debug)]
@@ -34,7 +39,7 @@ pub struct Sampler {
     baseline: Option<Baseline>,
     min_confidence: f64,
     bucket: Option<i64>,
-    records: Vec<FrameRecord>,
+    frames: Vec<PosedFrame>,
     previous: Option<Vec<(f64, f64)>>,
     stills: u64,
 }
@@ -49,62 +54,61 @@ impl Sampler {
             baseline,
             min_confidence,
             bucket: None,
-            records: Vec::new(),
+            frames: Vec::new(),
             previous: None,
             stills: 0,
         }
     }
 
-    /// Give a record its time on the session clock, if it has none: still images get one
+    /// Give a frame its time on the session clock, if it has none: still images get one
     /// interval each.
-    pub fn stamp(&mut self, record: &mut FrameRecord) {
-        if record.t_s.is_none() {
+    pub fn stamp(&mut self, frame: &mut PosedFrame) {
+        if frame.t_s.is_none() {
             self.stills += 1;
-            record.t_s = Some((self.stills - 1) as f64 * self.interval_s);
+            frame.t_s = Some((self.stills - 1) as f64 * self.interval_s);
         }
     }
 
-    /// Add a record; returns the previous sample when this record starts a new one.
-    pub fn push(&mut self, mut record: FrameRecord) -> Option<Sample> {
-        self.stamp(&mut record);
-        let t = record.t_s.unwrap_or_default();
+    /// Add a frame; returns the previous sample when this frame starts a new one.
+    pub fn push(&mut self, mut frame: PosedFrame) -> Option<Sample> {
+        self.stamp(&mut frame);
+        let t = frame.t_s.unwrap_or_default();
         let bucket = (t / self.interval_s).floor() as i64;
         let done = match self.bucket {
             Some(b) if b != bucket => self.finish(),
             _ => None,
         };
         self.bucket = Some(bucket);
-        self.records.push(record);
+        self.frames.push(frame);
         done
     }
 
     /// The sample being collected, if any.
     pub fn finish(&mut self) -> Option<Sample> {
-        let records = std::mem::take(&mut self.records);
+        let frames = std::mem::take(&mut self.frames);
         self.bucket = None;
-        let first = records.first()?;
+        let first = frames.first()?;
         let t_s = first.t_s.unwrap_or_default();
-        // each record's landmarks are converted once, for both the measures and the movement
         let people: Vec<_> =
-            records.iter().filter_map(|r| r.pose_data().map(|d| (d, r.width, r.height))).collect();
+            frames.iter().filter_map(|f| f.pose.as_ref().map(|d| (d, f.width, f.height))).collect();
         let postures: Vec<_> = people
             .iter()
-            .map(|(d, w, h)| measure(&d.observation(*w, *h), &self.camera, self.baseline.as_ref()))
+            .map(|(d, w, h)| measure(&Observation::of(d, *w, *h), &self.camera, self.baseline.as_ref()))
             .filter(|p| p.view != View::Unknown)
             .collect();
         // a person only when most frames of the burst show one
-        let person = postures.len() * 2 > records.len();
-        let mut measures = [None; 11];
-        let mut missing = [None; 11];
+        let person = postures.len() * 2 > frames.len();
+        let mut measures = Measures::default();
+        let mut missing = Measures::default();
         let mut view = None;
         let mut movement = None;
         if person {
-            for id in MeasureId::ALL {
+            for id in MeasureId::all() {
                 let confident =
                     postures.iter().map(|p| p.get(id)).filter(|m| m.confidence >= self.min_confidence);
-                measures[id as usize] = median(confident.filter_map(|m| m.value));
-                if measures[id as usize].is_none() {
-                    missing[id as usize] = Some(why_missing(postures.iter().map(|p| p.get(id))));
+                measures[id] = median(confident.filter_map(|m| m.value));
+                if measures[id].is_none() {
+                    missing[id] = Some(why_missing(postures.iter().map(|p| p.get(id))));
                 }
             }
             let mut views: Vec<View> = postures.iter().map(|p| p.view).collect();
@@ -120,7 +124,7 @@ impl Sampler {
             input: SampleInput { t_s, person, measures, movement },
             missing,
             view,
-            frames: records.len(),
+            frames: frames.len(),
         })
     }
 
@@ -130,7 +134,9 @@ impl Sampler {
     fn movement(&mut self, bursts: &[Vec<(f64, f64)>]) -> Option<f64> {
         let last = bursts.last()?.clone();
         let d = |a: usize, b: usize| (last[a].0 - last[b].0).hypot(last[a].1 - last[b].1);
-        let scale = d(3, 4).max(d(1, 3)).max(d(2, 4));
+        let scale = d(AT_LEFT_SHOULDER, AT_RIGHT_SHOULDER)
+            .max(d(AT_LEFT_EAR, AT_LEFT_SHOULDER))
+            .max(d(AT_RIGHT_EAR, AT_RIGHT_SHOULDER));
         if scale <= f64::EPSILON {
             return None;
         }

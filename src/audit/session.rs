@@ -1,4 +1,4 @@
-//! One audit session: begun in the store, fed frame records (grouped into samples, judged
+//! One audit session: begun in the store, fed posed frames (grouped into samples, judged
 //! by the risk engine, each committed in its own transaction), and ended with its open
 //! findings closed — on every way out but a crash, which the store repairs on next open.
 
@@ -6,10 +6,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::sampler::{Sample, Sampler};
-use super::source::{RecordSource, SourceError};
+use super::source::{PoseSource, SourceError};
 use crate::capture::CaptureError;
-use crate::posture::{Baseline, Camera, View};
-use crate::replay::FrameRecord;
+use crate::pose::PosedFrame;
+use crate::posture::{Baseline, Camera};
 use crate::risk::{Assessment, Engine, Event};
 use crate::store::{SessionInfo, Store, StoreError};
 use crate::thresholds::Thresholds;
@@ -88,7 +88,7 @@ pub struct Plan {
 }
 
 /// An audit session in progress. [`Session::begin`] writes the session, [`Session::push`]
-/// (or [`Session::run`] over a whole source) takes records, [`Session::end`] closes it.
+/// (or [`Session::run`] over a whole source) takes frames, [`Session::end`] closes it.
 pub struct Session<'a> {
     store: &'a mut Store,
     observer: &'a mut dyn Observer,
@@ -98,17 +98,17 @@ pub struct Session<'a> {
     sampler: Sampler,
     engine: Engine,
     outcome: Outcome,
-    /// The latest record time, to say once that a recording's clock went back.
+    /// The latest frame time, to say once that a recording's clock went back.
     latest_t: Option<f64>,
     went_back: bool,
 }
 
-/// Whether a session takes more records.
+/// Whether a session takes more frames.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Flow {
     /// Go on.
     Continue,
-    /// The duration is reached: the record was not used.
+    /// The duration is reached: the frame was not used.
     Done,
 }
 
@@ -151,9 +151,9 @@ impl<'a> Session<'a> {
         self.id
     }
 
-    /// Take one record: a sample is judged and committed when the record starts the next
-    /// one. A record at or past the duration is not taken.
-    pub fn push(&mut self, mut record: FrameRecord) -> Result<Flow, AuditError> {
+    /// Take one frame: a sample is judged and committed when the frame starts the next
+    /// one. A frame at or past the duration is not taken.
+    pub fn push(&mut self, mut record: PosedFrame) -> Result<Flow, AuditError> {
         // stills get their times here, so that the duration counts them too
         self.sampler.stamp(&mut record);
         if self.duration_s.is_some_and(|d| record.t_s.is_some_and(|t| t >= d)) {
@@ -187,16 +187,16 @@ impl<'a> Session<'a> {
         Ok(())
     }
 
-    /// Take records from `source` until it ends, the duration is reached or `stop` is set.
+    /// Take frames from `source` until it ends, the duration is reached or `stop` is set.
     /// A source that fails for good gives [`AuditError::Source`]; the session is still open
     /// and must be ended.
-    pub fn run(&mut self, source: &mut dyn RecordSource, stop: &AtomicBool) -> Result<(), AuditError> {
+    pub fn run(&mut self, source: &mut dyn PoseSource, stop: &AtomicBool) -> Result<(), AuditError> {
         loop {
             if stop.load(Ordering::Relaxed) {
                 self.outcome.interrupted = true;
                 return Ok(());
             }
-            let Some(next) = source.next_record() else { return Ok(()) };
+            let Some(next) = source.next_posed() else { return Ok(()) };
             match next {
                 Ok(record) => {
                     if self.push(record)? == Flow::Done {
@@ -212,7 +212,7 @@ impl<'a> Session<'a> {
     /// [`Session::run`] then [`Session::end`]: the whole session from `source`. The session
     /// is closed on every way out but a store failure or a crash — a source that fails for
     /// good too (its error is returned after closing).
-    pub fn record(mut self, source: &mut dyn RecordSource, stop: &AtomicBool) -> Result<Outcome, AuditError> {
+    pub fn record(mut self, source: &mut dyn PoseSource, stop: &AtomicBool) -> Result<Outcome, AuditError> {
         let id = self.id;
         let in_session = |e| AuditError::InSession { id, source: Box::new(e) };
         let ran = self.run(source, stop);
@@ -229,7 +229,8 @@ impl<'a> Session<'a> {
             self.commit(sample)?;
         }
         let closed: Vec<_> = self.engine.finish(self.outcome.end_s).into_iter().map(|e| e.finding).collect();
-        self.store.end_session(self.id, wall_clock(self.started_at, self.outcome.end_s), &closed)?;
+        let breaks = self.engine.take_breaks();
+        self.store.end_session(self.id, wall_clock(self.started_at, self.outcome.end_s), &closed, &breaks)?;
         Ok(self.outcome)
     }
 
@@ -237,16 +238,18 @@ impl<'a> Session<'a> {
     fn commit(&mut self, sample: Sample) -> Result<(), AuditError> {
         let (events, assessment) = self.engine.push(&sample.input);
         let changed: Vec<_> = events.iter().map(|e| e.finding.clone()).collect();
+        let breaks = self.engine.take_breaks();
         let at = wall_clock(self.started_at, sample.input.t_s);
         self.store.add_sample(
             self.id,
             at,
             &sample.input,
             &sample.missing,
-            sample.view.map(View::name),
+            sample.view,
             sample.frames,
             &assessment,
             &changed,
+            &breaks,
         )?;
         self.outcome.samples += 1;
         self.outcome.end_s = sample.input.t_s;

@@ -1,4 +1,4 @@
-//! Where an audit's frame records come from, chosen in one place for every command: a
+//! Where an audit's posed frames come from, chosen in one place for every command: a
 //! camera in bursts on the wall clock, a video in bursts on its own clock, still images,
 //! or recorded landmarks; pixels go through the pose model on the way.
 
@@ -11,8 +11,8 @@ use crate::capture::camera::{self, CameraSelector, CameraSource, Paced, is_camer
 use crate::capture::video::{Sampling, VideoFile, is_video};
 use crate::capture::{CaptureError, Frame, FrameSource, ImageFiles};
 use crate::pose::scene::{SAME_SCENE, Thumbnail};
-use crate::pose::{BlazePose, ModelChoice, Pose, PoseError, PoseEstimator};
-use crate::replay::{FrameRecord, LandmarkFile};
+use crate::pose::{BlazePose, ModelChoice, Pose, PoseError, PoseEstimator, PosedFrame};
+use crate::replay::LandmarkFile;
 
 /// Seconds between the frames of a burst taken from a recording.
 const BURST_SPACING_S: f64 = 0.2;
@@ -20,7 +20,7 @@ const BURST_SPACING_S: f64 = 0.2;
 /// exposure settle would cost more than it saves.
 const KEEP_OPEN_BELOW_S: f64 = 3.0;
 
-/// Why a source gave no record.
+/// Why a source gave no frame.
 #[derive(Debug, thiserror::Error)]
 pub enum SourceError {
     /// One capture failed (camera unplugged or busy, a frame lost): logged as a gap, the
@@ -33,10 +33,10 @@ pub enum SourceError {
     Fatal(String),
 }
 
-/// Something that yields frame records in time order (pose already found, or recorded).
-pub trait RecordSource {
-    /// The next record, or why there is none this time; `None` at the end.
-    fn next_record(&mut self) -> Option<Result<FrameRecord, SourceError>>;
+/// Something that yields posed frames in time order (the pose found now, or recorded).
+pub trait PoseSource {
+    /// The next frame, or why there is none this time; `None` at the end.
+    fn next_posed(&mut self) -> Option<Result<PosedFrame, SourceError>>;
 
     /// Seconds since a live source started (see [`FrameSource::clock_s`]).
     fn clock_s(&self) -> Option<f64> {
@@ -49,7 +49,7 @@ pub trait RecordSource {
 /// moved) and the detector has confirmed the person on the last two samples; else the
 /// detector looks again — the landmark model alone keeps "seeing" a person on a scene the
 /// person has left, and a one-off detection on a cartoon must not become a tracked ghost.
-pub struct PoseRecords<S> {
+pub struct PosedFrames<S> {
     frames: S,
     pose: BlazePose,
     last: Option<(f64, Thumbnail)>,
@@ -63,10 +63,10 @@ pub struct PoseRecords<S> {
 /// Detector confirmations in a row before a track is carried across samples.
 const CONFIRMATIONS_TO_TRACK: u32 = 2;
 
-impl<S> PoseRecords<S> {
+impl<S> PosedFrames<S> {
     /// Frames from `frames`, samples `interval` seconds apart, through `pose`.
     pub fn new(frames: S, pose: BlazePose, interval: f64) -> Self {
-        PoseRecords { frames, pose, last: None, confirmed: 0, first_of_sample: false, interval }
+        PosedFrames { frames, pose, last: None, confirmed: 0, first_of_sample: false, interval }
     }
 
     /// Keep or drop the track before estimating `frame`.
@@ -96,12 +96,12 @@ impl<S> PoseRecords<S> {
     }
 }
 
-impl<S: FrameSource> RecordSource for PoseRecords<S> {
+impl<S: FrameSource> PoseSource for PosedFrames<S> {
     fn clock_s(&self) -> Option<f64> {
         self.frames.clock_s()
     }
 
-    fn next_record(&mut self) -> Option<Result<FrameRecord, SourceError>> {
+    fn next_posed(&mut self) -> Option<Result<PosedFrame, SourceError>> {
         let next = self.frames.next_frame()?;
         if let Ok(frame) = &next {
             self.gate(frame);
@@ -110,7 +110,7 @@ impl<S: FrameSource> RecordSource for PoseRecords<S> {
             Ok(frame) => match self.pose.estimate(&frame.image) {
                 Ok(pose) => {
                     self.note(pose.as_ref());
-                    Ok(FrameRecord::new(&frame, pose.as_ref()))
+                    Ok(PosedFrame::new(&frame, pose.as_ref()))
                 }
                 Err(e) => Err(SourceError::Fatal(e.to_string())),
             },
@@ -124,18 +124,18 @@ impl<S: FrameSource> RecordSource for PoseRecords<S> {
 }
 
 /// Recorded landmarks as they are; a malformed line stops the audit.
-pub struct LandmarkRecords(LandmarkFile);
+pub struct RecordedPoses(LandmarkFile);
 
-impl LandmarkRecords {
+impl RecordedPoses {
     /// Replay `file`.
     pub fn new(file: LandmarkFile) -> Self {
-        LandmarkRecords(file)
+        RecordedPoses(file)
     }
 }
 
-impl RecordSource for LandmarkRecords {
-    fn next_record(&mut self) -> Option<Result<FrameRecord, SourceError>> {
-        Some(self.0.next()?.map_err(|e| SourceError::Fatal(e.to_string())))
+impl PoseSource for RecordedPoses {
+    fn next_posed(&mut self) -> Option<Result<PosedFrame, SourceError>> {
+        Some(self.0.next()?.map(PosedFrame::from).map_err(|e| SourceError::Fatal(e.to_string())))
     }
 }
 
@@ -209,13 +209,13 @@ pub enum OpenError {
 }
 
 impl Input {
-    /// The record source: recorded landmarks as they are, pixels through the pose model
+    /// The frame source: recorded landmarks as they are, pixels through the pose model
     /// (video in bursts on the recording's clock, a camera in bursts on the wall clock).
-    pub fn open(&self, pacing: &Pacing, model: &ModelChoice) -> Result<Box<dyn RecordSource>, OpenError> {
+    pub fn open(&self, pacing: &Pacing, model: &ModelChoice) -> Result<Box<dyn PoseSource>, OpenError> {
         let burst = pacing.burst.max(1);
         let interval = pacing.interval_s;
         Ok(match self {
-            Input::Landmarks(path) => Box::new(LandmarkRecords::new(LandmarkFile::open(path)?)),
+            Input::Landmarks(path) => Box::new(RecordedPoses::new(LandmarkFile::open(path)?)),
             Input::Video(path) => {
                 let sampling = if burst == 1 {
                     Sampling::Samples(interval)
@@ -224,13 +224,13 @@ impl Input {
                     let spacing = interval / (interval / BURST_SPACING_S).ceil();
                     Sampling::Bursts { interval, frames: burst, spacing }
                 };
-                Box::new(PoseRecords::new(
+                Box::new(PosedFrames::new(
                     VideoFile::open(path, sampling)?,
                     BlazePose::load(model)?,
                     interval,
                 ))
             }
-            Input::Images(path) => Box::new(PoseRecords::new(
+            Input::Images(path) => Box::new(PosedFrames::new(
                 ImageFiles::from_inputs(std::slice::from_ref(path))?,
                 BlazePose::load(model)?.with_redetect_interval(1),
                 interval,
@@ -245,7 +245,7 @@ impl Input {
                     pacing.duration_s.map(Duration::from_secs_f64),
                     Arc::clone(&pacing.stop),
                 );
-                Box::new(PoseRecords::new(frames, BlazePose::load(model)?, interval))
+                Box::new(PosedFrames::new(frames, BlazePose::load(model)?, interval))
             }
         })
     }
@@ -253,14 +253,14 @@ impl Input {
 
 /// Run the pose model over image files, folders of images and videos (`fps` frames per
 /// second of video), in the order given, every frame on its own (MediaPipe's static mode),
-/// calling `each` with every frame's record or with the error of a file that could not be
+/// calling `each` with every frame and its pose or with the error of a file that could not be
 /// read (the others go on). Missing paths and empty folders fail before the model is loaded;
 /// a video that cannot be decoded stops it.
 pub fn each_frame<E: From<OpenError>>(
     inputs: &[PathBuf],
     model: &ModelChoice,
     fps: f64,
-    mut each: impl FnMut(Result<(&Frame, FrameRecord), CaptureError>) -> Result<(), E>,
+    mut each: impl FnMut(Result<(&Frame, PosedFrame), CaptureError>) -> Result<(), E>,
 ) -> Result<(), E> {
     let (videos, stills): (Vec<&PathBuf>, Vec<&PathBuf>) = inputs.iter().partition(|p| is_video(p));
     if let Some(missing) = videos.iter().find(|p| !p.is_file()) {
@@ -286,8 +286,8 @@ pub fn each_frame<E: From<OpenError>>(
             match frame {
                 Ok(frame) => {
                     let pose = still_model.estimate(&frame.image).map_err(OpenError::from)?;
-                    let record = FrameRecord::new(&frame, pose.as_ref());
-                    each(Ok((&frame, record)))?;
+                    let posed = PosedFrame::new(&frame, pose.as_ref());
+                    each(Ok((&frame, posed)))?;
                 }
                 Err(err @ CaptureError::Video { .. }) => return Err(OpenError::from(err).into()),
                 Err(err) => each(Err(err))?,

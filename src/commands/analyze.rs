@@ -9,9 +9,9 @@ use anyhow::{Context, Result};
 use ergoaudit::annotate::draw_pose;
 use ergoaudit::capture::Frame;
 use ergoaudit::config::Settings;
-use ergoaudit::pose::Landmark;
-use ergoaudit::posture::{Baseline, Camera, PostureSample, view};
-use ergoaudit::replay::{FrameRecord, LandmarkFile};
+use ergoaudit::pose::{Landmark, PosedFrame};
+use ergoaudit::posture::{Baseline, Camera, Observation, PostureSample, measure, view};
+use ergoaudit::replay::{FrameRecord, LandmarkFile, Metrics};
 
 use crate::cli::AnalyzeArgs;
 use crate::options;
@@ -29,7 +29,8 @@ pub fn run(args: &AnalyzeArgs, config: Option<&Path>) -> Result<ExitCode> {
 
     if let Some(path) = &args.landmarks {
         for record in LandmarkFile::open(path)? {
-            ctx.emit(&mut out, record?)?;
+            let record = record?;
+            ctx.emit(&mut out, record.clone().into(), record)?;
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -37,12 +38,12 @@ pub fn run(args: &AnalyzeArgs, config: Option<&Path>) -> Result<ExitCode> {
         super::ensure_dir(dir, "--annotate")?;
     }
     let mut written = HashSet::new();
-    let failed = super::for_each_input(&args.inputs, &args.model, args.fps, |frame, record| {
+    let failed = super::for_each_input(&args.inputs, &args.model, args.fps, |frame, posed| {
         if let Some(dir) = &args.annotate {
-            let pose = record.pose_data();
-            annotate(dir, frame, pose.as_ref().map(|d| d.landmarks.as_slice()), &mut written)?;
+            annotate(dir, frame, posed.pose.as_ref().map(|d| d.landmarks.as_slice()), &mut written)?;
         }
-        ctx.emit(&mut out, record)
+        let record = FrameRecord::from(&posed);
+        ctx.emit(&mut out, posed, record)
     })?;
     Ok(if failed > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
@@ -57,14 +58,18 @@ struct Judge {
 }
 
 impl Judge {
-    fn emit(&self, out: &mut impl Write, mut record: FrameRecord) -> Result<()> {
-        let sample = record.posture(&self.camera, self.baseline.as_ref());
-        record.set_metrics(sample.as_ref(), &self.settings.thresholds);
+    /// Write one frame: its record (as read, or made from the frame) with the metrics of
+    /// the posed frame.
+    fn emit(&self, out: &mut impl Write, posed: PosedFrame, mut record: FrameRecord) -> Result<()> {
+        let sample = posed.pose.as_ref().map(|d| {
+            measure(&Observation::of(d, posed.width, posed.height), &self.camera, self.baseline.as_ref())
+        });
         if self.json {
+            record.metrics = Some(Metrics::new(sample.as_ref(), &self.settings.thresholds));
             serde_json::to_writer(&mut *out, &record)?;
             writeln!(out)?;
         } else {
-            self.write_human(out, &record, sample.as_ref())?;
+            self.write_human(out, &posed, sample.as_ref())?;
         }
         out.flush()?;
         Ok(())
@@ -73,21 +78,17 @@ impl Judge {
     fn write_human(
         &self,
         out: &mut impl Write,
-        record: &FrameRecord,
+        posed: &PosedFrame,
         sample: Option<&PostureSample>,
     ) -> Result<()> {
-        let (w, h) = (record.width, record.height);
-        let at = record.t_s.map_or(String::new(), |t| format!(", frame {} at {t:.2} s", record.frame));
-        writeln!(out, "{} ({w}×{h}{at})", ergoaudit::escape::terminal(&record.source))?;
-        let (Some(data), Some(sample)) = (record.pose_data(), sample) else {
+        let (w, h) = (posed.width, posed.height);
+        let at = posed.t_s.map_or(String::new(), |t| format!(", frame {} at {t:.2} s", posed.index));
+        writeln!(out, "{} ({w}×{h}{at})", ergoaudit::escape::terminal(&posed.source))?;
+        let (Some(data), Some(sample)) = (&posed.pose, sample) else {
             writeln!(out, "  person      none found\n")?;
             return Ok(());
         };
-        writeln!(
-            out,
-            "  person      yes (detector score {:.2})",
-            record.detection_score.unwrap_or(f64::NAN)
-        )?;
+        writeln!(out, "  person      yes (detector score {:.2})", data.detection_score)?;
         writeln!(out, "  view        {}", sample.view.name())?;
         writeln!(out, "  key points  {}", key_points(&data.landmarks, w, h))?;
         let profile =

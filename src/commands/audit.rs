@@ -6,44 +6,24 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context, Result};
-use ergoaudit::audit::{self, Input, Pacing, Plan, Session};
+use ergoaudit::audit::{self, Session};
 use ergoaudit::store::Store;
 
 use crate::cli::AuditArgs;
 use crate::display::Display;
-use crate::options;
+use crate::options::AuditOptions;
 
 /// Run `audit`.
 pub fn run(args: &AuditArgs, config: Option<&Path>) -> Result<ExitCode> {
-    let settings = options::settings(config, &args.thresholds)?;
-    let input = Input::new(args.source.as_deref(), args.landmarks.as_deref())?;
-    let model = input.needs_model().then_some(&args.model);
-    let profile = options::profile(args.profile.as_deref(), &settings, model)?;
+    let options = AuditOptions::new(args, config)?;
+    let rec = &options.recording;
     let stop = Arc::new(AtomicBool::new(false));
-    let pacing = Pacing {
-        interval_s: args.interval,
-        burst: args.burst,
-        duration_s: args.duration,
-        stop: Arc::clone(&stop),
-    };
-    let mut source = input.open(&pacing, &args.model)?;
+    let mut source = rec.input.open(&rec.pacing(&stop), &rec.model)?;
     audit::stop_on_signals(&stop)?;
-    let db = match &args.db {
-        Some(p) => p.clone(),
-        None => ergoaudit::store::default_path()?,
-    };
-    let mut store = Store::open_for_audit(&db)?;
-
-    let mut display = Display::new(!args.no_notify, &settings);
-    let plan = Plan {
-        source: input.describe(),
-        model: model.map(ToString::to_string),
-        profile,
-        interval_s: args.interval,
-        duration_s: args.duration,
-        thresholds: settings.thresholds,
-        camera: settings.thresholds.camera(),
-    };
+    let db = &options.db;
+    let mut store = Store::open_for_audit(db)?;
+    let mut display = Display::new(options.notify, &rec.settings);
+    let plan = rec.plan();
     let recorded = Session::begin(&mut store, plan, &mut display)
         .and_then(|session| Ok((session.id(), session.record(source.as_mut(), &stop)?)));
     let (session, outcome) = recorded.with_context(|| format!("audit in {}", db.display()))?;

@@ -7,9 +7,10 @@ use anyhow::Result;
 use ergoaudit::audit::Input;
 use ergoaudit::capture::camera::{self, CameraSource};
 use ergoaudit::config;
-use ergoaudit::pose::{BlazePose, PoseEstimator};
+use ergoaudit::pose::{BlazePose, PoseEstimator, PosedFrame};
+use ergoaudit::posture::Observation;
 use ergoaudit::posture::calibration::Calibrator;
-use ergoaudit::replay::{FrameRecord, LandmarkFile};
+use ergoaudit::replay::LandmarkFile;
 
 use crate::cli::CalibrateArgs;
 use crate::options;
@@ -21,16 +22,15 @@ const CAMERA_FRAMES: usize = 30;
 pub fn run(args: &CalibrateArgs, config: Option<&Path>) -> Result<ExitCode> {
     let settings = options::settings(config, &args.thresholds)?;
     let mut calibrator = Calibrator::new(settings.thresholds.camera());
-    let mut offer = |record: &FrameRecord| {
-        let data = record.pose_data();
-        calibrator.add(data.as_ref().map(|d| d.observation(record.width, record.height)).as_ref());
+    let mut offer = |frame: &PosedFrame| {
+        calibrator.add(frame.pose.as_ref().map(|d| Observation::of(d, frame.width, frame.height)).as_ref());
     };
     let input =
         Input::new(args.source.as_ref().map(|p| p.to_string_lossy()).as_deref(), args.landmarks.as_deref())?;
     let failed = match &input {
         Input::Landmarks(path) => {
             for record in LandmarkFile::open(path)? {
-                offer(&record?);
+                offer(&record?.into());
             }
             0
         }
@@ -42,13 +42,13 @@ pub fn run(args: &CalibrateArgs, config: Option<&Path>) -> Result<ExitCode> {
             tracing::info!(report = ?burst.report, "calibration frames taken");
             for frame in burst.frames {
                 let found = pose.estimate(&frame.image)?;
-                offer(&FrameRecord::new(&frame, found.as_ref()));
+                offer(&PosedFrame::new(&frame, found.as_ref()));
             }
             0
         }
         Input::Video(path) | Input::Images(path) => {
-            super::for_each_input(std::slice::from_ref(path), &args.model, 2.0, |_, record| {
-                offer(&record);
+            super::for_each_input(std::slice::from_ref(path), &args.model, 2.0, |_, posed| {
+                offer(&posed);
                 Ok(())
             })?
         }

@@ -7,9 +7,8 @@ use anyhow::Result;
 use ergoaudit::capture::CaptureError;
 use ergoaudit::capture::camera::format::describe;
 use ergoaudit::capture::camera::{CameraInfo, CameraSource, list};
-use ergoaudit::pose::{BlazePose, PoseEstimator};
-use ergoaudit::posture::measure;
-use ergoaudit::replay::FrameRecord;
+use ergoaudit::pose::{BlazePose, PoseEstimator, PosedFrame};
+use ergoaudit::posture::{Observation, measure};
 use serde_json::json;
 
 use crate::cli::CamerasArgs;
@@ -83,9 +82,9 @@ fn test(
         return Err(CaptureError::CameraFrames { device: camera.label().into(), bad: r.bad_frames }.into());
     };
     let found = pose.estimate(&frame.image)?;
-    let record = FrameRecord::new(frame, found.as_ref());
+    let posed = PosedFrame::new(frame, found.as_ref());
     let sample =
-        record.pose_data().map(|d| measure(&d.observation(record.width, record.height), optics, None));
+        posed.pose.as_ref().map(|d| measure(&Observation::of(d, posed.width, posed.height), optics, None));
     let available: Vec<&str> = sample
         .as_ref()
         .map(|s| s.iter().filter(|(_, m)| m.value.is_some()).map(|(id, _)| id.name()).collect())

@@ -6,20 +6,17 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use ergoaudit::escape;
-use ergoaudit::store::Store;
+use ergoaudit::posture::{MeasureId, View};
+use ergoaudit::store::{SessionEnd, Store, StoredSample, missing_map};
 
 use crate::cli::{ExportArgs, ExportFormat, HistoryArgs};
 
 fn open(db: Option<&Path>) -> Result<Store> {
-    let path = match db {
-        Some(p) => p.to_path_buf(),
-        None => ergoaudit::store::default_path()?,
-    };
-    Ok(Store::open_read(&path)?)
+    Ok(Store::open_read(&crate::options::db(db)?)?)
 }
 
-fn since(seconds: Option<f64>) -> Option<jiff::Timestamp> {
-    seconds.and_then(|s| jiff::Timestamp::now().checked_sub(jiff::SignedDuration::from_secs_f64(s)).ok())
+fn since(ago: Option<jiff::SignedDuration>) -> Option<jiff::Timestamp> {
+    ago.and_then(|d| jiff::Timestamp::now().checked_sub(d).ok())
 }
 
 /// Run `history`.
@@ -54,7 +51,7 @@ pub fn history(args: &HistoryArgs) -> Result<ExitCode> {
             s.samples,
             if s.samples > 0 { s.present_samples as f64 / s.samples as f64 * 100.0 } else { 0.0 },
             escape::terminal(&s.source),
-            if s.ended_at.as_deref() == Some("interrupted") { " (interrupted)" } else { "" }
+            if s.end == SessionEnd::Interrupted { " (interrupted)" } else { "" }
         )?;
     }
     Ok(ExitCode::SUCCESS)
@@ -100,6 +97,11 @@ pub fn export(args: &ExportArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// A number as CSV writes it (empty for none).
+fn opt(v: Option<f64>) -> String {
+    v.map_or_else(String::new, |v| v.to_string())
+}
+
 /// Write the export; how many rows.
 fn write_export(store: &Store, ids: &[i64], args: &ExportArgs, out: &mut dyn Write) -> Result<usize> {
     if args.findings {
@@ -114,70 +116,87 @@ fn write_export(store: &Store, ids: &[i64], args: &ExportArgs, out: &mut dyn Wri
                 }
             }
             ExportFormat::Csv => {
-                writeln!(out, "session,id,kind,severity,measure,start_s,end_s,value,limit,reference")?;
-                let opt = |v: Option<f64>| v.map_or_else(String::new, |v| format!("{v}"));
+                let mut csv = csv::Writer::from_writer(out);
+                csv.write_record([
+                    "session",
+                    "id",
+                    "kind",
+                    "severity",
+                    "measure",
+                    "start_s",
+                    "end_s",
+                    "value",
+                    "limit",
+                    "reference",
+                ])?;
                 for (session, f) in &findings {
-                    writeln!(
-                        out,
-                        "{session},{},{},{},{},{},{},{},{},{}",
-                        f.id,
-                        f.kind,
-                        f.severity,
-                        f.measure.as_deref().unwrap_or(""),
-                        f.start_s,
+                    csv.write_record([
+                        session.to_string(),
+                        f.id.to_string(),
+                        f.kind.name().to_owned(),
+                        f.severity.name().to_owned(),
+                        f.measure.map_or("", MeasureId::name).to_owned(),
+                        f.start_s.to_string(),
                         opt(f.end_s),
                         opt(f.value),
                         opt(f.limit),
-                        escape::csv(&f.reference)
-                    )?;
+                        escape::spreadsheet(&f.reference).into_owned(),
+                    ])?;
                 }
+                csv.flush()?;
             }
         }
         return Ok(findings.len());
     }
     let samples = store.samples(ids)?;
+    let at = |s: &StoredSample| s.at.map_or_else(String::new, |t| t.to_string());
     match args.format {
         ExportFormat::Jsonl => {
             for s in &samples {
                 let mut row = serde_json::json!({
-                    "session": s.session, "t_s": s.t_s, "at": s.at, "person": s.person, "present": s.present,
+                    "session": s.session, "t_s": s.t_s, "at": at(s), "person": s.person, "present": s.present,
                     "view": s.view, "movement": s.movement, "rula": s.rula, "static": s.static_posture,
                     "sitting_min": s.sitting_min,
                 });
-                for (name, v) in &s.measures {
-                    row[*name] = serde_json::json!(v);
+                for (id, v) in s.measures.iter() {
+                    row[id.name()] = serde_json::json!(v);
                 }
-                row["missing"] = serde_json::json!(s.missing);
+                row["missing"] = serde_json::json!(missing_map(&s.missing));
                 serde_json::to_writer(&mut *out, &row)?;
                 writeln!(out)?;
             }
         }
         ExportFormat::Csv => {
-            let names: Vec<&str> = ergoaudit::posture::MeasureId::ALL.iter().map(|m| m.name()).collect();
-            writeln!(
-                out,
-                "session,t_s,at,person,present,view,movement,rula,static,sitting_min,{}",
-                names.join(",")
-            )?;
-            let opt = |v: Option<f64>| v.map_or_else(String::new, |v| format!("{v}"));
+            let mut csv = csv::Writer::from_writer(out);
+            let head = [
+                "session",
+                "t_s",
+                "at",
+                "person",
+                "present",
+                "view",
+                "movement",
+                "rula",
+                "static",
+                "sitting_min",
+            ];
+            csv.write_record(head.into_iter().chain(MeasureId::all().map(MeasureId::name)))?;
             for s in &samples {
-                let measures: Vec<String> = s.measures.iter().map(|(_, v)| opt(*v)).collect();
-                writeln!(
-                    out,
-                    "{},{},{},{},{},{},{},{},{},{},{}",
-                    s.session,
-                    s.t_s,
-                    s.at,
-                    u8::from(s.person),
-                    u8::from(s.present),
-                    escape::csv(s.view.as_deref().unwrap_or("")),
+                let fields = [
+                    s.session.to_string(),
+                    s.t_s.to_string(),
+                    at(s),
+                    u8::from(s.person).to_string(),
+                    u8::from(s.present).to_string(),
+                    s.view.map_or("", View::name).to_owned(),
                     opt(s.movement),
                     s.rula.map_or_else(String::new, |r| r.to_string()),
-                    u8::from(s.static_posture),
-                    s.sitting_min,
-                    measures.join(",")
-                )?;
+                    u8::from(s.static_posture).to_string(),
+                    s.sitting_min.to_string(),
+                ];
+                csv.write_record(fields.into_iter().chain(s.measures.values().map(|v| opt(*v))))?;
             }
+            csv.flush()?;
         }
     }
     Ok(samples.len())

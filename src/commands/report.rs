@@ -11,14 +11,11 @@ use ergoaudit::store::Store;
 use ergoaudit::thresholds::Thresholds;
 use ergoaudit::{escape, files};
 
-use ergoaudit::audit::{self, Input, Pacing, Plan, Session};
+use ergoaudit::audit::{self, Session};
 
 use crate::cli::{ReportArgs, ReportFormat};
 use crate::display::Display;
-use crate::options;
-
-/// How long a camera is audited for a report when `--for` is not given, seconds.
-const CAMERA_DEFAULT_S: f64 = 300.0;
+use crate::options::{ReportFrom, ReportOptions};
 
 fn format_of(args: &ReportArgs) -> ReportFormat {
     args.format.unwrap_or_else(|| {
@@ -32,63 +29,46 @@ fn format_of(args: &ReportArgs) -> ReportFormat {
 
 /// Run `report`.
 pub fn run(args: &ReportArgs, config: Option<&Path>) -> Result<ExitCode> {
-    let settings = options::settings(config, &args.thresholds)?;
-    let recorded = args.source.is_some() || args.landmarks.is_some();
+    let options = ReportOptions::new(args, config)?;
     // a recording is audited into a scratch database that is deleted afterwards
     let scratch = tempfile::tempdir().context("cannot create a temporary folder")?;
     let mut code = ExitCode::SUCCESS;
-    let (store, sessions, kind) = if recorded {
-        let input = Input::new(args.source.as_deref(), args.landmarks.as_deref())?;
-        let model = input.needs_model().then_some(&args.model);
-        let profile = options::profile(args.profile.as_deref(), &settings, model)?;
-        let db = scratch.path().join("report.sqlite");
-        let mut store = Store::open_for_audit(&db)?;
-        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let duration = args.duration.or(matches!(input, Input::Camera(_)).then_some(CAMERA_DEFAULT_S));
-        let pacing =
-            Pacing { interval_s: args.interval, burst: args.burst, duration_s: duration, stop: stop.clone() };
-        let mut source = input.open(&pacing, &args.model)?;
-        audit::stop_on_signals(&stop)?;
-        let mut display = Display::new(false, &settings);
-        let plan = Plan {
-            source: input.describe(),
-            model: model.map(ToString::to_string),
-            profile,
-            interval_s: args.interval,
-            duration_s: duration,
-            thresholds: settings.thresholds,
-            camera: settings.thresholds.camera(),
-        };
-        let session = Session::begin(&mut store, plan, &mut display)?;
-        let id = session.id();
-        session.record(source.as_mut(), &stop)?;
-        code = display.finish();
-        drop(store);
-        (Store::open_read(&db)?, vec![id], "recording")
-    } else {
-        let path = match &args.db {
-            Some(p) => p.clone(),
-            None => ergoaudit::store::default_path()?,
-        };
-        let store = Store::open_read(&path)?;
-        let ids: Vec<i64> = match args.session {
-            Some(id) => {
-                if !store.sessions(None)?.iter().any(|s| s.id == id) {
-                    bail!("no session {id} in {}; `ergoaudit history` lists them", path.display());
+    let (store, sessions, kind) = match &options.from {
+        ReportFrom::Recording(rec) => {
+            let db = scratch.path().join("report.sqlite");
+            let mut store = Store::open_for_audit(&db)?;
+            let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let mut source = rec.input.open(&rec.pacing(&stop), &rec.model)?;
+            audit::stop_on_signals(&stop)?;
+            let mut display = Display::new(false, &rec.settings);
+            let session = Session::begin(&mut store, rec.plan(), &mut display)?;
+            let id = session.id();
+            session.record(source.as_mut(), &stop)?;
+            code = display.finish();
+            drop(store);
+            (Store::open_read(&db)?, vec![id], "recording")
+        }
+        ReportFrom::History { db, session, since } => {
+            let store = Store::open_read(db)?;
+            let ids: Vec<i64> = match session {
+                Some(id) => {
+                    if !store.sessions(None)?.iter().any(|s| s.id == *id) {
+                        bail!("no session {id} in {}; `ergoaudit history` lists them", db.display());
+                    }
+                    vec![*id]
                 }
-                vec![id]
-            }
-            None => {
-                let since =
-                    jiff::Timestamp::now().checked_sub(jiff::SignedDuration::from_secs_f64(args.since)).ok();
-                store.sessions(since)?.iter().map(|s| s.id).collect()
-            }
-        };
-        (store, ids, "history")
+                None => {
+                    let since = jiff::Timestamp::now().checked_sub(*since).ok();
+                    store.sessions(since)?.iter().map(|s| s.id).collect()
+                }
+            };
+            (store, ids, "history")
+        }
     };
     let details = store.session_details(&sessions)?;
     let samples = store.samples(&sessions)?;
     let findings = store.findings(&sessions)?;
+    let breaks = store.breaks(&sessions)?;
     // judged with the thresholds the sessions were recorded with; a flag changes its own
     // threshold only
     let thresholds = match details.first() {
@@ -107,13 +87,14 @@ pub fn run(args: &ReportArgs, config: Option<&Path>) -> Result<ExitCode> {
             stored.validate().map_err(|invalid| anyhow::anyhow!("{invalid}; check the threshold flags"))?;
             stored
         }
-        None => settings.thresholds,
+        None => options.settings.thresholds,
     };
     let report = report::build(&ReportInput {
         kind,
         sessions: &details,
         samples: &samples,
         findings: &findings,
+        breaks: &breaks,
         thresholds: &thresholds,
         now: jiff::Timestamp::now(),
     });

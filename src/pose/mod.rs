@@ -10,10 +10,13 @@ mod crop;
 mod detector;
 mod landmarks;
 pub mod model;
+pub mod point;
 pub mod roi;
 pub mod scene;
 
 use image::RgbImage;
+
+use crate::capture::Frame;
 use tract_onnx::prelude::*;
 
 use crop::{Border, warp_to_tensor};
@@ -25,80 +28,43 @@ use roi::{Affine, Roi};
 /// Body landmarks in a [`Pose`] (BlazePose's 33, in its order).
 pub const NUM_LANDMARKS: usize = 33;
 
-/// BlazePose landmark names, in order ("left" is the subject's left).
-pub const LANDMARK_NAMES: [&str; NUM_LANDMARKS] = [
-    "nose",
-    "left_eye_inner",
-    "left_eye",
-    "left_eye_outer",
-    "right_eye_inner",
-    "right_eye",
-    "right_eye_outer",
-    "left_ear",
-    "right_ear",
-    "mouth_left",
-    "mouth_right",
-    "left_shoulder",
-    "right_shoulder",
-    "left_elbow",
-    "right_elbow",
-    "left_wrist",
-    "right_wrist",
-    "left_pinky",
-    "right_pinky",
-    "left_index",
-    "right_index",
-    "left_thumb",
-    "right_thumb",
-    "left_hip",
-    "right_hip",
-    "left_knee",
-    "right_knee",
-    "left_ankle",
-    "right_ankle",
-    "left_heel",
-    "right_heel",
-    "left_foot_index",
-    "right_foot_index",
-];
-
 /// Pairs of landmarks joined in a drawing of the skeleton (MediaPipe's `POSE_CONNECTIONS`).
 pub const SKELETON: [(usize, usize); 35] = [
-    (0, 1),
-    (1, 2),
-    (2, 3),
-    (3, 7),
-    (0, 4),
-    (4, 5),
-    (5, 6),
-    (6, 8),
-    (9, 10),
-    (11, 12),
-    (11, 13),
-    (13, 15),
-    (15, 17),
-    (15, 19),
-    (15, 21),
-    (17, 19),
-    (12, 14),
-    (14, 16),
-    (16, 18),
-    (16, 20),
-    (16, 22),
-    (18, 20),
-    (11, 23),
-    (12, 24),
-    (23, 24),
-    (23, 25),
-    (24, 26),
-    (25, 27),
-    (26, 28),
-    (27, 29),
-    (28, 30),
-    (29, 31),
-    (30, 32),
-    (27, 31),
-    (28, 32),
+    (point::NOSE, point::LEFT_EYE_INNER),
+    (point::LEFT_EYE_INNER, point::LEFT_EYE),
+    (point::LEFT_EYE, point::LEFT_EYE_OUTER),
+    (point::LEFT_EYE_OUTER, point::LEFT_EAR),
+    (point::NOSE, point::RIGHT_EYE_INNER),
+    (point::RIGHT_EYE_INNER, point::RIGHT_EYE),
+    (point::RIGHT_EYE, point::RIGHT_EYE_OUTER),
+    (point::RIGHT_EYE_OUTER, point::RIGHT_EAR),
+    (point::MOUTH_LEFT, point::MOUTH_RIGHT),
+    (point::LEFT_SHOULDER, point::RIGHT_SHOULDER),
+    (point::LEFT_SHOULDER, point::LEFT_ELBOW),
+    (point::LEFT_ELBOW, point::LEFT_WRIST),
+    (point::LEFT_WRIST, point::LEFT_PINKY),
+    (point::LEFT_WRIST, point::LEFT_INDEX),
+    (point::LEFT_WRIST, point::LEFT_THUMB),
+    (point::LEFT_PINKY, point::LEFT_INDEX),
+    (point::RIGHT_SHOULDER, point::RIGHT_ELBOW),
+    (point::RIGHT_ELBOW, point::RIGHT_WRIST),
+    (point::RIGHT_WRIST, point::RIGHT_PINKY),
+    (point::RIGHT_WRIST, point::RIGHT_INDEX),
+    (point::RIGHT_WRIST, point::RIGHT_THUMB),
+    (point::RIGHT_PINKY, point::RIGHT_INDEX),
+    (point::LEFT_SHOULDER, point::LEFT_HIP),
+    (point::RIGHT_SHOULDER, point::RIGHT_HIP),
+    (point::LEFT_HIP, point::RIGHT_HIP),
+    (point::LEFT_HIP, point::LEFT_KNEE),
+    (point::RIGHT_HIP, point::RIGHT_KNEE),
+    (point::LEFT_KNEE, point::LEFT_ANKLE),
+    (point::RIGHT_KNEE, point::RIGHT_ANKLE),
+    (point::LEFT_ANKLE, point::LEFT_HEEL),
+    (point::RIGHT_ANKLE, point::RIGHT_HEEL),
+    (point::LEFT_HEEL, point::LEFT_FOOT_INDEX),
+    (point::RIGHT_HEEL, point::RIGHT_FOOT_INDEX),
+    (point::LEFT_ANKLE, point::LEFT_FOOT_INDEX),
+    (point::RIGHT_ANKLE, point::RIGHT_FOOT_INDEX),
 ];
 
 /// MediaPipe's `min_detection_confidence`: detector score needed to report a person.
@@ -110,7 +76,7 @@ pub const MIN_PRESENCE: f32 = 0.5;
 /// One person's pose in one frame.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Pose {
-    /// The 33 body landmarks in image pixels (see [`LANDMARK_NAMES`]).
+    /// The 33 body landmarks in image pixels (see [`point`]).
     pub landmarks: Vec<Landmark>,
     /// The same 33 landmarks in metres, origin between the hips (x right, y down,
     /// z away from the camera, as MediaPipe).
@@ -121,6 +87,72 @@ pub struct Pose {
     pub presence: f32,
     /// The region came from the previous frame's landmarks rather than the detector.
     pub tracked: bool,
+}
+
+/// A person's landmarks as plain data: what the posture stage measures, from the model or
+/// from a recording.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PoseData {
+    /// The 33 landmarks, image pixels.
+    pub landmarks: Vec<Landmark>,
+    /// The 33 world landmarks, metres, when known.
+    pub world: Option<Vec<[f32; 3]>>,
+    /// Score of the detection the person came from.
+    pub detection_score: f32,
+}
+
+/// A frame as it leaves the pose stage: where and when it was taken, its size, and the
+/// person found in it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PosedFrame {
+    /// Where the frame came from (a file path or a device name).
+    pub source: String,
+    /// Index of the frame within its source.
+    pub index: u64,
+    /// Time of the frame within its source, seconds (`None` for a still image).
+    pub t_s: Option<f64>,
+    /// Frame width, pixels.
+    pub width: u32,
+    /// Frame height, pixels.
+    pub height: u32,
+    /// The person, if one was found.
+    pub pose: Option<PoseData>,
+}
+
+/// `v` to `decimals` places.
+fn round(v: f32, decimals: i32) -> f32 {
+    let k = 10f64.powi(decimals);
+    ((f64::from(v) * k).round() / k) as f32
+}
+
+impl PosedFrame {
+    /// `frame` with the pose found in it (if any), its values rounded once to what the
+    /// model resolves and a recording keeps (pixels to 0.01, depth to 1e-5, probabilities
+    /// and metres to 1e-4), so that a live audit and the replay of its recording agree.
+    pub fn new(frame: &Frame, pose: Option<&Pose>) -> Self {
+        PosedFrame {
+            source: frame.source.clone(),
+            index: frame.index,
+            t_s: frame.t_s,
+            width: frame.image.width(),
+            height: frame.image.height(),
+            pose: pose.map(|p| PoseData {
+                landmarks: p
+                    .landmarks
+                    .iter()
+                    .map(|l| Landmark {
+                        x: round(l.x, 2),
+                        y: round(l.y, 2),
+                        z: round(l.z, 5),
+                        visibility: round(l.visibility, 4),
+                        presence: round(l.presence, 4),
+                    })
+                    .collect(),
+                world: Some(p.world_landmarks.iter().map(|w| w.map(|v| round(v, 4))).collect()),
+                detection_score: round(p.detection_score, 4),
+            }),
+        }
+    }
 }
 
 /// Something that finds a person's pose in images.
@@ -148,7 +180,7 @@ impl RegionLandmarks {
     /// centre) and 34 (scale point).
     pub fn next_region(&self) -> Roi {
         let p = |j: usize| (self.landmarks[j].x, self.landmarks[j].y);
-        Roi::from_alignment(p(33), p(34))
+        Roi::from_alignment(p(point::AUX_HIP_CENTRE), p(point::AUX_SCALE))
     }
 }
 

@@ -142,8 +142,9 @@ impl Calibrator {
             self.rejected.implausible += 1;
             return false;
         }
-        match view::classify(obs.landmarks, obs.width, obs.height) {
-            View::Front => match CalibrationFrame::new(obs, &self.camera) {
+        let (view, yaw_deg) = view::classify_with_yaw(obs.landmarks, obs.width, obs.height);
+        match view {
+            View::Front => match CalibrationFrame::new(obs, &self.camera, yaw_deg) {
                 Some(frame) => {
                     match front::shoulders(obs) {
                         Ok(_) => self.shoulders_seen += 1,

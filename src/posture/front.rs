@@ -15,7 +15,8 @@ use super::anatomy::*;
 use super::geometry::{P3, add3, dot3, norm3, scale3, sub3};
 use super::head::{self, HeadPose, Template};
 use super::sample::{Camera, Missing, Observation};
-use super::view::{MIN_VISIBILITY, idx};
+use super::view::MIN_VISIBILITY;
+use crate::pose::point;
 use crate::stats::median;
 
 /// How far below the bottom edge a shoulder landmark may lie and still be used, as a
@@ -138,7 +139,7 @@ pub(crate) enum NoShoulders {
 /// where a laptop camera puts the shoulders.
 pub(crate) fn shoulders(obs: &Observation) -> Result<Shoulders, NoShoulders> {
     let (w, h) = (f64::from(obs.width), f64::from(obs.height));
-    let (l, r) = (&obs.landmarks[idx::LEFT_SHOULDER], &obs.landmarks[idx::RIGHT_SHOULDER]);
+    let (l, r) = (&obs.landmarks[point::LEFT_SHOULDER], &obs.landmarks[point::RIGHT_SHOULDER]);
     let mut below = f64::NEG_INFINITY;
     for p in [l, r] {
         let (x, y) = (f64::from(p.x), f64::from(p.y));
@@ -182,17 +183,21 @@ pub(crate) struct CalibrationFrame {
     width: u32,
     height: u32,
     template: Template,
+    /// The head's yaw, as the view was classified with (degrees).
+    yaw_deg: Option<f64>,
 }
 
 impl CalibrationFrame {
-    /// A frontal frame with all eleven face points seen.
-    pub(crate) fn new(obs: &Observation, camera: &Camera) -> Option<Self> {
+    /// A frontal frame with all eleven face points seen, whose head was classified as
+    /// turned by `yaw_deg`.
+    pub(crate) fn new(obs: &Observation, camera: &Camera, yaw_deg: Option<f64>) -> Option<Self> {
         let template = Template::from_frame(obs, camera.focal_px(obs.width), Axes::new(camera).fwd)?;
         Some(CalibrationFrame {
             landmarks: obs.landmarks.to_vec(),
             width: obs.width,
             height: obs.height,
             template,
+            yaw_deg,
         })
     }
 
@@ -213,11 +218,11 @@ fn tragus(ear_mid: P3, axes: &Axes, pitch_deg: Option<f64>) -> P3 {
 /// up, metres at the ears' depth `z_ears`. Needs the nose and both ears.
 fn nose_drop_m(obs: &Observation, f: f64, z_ears: f64, axes: &Axes) -> Option<f64> {
     let ok = |i: usize| super::view::usable(&obs.landmarks[i], obs.width, obs.height);
-    if !(ok(idx::NOSE) && ok(idx::LEFT_EAR) && ok(idx::RIGHT_EAR)) {
+    if !(ok(point::NOSE) && ok(point::LEFT_EAR) && ok(point::RIGHT_EAR)) {
         return None;
     }
     let (l, r, n) =
-        (&obs.landmarks[idx::LEFT_EAR], &obs.landmarks[idx::RIGHT_EAR], &obs.landmarks[idx::NOSE]);
+        (&obs.landmarks[point::LEFT_EAR], &obs.landmarks[point::RIGHT_EAR], &obs.landmarks[point::NOSE]);
     let down =
         [f64::from(n.x) - f64::from(l.x + r.x) / 2.0, f64::from(n.y) - f64::from(l.y + r.y) / 2.0, 0.0];
     Some(-dot3(scale3(down, z_ears / f), axes.up))
@@ -239,7 +244,7 @@ pub(crate) fn calibrate(frames: &[CalibrationFrame], camera: &Camera) -> Option<
         let f = camera.focal_px(obs.width);
         let Some(head) = head::fit(&obs, f, &template) else { continue };
         ears.push(observed_ears(&obs, f, head.ear_mid[2], 0.0));
-        yaws.extend(super::view::classify_with_yaw(obs.landmarks, obs.width, obs.height).1);
+        yaws.extend(frame.yaw_deg);
         pitches.extend(nose_drop_m(&obs, f, head.ear_mid[2], &axes));
         if let Ok(s) = shoulders(&obs) {
             seen.push((s.ray(&obs, f), s.span / f, s.below));
@@ -337,7 +342,8 @@ pub(crate) fn estimate(
     let axes = Axes::new(camera);
     let f = camera.focal_px(obs.width);
     let vis = |ids: &[usize]| ids.iter().map(|&i| f64::from(obs.landmarks[i].visibility)).fold(1.0, f64::min);
-    let face_vis = vis(&[idx::NOSE, idx::LEFT_EYE, idx::RIGHT_EYE, idx::LEFT_EAR, idx::RIGHT_EAR]) * factor;
+    let face_vis =
+        vis(&[point::NOSE, point::LEFT_EYE, point::RIGHT_EYE, point::LEFT_EAR, point::RIGHT_EAR]) * factor;
 
     let drop = nose_drop_m(obs, f, head.ear_mid[2], &axes);
     let pitch = drop
@@ -347,7 +353,7 @@ pub(crate) fn estimate(
         drop.map(|_| (PITCH_NOISE_PX * head.ear_mid[2] / f / NOSE_LEVER_EFFECTIVE_M).to_degrees());
     let head_only_flexion: Estimate = match (pitch, pitch_sigma) {
         (Some(p), Some(s)) => {
-            ranged(p, NECK_FLEXION_RANGE_DEG, face_vis * vis(&[idx::NOSE]) * precision(s, 5.0))
+            ranged(p, NECK_FLEXION_RANGE_DEG, face_vis * vis(&[point::NOSE]) * precision(s, 5.0))
         }
         _ => Err(Missing::KeyPointsNotVisible),
     };
@@ -450,7 +456,7 @@ fn lean_shift(ds: f64, dh: f64) -> f64 {
 /// depth, the landmarks the rest — less the extra drop BlazePose draws them with when the
 /// head pitches by `pitch_deg` ([`EAR_FOLLOWS_FACE_M`]).
 fn observed_ears(obs: &Observation, f: f64, z: f64, pitch_deg: f64) -> P3 {
-    let (l, r) = (&obs.landmarks[idx::LEFT_EAR], &obs.landmarks[idx::RIGHT_EAR]);
+    let (l, r) = (&obs.landmarks[point::LEFT_EAR], &obs.landmarks[point::RIGHT_EAR]);
     let u = f64::from(l.x + r.x) / 2.0;
     let v = f64::from(l.y + r.y) / 2.0 - f * EAR_FOLLOWS_FACE_M * pitch_deg.to_radians().sin() / z;
     [(u - f64::from(obs.width) / 2.0) / f * z, (v - f64::from(obs.height) / 2.0) / f * z, z]

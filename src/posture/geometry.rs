@@ -2,7 +2,8 @@
 
 use super::anatomy::*;
 use super::sample::{Camera, Measure, Missing, Observation};
-use super::view::{View, idx, usable};
+use super::view::{View, usable};
+use crate::pose::point;
 
 /// `atan2(y, x)` in degrees.
 pub(crate) fn angle_deg(y: f64, x: f64) -> f64 {
@@ -85,16 +86,16 @@ pub(crate) fn dot3(a: P3, b: P3) -> f64 {
 /// 1 for an anatomically plausible skeleton; 0.25 when a shoulder sits within half a head
 /// of the mouth (the pose model put a shoulder on the chin).
 pub(crate) fn plausibility(obs: &Observation) -> f64 {
-    let head_ids = [idx::NOSE, idx::LEFT_EAR, idx::RIGHT_EAR, idx::MOUTH_LEFT, idx::MOUTH_RIGHT];
+    let head_ids = [point::NOSE, point::LEFT_EAR, point::RIGHT_EAR, point::MOUTH_LEFT, point::MOUTH_RIGHT];
     if !head_ids.iter().all(|&i| seen(obs, i)) {
         return 1.0;
     }
-    let nose = px(obs, idx::NOSE);
-    let head = dist2(px(obs, idx::LEFT_EAR), px(obs, idx::RIGHT_EAR))
-        .max(dist2(nose, px(obs, idx::LEFT_EAR)))
-        .max(dist2(nose, px(obs, idx::RIGHT_EAR)));
-    let mouth = mid(px(obs, idx::MOUTH_LEFT), px(obs, idx::MOUTH_RIGHT));
-    let on_chin = [idx::LEFT_SHOULDER, idx::RIGHT_SHOULDER]
+    let nose = px(obs, point::NOSE);
+    let head = dist2(px(obs, point::LEFT_EAR), px(obs, point::RIGHT_EAR))
+        .max(dist2(nose, px(obs, point::LEFT_EAR)))
+        .max(dist2(nose, px(obs, point::RIGHT_EAR)));
+    let mouth = mid(px(obs, point::MOUTH_LEFT), px(obs, point::MOUTH_RIGHT));
+    let on_chin = [point::LEFT_SHOULDER, point::RIGHT_SHOULDER]
         .iter()
         .any(|&s| seen(obs, s) && dist2(px(obs, s), mouth) < 0.5 * head);
     if on_chin { 0.25 } else { 1.0 }
@@ -102,8 +103,8 @@ pub(crate) fn plausibility(obs: &Observation) -> f64 {
 
 /// Facing direction in a side view: +1 when the nose points to the image's right.
 fn facing(obs: &Observation, view: View, ear: usize) -> f64 {
-    if seen(obs, idx::NOSE) {
-        (px(obs, idx::NOSE).0 - px(obs, ear).0).signum()
+    if seen(obs, point::NOSE) {
+        (px(obs, point::NOSE).0 - px(obs, ear).0).signum()
     } else if view == View::SideRight {
         1.0
     } else {
@@ -113,8 +114,8 @@ fn facing(obs: &Observation, view: View, ear: usize) -> f64 {
 
 /// The ear and shoulder on the camera's side in a side view (the other side if hidden).
 fn near_side(obs: &Observation, view: View) -> Option<(usize, usize)> {
-    let left = (idx::LEFT_EAR, idx::LEFT_SHOULDER);
-    let right = (idx::RIGHT_EAR, idx::RIGHT_SHOULDER);
+    let left = (point::LEFT_EAR, point::LEFT_SHOULDER);
+    let right = (point::RIGHT_EAR, point::RIGHT_SHOULDER);
     let order = if view == View::SideLeft { [left, right] } else { [right, left] };
     order.into_iter().find(|&(e, s)| seen(obs, e) && seen(obs, s))
 }
@@ -154,8 +155,8 @@ impl SideRaw {
         // the tragus: in front of and below BlazePose's ear (camera y is down), the offset
         // turned with the head's pitch, which the profile shows as the ear→nose line's
         // angle below the horizontal less its angle on a level head
-        let pitch = if seen(obs, idx::NOSE) {
-            let n = px(obs, idx::NOSE);
+        let pitch = if seen(obs, point::NOSE) {
+            let n = px(obs, point::NOSE);
             (n.1 - e.1).atan2(s * (n.0 - e.0)) - NOSE_BELOW_EARS_M.atan2(EAR_TO_NOSE_M)
         } else {
             0.0
@@ -169,7 +170,7 @@ impl SideRaw {
         });
         let cva_deg = tragus.zip(c7).map(|(t, c)| angle_deg(c.1 - t.1, s * (t.0 - c.0)));
         let tragus_ahead_of_c7_m = tragus.zip(c7).map(|(t, c)| s * (t.0 - c.0));
-        let hip = [idx::LEFT_HIP, idx::RIGHT_HIP].into_iter().find(|&h| seen(obs, h));
+        let hip = [point::LEFT_HIP, point::RIGHT_HIP].into_iter().find(|&h| seen(obs, h));
         let up = hip.map_or((0.0, -1.0), |h| {
             let hp = px(obs, h);
             let n = dist2(sh, hp);
@@ -190,13 +191,13 @@ impl SideRaw {
 /// Trunk inclination from vertical (positive = leaning forward): the hip→shoulder line in a
 /// side view; BlazePose's world landmarks in a front view (hips must be in the frame).
 pub(crate) fn trunk_inclination(obs: &Observation, view: View, factor: f64) -> Measure {
-    let shoulders = [idx::LEFT_SHOULDER, idx::RIGHT_SHOULDER];
-    let hips = [idx::LEFT_HIP, idx::RIGHT_HIP];
+    let shoulders = [point::LEFT_SHOULDER, point::RIGHT_SHOULDER];
+    let hips = [point::LEFT_HIP, point::RIGHT_HIP];
     match view {
         View::SideLeft | View::SideRight => {
             let pair = shoulders.into_iter().zip(hips).find(|&(s, h)| seen(obs, s) && seen(obs, h));
             let Some((s, h)) = pair else { return Measure::missing(Missing::KeyPointsNotVisible) };
-            let ear = if s == idx::LEFT_SHOULDER { idx::LEFT_EAR } else { idx::RIGHT_EAR };
+            let ear = if s == point::LEFT_SHOULDER { point::LEFT_EAR } else { point::RIGHT_EAR };
             let sign = facing(obs, view, ear);
             let (sp, hp) = (px(obs, s), px(obs, h));
             Measure::ok(
@@ -210,10 +211,10 @@ pub(crate) fn trunk_inclination(obs: &Observation, view: View, factor: f64) -> M
                 return Measure::missing(Missing::KeyPointsNotVisible);
             }
             let (Some(sl), Some(sr), Some(hl), Some(hr)) = (
-                world(obs, idx::LEFT_SHOULDER),
-                world(obs, idx::RIGHT_SHOULDER),
-                world(obs, idx::LEFT_HIP),
-                world(obs, idx::RIGHT_HIP),
+                world(obs, point::LEFT_SHOULDER),
+                world(obs, point::RIGHT_SHOULDER),
+                world(obs, point::LEFT_HIP),
+                world(obs, point::RIGHT_HIP),
             ) else {
                 return Measure::missing(Missing::NeedsWorldLandmarks);
             };

@@ -15,7 +15,8 @@ use serde::{Deserialize, Serialize};
 use super::anatomy::{BLAZEPOSE_EAR_SPAN_M, IPD_M};
 use super::geometry::{P3, dot3, norm3, sub3};
 use super::sample::Observation;
-use super::view::{idx, usable};
+use super::view::usable;
+use crate::pose::point;
 use crate::stats::median;
 
 /// BlazePose's face landmarks, in its order: nose, the three points of each eye, the ears,
@@ -105,17 +106,17 @@ impl Template {
         if !seen_face(obs).iter().all(|&s| s) {
             return None;
         }
-        let (l, r) = (px(obs, idx::LEFT_EAR), px(obs, idx::RIGHT_EAR));
+        let (l, r) = (px(obs, point::LEFT_EAR), px(obs, point::RIGHT_EAR));
         let span = (l.0 - r.0).hypot(l.1 - r.1);
         if span < 1.0 {
             return None;
         }
         let z_ears = f * BLAZEPOSE_EAR_SPAN_M / span;
-        let ears = px(obs, idx::LEFT_EAR);
+        let ears = px(obs, point::LEFT_EAR);
         let ears = ray(
             obs,
             f,
-            ((ears.0 + px(obs, idx::RIGHT_EAR).0) / 2.0, (ears.1 + px(obs, idx::RIGHT_EAR).1) / 2.0),
+            ((ears.0 + px(obs, point::RIGHT_EAR).0) / 2.0, (ears.1 + px(obs, point::RIGHT_EAR).1) / 2.0),
         )
         .map(|v| v * z_ears);
         let mut placed = Vec::with_capacity(FACE_POINTS);
@@ -146,7 +147,7 @@ impl Template {
     }
 
     fn ear_span(&self) -> f64 {
-        norm3(sub3(self.points[idx::LEFT_EAR], self.points[idx::RIGHT_EAR]))
+        norm3(sub3(self.points[point::LEFT_EAR], self.points[point::RIGHT_EAR]))
     }
 
     /// Whether this is a usable template (eleven finite points, a real ear span).
@@ -209,7 +210,8 @@ const MIN_FIT_POINTS: usize = 6;
 /// fit does not converge in front of the camera.
 pub fn fit(obs: &Observation, f: f64, template: &Template) -> Option<HeadPose> {
     let seen = seen_face(obs);
-    if seen.iter().filter(|&&s| s).count() < MIN_FIT_POINTS || !(seen[idx::LEFT_EYE] && seen[idx::RIGHT_EYE])
+    if seen.iter().filter(|&&s| s).count() < MIN_FIT_POINTS
+        || !(seen[point::LEFT_EYE] && seen[point::RIGHT_EYE])
     {
         return None;
     }
@@ -221,7 +223,7 @@ pub fn fit(obs: &Observation, f: f64, template: &Template) -> Option<HeadPose> {
         .filter(|&i| seen[i])
         .map(|i| {
             let w = f64::from(obs.landmarks[i].visibility).sqrt();
-            let rigid_height = ![idx::NOSE, idx::LEFT_EAR, idx::RIGHT_EAR].contains(&i);
+            let rigid_height = ![point::NOSE, point::LEFT_EAR, point::RIGHT_EAR].contains(&i);
             (template.points[i], px(obs, i), w, if rigid_height { w } else { 0.0 })
         })
         .collect();
@@ -239,13 +241,13 @@ pub fn fit(obs: &Observation, f: f64, template: &Template) -> Option<HeadPose> {
         Some(r)
     };
     // start: facing the camera, at the depth the eye span gives
-    let (le, re) = (px(obs, idx::LEFT_EYE), px(obs, idx::RIGHT_EYE));
+    let (le, re) = (px(obs, point::LEFT_EYE), px(obs, point::RIGHT_EYE));
     let eye_span_px = (le.0 - re.0).hypot(le.1 - re.1).max(1.0);
     let eye_span_m =
-        norm3(sub3(template.points[idx::LEFT_EYE], template.points[idx::RIGHT_EYE])).max(IPD_M / 2.0);
+        norm3(sub3(template.points[point::LEFT_EYE], template.points[point::RIGHT_EYE])).max(IPD_M / 2.0);
     let z = f * eye_span_m / eye_span_px;
     let eyes = ((le.0 + re.0) / 2.0, (le.1 + re.1) / 2.0);
-    let eye_mid = template.points[idx::LEFT_EYE].iter().zip(&template.points[idx::RIGHT_EYE]);
+    let eye_mid = template.points[point::LEFT_EYE].iter().zip(&template.points[point::RIGHT_EYE]);
     let eye_mid: Vec<f64> = eye_mid.map(|(a, b)| (a + b) / 2.0).collect();
     let mut p = [
         0.0,
@@ -312,7 +314,7 @@ pub fn fit(obs: &Observation, f: f64, template: &Template) -> Option<HeadPose> {
 /// 1 % from frame to frame at any size (measured on the rendered set's fixed postures), plus
 /// a 0.7 px quantisation on the ear span.
 pub fn depth_noise_fraction(obs: &Observation) -> f64 {
-    let (le, re) = (px(obs, idx::LEFT_EAR), px(obs, idx::RIGHT_EAR));
+    let (le, re) = (px(obs, point::LEFT_EAR), px(obs, point::RIGHT_EAR));
     let span = (le.0 - re.0).hypot(le.1 - re.1).max(1.0);
     0.010f64.hypot(0.7 / span)
 }

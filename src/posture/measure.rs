@@ -2,9 +2,10 @@
 
 use super::calibration::Baseline;
 use super::geometry::{self, SideRaw, angle_deg};
-use super::sample::{Camera, Measure, MeasureId, Missing, Observation, PostureSample};
-use super::view::{self, View, idx};
+use super::sample::{Camera, Measure, MeasureId, Measures, Missing, Observation, PostureSample};
+use super::view::{self, View};
 use super::{front, head};
+use crate::pose::point;
 
 /// Confidence factor for front-view methods used on a three-quarter view.
 const THREE_QUARTER_FACTOR: f64 = 0.6;
@@ -16,8 +17,8 @@ const NO_TRUNK_FACTOR: f64 = 0.7;
 pub fn measure(obs: &Observation, camera: &Camera, baseline: Option<&Baseline>) -> PostureSample {
     let view = view::classify(obs.landmarks, obs.width, obs.height);
     let plausibility = geometry::plausibility(obs);
-    let mut m = [Measure::missing(Missing::NotInThisView); 11];
-    let set = |m: &mut [Measure; 11], id: MeasureId, v: Measure| m[id as usize] = v;
+    let mut m = Measures::from_fn(|_| Measure::missing(Missing::NotInThisView));
+    let set = |m: &mut Measures<Measure>, id: MeasureId, v: Measure| m[id] = v;
     if view != View::Unknown {
         // the hips' line when they are seen; a front view may fill it from the calibration
         set(&mut m, MeasureId::TrunkInclinationDeg, geometry::trunk_inclination(obs, view, plausibility));
@@ -34,8 +35,8 @@ pub fn measure(obs: &Observation, camera: &Camera, baseline: Option<&Baseline>) 
             }
         }
     }
-    set(&mut m, MeasureId::ElbowAngleLeftDeg, geometry::elbow_angle(obs, idx::LEFT_ELBOW, plausibility));
-    set(&mut m, MeasureId::ElbowAngleRightDeg, geometry::elbow_angle(obs, idx::RIGHT_ELBOW, plausibility));
+    set(&mut m, MeasureId::ElbowAngleLeftDeg, geometry::elbow_angle(obs, point::LEFT_ELBOW, plausibility));
+    set(&mut m, MeasureId::ElbowAngleRightDeg, geometry::elbow_angle(obs, point::RIGHT_ELBOW, plausibility));
     PostureSample { view, measures: m }
 }
 
@@ -44,25 +45,25 @@ fn front_measures(
     camera: &Camera,
     baseline: Option<&Baseline>,
     factor: f64,
-    m: &mut [Measure; 11],
+    m: &mut Measures<Measure>,
 ) {
     let lm = obs.landmarks;
     let ok = |i: usize| view::usable(&lm[i], obs.width, obs.height);
     let vis = |ids: &[usize]| ids.iter().map(|&i| f64::from(lm[i].visibility)).fold(1.0, f64::min);
-    m[MeasureId::HeadTiltDeg as usize] = if ok(idx::LEFT_EAR) && ok(idx::RIGHT_EAR) {
-        let (a, b) = (&lm[idx::LEFT_EAR], &lm[idx::RIGHT_EAR]);
+    m[MeasureId::HeadTiltDeg] = if ok(point::LEFT_EAR) && ok(point::RIGHT_EAR) {
+        let (a, b) = (&lm[point::LEFT_EAR], &lm[point::RIGHT_EAR]);
         let tilt = angle_deg(f64::from(a.y - b.y), f64::from(a.x - b.x));
-        Measure::ok(tilt, vis(&[idx::LEFT_EAR, idx::RIGHT_EAR]) * factor, "ear_line")
+        Measure::ok(tilt, vis(&[point::LEFT_EAR, point::RIGHT_EAR]) * factor, "ear_line")
     } else {
         Measure::missing(Missing::KeyPointsNotVisible)
     };
-    m[MeasureId::ShoulderTiltDeg as usize] = match front::shoulders(obs) {
+    m[MeasureId::ShoulderTiltDeg] = match front::shoulders(obs) {
         Ok(s) => {
-            let (a, b) = (&lm[idx::LEFT_SHOULDER], &lm[idx::RIGHT_SHOULDER]);
+            let (a, b) = (&lm[point::LEFT_SHOULDER], &lm[point::RIGHT_SHOULDER]);
             let tilt = angle_deg(f64::from(a.y - b.y), f64::from(a.x - b.x));
             Measure::ok(
                 tilt,
-                s.framing_factor() * vis(&[idx::LEFT_SHOULDER, idx::RIGHT_SHOULDER]) * factor,
+                s.framing_factor() * vis(&[point::LEFT_SHOULDER, point::RIGHT_SHOULDER]) * factor,
                 "shoulder_line",
             )
         }
@@ -88,23 +89,23 @@ fn front_measures(
         }
     };
     let Some(pose) = head::fit(obs, f, template) else {
-        m[MeasureId::ViewingDistanceCm as usize] = Measure::missing(Missing::KeyPointsNotVisible);
+        m[MeasureId::ViewingDistanceCm] = Measure::missing(Missing::KeyPointsNotVisible);
         for id in relative {
-            m[id as usize] = Measure::missing(Missing::KeyPointsNotVisible);
+            m[id] = Measure::missing(Missing::KeyPointsNotVisible);
         }
         return;
     };
-    let eyes = geometry::mid3(template.points[idx::LEFT_EYE], template.points[idx::RIGHT_EYE]);
+    let eyes = geometry::mid3(template.points[point::LEFT_EYE], template.points[point::RIGHT_EYE]);
     let distance = geometry::norm3(pose.place(eyes));
     let sigma = head::depth_noise_fraction(obs) * distance;
-    m[MeasureId::ViewingDistanceCm as usize] = Measure::ok(
+    m[MeasureId::ViewingDistanceCm] = Measure::ok(
         distance * 100.0,
-        vis(&[idx::LEFT_EYE, idx::RIGHT_EYE]) * factor / (1.0 + (sigma / 0.05).powi(2)),
+        vis(&[point::LEFT_EYE, point::RIGHT_EYE]) * factor / (1.0 + (sigma / 0.05).powi(2)),
         "pinhole_face_fit",
     );
     let (Some(baseline), Some(front)) = (baseline, front) else {
         for id in relative {
-            m[id as usize] = Measure::missing(Missing::NeedsCalibration);
+            m[id] = Measure::missing(Missing::NeedsCalibration);
         }
         return;
     };
@@ -113,13 +114,13 @@ fn front_measures(
         Ok((v, c)) => Measure::ok(v, c, method),
         Err(why) => Measure::missing(why),
     };
-    m[MeasureId::CvaDeg as usize] = put(est.cva_deg, "tragus_vs_c7_vs_calibration");
-    m[MeasureId::HeadForwardCm as usize] = put(est.head_forward_cm, "tragus_vs_c7_vs_calibration");
-    m[MeasureId::ShoulderRoundingDeg as usize] = put(est.rounding_deg, "shoulder_shift_vs_calibration");
-    m[MeasureId::NeckFlexionDeg as usize] = put(est.neck_flexion_deg, "head_pitch_vs_calibration");
-    m[MeasureId::ShoulderElevation as usize] = put(est.elevation, "shoulder_rise_vs_calibration");
-    if m[MeasureId::TrunkInclinationDeg as usize].value.is_none() {
-        m[MeasureId::TrunkInclinationDeg as usize] = put(est.trunk_deg, "shoulder_shift_vs_calibration");
+    m[MeasureId::CvaDeg] = put(est.cva_deg, "tragus_vs_c7_vs_calibration");
+    m[MeasureId::HeadForwardCm] = put(est.head_forward_cm, "tragus_vs_c7_vs_calibration");
+    m[MeasureId::ShoulderRoundingDeg] = put(est.rounding_deg, "shoulder_shift_vs_calibration");
+    m[MeasureId::NeckFlexionDeg] = put(est.neck_flexion_deg, "head_pitch_vs_calibration");
+    m[MeasureId::ShoulderElevation] = put(est.elevation, "shoulder_rise_vs_calibration");
+    if m[MeasureId::TrunkInclinationDeg].value.is_none() {
+        m[MeasureId::TrunkInclinationDeg] = put(est.trunk_deg, "shoulder_shift_vs_calibration");
     }
 }
 
@@ -129,28 +130,27 @@ fn side_measures(
     baseline: Option<&Baseline>,
     view: View,
     factor: f64,
-    m: &mut [Measure; 11],
+    m: &mut Measures<Measure>,
 ) {
     let Some(raw) = SideRaw::new(obs, camera, view) else {
         for id in [MeasureId::CvaDeg, MeasureId::HeadForwardCm, MeasureId::NeckFlexionDeg] {
-            m[id as usize] = Measure::missing(Missing::KeyPointsNotVisible);
+            m[id] = Measure::missing(Missing::KeyPointsNotVisible);
         }
         return;
     };
     let c = raw.visibility * factor;
-    m[MeasureId::CvaDeg as usize] = match raw.cva_deg {
+    m[MeasureId::CvaDeg] = match raw.cva_deg {
         Some(cva) => Measure::ok(cva, c, "side_tragus_to_estimated_c7"),
         None => Measure::missing(Missing::NeedsWorldLandmarks),
     };
-    m[MeasureId::HeadForwardCm as usize] =
-        match (raw.tragus_ahead_of_c7_m, baseline.and_then(|b| b.side.as_ref())) {
-            (None, _) => Measure::missing(Missing::NeedsWorldLandmarks),
-            (Some(_), None) => Measure::missing(Missing::NeedsCalibration),
-            (Some(now), Some(side)) => {
-                Measure::ok((now - side.tragus_ahead_of_c7_m) * 100.0, c, "side_tragus_vs_calibration")
-            }
-        };
-    m[MeasureId::NeckFlexionDeg as usize] = if raw.trunk_seen {
+    m[MeasureId::HeadForwardCm] = match (raw.tragus_ahead_of_c7_m, baseline.and_then(|b| b.side.as_ref())) {
+        (None, _) => Measure::missing(Missing::NeedsWorldLandmarks),
+        (Some(_), None) => Measure::missing(Missing::NeedsCalibration),
+        (Some(now), Some(side)) => {
+            Measure::ok((now - side.tragus_ahead_of_c7_m) * 100.0, c, "side_tragus_vs_calibration")
+        }
+    };
+    m[MeasureId::NeckFlexionDeg] = if raw.trunk_seen {
         Measure::ok(raw.neck_flexion_deg, c, "side_ear_shoulder_vs_trunk")
     } else {
         Measure::ok(raw.neck_flexion_deg, c * NO_TRUNK_FACTOR, "side_ear_shoulder_vs_vertical")

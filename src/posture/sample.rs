@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::view::View;
-use crate::pose::Landmark;
+use crate::pose::{Landmark, PoseData};
 
 /// One frame's landmarks, as plain data.
 #[derive(Clone, Copy, Debug)]
@@ -17,6 +17,13 @@ pub struct Observation<'a> {
     pub width: u32,
     /// Frame height, pixels.
     pub height: u32,
+}
+
+impl<'a> Observation<'a> {
+    /// The landmarks of `pose` in a `width × height` frame.
+    pub fn of(pose: &'a PoseData, width: u32, height: u32) -> Self {
+        Observation { landmarks: &pose.landmarks, world: pose.world.as_deref(), width, height }
+    }
 }
 
 /// The camera's geometry, as far as the measures need it.
@@ -44,7 +51,7 @@ impl Camera {
 }
 
 /// Why a measure has no value.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, strum::EnumIter)]
 #[serde(rename_all = "snake_case")]
 pub enum Missing {
     /// The landmarks it needs are not confidently seen inside the frame.
@@ -80,6 +87,11 @@ impl Missing {
             Missing::LowConfidence => "below the confidence threshold",
         }
     }
+
+    /// The reason whose [`Missing::text`] this is.
+    pub fn from_text(text: &str) -> Option<Missing> {
+        <Self as strum::IntoEnumIterator>::iter().find(|m| m.text() == text)
+    }
 }
 
 /// One measure: a value with its confidence and method, or the reason there is none.
@@ -110,9 +122,12 @@ impl Measure {
     }
 }
 
-/// The measures of one frame, in the order [`MeasureId::ALL`] lists them.
+/// The measures, in output order. Their names (`cva_deg`, …) are the JSON keys, config
+/// keys and database columns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::EnumCount, strum::EnumIter, strum::EnumString, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 pub enum MeasureId {
     /// Craniovertebral angle (head forward), degrees; lower is worse.
     CvaDeg,
@@ -139,36 +154,22 @@ pub enum MeasureId {
 }
 
 impl MeasureId {
-    /// Every measure, in output order.
-    pub const ALL: [MeasureId; 11] = [
-        MeasureId::CvaDeg,
-        MeasureId::HeadForwardCm,
-        MeasureId::ShoulderRoundingDeg,
-        MeasureId::NeckFlexionDeg,
-        MeasureId::HeadTiltDeg,
-        MeasureId::ShoulderTiltDeg,
-        MeasureId::ShoulderElevation,
-        MeasureId::TrunkInclinationDeg,
-        MeasureId::ViewingDistanceCm,
-        MeasureId::ElbowAngleLeftDeg,
-        MeasureId::ElbowAngleRightDeg,
-    ];
+    /// How many measures there are.
+    pub const COUNT: usize = <Self as strum::EnumCount>::COUNT;
 
-    /// The name used in JSON and config (`cva_deg`, …).
+    /// Every measure, in output order.
+    pub fn all() -> impl Iterator<Item = MeasureId> {
+        <Self as strum::IntoEnumIterator>::iter()
+    }
+
+    /// The name used in JSON, config and the database (`cva_deg`, …).
     pub fn name(self) -> &'static str {
-        match self {
-            MeasureId::CvaDeg => "cva_deg",
-            MeasureId::HeadForwardCm => "head_forward_cm",
-            MeasureId::ShoulderRoundingDeg => "shoulder_rounding_deg",
-            MeasureId::NeckFlexionDeg => "neck_flexion_deg",
-            MeasureId::HeadTiltDeg => "head_tilt_deg",
-            MeasureId::ShoulderTiltDeg => "shoulder_tilt_deg",
-            MeasureId::ShoulderElevation => "shoulder_elevation",
-            MeasureId::TrunkInclinationDeg => "trunk_inclination_deg",
-            MeasureId::ViewingDistanceCm => "viewing_distance_cm",
-            MeasureId::ElbowAngleLeftDeg => "elbow_angle_left_deg",
-            MeasureId::ElbowAngleRightDeg => "elbow_angle_right_deg",
-        }
+        self.into()
+    }
+
+    /// The measure of a name (see [`MeasureId::name`]).
+    pub fn from_name(name: &str) -> Option<MeasureId> {
+        name.parse().ok()
     }
 
     /// Human label with unit.
@@ -198,23 +199,70 @@ impl MeasureId {
     }
 }
 
+/// One value per measure, indexed by [`MeasureId`].
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+#[serde(transparent)]
+pub struct Measures<T>([T; MeasureId::COUNT]);
+
+impl<T> Measures<T> {
+    /// The value of every measure from `f`.
+    pub fn from_fn(mut f: impl FnMut(MeasureId) -> T) -> Self {
+        let mut ids = MeasureId::all();
+        Measures(std::array::from_fn(|_| f(ids.next().expect("one id per measure"))))
+    }
+
+    /// Every measure with its value, in output order.
+    pub fn iter(&self) -> impl Iterator<Item = (MeasureId, &T)> {
+        MeasureId::all().zip(&self.0)
+    }
+
+    /// The values, in output order.
+    pub fn values(&self) -> impl Iterator<Item = &T> {
+        self.0.iter()
+    }
+
+    /// Another value per measure, from each one's.
+    pub fn map<U>(&self, mut f: impl FnMut(MeasureId, &T) -> U) -> Measures<U> {
+        Measures::from_fn(|id| f(id, &self[id]))
+    }
+}
+
+impl<T: Default> Default for Measures<T> {
+    fn default() -> Self {
+        Measures::from_fn(|_| T::default())
+    }
+}
+
+impl<T> std::ops::Index<MeasureId> for Measures<T> {
+    type Output = T;
+    fn index(&self, id: MeasureId) -> &T {
+        &self.0[id as usize]
+    }
+}
+
+impl<T> std::ops::IndexMut<MeasureId> for Measures<T> {
+    fn index_mut(&mut self, id: MeasureId) -> &mut T {
+        &mut self.0[id as usize]
+    }
+}
+
 /// The posture measures of one frame.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PostureSample {
     /// Camera view.
     pub view: View,
-    /// The measures, indexed like [`MeasureId::ALL`].
-    pub measures: [Measure; 11],
+    /// The measures.
+    pub measures: Measures<Measure>,
 }
 
 impl PostureSample {
     /// One measure.
     pub fn get(&self, id: MeasureId) -> &Measure {
-        &self.measures[id as usize]
+        &self.measures[id]
     }
 
     /// Every measure with its id.
     pub fn iter(&self) -> impl Iterator<Item = (MeasureId, &Measure)> {
-        MeasureId::ALL.into_iter().zip(&self.measures)
+        self.measures.iter()
     }
 }

@@ -3,32 +3,18 @@
 use serde::{Deserialize, Serialize};
 
 use super::anatomy;
-use crate::pose::Landmark;
+use crate::pose::{Landmark, point};
 
 /// Visibility and presence a landmark needs before a measure may use it.
 pub const MIN_VISIBILITY: f32 = 0.5;
 
-/// Landmark indices used here (BlazePose order).
-pub(crate) mod idx {
-    pub const NOSE: usize = 0;
-    pub const LEFT_EYE: usize = 2;
-    pub const RIGHT_EYE: usize = 5;
-    pub const LEFT_EAR: usize = 7;
-    pub const RIGHT_EAR: usize = 8;
-    pub const MOUTH_LEFT: usize = 9;
-    pub const MOUTH_RIGHT: usize = 10;
-    pub const LEFT_SHOULDER: usize = 11;
-    pub const RIGHT_SHOULDER: usize = 12;
-    pub const LEFT_ELBOW: usize = 13;
-    pub const RIGHT_ELBOW: usize = 14;
-    pub const LEFT_HIP: usize = 23;
-    pub const RIGHT_HIP: usize = 24;
-}
-
 /// Camera view of the person. `side_left` means the camera sees the subject's left side
 /// (their left ear faces the lens); `side_right` the right side.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, strum::EnumString, strum::IntoStaticStr,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case")]
 pub enum View {
     /// Facing the camera (head yaw within ±25°).
     Front,
@@ -45,13 +31,7 @@ pub enum View {
 impl View {
     /// The name used in output (`front`, `three_quarter`, `side_left`, …).
     pub fn name(self) -> &'static str {
-        match self {
-            View::Front => "front",
-            View::ThreeQuarter => "three_quarter",
-            View::SideLeft => "side_left",
-            View::SideRight => "side_right",
-            View::Unknown => "unknown",
-        }
+        self.into()
     }
 }
 
@@ -91,18 +71,18 @@ pub fn classify(lm: &[Landmark], width: u32, height: u32) -> View {
 /// right) when there is one.
 pub fn classify_with_yaw(lm: &[Landmark], width: u32, height: u32) -> (View, Option<f64>) {
     let ok = |i: usize| usable(&lm[i], width, height);
-    if !ok(idx::NOSE) {
+    if !ok(point::NOSE) {
         return (View::Unknown, None);
     }
-    let nose = lm[idx::NOSE].x;
-    let (le, re) = (&lm[idx::LEFT_EAR], &lm[idx::RIGHT_EAR]);
+    let nose = lm[point::NOSE].x;
+    let (le, re) = (&lm[point::LEFT_EAR], &lm[point::RIGHT_EAR]);
     // for the view, a point's predicted position counts even when it lies past the frame
     // edge (a face cut by the edge is still a frontal face)
     let seen = |i: usize| lm[i].visibility >= MIN_VISIBILITY;
-    let yaw = if seen(idx::LEFT_EAR) && seen(idx::RIGHT_EAR) {
+    let yaw = if seen(point::LEFT_EAR) && seen(point::RIGHT_EAR) {
         yaw_deg(nose, le, re, anatomy::EAR_TO_NOSE_M, anatomy::BLAZEPOSE_EAR_SPAN_M / 2.0)
-    } else if seen(idx::LEFT_EYE) && seen(idx::RIGHT_EYE) {
-        yaw_deg(nose, &lm[idx::LEFT_EYE], &lm[idx::RIGHT_EYE], NOSE_AHEAD_OF_EYES_M, anatomy::IPD_M / 2.0)
+    } else if seen(point::LEFT_EYE) && seen(point::RIGHT_EYE) {
+        yaw_deg(nose, &lm[point::LEFT_EYE], &lm[point::RIGHT_EYE], NOSE_AHEAD_OF_EYES_M, anatomy::IPD_M / 2.0)
     } else {
         None
     };
@@ -112,7 +92,7 @@ pub fn classify_with_yaw(lm: &[Landmark], width: u32, height: u32) -> (View, Opt
         Some(y) if y.abs() < SIDE_MIN_YAW_DEG => View::ThreeQuarter,
         Some(y) => side(y > 0.0),
         // one ear seen, the other hidden: a profile
-        None => match (ok(idx::LEFT_EAR), ok(idx::RIGHT_EAR)) {
+        None => match (ok(point::LEFT_EAR), ok(point::RIGHT_EAR)) {
             (true, false) => side(nose > le.x),
             (false, true) => side(nose > re.x),
             _ => View::Unknown,

@@ -26,7 +26,8 @@ fn open_svg(id: &str, h: f64, label: &str) -> String {
 }
 
 /// The charts of a report, in display order.
-pub fn charts(r: &Report, t: &Thresholds) -> Vec<Chart> {
+pub fn charts(r: &Report) -> Vec<Chart> {
+    let t = &r.thresholds;
     let mut out = Vec::new();
     if r.series.is_empty() {
         return out;
@@ -50,10 +51,9 @@ pub fn charts(r: &Report, t: &Thresholds) -> Vec<Chart> {
             });
         }
     }
-    out.push(Chart { id: "presence".into(), title: "Presence and breaks".into(), svg: presence(r, end, t) });
+    out.push(Chart { id: "presence".into(), title: "Presence and breaks".into(), svg: presence(r, end) });
     for (name, d) in &r.distributions {
-        let id =
-            MeasureId::ALL.into_iter().find(|m| m.name() == name).expect("distributions are of measures");
+        let id = MeasureId::from_name(name).expect("distributions are of measures");
         out.push(Chart {
             id: format!("distribution-{name}"),
             title: format!("Distribution: {} ({})", id.label(), id.unit().trim()),
@@ -165,29 +165,15 @@ fn axis(svg: &mut String, end: f64, y: f64) {
     }
 }
 
-/// Present / away / break strip.
-fn presence(r: &Report, end: f64, t: &Thresholds) -> String {
+/// Present / away / break strip: the breaks are the ones the risk engine recorded (an
+/// absence, or a gap in the samples, at least `break_min` long).
+fn presence(r: &Report, end: f64) -> String {
     let h = 64.0;
     let mut svg = open_svg("presence", h, "presence and breaks");
     let step =
         r.series.windows(2).map(|w| w[1].t_s - w[0].t_s).filter(|d| *d > 0.0).fold(f64::INFINITY, f64::min);
     let step = if step.is_finite() { step } else { 5.0 };
-    // absences long enough to be breaks are marked as such
-    let mut i = 0;
-    while i < r.series.len() {
-        let present = r.series[i].present;
-        let mut j = i;
-        while j + 1 < r.series.len() && r.series[j + 1].present == present {
-            j += 1;
-        }
-        let (a, b) = (r.series[i].t_s, r.series[j].t_s + step);
-        let class = if present {
-            "present"
-        } else if b - a >= t.break_min * 60.0 {
-            "break"
-        } else {
-            "away"
-        };
+    let mut rect = |class: &str, a: f64, b: f64| {
         let _ = write!(
             svg,
             r#"<rect class="{class}" x="{:.2}" y="8" width="{:.2}" height="24"><title>{class} {}–{}</title></rect>"#,
@@ -196,7 +182,19 @@ fn presence(r: &Report, end: f64, t: &Thresholds) -> String {
             crate::advice::minutes(a),
             crate::advice::minutes(b)
         );
+    };
+    let mut i = 0;
+    while i < r.series.len() {
+        let present = r.series[i].present;
+        let mut j = i;
+        while j + 1 < r.series.len() && r.series[j + 1].present == present {
+            j += 1;
+        }
+        rect(if present { "present" } else { "away" }, r.series[i].t_s, r.series[j].t_s + step);
         i = j + 1;
+    }
+    for &(a, b) in &r.breaks {
+        rect("break", a, b);
     }
     axis(&mut svg, end, 40.0);
     svg.push_str("</svg>");

@@ -4,8 +4,11 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::posture::MeasureId;
+use crate::risk::Break;
+use crate::risk::FindingKind;
 use crate::store::{SessionDetails, StoredFinding, StoredSample};
-use crate::thresholds::Thresholds;
+use crate::thresholds::{Thresholds, Verdict};
 
 /// Where the data came from.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -26,11 +29,11 @@ pub struct Origin {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TopFinding {
     /// Finding kind.
-    pub kind: String,
+    pub kind: FindingKind,
     /// Measure, if one.
-    pub measure: Option<String>,
+    pub measure: Option<MeasureId>,
     /// Worst severity.
-    pub severity: String,
+    pub severity: Verdict,
     /// How many times it happened.
     pub count: usize,
     /// Total time, seconds.
@@ -106,7 +109,7 @@ pub struct Hold {
     /// Duration, seconds.
     pub duration_s: f64,
     /// `warn` (past the static rule) or `risk` (past ISO 11226's holding time).
-    pub severity: String,
+    pub severity: Verdict,
     /// Head inclination held, degrees.
     pub head_inclination_deg: Option<f64>,
     /// The limit judged against, seconds.
@@ -123,11 +126,11 @@ pub struct ReportFinding {
     /// Session.
     pub session: i64,
     /// Kind.
-    pub kind: String,
+    pub kind: FindingKind,
     /// Measure.
-    pub measure: Option<String>,
+    pub measure: Option<MeasureId>,
     /// Severity.
-    pub severity: String,
+    pub severity: Verdict,
     /// Start, seconds on the session clock.
     pub start_s: f64,
     /// Duration, seconds.
@@ -253,6 +256,13 @@ pub struct Report {
     pub series: Vec<Point>,
     /// Distribution of each measure with values.
     pub distributions: BTreeMap<String, Distribution>,
+    /// The thresholds it was judged with (in `method`, with their sources).
+    #[serde(skip)]
+    pub thresholds: Thresholds,
+    /// The breaks the risk engine recorded, on the series' clock (seconds since the first
+    /// sample), for the presence chart.
+    #[serde(skip)]
+    pub breaks: Vec<(f64, f64)>,
 }
 
 /// The stored data a report is made from.
@@ -265,6 +275,8 @@ pub struct Input<'a> {
     pub samples: &'a [StoredSample],
     /// Their findings.
     pub findings: &'a [(i64, StoredFinding)],
+    /// Their breaks, as the risk engine recorded them.
+    pub breaks: &'a [(i64, Break)],
     /// Thresholds to judge with (the sessions' own, normally).
     pub thresholds: &'a Thresholds,
     /// When the report is made.
@@ -274,4 +286,29 @@ pub struct Input<'a> {
 /// `part` as a percentage of `total` ("–" for nothing).
 pub(crate) fn pct(part: f64, total: f64) -> String {
     if total > 0.0 { format!("{:.0} %", part / total * 100.0) } else { "–".to_owned() }
+}
+
+/// The (cleaned) data every section reads.
+pub(crate) struct Data<'a> {
+    /// The input.
+    pub input: &'a Input<'a>,
+    /// The samples with the person present.
+    pub present: Vec<&'a StoredSample>,
+}
+
+impl<'a> Data<'a> {
+    /// The data of `input`.
+    pub fn new(input: &'a Input<'a>) -> Self {
+        Data { input, present: input.samples.iter().filter(|s| s.present && s.person).collect() }
+    }
+
+    /// Seconds one sample of `session` stands for.
+    pub fn interval(&self, session: i64) -> f64 {
+        self.input.sessions.iter().find(|s| s.id == session).map_or(5.0, |s| s.interval_s)
+    }
+
+    /// Seconds audited (every sample).
+    pub fn audited_s(&self) -> f64 {
+        self.input.samples.iter().map(|s| self.interval(s.session)).sum()
+    }
 }

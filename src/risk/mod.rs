@@ -9,7 +9,7 @@ pub mod standards;
 
 use serde::Serialize;
 
-use crate::posture::MeasureId;
+use crate::posture::{MeasureId, Measures};
 use crate::stats::median;
 use crate::thresholds::{Thresholds, Verdict};
 use standards::Allowance;
@@ -35,8 +35,8 @@ pub struct SampleInput {
     pub t_s: f64,
     /// Whether a person was seen (gated on presence and visibility upstream).
     pub person: bool,
-    /// Median of each measure, indexed like [`MeasureId::ALL`].
-    pub measures: [Option<f64>; 11],
+    /// Median of each measure.
+    pub measures: Measures<Option<f64>>,
     /// How much the person moved since the previous sample (and within the burst), in
     /// shoulder widths.
     pub movement: Option<f64>,
@@ -44,13 +44,15 @@ pub struct SampleInput {
 
 impl SampleInput {
     fn get(&self, id: MeasureId) -> Option<f64> {
-        self.measures[id as usize]
+        self.measures[id]
     }
 }
 
 /// What kind of risk a finding records.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[derive(strum::EnumString, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 pub enum FindingKind {
     /// A measure stayed in its warn or risk band (past the dwell time).
     Posture,
@@ -64,11 +66,7 @@ pub enum FindingKind {
 impl FindingKind {
     /// `posture`, `static_hold` or `break_overdue`.
     pub fn name(self) -> &'static str {
-        match self {
-            FindingKind::Posture => "posture",
-            FindingKind::StaticHold => "static_hold",
-            FindingKind::BreakOverdue => "break_overdue",
-        }
+        self.into()
     }
 }
 
@@ -138,6 +136,17 @@ pub struct Assessment {
     pub sitting_min: f64,
 }
 
+/// A movement break: an absence, or a gap in the samples, at least `break_min` long. This
+/// is the one definition of a break: the engine records them, the report counts them and
+/// the chart draws them.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Break {
+    /// When the person left (or the last sample before a gap), session seconds.
+    pub start_s: f64,
+    /// When the person was back (or the session ended), session seconds.
+    pub end_s: f64,
+}
+
 #[derive(Clone, Debug)]
 struct BandState {
     /// The accepted band (after dwell).
@@ -177,7 +186,7 @@ struct Hold {
 #[derive(Debug)]
 pub struct Engine {
     thresholds: Thresholds,
-    bands: Vec<BandState>,
+    bands: Measures<BandState>,
     hold: Option<Hold>,
     present: Option<bool>,
     pending: Vec<(bool, f64)>,
@@ -187,6 +196,8 @@ pub struct Engine {
     overdue: Option<usize>,
     findings: Vec<Finding>,
     last_t: Option<f64>,
+    /// Breaks ended since [`Engine::take_breaks`] was last called.
+    breaks: Vec<Break>,
 }
 
 /// Largest session time the engine takes, and a report reads, seconds (beyond it a time
@@ -198,11 +209,12 @@ impl Engine {
     pub fn new(thresholds: Thresholds) -> Self {
         Engine {
             thresholds,
-            bands: vec![BandState::default(); MeasureId::ALL.len()],
+            bands: Measures::default(),
             hold: None,
             present: None,
             pending: Vec::new(),
             last_seen_s: None,
+            breaks: Vec::new(),
             absent_since: None,
             sitting_since: None,
             overdue: None,
@@ -256,7 +268,7 @@ impl Engine {
         let clean = SampleInput {
             t_s: self.last_t.map_or(s.t_s, |last| s.t_s.max(last)),
             person: s.person,
-            measures: s.measures.map(|m| m.filter(|v| v.is_finite())),
+            measures: s.measures.map(|_, m| m.filter(|v| v.is_finite())),
             movement: s.movement.filter(|v| v.is_finite()),
         };
         let s = &clean;
@@ -300,9 +312,22 @@ impl Engine {
         (events, assessment)
     }
 
-    /// Close every open finding at `t_s` (the session ends).
+    /// The breaks that ended since the last call (a break is known once the person is
+    /// back, or the session ends).
+    pub fn take_breaks(&mut self) -> Vec<Break> {
+        std::mem::take(&mut self.breaks)
+    }
+
+    /// Close every open finding at `t_s` (the session ends); an absence that has lasted a
+    /// break long by then is a break.
     pub fn finish(&mut self, t_s: f64) -> Vec<Event> {
         let mut events = Vec::new();
+        if let (Some(false), Some(since)) = (self.present, self.absent_since)
+            && t_s - since >= self.thresholds.break_min * 60.0
+        {
+            self.breaks.push(Break { start_s: since, end_s: t_s });
+            self.absent_since = None;
+        }
         self.end_posture(t_s, &mut events);
         if let Some(i) = self.overdue.take() {
             self.close(i, t_s, &mut events);
@@ -319,13 +344,12 @@ impl Engine {
 
     /// The person left (or a gap began) at `t_s`: postures and holds end there.
     fn end_posture(&mut self, t_s: f64, events: &mut Vec<Event>) {
-        for m in 0..self.bands.len() {
-            if let Some(i) = self.bands[m].finding.take() {
-                self.findings[i].value =
-                    median(self.bands[m].values.iter().copied()).or(self.findings[i].value);
+        for m in MeasureId::all() {
+            let band = std::mem::take(&mut self.bands[m]);
+            if let Some(i) = band.finding {
+                self.findings[i].value = median(band.values.iter().copied()).or(self.findings[i].value);
                 self.close(i, t_s, events);
             }
-            self.bands[m] = BandState::default();
         }
         self.end_hold(t_s, events);
     }
@@ -366,6 +390,9 @@ impl Engine {
     /// The person is back (since `t_s`): a new sitting stretch if the absence was a break.
     fn came_back(&mut self, t_s: f64) {
         let was_break = self.absent_since.is_none_or(|a| t_s - a >= self.thresholds.break_min * 60.0);
+        if let Some(start_s) = self.absent_since.filter(|_| was_break) {
+            self.breaks.push(Break { start_s, end_s: t_s });
+        }
         if was_break || self.sitting_since.is_none() {
             self.sitting_since = Some(t_s);
         }
@@ -377,11 +404,11 @@ impl Engine {
     /// after the new band has lasted the dwell time.
     fn update_bands(&mut self, s: &SampleInput, events: &mut Vec<Event>) {
         let dwell = self.thresholds.dwell;
-        for id in MeasureId::ALL {
+        for id in MeasureId::all() {
             let Some(value) = s.get(id) else { continue };
             let t = &self.thresholds;
             let raw = t.verdict(id, value);
-            let state = &mut self.bands[id as usize];
+            let state = &mut self.bands[id];
             let current = state.band;
             let target = if raw < current {
                 t.verdict(id, t.worse_by(id, value, HYSTERESIS)).min(current)
@@ -411,7 +438,7 @@ impl Engine {
             match (open, target) {
                 (None, Verdict::Ok) => {}
                 (Some(i), Verdict::Ok) => {
-                    let state = &mut self.bands[id as usize];
+                    let state = &mut self.bands[id];
                     state.finding = None;
                     self.findings[i].value = median(std::mem::take(&mut state.values));
                     self.close(i, since, events);
@@ -421,7 +448,7 @@ impl Engine {
                     let i = self.open(FindingKind::Posture, bad, Some(id), since, reference);
                     self.findings[i].limit = limit;
                     self.findings[i].value = Some(value);
-                    let state = &mut self.bands[id as usize];
+                    let state = &mut self.bands[id];
                     state.finding = Some(i);
                     state.values = vec![value];
                     events.push(self.event(i, Change::Opened));
@@ -429,7 +456,7 @@ impl Engine {
                 (Some(i), bad) => {
                     let (limit, reference) = self.limit_of(id, bad);
                     let escalated = bad > self.findings[i].severity;
-                    let so_far = median(self.bands[id as usize].values.iter().copied());
+                    let so_far = median(self.bands[id].values.iter().copied());
                     let f = &mut self.findings[i];
                     (f.severity, f.limit, f.reference) = (bad.max(f.severity), limit, reference);
                     f.value = so_far.or(f.value);
@@ -453,7 +480,7 @@ impl Engine {
     /// The worst band the posture measures point to in this sample (hysteresis, no dwell:
     /// a hold is timed from when the posture was taken).
     fn posture_band(&self) -> Verdict {
-        POSTURE_MEASURES.iter().map(|&id| self.bands[id as usize].target).max().unwrap_or(Verdict::Ok)
+        POSTURE_MEASURES.iter().map(|&id| self.bands[id].target).max().unwrap_or(Verdict::Ok)
     }
 
     /// Head inclination (ISO 11226: neck flexion + trunk inclination).
@@ -558,9 +585,9 @@ mod tests {
     use super::*;
 
     fn sample(t_s: f64, person: bool, neck: Option<f64>, movement: f64) -> SampleInput {
-        let mut measures = [None; 11];
-        measures[MeasureId::NeckFlexionDeg as usize] = neck;
-        measures[MeasureId::HeadTiltDeg as usize] = person.then_some(2.0);
+        let mut measures = Measures::default();
+        measures[MeasureId::NeckFlexionDeg] = neck;
+        measures[MeasureId::HeadTiltDeg] = person.then_some(2.0);
         SampleInput { t_s, person, measures, movement: person.then_some(movement) }
     }
 
@@ -612,6 +639,28 @@ mod tests {
         run(&mut e, 40.0 * 60.0, 41.0 * 60.0, 5.0, |t| sample(t, false, None, 0.0));
         run(&mut e, 41.0 * 60.0, 50.0 * 60.0, 5.0, |t| sample(t, true, Some(3.0), 0.3));
         assert_eq!(kinds(&e), [(FindingKind::BreakOverdue, None)]);
+    }
+
+    #[test]
+    fn breaks_are_recorded_once_known_an_absence_a_gap_and_the_end() {
+        let mut e = Engine::new(Thresholds::default());
+        run(&mut e, 0.0, 600.0, 5.0, |t| sample(t, true, Some(3.0), 0.3));
+        // 3 minutes away: a break, known when the person is back
+        run(&mut e, 600.0, 780.0, 5.0, |t| sample(t, false, None, 0.0));
+        assert!(e.take_breaks().is_empty(), "still away: not yet known how long");
+        run(&mut e, 780.0, 1200.0, 5.0, |t| sample(t, true, Some(3.0), 0.3));
+        assert_eq!(e.take_breaks(), [Break { start_s: 600.0, end_s: 780.0 }]);
+        // 1 minute away is no break
+        run(&mut e, 1200.0, 1260.0, 5.0, |t| sample(t, false, None, 0.0));
+        run(&mut e, 1260.0, 1500.0, 5.0, |t| sample(t, true, Some(3.0), 0.3));
+        assert!(e.take_breaks().is_empty());
+        // no samples for 4 minutes (the camera was busy, the laptop slept): a break too
+        run(&mut e, 1740.0, 2000.0, 5.0, |t| sample(t, true, Some(3.0), 0.3));
+        assert_eq!(e.take_breaks(), [Break { start_s: 1495.0, end_s: 1740.0 }]);
+        // away at the end, long enough: a break that ends with the session
+        run(&mut e, 2000.0, 2200.0, 5.0, |t| sample(t, false, None, 0.0));
+        e.finish(2195.0);
+        assert_eq!(e.take_breaks(), [Break { start_s: 2000.0, end_s: 2195.0 }]);
     }
 
     #[test]

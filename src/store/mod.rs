@@ -8,11 +8,13 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
-use serde::Serialize;
+use rusqlite::types::ToSql;
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params, params_from_iter};
+use serde::{Serialize, Serializer};
 
-use crate::posture::MeasureId;
-use crate::risk::{Finding, SampleInput};
+use crate::posture::{MeasureId, Measures, Missing, View};
+use crate::risk::{Assessment, Break, Engine, Finding, FindingKind, SampleInput};
+use crate::thresholds::{Thresholds, Verdict};
 
 /// Environment variable that relocates the data folder (the default database).
 pub const DATA_DIR_ENV: &str = "ERGOAUDIT_DATA_DIR";
@@ -86,7 +88,7 @@ pub fn default_path() -> Result<PathBuf, StoreError> {
 }
 
 /// The schema, one migration per version (`PRAGMA user_version`).
-const MIGRATIONS: [&str; 2] = [
+const MIGRATIONS: [&str; 3] = [
     r#"
 CREATE TABLE sessions (
     id INTEGER PRIMARY KEY,
@@ -139,7 +141,26 @@ CREATE TABLE gaps (
 "#,
     // why each measure without a value has none, as a JSON object (measure → reason)
     "ALTER TABLE samples ADD COLUMN missing TEXT;",
+    // how a session ended: `ended_at` holds a time only; a session a crash cut short is
+    // marked as such (schema 2 wrote 'interrupted' into `ended_at`)
+    // and the breaks as the risk engine recorded them (filled for older sessions by
+    // replaying their samples through the engine, see `Store::prepare`)
+    "ALTER TABLE sessions ADD COLUMN interrupted INTEGER NOT NULL DEFAULT 0;
+     UPDATE sessions SET interrupted = 1, ended_at = NULL WHERE ended_at = 'interrupted';
+     CREATE TABLE breaks (
+         session_id INTEGER NOT NULL REFERENCES sessions(id),
+         start_s REAL NOT NULL,
+         end_s REAL NOT NULL
+     );",
 ];
+
+/// The schema version that records breaks.
+const BREAKS_SCHEMA: i64 = 3;
+
+/// The measures' columns of `samples`, in [`MeasureId`] order (each named as the measure).
+fn measure_columns() -> String {
+    MeasureId::all().map(MeasureId::name).collect::<Vec<_>>().join(", ")
+}
 
 /// Newest schema version this build knows.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -173,21 +194,21 @@ pub struct SessionInfo {
     pub thresholds_json: String,
 }
 
-/// One stored sample, for history and export.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// One stored sample, for history, export and the report.
+#[derive(Clone, Debug, PartialEq)]
 pub struct StoredSample {
     /// Session id.
     pub session: i64,
     /// Seconds on the session clock.
     pub t_s: f64,
-    /// Wall-clock time (RFC 3339).
-    pub at: String,
+    /// Wall-clock time; `None` when the stored text is no time (a damaged database).
+    pub at: Option<jiff::Timestamp>,
     /// A person was seen in this sample.
     pub person: bool,
     /// The person counted as present (confirmed).
     pub present: bool,
     /// Camera view.
-    pub view: Option<String>,
+    pub view: Option<View>,
     /// Movement, shoulder widths.
     pub movement: Option<f64>,
     /// RULA-style score.
@@ -196,18 +217,61 @@ pub struct StoredSample {
     pub static_posture: bool,
     /// Continuous sitting so far, minutes.
     pub sitting_min: f64,
-    /// Measures by name.
-    pub measures: Vec<(&'static str, Option<f64>)>,
-    /// Why the measures without a value have none (measure name → reason; empty for samples
-    /// recorded before the reasons were kept).
-    pub missing: BTreeMap<String, String>,
+    /// The measures.
+    pub measures: Measures<Option<f64>>,
+    /// Why the measures without a value have none (`None` as well for samples recorded
+    /// before the reasons were kept).
+    pub missing: Measures<Option<Missing>>,
 }
 
-/// The reasons of the measures without a value, as the JSON object stored with a sample.
-fn missing_json(missing: &[Option<crate::posture::Missing>; 11]) -> Option<String> {
-    let map: BTreeMap<&str, &str> =
-        MeasureId::ALL.iter().zip(missing).filter_map(|(id, m)| m.map(|m| (id.name(), m.text()))).collect();
+/// The reasons of the measures without a value, as the JSON object stored with a sample
+/// (measure name → [`Missing::text`]).
+pub fn missing_map(missing: &Measures<Option<Missing>>) -> BTreeMap<&'static str, &'static str> {
+    missing.iter().filter_map(|(id, m)| m.map(|m| (id.name(), m.text()))).collect()
+}
+
+fn missing_json(missing: &Measures<Option<Missing>>) -> Option<String> {
+    let map = missing_map(missing);
     (!map.is_empty()).then(|| serde_json::to_string(&map).expect("a map of strings serialises"))
+}
+
+/// The reasons read back: unknown measures or reasons (a damaged database) are left out.
+fn missing_from_json(json: &str) -> Measures<Option<Missing>> {
+    let map: BTreeMap<String, String> = serde_json::from_str(json).unwrap_or_default();
+    Measures::from_fn(|id| map.get(id.name()).and_then(|t| Missing::from_text(t)))
+}
+
+/// How a session ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionEnd {
+    /// Still recording (or its audit holds the database).
+    Running,
+    /// Ended at this time.
+    Ended(jiff::Timestamp),
+    /// Cut short by a crash (or a kill); closed at its last sample on the next open.
+    Interrupted,
+}
+
+impl SessionEnd {
+    /// From the stored `ended_at` text and `interrupted` flag.
+    fn read(ended_at: Option<String>, interrupted: bool) -> Self {
+        match ended_at {
+            _ if interrupted => SessionEnd::Interrupted,
+            None => SessionEnd::Running,
+            Some(text) => text.parse().map_or(SessionEnd::Interrupted, SessionEnd::Ended),
+        }
+    }
+}
+
+/// As JSON (`history --json`): the end time, `"interrupted"`, or null while running.
+impl Serialize for SessionEnd {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            SessionEnd::Running => s.serialize_none(),
+            SessionEnd::Ended(at) => s.collect_str(at),
+            SessionEnd::Interrupted => s.serialize_str("interrupted"),
+        }
+    }
 }
 
 /// A session summary for `history`.
@@ -217,8 +281,9 @@ pub struct SessionSummary {
     pub id: i64,
     /// Start (RFC 3339).
     pub started_at: String,
-    /// End (RFC 3339), `None` while running or after a crash.
-    pub ended_at: Option<String>,
+    /// How it ended.
+    #[serde(rename = "ended_at")]
+    pub end: SessionEnd,
     /// Source.
     pub source: String,
     /// Profile.
@@ -360,8 +425,14 @@ impl Store {
         self.conn.pragma_update(None, "synchronous", "NORMAL").map_err(|e| self.err(e))?;
         self.conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(|e| self.err(e))?;
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
+            // the breaks of older sessions, found before the schema changes under them
+            let replayed =
+                if i as i64 + 1 == BREAKS_SCHEMA { self.replayed_breaks(None)? } else { Vec::new() };
             let tx = self.conn.transaction().map_err(|e| sqlite_error(&self.path, e))?;
             tx.execute_batch(sql).map_err(|e| sqlite_error(&self.path, e))?;
+            for (session, b) in &replayed {
+                Self::insert_break(&tx, *session, b).map_err(|e| sqlite_error(&self.path, e))?;
+            }
             tx.pragma_update(None, "user_version", i as i64 + 1).map_err(|e| sqlite_error(&self.path, e))?;
             tx.commit().map_err(|e| sqlite_error(&self.path, e))?;
             self.schema = i as i64 + 1;
@@ -384,9 +455,15 @@ impl Store {
             .execute_batch(
                 "UPDATE findings SET end_s = (SELECT coalesce(last_sample_s, start_s) FROM sessions s WHERE s.id = findings.session_id)
                    WHERE end_s IS NULL AND session_id IN (SELECT id FROM sessions WHERE ended_at IS NULL);
-                 UPDATE sessions SET ended_at = 'interrupted' WHERE ended_at IS NULL;",
+                 UPDATE sessions SET interrupted = 1 WHERE ended_at IS NULL;",
             )
             .map_err(|e| self.err(e))
+    }
+
+    /// How the schema of this file says a session was interrupted (schema 2 wrote it into
+    /// `ended_at`).
+    fn interrupted_column(&self) -> &'static str {
+        if self.schema >= 3 { "interrupted" } else { "coalesce(ended_at = 'interrupted', 0)" }
     }
 
     /// The database file.
@@ -421,47 +498,45 @@ impl Store {
         session: i64,
         at: jiff::Timestamp,
         sample: &SampleInput,
-        missing: &[Option<crate::posture::Missing>; 11],
-        view: Option<&str>,
+        missing: &Measures<Option<Missing>>,
+        view: Option<View>,
         frames: usize,
-        assessment: &crate::risk::Assessment,
+        assessment: &Assessment,
         findings: &[Finding],
+        breaks: &[Break],
     ) -> Result<(), StoreError> {
         let path = self.path.clone();
         let e = |e| sqlite_error(&path, e);
         let tx = self.conn.transaction().map_err(e)?;
-        let m = |id: MeasureId| sample.measures[id as usize];
+        for b in breaks {
+            Self::insert_break(&tx, session, b).map_err(e)?;
+        }
+        let (at, view, frames, missing) =
+            (at.to_string(), view.map(View::name), frames as i64, missing_json(missing));
+        let mut values: Vec<&dyn ToSql> = vec![
+            &session,
+            &sample.t_s,
+            &at,
+            &sample.person,
+            &assessment.present,
+            &view,
+            &frames,
+            &sample.movement,
+            &assessment.rula,
+            &assessment.static_posture,
+            &assessment.sitting_min,
+            &missing,
+        ];
+        values.extend(sample.measures.values().map(|v| v as &dyn ToSql));
+        let placeholders: Vec<String> = (1..=values.len()).map(|i| format!("?{i}")).collect();
         tx.execute(
-            "INSERT INTO samples (session_id, t_s, at, person, present, view, frames, movement, rula, static_posture, sitting_min,
-               cva_deg, head_forward_cm, shoulder_rounding_deg, neck_flexion_deg, head_tilt_deg, shoulder_tilt_deg,
-               shoulder_elevation, trunk_inclination_deg, viewing_distance_cm, elbow_angle_left_deg, elbow_angle_right_deg,
-               missing)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)",
-            params![
-                session,
-                sample.t_s,
-                at.to_string(),
-                sample.person,
-                assessment.present,
-                view,
-                frames as i64,
-                sample.movement,
-                assessment.rula,
-                assessment.static_posture,
-                assessment.sitting_min,
-                m(MeasureId::CvaDeg),
-                m(MeasureId::HeadForwardCm),
-                m(MeasureId::ShoulderRoundingDeg),
-                m(MeasureId::NeckFlexionDeg),
-                m(MeasureId::HeadTiltDeg),
-                m(MeasureId::ShoulderTiltDeg),
-                m(MeasureId::ShoulderElevation),
-                m(MeasureId::TrunkInclinationDeg),
-                m(MeasureId::ViewingDistanceCm),
-                m(MeasureId::ElbowAngleLeftDeg),
-                m(MeasureId::ElbowAngleRightDeg),
-                missing_json(missing),
-            ],
+            &format!(
+                "INSERT INTO samples (session_id, t_s, at, person, present, view, frames, movement, rula, static_posture,
+                   sitting_min, missing, {}) VALUES ({})",
+                measure_columns(),
+                placeholders.join(", ")
+            ),
+            params_from_iter(values),
         )
         .map_err(e)?;
         Self::upsert_findings(&tx, session, findings).map_err(e)?;
@@ -509,16 +584,29 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
-    /// End a session: its findings as they closed, and the end time.
+    fn insert_break(tx: &rusqlite::Transaction, session: i64, b: &Break) -> rusqlite::Result<()> {
+        tx.execute(
+            "INSERT INTO breaks (session_id, start_s, end_s) VALUES (?1, ?2, ?3)",
+            params![session, b.start_s, b.end_s],
+        )
+        .map(drop)
+    }
+
+    /// End a session: its findings as they closed, the breaks that ended with it, and the
+    /// end time.
     pub fn end_session(
         &mut self,
         session: i64,
         at: jiff::Timestamp,
         findings: &[Finding],
+        breaks: &[Break],
     ) -> Result<(), StoreError> {
         let path = self.path.clone();
         let e = |e| sqlite_error(&path, e);
         let tx = self.conn.transaction().map_err(e)?;
+        for b in breaks {
+            Self::insert_break(&tx, session, b).map_err(e)?;
+        }
         Self::upsert_findings(&tx, session, findings).map_err(e)?;
         tx.execute("UPDATE sessions SET ended_at = ?1 WHERE id = ?2", params![at.to_string(), session])
             .map_err(e)?;
@@ -530,20 +618,22 @@ impl Store {
         let since = since.map_or_else(String::new, |t| t.to_string());
         let mut stmt = self
             .conn
-            .prepare(
+            .prepare(&format!(
                 "SELECT s.id, s.started_at, s.ended_at, s.source, s.profile,
                         (SELECT count(*) FROM samples WHERE session_id = s.id),
                         (SELECT count(*) FROM samples WHERE session_id = s.id AND present),
-                        coalesce((SELECT max(t_s) - min(t_s) FROM samples WHERE session_id = s.id), 0)
+                        coalesce((SELECT max(t_s) - min(t_s) FROM samples WHERE session_id = s.id), 0),
+                        {}
                  FROM sessions s WHERE ?1 = '' OR julianday(s.started_at) >= julianday(?1) ORDER BY s.id",
-            )
+                self.interrupted_column()
+            ))
             .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([since], |r| {
                 Ok(SessionSummary {
                     id: r.get(0)?,
                     started_at: r.get(1)?,
-                    ended_at: r.get(2)?,
+                    end: SessionEnd::read(r.get(2)?, r.get(8)?),
                     source: r.get(3)?,
                     profile: r.get(4)?,
                     samples: r.get(5)?,
@@ -581,36 +671,34 @@ impl Store {
             .conn
             .prepare(&format!(
                 "SELECT session_id, t_s, at, person, present, view, movement, rula, static_posture, sitting_min,
-                   cva_deg, head_forward_cm, shoulder_rounding_deg, neck_flexion_deg, head_tilt_deg, shoulder_tilt_deg,
-                   shoulder_elevation, trunk_inclination_deg, viewing_distance_cm, elbow_angle_left_deg, elbow_angle_right_deg,
-                   {missing}
-                 FROM samples WHERE session_id = ?1 ORDER BY t_s"
+                   {missing}, {}
+                 FROM samples WHERE session_id = ?1 ORDER BY t_s",
+                measure_columns()
             ))
             .map_err(|e| self.err(e))?;
         let mut out = Vec::new();
         for &session in sessions {
             let rows = stmt
                 .query_map([session], |r| {
-                    let mut measures = Vec::with_capacity(11);
-                    for (k, id) in MeasureId::ALL.iter().enumerate() {
-                        measures.push((id.name(), r.get::<_, Option<f64>>(10 + k)?));
+                    let mut measures = Measures::default();
+                    for (k, id) in MeasureId::all().enumerate() {
+                        measures[id] = r.get::<_, Option<f64>>(11 + k)?;
                     }
                     Ok(StoredSample {
                         session: r.get(0)?,
                         t_s: r.get(1)?,
-                        at: r.get(2)?,
+                        at: r.get::<_, String>(2)?.parse().ok(),
                         person: r.get(3)?,
                         present: r.get(4)?,
-                        view: r.get(5)?,
+                        view: r.get::<_, Option<String>>(5)?.and_then(|v| v.parse().ok()),
                         movement: r.get(6)?,
                         rula: r.get(7)?,
                         static_posture: r.get(8)?,
                         sitting_min: r.get(9)?,
                         measures,
                         missing: r
-                            .get::<_, Option<String>>(21)?
-                            .and_then(|j| serde_json::from_str(&j).ok())
-                            .unwrap_or_default(),
+                            .get::<_, Option<String>>(10)?
+                            .map_or_else(Measures::default, |j| missing_from_json(&j)),
                     })
                 })
                 .map_err(|e| self.err(e))?;
@@ -634,22 +722,98 @@ impl Store {
         for &session in sessions {
             let rows = stmt
                 .query_map([session], |r| {
-                    Ok(StoredFinding {
+                    let (kind, severity, measure): (String, String, Option<String>) =
+                        (r.get(1)?, r.get(2)?, r.get(3)?);
+                    // a finding of a kind, severity or measure this build does not know (a
+                    // damaged database) is left out
+                    let typed = (|| {
+                        Some((
+                            kind.parse().ok()?,
+                            severity.parse().ok()?,
+                            match measure {
+                                Some(m) => Some(MeasureId::from_name(&m)?),
+                                None => None,
+                            },
+                        ))
+                    })();
+                    let Some((kind, severity, measure)) = typed else { return Ok(None) };
+                    Ok(Some(StoredFinding {
                         id: r.get(0)?,
-                        kind: r.get(1)?,
-                        severity: r.get(2)?,
-                        measure: r.get(3)?,
+                        kind,
+                        severity,
+                        measure,
                         start_s: r.get(4)?,
                         end_s: r.get(5)?,
                         value: r.get(6)?,
                         limit: r.get(7)?,
                         reference: r.get(8)?,
-                    })
+                    }))
                 })
+                .map_err(|e| self.err(e))?;
+            for row in rows {
+                if let Some(f) = row.map_err(|e| self.err(e))? {
+                    out.push((session, f));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every break of the given sessions, in time order: as the engine recorded them, or,
+    /// in a file older than that (read, not migrated), found the same way by replaying the
+    /// samples through the engine.
+    pub fn breaks(&self, sessions: &[i64]) -> Result<Vec<(i64, Break)>, StoreError> {
+        if self.schema < BREAKS_SCHEMA {
+            return self.replayed_breaks(Some(sessions));
+        }
+        let mut stmt = self
+            .conn
+            .prepare("SELECT start_s, end_s FROM breaks WHERE session_id = ?1 ORDER BY start_s")
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::new();
+        for &session in sessions {
+            let rows = stmt
+                .query_map([session], |r| Ok(Break { start_s: r.get(0)?, end_s: r.get(1)? }))
                 .map_err(|e| self.err(e))?;
             for row in rows {
                 out.push((session, row.map_err(|e| self.err(e))?));
             }
+        }
+        Ok(out)
+    }
+
+    /// The breaks of `sessions` (all when `None`) found by replaying their samples through
+    /// the risk engine, judged with the thresholds each was recorded with.
+    fn replayed_breaks(&self, sessions: Option<&[i64]>) -> Result<Vec<(i64, Break)>, StoreError> {
+        let ids: Vec<i64> = match sessions {
+            Some(ids) => ids.to_vec(),
+            None => {
+                let mut stmt =
+                    self.conn.prepare("SELECT id FROM sessions ORDER BY id").map_err(|e| self.err(e))?;
+                let ids = stmt.query_map([], |r| r.get(0)).map_err(|e| self.err(e))?;
+                ids.collect::<Result<_, _>>().map_err(|e| self.err(e))?
+            }
+        };
+        let mut out = Vec::new();
+        for id in ids {
+            let json: Option<String> = self
+                .conn
+                .query_row("SELECT thresholds_json FROM sessions WHERE id = ?1", [id], |r| r.get(0))
+                .optional()
+                .map_err(|e| self.err(e))?;
+            let thresholds = json.map_or_else(Thresholds::default, |j| Thresholds::from_stored(&j).0);
+            let mut engine = Engine::new(thresholds);
+            let samples = self.samples(&[id])?;
+            for s in &samples {
+                engine.push(&SampleInput {
+                    t_s: s.t_s,
+                    person: s.person,
+                    measures: s.measures,
+                    movement: s.movement,
+                });
+            }
+            engine.finish(samples.last().map_or(0.0, |s| s.t_s));
+            out.extend(engine.take_breaks().into_iter().map(|b| (id, b)));
         }
         Ok(out)
     }
@@ -671,8 +835,8 @@ pub struct SessionDetails {
     pub id: i64,
     /// Start (RFC 3339).
     pub started_at: String,
-    /// End (RFC 3339, `interrupted`, or `None` while running).
-    pub ended_at: Option<String>,
+    /// How it ended.
+    pub end: SessionEnd,
     /// Source.
     pub source: String,
     /// Landmark model.
@@ -690,10 +854,11 @@ impl Store {
     pub fn session_details(&self, ids: &[i64]) -> Result<Vec<SessionDetails>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare(
-                "SELECT id, started_at, ended_at, source, model, profile, interval_s, thresholds_json
-                 FROM sessions WHERE id = ?1",
-            )
+            .prepare(&format!(
+                "SELECT id, started_at, ended_at, source, model, profile, interval_s, thresholds_json, {}
+                     FROM sessions WHERE id = ?1",
+                self.interrupted_column()
+            ))
             .map_err(|e| self.err(e))?;
         let mut out = Vec::new();
         for &id in ids {
@@ -702,7 +867,7 @@ impl Store {
                     Ok(SessionDetails {
                         id: r.get(0)?,
                         started_at: r.get(1)?,
-                        ended_at: r.get(2)?,
+                        end: SessionEnd::read(r.get(2)?, r.get(8)?),
                         source: r.get(3)?,
                         model: r.get(4)?,
                         profile: r.get(5)?,
@@ -722,12 +887,12 @@ impl Store {
 pub struct StoredFinding {
     /// Id within the session.
     pub id: i64,
-    /// Kind name.
-    pub kind: String,
-    /// `warn` or `risk`.
-    pub severity: String,
-    /// Measure name.
-    pub measure: Option<String>,
+    /// Kind.
+    pub kind: FindingKind,
+    /// Warn or risk.
+    pub severity: Verdict,
+    /// The measure it is about, if one.
+    pub measure: Option<MeasureId>,
     /// Start, session seconds.
     pub start_s: f64,
     /// End, session seconds.
@@ -763,6 +928,57 @@ mod tests {
     }
 
     #[test]
+    fn the_sample_columns_are_the_measures() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open_for_audit(&dir.path().join("h.sqlite")).unwrap();
+        let mut stmt = store.conn.prepare("SELECT name FROM pragma_table_info('samples')").unwrap();
+        let columns: Vec<String> = stmt.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+        for id in MeasureId::all() {
+            assert!(columns.iter().any(|c| c == id.name()), "no column {}", id.name());
+        }
+    }
+
+    #[test]
+    fn a_schema_two_database_gets_its_breaks_and_its_interrupted_sessions_typed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("h.sqlite");
+        let conn = Connection::open(&path).unwrap();
+        conn.execute_batch(MIGRATIONS[0]).unwrap();
+        conn.execute_batch(MIGRATIONS[1]).unwrap();
+        conn.pragma_update(None, "user_version", 2).unwrap();
+        conn.execute(
+            "INSERT INTO sessions (started_at, ended_at, source, interval_s, thresholds_json)
+             VALUES ('2026-01-01T00:00:00Z', 'interrupted', 'x', 5, '{\"break_min\": 2.0}')",
+            [],
+        )
+        .unwrap();
+        // present 10 min, away 5 min, present 5 min
+        for k in 0..240 {
+            let present = !(120..180).contains(&k);
+            conn.execute(
+                "INSERT INTO samples (session_id, t_s, at, person, present, frames, static_posture, sitting_min, neck_flexion_deg)
+                 VALUES (1, ?1, '2026-01-01T00:00:00Z', ?2, ?2, 1, 0, 0, 5.0)",
+                params![k as f64 * 5.0, present],
+            )
+            .unwrap();
+        }
+        drop(conn);
+        let expected = [(1, Break { start_s: 600.0, end_s: 900.0 })];
+        // a reader finds the breaks the engine would have recorded
+        let read = Store::open_read(&path).unwrap();
+        assert_eq!(read.breaks(&[1]).unwrap(), expected);
+        assert_eq!(read.session_details(&[1]).unwrap()[0].end, SessionEnd::Interrupted);
+        drop(read);
+        // the next audit migrates and records them
+        let store = Store::open_for_audit(&path).unwrap();
+        assert_eq!(store.schema, 3);
+        assert_eq!(store.breaks(&[1]).unwrap(), expected);
+        assert_eq!(store.sessions(None).unwrap()[0].end, SessionEnd::Interrupted);
+        let json = serde_json::to_value(&store.sessions(None).unwrap()[0]).unwrap();
+        assert_eq!(json["ended_at"], "interrupted", "history --json is unchanged");
+    }
+
+    #[test]
     fn an_older_database_is_read_as_it_is_and_migrated_by_the_next_audit() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("h.sqlite");
@@ -770,18 +986,24 @@ mod tests {
         // a reader does not migrate: the sample has its value and no reasons
         let read = Store::open_read(&path).unwrap();
         let s = read.samples(&[1]).unwrap();
-        assert_eq!(s[0].measures[MeasureId::CvaDeg as usize].1, Some(48.0));
-        assert!(s[0].missing.is_empty());
+        assert_eq!(s[0].measures[MeasureId::CvaDeg], Some(48.0));
+        assert!(s[0].missing.values().all(Option::is_none));
         drop(read);
         // an audit migrates, keeping the sample, and stores reasons from then on
         let store = Store::open_for_audit(&path).unwrap();
         assert_eq!(store.schema, SCHEMA_VERSION);
         let s = store.samples(&[1]).unwrap();
         assert_eq!(s.len(), 1);
-        assert!(s[0].missing.is_empty());
-        let mut missing = [None; 11];
-        missing[MeasureId::CvaDeg as usize] = Some(crate::posture::Missing::ShouldersOutOfFrame);
+        assert!(s[0].missing.values().all(Option::is_none));
+        let mut missing = Measures::default();
+        missing[MeasureId::CvaDeg] = Some(crate::posture::Missing::ShouldersOutOfFrame);
         assert_eq!(missing_json(&missing).as_deref(), Some(r#"{"cva_deg":"shoulders below the frame"}"#));
-        assert_eq!(missing_json(&[None; 11]), None);
+        assert_eq!(missing_json(&Measures::default()), None);
+        // read back; what this build does not know is left out
+        let back = missing_from_json(
+            r#"{"cva_deg":"shoulders below the frame","retired_measure":"x","head_tilt_deg":"a new reason"}"#,
+        );
+        assert_eq!(back[MeasureId::CvaDeg], Some(crate::posture::Missing::ShouldersOutOfFrame));
+        assert_eq!(back.values().filter(|m| m.is_some()).count(), 1);
     }
 }

@@ -1,0 +1,80 @@
+//! Time at a glance: audited, present and away, breaks against the movement-break rule, the
+//! longest sitting stretch, and the time each measure spent in each band.
+
+use std::collections::BTreeMap;
+
+use super::model::{BandTime, Data, ReportFinding, TimeSummary};
+use crate::posture::MeasureId;
+use crate::risk::FindingKind;
+use crate::thresholds::Verdict;
+
+/// The time section. Breaks are the ones the risk engine recorded.
+pub(crate) fn time(d: &Data, findings: &[ReportFinding]) -> TimeSummary {
+    let t = d.input.thresholds;
+    let audited_s = d.audited_s();
+    let present_s: f64 = d.input.samples.iter().filter(|s| s.present).map(|s| d.interval(s.session)).sum();
+    let mut bands: BTreeMap<String, BandTime> = BTreeMap::new();
+    for id in MeasureId::all() {
+        let mut b = BandTime::default();
+        for s in &d.present {
+            let dt = d.interval(s.session);
+            match s.measures[id] {
+                Some(v) => match t.verdict(id, v) {
+                    Verdict::Ok => b.ok_s += dt,
+                    Verdict::Warn => b.warn_s += dt,
+                    Verdict::Risk => b.risk_s += dt,
+                },
+                None => b.no_value_s += dt,
+            }
+        }
+        if b.ok_s + b.warn_s + b.risk_s > 0.0 {
+            bands.insert(id.name().to_owned(), b);
+        }
+    }
+    TimeSummary {
+        audited_s,
+        present_s,
+        away_s: audited_s - present_s,
+        breaks_taken: d.input.breaks.len(),
+        break_rule: format!("{} min every {} min", t.break_min, t.sitting_max),
+        longest_sitting_min: d.input.samples.iter().map(|s| s.sitting_min).fold(0.0, f64::max),
+        breaks_overdue: findings.iter().filter(|f| f.kind == FindingKind::BreakOverdue).count(),
+        bands,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::model::Input;
+    use super::super::tests::{details, sample};
+    use super::*;
+    use crate::risk::Break;
+    use crate::thresholds::Thresholds;
+
+    #[test]
+    fn time_is_counted_in_intervals_and_breaks_are_the_engine_s() {
+        let t = Thresholds::default();
+        // 4 present samples (2 with a risky CVA), 2 away, 5 s each
+        let samples: Vec<_> = [(0.0, true, Some(30.0)), (5.0, true, Some(30.0)), (10.0, true, Some(55.0))]
+            .into_iter()
+            .chain([(15.0, true, None), (20.0, false, None), (25.0, false, None)])
+            .map(|(t_s, present, cva)| sample(t_s, present, cva))
+            .collect();
+        let breaks = [(1, Break { start_s: 20.0, end_s: 200.0 })];
+        let input = Input {
+            kind: "history",
+            sessions: &[details(5.0)],
+            samples: &samples,
+            findings: &[],
+            breaks: &breaks,
+            thresholds: &t,
+            now: jiff::Timestamp::UNIX_EPOCH,
+        };
+        let s = time(&Data::new(&input), &[]);
+        assert_eq!((s.audited_s, s.present_s, s.away_s), (30.0, 20.0, 10.0));
+        assert_eq!(s.breaks_taken, 1, "one recorded break, though the absence here is short");
+        let cva = &s.bands["cva_deg"];
+        assert_eq!((cva.ok_s, cva.risk_s, cva.no_value_s), (5.0, 10.0, 5.0));
+        assert!(!s.bands.contains_key("neck_flexion_deg"), "no values, no band");
+    }
+}
