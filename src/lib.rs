@@ -6,9 +6,10 @@
 //! form, written by `analyze` and read back instead of pixels. [`audit`] joins the stages:
 //! it chooses the source, groups frames into samples and runs a session from the first
 //! sample to the last; [`thresholds`] and [`config`] sit on top, [`advice`], [`escape`] and
-//! [`files`] serve them all. No module imports from one later in the flow (the test
-//! `tests/imports.rs` draws the graph). This crate is the library behind the `ergoaudit`
-//! binary, whose commands only turn options into calls and results into output.
+//! [`files`] serve them all. No stage imports a later one and the import graph has no
+//! circle (`tests/imports.rs` draws it from the sources and checks both). This crate is
+//! the library behind the `ergoaudit` binary, whose commands only turn options into calls
+//! and results into output.
 
 #![warn(missing_docs)]
 

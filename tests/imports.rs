@@ -187,6 +187,22 @@ fn the_import_graph_has_no_circle() {
 }
 
 #[test]
+fn data_flows_one_way_through_the_stages() {
+    // capture (frames) → pose (landmarks) → posture (measures) → risk (findings) → store →
+    // report: a stage may import an earlier one, never a later one
+    let stages = ["capture", "pose", "posture", "risk", "store", "report"];
+    let stage = |m: &Module| m.first().and_then(|top| stages.iter().position(|s| s == top));
+    for (m, to) in graph() {
+        let Some(from) = stage(&m) else { continue };
+        for t in &to {
+            if let Some(later) = stage(t).filter(|&s| s > from) {
+                panic!("{} imports {} ({} comes after {})", name(&m), name(t), stages[later], stages[from]);
+            }
+        }
+    }
+}
+
+#[test]
 fn nothing_the_commands_build_on_imports_from_them() {
     for (m, to) in graph() {
         if m.first().is_some_and(|f| f == "commands") {

@@ -40,7 +40,7 @@ pub struct TopFinding {
     pub total_s: f64,
     /// What it is, for a person.
     pub title: String,
-    /// The seed risk factor.
+    /// The muscle-knot risk factor it matches (see [`crate::report::risk_factor`]).
     pub risk_factor: String,
     /// The one thing to change.
     pub action: String,
@@ -141,7 +141,7 @@ pub struct ReportFinding {
     pub limit: Option<f64>,
     /// Where the limit comes from.
     pub reference: String,
-    /// The seed risk factor it matches.
+    /// The muscle-knot risk factor it matches (see [`crate::report::risk_factor`]).it matches.
     pub risk_factor: String,
     /// The muscles it loads.
     pub muscles: Vec<String>,
