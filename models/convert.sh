@@ -15,7 +15,7 @@ echo "working in $work"
 
 # 1. Python tools. onnx must stay < 1.17 next to tensorflow-cpu 2.15 (ml_dtypes 0.3.2).
 [ -x venv/bin/python ] || python3 -m venv venv
-venv/bin/pip install -q "tensorflow-cpu==2.15.1" "tf2onnx==1.17.0" "onnx==1.16.2"
+venv/bin/pip install -q "tensorflow-cpu==2.15.1" "tf2onnx==1.17.0" "onnx==1.16.2" "onnxruntime==1.17.3"
 
 # 2. The npm package (Apache-2.0). pose_solution_packed_assets.data is exactly one file:
 #    pose_detection.tflite (bytes 0..2962288, see pose_solution_packed_assets_loader.js).
@@ -42,7 +42,14 @@ venv/bin/python "$here/tools/densify_tflite.py" tflite/pose_detection.tflite tfl
 venv/bin/python -m tf2onnx.convert --tflite tflite/pose_detection_dense.tflite \
   --output onnx/pose_detection.onnx --opset 13
 
-# 5. The same models as the committed files? tf2onnx numbers intermediate tensors in an order
+# 5. Every bilinear Resize as two MatMuls with constant interpolation matrices (tract runs a
+#    matmul far faster than its Resize); checked node by node and model by model against
+#    onnxruntime (tools/resize_as_matmul.py).
+for f in pose_detection pose_landmark_full pose_landmark_lite; do
+  venv/bin/python "$here/tools/resize_as_matmul.py" "onnx/$f.onnx" "onnx/$f.onnx"
+done
+
+# 6. The same models as the committed files? tf2onnx numbers intermediate tensors in an order
 #    that changes from run to run, so the bytes (and sha256) differ; compare graph and weights
 #    up to those names instead (tools/same_model.py).
 status=0

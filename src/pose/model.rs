@@ -75,17 +75,17 @@ pub struct BundledModel {
 /// BlazePose detector `blazepose_detector_eff_retina_4kp_sparse_2021_10_18` (densified).
 pub const DETECTOR: BundledModel = BundledModel {
     file: "pose_detection.onnx",
-    sha256: "96b6f953706ccd09423a95b58bf3f25c54806a406cee975d85e0dcb8d28c0ba3",
+    sha256: "f95d315a5aafee3123296ec46b98e50433fc39358458cada85884f68d7f5721d",
 };
 /// BlazePose GHUM landmark model, full (`blazepose_ghum_39kp_full_oss_2021_07_02`).
 pub const LANDMARK_FULL: BundledModel = BundledModel {
     file: "pose_landmark_full.onnx",
-    sha256: "edf3f50f3be5f4ae3a41321a6ec695d41fbfa5b75be6491ae74d1a25cfa04b32",
+    sha256: "bea3cf256ca47ed77d2ad80aed8c6336c12a0401701e69a9842d952e20fbc4af",
 };
 /// BlazePose GHUM landmark model, lite.
 pub const LANDMARK_LITE: BundledModel = BundledModel {
     file: "pose_landmark_lite.onnx",
-    sha256: "6e0b4d68f0c8137489590a989582d431a9799540d8003809d3744c3653d7421a",
+    sha256: "04358d1ac74eb19bc7db4534c53ccceed5a023e8642f0dbbe736ada5072610b5",
 };
 
 /// Which landmark model to run (`--model lite|full|PATH`).
