@@ -46,9 +46,6 @@ struct MarkdownPage<'a> {
 
 /// Helpers both templates call (their expressions hand over values or references alike).
 trait Helpers {
-    /// The report shown.
-    fn report(&self) -> &Report;
-
     fn minutes(&self, s: impl Borrow<f64>) -> String {
         minutes(*s.borrow())
     }
@@ -73,11 +70,7 @@ trait Helpers {
     }
 }
 
-impl Helpers for Page<'_> {
-    fn report(&self) -> &Report {
-        self.r
-    }
-}
+impl Helpers for Page<'_> {}
 
 /// What only the HTML page calls.
 impl Page<'_> {
@@ -89,11 +82,7 @@ impl Page<'_> {
     }
 }
 
-impl Helpers for MarkdownPage<'_> {
-    fn report(&self) -> &Report {
-        self.r
-    }
-}
+impl Helpers for MarkdownPage<'_> {}
 
 /// What only the Markdown calls: user-controlled text (sources, models, profiles) escaped
 /// for Markdown here, as the template writes its text as it is.
@@ -114,11 +103,11 @@ impl MarkdownPage<'_> {
         v.map_or_else(|| "–".to_owned(), num)
     }
     fn views(&self) -> String {
-        let views: Vec<String> = self.report().method.views.iter().map(|(v, n)| format!("{v} {n}")).collect();
+        let views: Vec<String> = self.r.method.views.iter().map(|(v, n)| format!("{v} {n}")).collect();
         if views.is_empty() { "–".to_owned() } else { views.join(", ") }
     }
     fn reasons_in_brackets(&self) -> String {
-        let reasons = &self.report().method.data_quality.reasons;
+        let reasons = &self.r.method.data_quality.reasons;
         if reasons.is_empty() { String::new() } else { format!(" ({})", reasons.join("; ")) }
     }
 }
