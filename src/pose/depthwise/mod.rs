@@ -1,0 +1,402 @@
+//! ergoaudit's own depthwise convolution, swapped into the pose models at load time.
+//!
+//! BlazePose spends about half of every frame in depthwise convolutions (one filter per
+//! channel: 3×3 and 5×5, strides 1 and 2, zero padding), and tract 0.23 runs them at 1.4–6
+//! GFMA/s on x86_64. [`swap_in`] replaces each of them in a decluttered model with
+//! [`Depthwise`], whose loops (`kernel.rs`) work on eight f32 lanes at a time: eight output
+//! columns of one channel when the tensor is channel-first (how tract lays out most of
+//! BlazePose after decluttering), eight contiguous channels when it is channel-last. A
+//! following ReLU or ReLU6 (tract's `Max` and `Min` with a constant) is fused into the op.
+//! On x86_64 with AVX2 and FMA (checked at run time) the lanes are AVX registers (`x86.rs`);
+//! anywhere else they are plain arrays.
+//!
+//! The op keeps tract's arithmetic up to rounding: the tests check it, both lane kinds,
+//! against tract's own convolution on every depthwise shape of the three bundled models.
+
+use tract_onnx::prelude::tract_itertools::Itertools;
+use tract_onnx::tract_core::internal::*;
+use tract_onnx::tract_core::ops::binary::TypedBinOp;
+use tract_onnx::tract_core::ops::cnn::{Conv, KernelFormat, PaddingSpec};
+
+use kernel::{Geometry, Layout, Portable, convolve_with};
+
+mod kernel;
+#[cfg(target_arch = "x86_64")]
+mod x86;
+
+/// A depthwise 2-D convolution of f32 data, with its bias and a clamp (ReLU, ReLU6 or none)
+/// fused. Inputs: the data, the kernel packed by [`swap_in`] (`[C, kh·kw]` for channel-first
+/// data, `[kh·kw, C]` for channel-last), and the bias `[C]`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Depthwise(Geometry);
+
+impl Op for Depthwise {
+    fn name(&self) -> StaticName {
+        "ergoaudit.Depthwise".into()
+    }
+
+    fn info(&self) -> TractResult<Vec<String>> {
+        let [low, high] = self.0.clamp();
+        Ok(vec![format!(
+            "{:?} {}×{} stride {:?} pad {:?} on {:?}, clamp {low}..{high}",
+            self.0.layout,
+            self.0.kernel_hw[0],
+            self.0.kernel_hw[1],
+            self.0.strides,
+            self.0.pad_before,
+            self.0.input_shape
+        )])
+    }
+
+    fn validation(&self) -> Validation {
+        Validation::Rounding
+    }
+
+    op_as_typed_op!();
+}
+
+impl EvalOp for Depthwise {
+    op_out_of_plan!();
+
+    fn eval(&self, _ctx: &EvalContext, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
+        let [data, kernel, bias] = &*inputs else { bail!("Depthwise takes data, kernel and bias") };
+        let data = f32s(data)?;
+        let kernel = f32s(kernel)?;
+        let bias = f32s(bias)?;
+        ensure!(
+            data.len() == self.0.input_shape.iter().product::<usize>(),
+            "data is not {:?}",
+            self.0.input_shape
+        );
+        ensure!(kernel.len() == self.0.channels * self.0.taps() && bias.len() == self.0.channels);
+        let mut output = Tensor::zero::<f32>(&self.0.output_shape)?;
+        let mut view = output.try_as_plain_ram_mut()?;
+        convolve(&self.0, data, kernel, bias, view.as_slice_mut::<f32>()?);
+        Ok(tvec!(output.into_tvalue()))
+    }
+}
+
+impl TypedOp for Depthwise {
+    fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
+        ensure!(inputs.len() == 3 && inputs.iter().all(|fact| fact.datum_type == f32::datum_type()));
+        ensure!(inputs[0].shape.as_concrete() == Some(&*self.0.input_shape));
+        Ok(tvec!(f32::fact(&self.0.output_shape)))
+    }
+
+    fn cost(&self, _inputs: &[&TypedFact]) -> TractResult<TVec<(Cost, TDim)>> {
+        let points = self.0.output_shape.iter().product::<usize>();
+        Ok(tvec!((Cost::FMA(f32::datum_type()), (points * self.0.taps()).to_dim())))
+    }
+
+    as_op!();
+}
+
+/// Replace every f32 depthwise convolution of a decluttered `model` (group = input channels =
+/// output channels, no dilation, OIHW kernel and bias constant, concrete shapes) with
+/// [`Depthwise`], fusing a following `Max` / `Min` with a uniform constant (ReLU, ReLU6).
+/// Returns how many it replaced; convolutions of any other kind are left to tract.
+pub fn swap_in(model: &mut TypedModel) -> TractResult<usize> {
+    let candidates: Vec<usize> =
+        model.eval_order()?.into_iter().filter(|&id| model.node(id).op_is::<Conv>()).collect();
+    let mut swapped = 0;
+    for id in candidates {
+        let node = model.node(id);
+        let conv = node.op_as::<Conv>().expect("filtered on Conv");
+        let Some(op) = depthwise_for(model, node, conv)? else { continue };
+        let (op, last) = fuse_clamp(model, op, OutletId::new(id, 0))?;
+        let (kernel, bias) = pack_constants(model, node, &op)?;
+        let mut patch = TypedModelPatch::new(format!("ergoaudit depthwise {}", node.name));
+        let data = patch.tap_model(model, node.inputs[0])?;
+        let kernel = patch.add_const(format!("{}.packed_kernel", node.name), kernel)?;
+        let bias = patch.add_const(format!("{}.packed_bias", node.name), bias)?;
+        let wire = patch.wire_node(format!("{}.depthwise", node.name), op, &[data, kernel, bias])?[0];
+        patch.shunt_outside(model, last, wire)?;
+        patch.apply(model)?;
+        swapped += 1;
+    }
+    model.compact()?;
+    Ok(swapped)
+}
+
+/// The op for `conv` when it is a depthwise convolution this module computes.
+fn depthwise_for(model: &TypedModel, node: &TypedNode, conv: &Conv) -> TractResult<Option<Depthwise>> {
+    let spec = &conv.pool_spec;
+    let data = model.outlet_fact(node.inputs[0])?;
+    let Some(input_shape) = data.shape.as_concrete() else { return Ok(None) };
+    let constant = |i: usize| model.outlet_fact(node.inputs[i]).map(|fact| fact.konst.is_some());
+    let channels = spec.input_channels;
+    if conv.q_params.is_some()
+        || data.datum_type != f32::datum_type()
+        || conv.kernel_fmt != KernelFormat::OIHW
+        || conv.group != channels
+        || spec.output_channels != channels
+        || channels < 2
+        || spec.kernel_shape.len() != 2
+        || spec.dilations().iter().any(|&d| d != 1)
+        || node.inputs.len() != 3
+        || !constant(1)?
+        || !constant(2)?
+    {
+        return Ok(None);
+    }
+    let shape = spec.data_format.shape(input_shape)?;
+    let input_hw = [shape.hw_dims()[0], shape.hw_dims()[1]];
+    let kernel_hw = [spec.kernel_shape[0], spec.kernel_shape[1]];
+    let strides = [spec.stride(0), spec.stride(1)];
+    if *shape.c() != channels || !matches!(spec.padding, PaddingSpec::Explicit(..) | PaddingSpec::Valid) {
+        return Ok(None);
+    }
+    let padded = spec.padding.compute(&input_hw, &kernel_hw, &[1, 1], &strides);
+    let output_hw = [padded[0].convoluted, padded[1].convoluted];
+    let output_shape: TVec<usize> = spec.output_shape(input_shape)?.shape.into_iter().collect();
+    let output = model.outlet_fact(OutletId::new(node.id, 0))?;
+    if output.shape.as_concrete() != Some(&*output_shape) || output_hw.contains(&0) {
+        return Ok(None);
+    }
+    let layout = if spec.data_format.c_is_last() { Layout::ChannelLast } else { Layout::ChannelFirst };
+    Ok(Some(Depthwise(Geometry {
+        layout,
+        input_shape: input_shape.into(),
+        output_shape,
+        channels,
+        input_hw,
+        output_hw,
+        kernel_hw,
+        strides,
+        pad_before: [padded[0].pad_before, padded[1].pad_before],
+        clamp_bits: [f32::NEG_INFINITY, f32::INFINITY].map(f32::to_bits),
+    })))
+}
+
+/// Fuse the `Max` and then the `Min` with a uniform constant that follow `outlet`, when each is
+/// its producer's only consumer and keeps its shape. Returns the op and the outlet it replaces.
+fn fuse_clamp(
+    model: &TypedModel,
+    mut op: Depthwise,
+    mut outlet: OutletId,
+) -> TractResult<(Depthwise, OutletId)> {
+    for (bound, name) in [(0, "Max"), (1, "Min")] {
+        let Some(next) = single_consumer(model, outlet) else { break };
+        let Some(bin) = next.op_as::<TypedBinOp>() else { break };
+        let other = next.inputs.iter().find(|&&input| input != outlet);
+        let value = match other {
+            Some(&input) if bin.0.name() == name && next.inputs.len() == 2 => uniform(model, input)?,
+            _ => None,
+        };
+        let same_shape =
+            model.outlet_fact(OutletId::new(next.id, 0))?.shape == model.outlet_fact(outlet)?.shape;
+        let Some(value) = value.filter(|_| same_shape) else { break };
+        let mut clamp = op.0.clamp();
+        clamp[bound] = value;
+        op.0.clamp_bits = clamp.map(f32::to_bits);
+        outlet = OutletId::new(next.id, 0);
+    }
+    Ok((op, outlet))
+}
+
+fn single_consumer(model: &TypedModel, outlet: OutletId) -> Option<&TypedNode> {
+    let only = model.outlet_successors(outlet).iter().exactly_one().ok()?;
+    (!model.output_outlets().ok()?.contains(&outlet)).then(|| model.node(only.node))
+}
+
+/// The value of a constant f32 input whose elements are all equal.
+fn uniform(model: &TypedModel, outlet: OutletId) -> TractResult<Option<f32>> {
+    let fact = model.outlet_fact(outlet)?;
+    let Some(konst) = fact.konst.as_ref().filter(|k| k.datum_type() == f32::datum_type()) else {
+        return Ok(None);
+    };
+    let values = f32s(konst)?;
+    Ok(values.first().copied().filter(|first| values.iter().all(|v| v == first)))
+}
+
+/// The kernel in the order the op reads it and the bias as `[C]`.
+fn pack_constants(model: &TypedModel, node: &TypedNode, op: &Depthwise) -> TractResult<(Tensor, Tensor)> {
+    let konst = |i: usize| -> TractResult<Arc<Tensor>> {
+        let fact = model.outlet_fact(node.inputs[i])?;
+        let tensor = fact.konst.clone().context("constant")?;
+        tensor.cast_to::<f32>().map(|t| Arc::new(t.into_owned()))
+    };
+    let (kernel, bias) = (konst(1)?, konst(2)?);
+    let (c, taps) = (op.0.channels, op.0.taps());
+    let oihw = f32s(&kernel)?;
+    ensure!(oihw.len() == c * taps, "kernel of {} values for {c} channels × {taps} taps", oihw.len());
+    let kernel = match op.0.layout {
+        Layout::ChannelFirst => tensor1(oihw).into_shape(&[c, taps])?,
+        Layout::ChannelLast => {
+            let transposed: Vec<f32> =
+                (0..taps).flat_map(|t| (0..c).map(move |ch| oihw[ch * taps + t])).collect();
+            tensor1(&transposed).into_shape(&[taps, c])?
+        }
+    };
+    let bias = match f32s(&bias)? {
+        [one] => tensor1(&vec![*one; c]),
+        all if all.len() == c => tensor1(all),
+        all => bail!("bias of {} values for {c} channels", all.len()),
+    };
+    Ok((kernel, bias))
+}
+
+/// The values of an f32 tensor held in memory.
+fn f32s(tensor: &Tensor) -> TractResult<&[f32]> {
+    tensor.try_as_plain_ram()?.as_slice::<f32>()
+}
+
+/// Run `geometry` on `data`, writing every element of `output`.
+fn convolve(geometry: &Geometry, data: &[f32], kernel: &[f32], bias: &[f32], output: &mut [f32]) {
+    #[cfg(target_arch = "x86_64")]
+    if let Some(avx) = x86::Avx2Fma::detect() {
+        return avx.convolve(geometry, data, kernel, bias, output);
+    }
+    convolve_with(Portable, geometry, data, kernel, bias, output);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tract_onnx::prelude::{InferenceFact, InferenceModelExt};
+
+    /// Deterministic values in [-1, 1): a 64-bit LCG.
+    fn random_tensor(shape: &[usize], seed: u64) -> Tensor {
+        let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let values: Vec<f32> = (0..shape.iter().product::<usize>())
+            .map(|_| {
+                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                ((state >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
+            })
+            .collect();
+        tensor1(&values).into_shape(shape).expect("the values fill the shape")
+    }
+
+    /// A bundled model (read from the checkout), decluttered as the loader does.
+    fn decluttered(file: &str, n: usize) -> TypedModel {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models").join(file);
+        let mut inference = tract_onnx::onnx().model_for_path(&path).expect("ONNX");
+        inference.set_input_fact(0, InferenceFact::dt_shape(f32::datum_type(), [1, n, n, 3])).expect("input");
+        inference.into_typed().and_then(|m| m.into_decluttered()).expect("decluttered")
+    }
+
+    /// One depthwise convolution of `model`, with the Max / Min after it, on its own with
+    /// random data, kernel and bias; the Max / Min keep their constants.
+    fn isolate(model: &TypedModel, conv_id: usize, seed: u64) -> TractResult<(TypedModel, Tensor)> {
+        let node = model.node(conv_id);
+        let data_fact = model.outlet_fact(node.inputs[0])?.clone();
+        let mut mini = TypedModel::default();
+        let data = mini.add_source("data", data_fact.without_value())?;
+        let mut inputs = tvec![data];
+        for (i, &input) in node.inputs.iter().enumerate().skip(1) {
+            let shape = model.outlet_fact(input)?.shape.as_concrete().context("constant shape")?.to_vec();
+            inputs.push(mini.add_const(format!("const{i}"), random_tensor(&shape, seed + i as u64))?);
+        }
+        let mut wire = mini.wire_node("conv", node.op.clone(), &inputs)?[0];
+        let mut outlet = OutletId::new(conv_id, 0);
+        while let Some(next) = single_consumer(model, outlet).filter(|n| n.op_is::<TypedBinOp>()) {
+            let mut operands = tvec![];
+            for &input in &next.inputs {
+                operands.push(if input == outlet {
+                    wire
+                } else {
+                    let konst = model.outlet_fact(input)?.konst.clone().context("a constant operand")?;
+                    mini.add_const(format!("{}.operand", next.name), konst)?
+                });
+            }
+            wire = mini.wire_node(&next.name, next.op.clone(), &operands)?[0];
+            outlet = OutletId::new(next.id, 0);
+        }
+        mini.select_output_outlets(&[wire])?;
+        let shape = data_fact.shape.as_concrete().context("concrete data")?.to_vec();
+        Ok((mini, random_tensor(&shape, seed)))
+    }
+
+    fn run(model: TypedModel, input: &Tensor) -> Tensor {
+        let output = model
+            .into_optimized()
+            .and_then(|m| m.into_runnable())
+            .and_then(|r| r.run(tvec!(input.clone().into())));
+        output.expect("the model runs")[0].clone().into_tensor()
+    }
+
+    fn max_difference(a: &Tensor, b: &Tensor) -> f32 {
+        assert_eq!(a.shape(), b.shape());
+        f32s(a).unwrap().iter().zip(f32s(b).unwrap()).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
+    }
+
+    #[test]
+    fn matches_tracts_convolution_on_every_depthwise_shape_of_the_bundled_models() {
+        let mut shapes_seen = std::collections::HashSet::new();
+        let models = [
+            ("pose_detection.onnx", 224, 28),
+            ("pose_landmark_full.onnx", 256, 38),
+            ("pose_landmark_lite.onnx", 256, 34),
+        ];
+        for (file, n, expected) in models {
+            let model = decluttered(file, n);
+            let mut found = 0;
+            for id in model.eval_order().unwrap() {
+                let node = model.node(id);
+                let Some(conv) = node.op_as::<Conv>() else { continue };
+                let Some(op) = depthwise_for(&model, node, conv).unwrap() else { continue };
+                found += 1;
+                let (op, _) = fuse_clamp(&model, op, OutletId::new(id, 0)).unwrap();
+                if !shapes_seen.insert(op.clone()) {
+                    continue;
+                }
+                let (mini, input) = isolate(&model, id, shapes_seen.len() as u64).unwrap();
+                let reference = run(mini.clone(), &input);
+
+                let mut swapped = mini.into_decluttered().unwrap();
+                assert_eq!(swap_in(&mut swapped).unwrap(), 1, "{}", node.name);
+                assert!(
+                    swapped.nodes().iter().all(|n| !n.op_is::<TypedBinOp>()),
+                    "the clamp is fused: {op:?}"
+                );
+                let ours = run(swapped.clone(), &input);
+                let difference = max_difference(&reference, &ours);
+                assert!(difference <= 1e-4, "{op:?}: differs from tract by {difference}");
+
+                // The portable loops, whatever this machine would choose.
+                let depthwise =
+                    swapped.nodes().iter().find_map(|n| n.op_as::<Depthwise>().map(|op| (n, op))).unwrap();
+                let constant =
+                    |i: usize| swapped.outlet_fact(depthwise.0.inputs[i]).unwrap().konst.clone().unwrap();
+                let mut portable = Tensor::zero::<f32>(&op.0.output_shape).unwrap();
+                let mut view = portable.try_as_plain_ram_mut().unwrap();
+                let (kernel, bias) = (constant(1), constant(2));
+                let (kernel, bias) = (f32s(&kernel).unwrap(), f32s(&bias).unwrap());
+                convolve_with(
+                    Portable,
+                    &depthwise.1.0,
+                    f32s(&input).unwrap(),
+                    kernel,
+                    bias,
+                    view.as_slice_mut().unwrap(),
+                );
+                let difference = max_difference(&reference, &portable);
+                assert!(difference <= 1e-4, "{op:?}: portable loops differ from tract by {difference}");
+            }
+            assert_eq!(found, expected, "depthwise convolutions of {file}");
+        }
+        let layouts: std::collections::HashSet<_> = shapes_seen.iter().map(|op| op.0.layout).collect();
+        assert_eq!(layouts.len(), 2, "both layouts are exercised");
+    }
+
+    #[test]
+    fn a_grouped_convolution_that_is_not_depthwise_is_left_to_tract() {
+        let mut model = TypedModel::default();
+        let data = model.add_source("data", f32::fact([1, 4, 8, 8])).unwrap();
+        let kernel = model.add_const("kernel", random_tensor(&[4, 2, 3, 3], 1)).unwrap();
+        let bias = model.add_const("bias", random_tensor(&[4], 2)).unwrap();
+        let spec = tract_onnx::tract_core::ops::cnn::PoolSpec::new(
+            tract_onnx::tract_core::ops::nn::DataFormat::NCHW,
+            tvec![3, 3],
+            PaddingSpec::Explicit(tvec![1, 1], tvec![1, 1]),
+            None,
+            None,
+            4,
+            4,
+        );
+        let conv = Conv::new(spec, KernelFormat::OIHW, 2, None);
+        let out = model.wire_node("conv", conv, &[data, kernel, bias]).unwrap();
+        model.select_output_outlets(&out).unwrap();
+        assert_eq!(swap_in(&mut model).unwrap(), 0);
+    }
+}
