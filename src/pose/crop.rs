@@ -9,6 +9,17 @@ use super::roi::Affine;
 /// Sub-pixel steps OpenCV's bilinear warp resolves (`INTER_TAB_SIZE`).
 const SUBPIXELS: f32 = 32.0;
 
+/// Every byte as an f32: a table lookup instead of a conversion per channel and tap.
+static BYTE_VALUES: [f32; 256] = {
+    let mut table = [0f32; 256];
+    let mut i = 0;
+    while i < 256 {
+        table[i] = i as f32;
+        i += 1;
+    }
+    table
+};
+
 /// What a sample outside the image reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Border {
@@ -31,46 +42,66 @@ pub fn warp_to_tensor(
     offset: f32,
     border: Border,
 ) -> Tensor {
-    let (w, h) = (img.width() as i64, img.height() as i64);
+    let (w, h) = (img.width() as i32, img.height() as i32);
     let raw = img.as_raw();
-    let mut out = vec![0f32; n * n * 3];
-    let pixel = |x: i64, y: i64| -> Option<&[u8]> {
+    let stride = w as usize * 3;
+    let pixel = |x: i32, y: i32| -> Option<&[u8]> {
         let (x, y) = match border {
             Border::Replicate => (x.clamp(0, w - 1), y.clamp(0, h - 1)),
             Border::Zero if x < 0 || y < 0 || x >= w || y >= h => return None,
             Border::Zero => (x, y),
         };
-        let i = ((y * w + x) * 3) as usize;
+        let i = y as usize * stride + x as usize * 3;
         Some(&raw[i..i + 3])
     };
-    for v in 0..n {
-        for u in 0..n {
+    let mut out = vec![0f32; n * n * 3];
+    // where each pixel of one output row reads: its top-left neighbour and sub-pixel offsets,
+    // computed for the whole row first (a loop the compiler vectorises)
+    let mut reads = vec![[0i32; 4]; n];
+    for (v, row) in out.chunks_exact_mut(n * 3).enumerate() {
+        for (u, read) in reads.iter_mut().enumerate() {
             let (x, y) = map.apply(u as f32, v as f32);
             // OpenCV resolves positions to 1/32 pixel (INTER_BITS = 5)
-            let (xq, yq) = ((x * SUBPIXELS).round() as i64, (y * SUBPIXELS).round() as i64);
-            let (x0, y0) = (xq.div_euclid(SUBPIXELS as i64), yq.div_euclid(SUBPIXELS as i64));
-            let fx = xq.rem_euclid(SUBPIXELS as i64) as f32 / SUBPIXELS;
-            let fy = yq.rem_euclid(SUBPIXELS as i64) as f32 / SUBPIXELS;
+            let (xq, yq) = (round_to_int(x * SUBPIXELS), round_to_int(y * SUBPIXELS));
+            *read = [xq >> 5, yq >> 5, xq & 31, yq & 31];
+        }
+        for (dst, &[x0, y0, xs, ys]) in row.chunks_exact_mut(3).zip(&reads) {
+            let (fx, fy) = (xs as f32 / SUBPIXELS, ys as f32 / SUBPIXELS);
+            let weights = [(1.0 - fx) * (1.0 - fy), fx * (1.0 - fy), (1.0 - fx) * fy, fx * fy];
             let mut acc = [0f32; 3];
-            for (dx, dy, wt) in [
-                (0, 0, (1.0 - fx) * (1.0 - fy)),
-                (1, 0, fx * (1.0 - fy)),
-                (0, 1, (1.0 - fx) * fy),
-                (1, 1, fx * fy),
-            ] {
-                if let Some(p) = pixel(x0 + dx, y0 + dy) {
-                    for (a, &c) in acc.iter_mut().zip(p) {
-                        *a += wt * f32::from(c);
+            if x0 >= 0 && y0 >= 0 && x0 + 1 < w && y0 + 1 < h {
+                // all four neighbours inside: one row slice each, no border rule
+                let i = y0 as usize * stride + x0 as usize * 3;
+                let (top, bottom) = (&raw[i..i + 6], &raw[i + stride..i + stride + 6]);
+                for (tap, wt) in [&top[..3], &top[3..], &bottom[..3], &bottom[3..]].into_iter().zip(weights) {
+                    for (a, &c) in acc.iter_mut().zip(tap) {
+                        *a += wt * BYTE_VALUES[usize::from(c)];
+                    }
+                }
+            } else {
+                for ((dx, dy), wt) in [(0, 0), (1, 0), (0, 1), (1, 1)].into_iter().zip(weights) {
+                    if let Some(p) = pixel(x0 + dx, y0 + dy) {
+                        for (a, &c) in acc.iter_mut().zip(p) {
+                            *a += wt * BYTE_VALUES[usize::from(c)];
+                        }
                     }
                 }
             }
-            let o = (v * n + u) * 3;
-            for (dst, a) in out[o..o + 3].iter_mut().zip(acc) {
-                *dst = a.round() * scale + offset;
+            for (dst, a) in dst.iter_mut().zip(acc) {
+                *dst = round_to_int(a) as f32 * scale + offset;
             }
         }
     }
     tract_ndarray::Array4::from_shape_vec((1, n, n, 3), out).expect("buffer length is n·n·3").into()
+}
+
+/// `x.round()` (half away from zero) as an integer, for |x| < 2²³, without the library call
+/// `f32::round` is on x86_64 CPUs below SSE4.1 (`x` minus its truncation is exact there),
+/// and without branches: the fraction is as likely above one half as below.
+fn round_to_int(x: f32) -> i32 {
+    let truncated = x as i32;
+    let fraction = x - truncated as f32;
+    truncated + i32::from(fraction >= 0.5) - i32::from(fraction <= -0.5)
 }
 
 #[cfg(test)]
@@ -107,6 +138,17 @@ mod tests {
         assert_eq!(at(&zero, 0, 0), [0.0, 0.0, 0.0]);
         assert_eq!(at(&repl, 0, 0), [0.0, 0.0, 200.0]);
         assert_eq!(at(&repl, 7, 7), [7.0, 7.0, 200.0]);
+    }
+
+    #[test]
+    fn rounding_is_f32_round() {
+        let mut values =
+            vec![0.5f32, -0.5, 1.5, -1.5, 2.5, 0.49999997, -0.49999997, 255.5, 8191.5, 0.0, -0.0];
+        values.extend((-20000..20000).map(|i| i as f32 * 0.03125 + 0.0001 * (i % 7) as f32));
+        values.extend((-2000..2000).map(|i| i as f32 * 0.5));
+        for x in values {
+            assert_eq!(round_to_int(x), x.round() as i32, "{x}");
+        }
     }
 
     #[test]
