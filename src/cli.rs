@@ -132,8 +132,9 @@ pub struct AuditArgs {
     pub interval: SignedDuration,
 
     /// Frames per sample; the sample holds their measures' median. One frame per 5 s keeps
-    /// the audit under 0.5 % of a core; bursts smooth each sample at 2–3× the cost (the risk
-    /// engine already smooths over time with its dwell and hysteresis).
+    /// the audit under 0.5 % of a core (about 0.3–0.45 % with the full model); a burst of N
+    /// costs N times that (the risk engine already smooths over time with its dwell and
+    /// hysteresis).
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub burst: usize,
 

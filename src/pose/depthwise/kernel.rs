@@ -116,22 +116,23 @@ impl Lanes for Portable {
     }
 }
 
+/// The op's inputs: the data (or one batch item of it), the packed kernel and the bias.
+#[derive(Clone, Copy)]
+pub(super) struct Inputs<'a> {
+    pub(super) data: &'a [f32],
+    pub(super) kernel: &'a [f32],
+    pub(super) bias: &'a [f32],
+}
+
 /// The loops, inlined into each caller so that they are compiled for its lanes.
 #[inline(always)]
-pub(super) fn convolve_with<L: Lanes>(
-    lanes: L,
-    g: &Geometry,
-    data: &[f32],
-    kernel: &[f32],
-    bias: &[f32],
-    output: &mut [f32],
-) {
+pub(super) fn convolve_with<L: Lanes>(lanes: L, g: &Geometry, inputs: Inputs, output: &mut [f32]) {
     let input_len = g.channels * g.input_hw[0] * g.input_hw[1];
     let output_len = g.channels * g.output_hw[0] * g.output_hw[1];
-    for (data, output) in data.chunks_exact(input_len).zip(output.chunks_exact_mut(output_len)) {
+    for (data, output) in inputs.data.chunks_exact(input_len).zip(output.chunks_exact_mut(output_len)) {
         match g.layout {
-            Layout::ChannelFirst => channel_first(lanes, g, data, kernel, bias, output),
-            Layout::ChannelLast => channel_last(lanes, g, data, kernel, bias, output),
+            Layout::ChannelFirst => channel_first(lanes, g, Inputs { data, ..inputs }, output),
+            Layout::ChannelLast => channel_last(lanes, g, Inputs { data, ..inputs }, output),
         }
     }
 }
@@ -140,14 +141,7 @@ pub(super) fn convolve_with<L: Lanes>(
 /// sub-plane per horizontal stride phase (columns `s·j + p` in phase `p`), so that the input of
 /// eight neighbouring outputs under any tap is eight contiguous values.
 #[inline(always)]
-fn channel_first<L: Lanes>(
-    lanes: L,
-    g: &Geometry,
-    data: &[f32],
-    kernel: &[f32],
-    bias: &[f32],
-    output: &mut [f32],
-) {
+fn channel_first<L: Lanes>(lanes: L, g: &Geometry, inputs: Inputs, output: &mut [f32]) {
     let ([ih, iw], [oh, ow], [kh, kw], [sh, sw]) = (g.input_hw, g.output_hw, g.kernel_hw, g.strides);
     let [pad_top, pad_left] = g.pad_before;
     let taps = g.taps();
@@ -168,9 +162,10 @@ fn channel_first<L: Lanes>(
             let end = (iw + pad_left).saturating_sub(phase).div_ceil(sw).clamp(first, phase_w);
             (phase, first, end)
         })
+        .filter(|&(_, first, end)| first < end)
         .collect();
     for c in 0..g.channels {
-        let plane = &data[c * ih * iw..][..ih * iw];
+        let plane = &inputs.data[c * ih * iw..][..ih * iw];
         for &(phase, first, end) in &phase_columns {
             let from = first * sw + phase - pad_left;
             for r in input_rows.clone() {
@@ -184,15 +179,15 @@ fn channel_first<L: Lanes>(
                 }
             }
         }
-        let weights = &kernel[c * taps..][..taps];
+        let weights = &inputs.kernel[c * taps..][..taps];
         let out_plane = &mut output[c * oh * ow..][..oh * ow];
         let mut y = 0;
         while y + ROWS <= oh {
-            output_rows::<L, ROWS>(lanes, g, &padded, &offsets, weights, bias[c], y, out_plane);
+            output_rows::<L, ROWS>(lanes, g, &padded, &offsets, weights, inputs.bias[c], y, out_plane);
             y += ROWS;
         }
         for y in y..oh {
-            output_rows::<L, 1>(lanes, g, &padded, &offsets, weights, bias[c], y, out_plane);
+            output_rows::<L, 1>(lanes, g, &padded, &offsets, weights, inputs.bias[c], y, out_plane);
         }
     }
 }
@@ -237,14 +232,7 @@ fn output_rows<L: Lanes, const R: usize>(
 /// then one block of the remaining multiple of eight, then one by one. Taps falling in the
 /// padding are skipped.
 #[inline(always)]
-fn channel_last<L: Lanes>(
-    lanes: L,
-    g: &Geometry,
-    data: &[f32],
-    kernel: &[f32],
-    bias: &[f32],
-    output: &mut [f32],
-) {
+fn channel_last<L: Lanes>(lanes: L, g: &Geometry, inputs: Inputs, output: &mut [f32]) {
     let c = g.channels;
     let wide = c - c % CHANNEL_BLOCK;
     let narrow = c - c % LANES;
@@ -276,20 +264,27 @@ fn channel_last<L: Lanes>(
             }
             (&border_taps, 0)
         };
-        let data = &data[base..];
+        let data = &inputs.data[base..];
         for start in (0..wide).step_by(CHANNEL_BLOCK) {
-            channel_block::<L, { CHANNEL_BLOCK / LANES }>(lanes, g, data, kernel, bias, taps, start, out);
+            channel_block::<L, { CHANNEL_BLOCK / LANES }>(
+                lanes,
+                g,
+                Inputs { data, ..inputs },
+                taps,
+                start,
+                out,
+            );
         }
         match (narrow - wide) / LANES {
             0 => {}
-            1 => channel_block::<L, 1>(lanes, g, data, kernel, bias, taps, wide, out),
-            2 => channel_block::<L, 2>(lanes, g, data, kernel, bias, taps, wide, out),
-            _ => channel_block::<L, 3>(lanes, g, data, kernel, bias, taps, wide, out),
+            1 => channel_block::<L, 1>(lanes, g, Inputs { data, ..inputs }, taps, wide, out),
+            2 => channel_block::<L, 2>(lanes, g, Inputs { data, ..inputs }, taps, wide, out),
+            _ => channel_block::<L, 3>(lanes, g, Inputs { data, ..inputs }, taps, wide, out),
         }
         for ch in narrow..c {
-            let sum = taps
-                .iter()
-                .fold(bias[ch], |sum, &(tap, offset)| sum + kernel[tap * c + ch] * data[offset + ch]);
+            let sum = taps.iter().fold(inputs.bias[ch], |sum, &(tap, offset)| {
+                sum + inputs.kernel[tap * c + ch] * data[offset + ch]
+            });
             out[ch] = sum.max(low).min(high);
         }
     }
@@ -302,19 +297,17 @@ fn channel_last<L: Lanes>(
 fn channel_block<L: Lanes, const V: usize>(
     lanes: L,
     g: &Geometry,
-    data: &[f32],
-    kernel: &[f32],
-    bias: &[f32],
+    inputs: Inputs,
     taps: &[(usize, usize)],
     start: usize,
     out: &mut [f32],
 ) {
     let c = g.channels;
-    let mut acc: [L::V; V] = std::array::from_fn(|v| lanes.load(&bias[start + v * LANES..]));
+    let mut acc: [L::V; V] = std::array::from_fn(|v| lanes.load(&inputs.bias[start + v * LANES..]));
     for &(tap, offset) in taps {
         // One bounds check per tap: the loads below stay within these `V · 8` values.
-        let weights = &kernel[tap * c + start..][..V * LANES];
-        let input = &data[offset + start..][..V * LANES];
+        let weights = &inputs.kernel[tap * c + start..][..V * LANES];
+        let input = &inputs.data[offset + start..][..V * LANES];
         for (v, acc) in acc.iter_mut().enumerate() {
             let at = v * LANES;
             *acc = lanes.mul_add(lanes.load(&weights[at..]), lanes.load(&input[at..]), *acc);

@@ -18,7 +18,7 @@ use tract_onnx::tract_core::internal::*;
 use tract_onnx::tract_core::ops::binary::TypedBinOp;
 use tract_onnx::tract_core::ops::cnn::{Conv, KernelFormat, PaddingSpec};
 
-use kernel::{Geometry, Layout, Portable, convolve_with};
+use kernel::{Geometry, Inputs, Layout, Portable, convolve_with};
 
 mod kernel;
 #[cfg(target_arch = "x86_64")]
@@ -71,7 +71,7 @@ impl EvalOp for Depthwise {
         ensure!(kernel.len() == self.0.channels * self.0.taps() && bias.len() == self.0.channels);
         let mut output = Tensor::zero::<f32>(&self.0.output_shape)?;
         let mut view = output.try_as_plain_ram_mut()?;
-        convolve(&self.0, data, kernel, bias, view.as_slice_mut::<f32>()?);
+        convolve(&self.0, Inputs { data, kernel, bias }, view.as_slice_mut::<f32>()?);
         Ok(tvec!(output.into_tvalue()))
     }
 }
@@ -241,19 +241,21 @@ fn f32s(tensor: &Tensor) -> TractResult<&[f32]> {
     tensor.try_as_plain_ram()?.as_slice::<f32>()
 }
 
-/// Run `geometry` on `data`, writing every element of `output`.
-fn convolve(geometry: &Geometry, data: &[f32], kernel: &[f32], bias: &[f32], output: &mut [f32]) {
+/// Run `geometry` on `inputs`, writing every element of `output`.
+fn convolve(geometry: &Geometry, inputs: Inputs, output: &mut [f32]) {
     #[cfg(target_arch = "x86_64")]
     if let Some(avx) = x86::Avx2Fma::detect() {
-        return avx.convolve(geometry, data, kernel, bias, output);
+        return avx.convolve(geometry, inputs, output);
     }
-    convolve_with(Portable, geometry, data, kernel, bias, output);
+    convolve_with(Portable, geometry, inputs, output);
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use tract_onnx::prelude::{InferenceFact, InferenceModelExt};
+    use tract_onnx::tract_core::ops::cnn::PoolSpec;
+    use tract_onnx::tract_core::ops::nn::DataFormat;
 
     /// Deterministic values in [-1, 1): a 64-bit LCG.
     fn random_tensor(shape: &[usize], seed: u64) -> Tensor {
@@ -362,14 +364,8 @@ mod tests {
                 let mut view = portable.try_as_plain_ram_mut().unwrap();
                 let (kernel, bias) = (constant(1), constant(2));
                 let (kernel, bias) = (f32s(&kernel).unwrap(), f32s(&bias).unwrap());
-                convolve_with(
-                    Portable,
-                    &depthwise.1.0,
-                    f32s(&input).unwrap(),
-                    kernel,
-                    bias,
-                    view.as_slice_mut().unwrap(),
-                );
+                let inputs = Inputs { data: f32s(&input).unwrap(), kernel, bias };
+                convolve_with(Portable, &depthwise.1.0, inputs, view.as_slice_mut().unwrap());
                 let difference = max_difference(&reference, &portable);
                 assert!(difference <= 1e-4, "{op:?}: portable loops differ from tract by {difference}");
             }
@@ -379,24 +375,64 @@ mod tests {
         assert_eq!(layouts.len(), 2, "both layouts are exercised");
     }
 
+    /// A square kernel's size and its stride.
+    type KernelStride = (usize, usize);
+
+    /// Padding before and after, per spatial axis.
+    type Padding = ([usize; 2], [usize; 2]);
+
+    /// A convolution over `data` (shape and layout) with `group` groups, a square kernel,
+    /// padding before and after, and a bias.
+    fn conv_model(
+        format: DataFormat,
+        data: &[usize],
+        group: usize,
+        (kernel, stride): KernelStride,
+        (before, after): Padding,
+    ) -> TypedModel {
+        let channels = *format.shape(data).unwrap().c();
+        let mut model = TypedModel::default();
+        let source = model.add_source("data", f32::fact(data)).unwrap();
+        let weights = random_tensor(&[channels, channels / group, kernel, kernel], 1);
+        let weights = model.add_const("kernel", weights).unwrap();
+        let bias = model.add_const("bias", random_tensor(&[channels], 2)).unwrap();
+        let padding =
+            PaddingSpec::Explicit(before.iter().copied().collect(), after.iter().copied().collect());
+        let stride = Some(tvec![stride, stride]);
+        let spec = PoolSpec::new(format, tvec![kernel, kernel], padding, None, stride, channels, channels);
+        let conv = Conv::new(spec, KernelFormat::OIHW, group, None);
+        let out = model.wire_node("conv", conv, &[source, weights, bias]).unwrap();
+        model.select_output_outlets(&out).unwrap();
+        model
+    }
+
+    #[test]
+    fn matches_tract_on_shapes_the_models_do_not_have() {
+        // channel counts off the blocks of 32 and 8, odd sizes, uneven and large padding,
+        // stride 3, a batch of two
+        let cases: [(DataFormat, &[usize], KernelStride, Padding); 6] = [
+            (DataFormat::NCHW, &[1, 3, 7, 5], (3, 2), ([2, 0], [0, 2])),
+            (DataFormat::NCHW, &[2, 5, 9, 11], (5, 3), ([1, 2], [2, 1])),
+            (DataFormat::CHW, &[4, 3, 3], (3, 1), ([3, 3], [3, 3])),
+            (DataFormat::NHWC, &[1, 6, 5, 10], (3, 2), ([1, 1], [1, 1])),
+            (DataFormat::NHWC, &[2, 4, 4, 43], (5, 1), ([2, 0], [2, 4])),
+            (DataFormat::HWC, &[9, 9, 72], (3, 2), ([0, 1], [1, 0])),
+        ];
+        for (seed, (format, data, kernel, padding)) in cases.into_iter().enumerate() {
+            let channels = *format.shape(data).unwrap().c();
+            let model = conv_model(format, data, channels, kernel, padding);
+            let input = random_tensor(data, seed as u64 + 10);
+            let reference = run(model.clone(), &input);
+            let mut swapped = model.into_decluttered().unwrap();
+            assert_eq!(swap_in(&mut swapped).unwrap(), 1, "{format:?} {data:?}");
+            let difference = max_difference(&reference, &run(swapped, &input));
+            assert!(difference <= 1e-4, "{format:?} {data:?} {kernel:?} {padding:?}: {difference}");
+        }
+    }
+
     #[test]
     fn a_grouped_convolution_that_is_not_depthwise_is_left_to_tract() {
-        let mut model = TypedModel::default();
-        let data = model.add_source("data", f32::fact([1, 4, 8, 8])).unwrap();
-        let kernel = model.add_const("kernel", random_tensor(&[4, 2, 3, 3], 1)).unwrap();
-        let bias = model.add_const("bias", random_tensor(&[4], 2)).unwrap();
-        let spec = tract_onnx::tract_core::ops::cnn::PoolSpec::new(
-            tract_onnx::tract_core::ops::nn::DataFormat::NCHW,
-            tvec![3, 3],
-            PaddingSpec::Explicit(tvec![1, 1], tvec![1, 1]),
-            None,
-            None,
-            4,
-            4,
-        );
-        let conv = Conv::new(spec, KernelFormat::OIHW, 2, None);
-        let out = model.wire_node("conv", conv, &[data, kernel, bias]).unwrap();
-        model.select_output_outlets(&out).unwrap();
+        let mut model = conv_model(DataFormat::NCHW, &[1, 4, 8, 8], 2, (3, 1), ([1, 1], [1, 1]));
         assert_eq!(swap_in(&mut model).unwrap(), 0);
     }
 }

@@ -1,6 +1,6 @@
 //! The lanes on x86_64 CPUs with AVX2 and FMA.
 
-use super::kernel::{Geometry, LANES, Lanes, convolve_with};
+use super::kernel::{Geometry, Inputs, LANES, Lanes, convolve_with};
 use std::arch::x86_64::*;
 
 /// AVX2 + FMA lanes. A value exists only once the CPU is known to have both.
@@ -14,27 +14,13 @@ impl Avx2Fma {
 
     /// The loops compiled for AVX2 + FMA: every `Lanes` call below is inlined here.
     #[target_feature(enable = "avx2,fma")]
-    fn convolve_here(
-        self,
-        geometry: &Geometry,
-        data: &[f32],
-        kernel: &[f32],
-        bias: &[f32],
-        output: &mut [f32],
-    ) {
-        convolve_with(self, geometry, data, kernel, bias, output);
+    fn convolve_here(self, geometry: &Geometry, inputs: Inputs, output: &mut [f32]) {
+        convolve_with(self, geometry, inputs, output);
     }
 
-    pub(super) fn convolve(
-        self,
-        geometry: &Geometry,
-        data: &[f32],
-        kernel: &[f32],
-        bias: &[f32],
-        output: &mut [f32],
-    ) {
+    pub(super) fn convolve(self, geometry: &Geometry, inputs: Inputs, output: &mut [f32]) {
         // SAFETY: `self` exists, so the CPU has AVX2 and FMA.
-        unsafe { self.convolve_here(geometry, data, kernel, bias, output) }
+        unsafe { self.convolve_here(geometry, inputs, output) }
     }
 }
 
