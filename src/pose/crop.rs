@@ -55,8 +55,8 @@ pub fn warp_to_tensor(
         Some(&raw[i..i + 3])
     };
     let mut out = vec![0f32; n * n * 3];
-    // where each pixel of one output row reads: its top-left neighbour and sub-pixel offsets,
-    // computed for the whole row first (a loop the compiler vectorises)
+    // where each pixel of one output row reads (its top-left neighbour and sub-pixel offsets),
+    // computed for the whole row before any pixel is read
     let mut reads = vec![[0i32; 4]; n];
     for (v, row) in out.chunks_exact_mut(n * 3).enumerate() {
         for (u, read) in reads.iter_mut().enumerate() {
@@ -68,23 +68,18 @@ pub fn warp_to_tensor(
         for (dst, &[x0, y0, xs, ys]) in row.chunks_exact_mut(3).zip(&reads) {
             let (fx, fy) = (xs as f32 / SUBPIXELS, ys as f32 / SUBPIXELS);
             let weights = [(1.0 - fx) * (1.0 - fy), fx * (1.0 - fy), (1.0 - fx) * fy, fx * fy];
-            let mut acc = [0f32; 3];
-            if x0 >= 0 && y0 >= 0 && x0 + 1 < w && y0 + 1 < h {
+            let taps: [Option<&[u8]>; 4] = if x0 >= 0 && y0 >= 0 && x0 + 1 < w && y0 + 1 < h {
                 // all four neighbours inside: one row slice each, no border rule
                 let i = y0 as usize * stride + x0 as usize * 3;
                 let (top, bottom) = (&raw[i..i + 6], &raw[i + stride..i + stride + 6]);
-                for (tap, wt) in [&top[..3], &top[3..], &bottom[..3], &bottom[3..]].into_iter().zip(weights) {
-                    for (a, &c) in acc.iter_mut().zip(tap) {
-                        *a += wt * BYTE_VALUES[usize::from(c)];
-                    }
-                }
+                [Some(&top[..3]), Some(&top[3..]), Some(&bottom[..3]), Some(&bottom[3..])]
             } else {
-                for ((dx, dy), wt) in [(0, 0), (1, 0), (0, 1), (1, 1)].into_iter().zip(weights) {
-                    if let Some(p) = pixel(x0 + dx, y0 + dy) {
-                        for (a, &c) in acc.iter_mut().zip(p) {
-                            *a += wt * BYTE_VALUES[usize::from(c)];
-                        }
-                    }
+                [(0, 0), (1, 0), (0, 1), (1, 1)].map(|(dx, dy)| pixel(x0 + dx, y0 + dy))
+            };
+            let mut acc = [0f32; 3];
+            for (tap, wt) in taps.into_iter().zip(weights) {
+                for (a, &c) in acc.iter_mut().zip(tap.unwrap_or_default()) {
+                    *a += wt * BYTE_VALUES[usize::from(c)];
                 }
             }
             for (dst, a) in dst.iter_mut().zip(acc) {

@@ -7,7 +7,7 @@
 //! only runs again when the person is lost.
 
 mod crop;
-pub mod depthwise;
+mod depthwise;
 mod detector;
 mod landmarks;
 pub mod model;
