@@ -92,7 +92,8 @@ impl TypedOp for Depthwise {
 }
 
 /// Replace every f32 depthwise convolution of a decluttered `model` (group = input channels =
-/// output channels, no dilation, OIHW kernel and bias constant, concrete shapes) with
+/// output channels, no dilation, OIHW kernel and bias constant, one bias or one per channel,
+/// concrete shapes) with
 /// [`Depthwise`], fusing a following `Max` / `Min` with a uniform constant (ReLU, ReLU6).
 /// Returns how many it replaced; convolutions of any other kind are left to tract.
 pub fn swap_in(model: &mut TypedModel) -> TractResult<usize> {
@@ -123,8 +124,14 @@ fn depthwise_for(model: &TypedModel, node: &TypedNode, conv: &Conv) -> TractResu
     let spec = &conv.pool_spec;
     let data = model.outlet_fact(node.inputs[0])?;
     let Some(input_shape) = data.shape.as_concrete() else { return Ok(None) };
-    let constant = |i: usize| model.outlet_fact(node.inputs[i]).map(|fact| fact.konst.is_some());
+    // a constant input of one of these lengths
+    let constant = |i: usize, lengths: &[usize]| {
+        model
+            .outlet_fact(node.inputs[i])
+            .map(|fact| fact.konst.as_ref().is_some_and(|k| lengths.contains(&k.len())))
+    };
     let channels = spec.input_channels;
+    let taps = spec.kernel_shape.iter().product::<usize>();
     if conv.q_params.is_some()
         || data.datum_type != f32::datum_type()
         || conv.kernel_fmt != KernelFormat::OIHW
@@ -134,8 +141,8 @@ fn depthwise_for(model: &TypedModel, node: &TypedNode, conv: &Conv) -> TractResu
         || spec.kernel_shape.len() != 2
         || spec.dilations().iter().any(|&d| d != 1)
         || node.inputs.len() != 3
-        || !constant(1)?
-        || !constant(2)?
+        || !constant(1, &[channels * taps])?
+        || !constant(2, &[1, channels])?
     {
         return Ok(None);
     }
@@ -382,20 +389,22 @@ mod tests {
     type Padding = ([usize; 2], [usize; 2]);
 
     /// A convolution over `data` (shape and layout) with `group` groups, a square kernel,
-    /// padding before and after, and a bias.
+    /// padding before and after, and a bias of `bias` values (one: a scalar).
     fn conv_model(
         format: DataFormat,
         data: &[usize],
         group: usize,
         (kernel, stride): KernelStride,
         (before, after): Padding,
+        bias: usize,
     ) -> TypedModel {
         let channels = *format.shape(data).unwrap().c();
         let mut model = TypedModel::default();
         let source = model.add_source("data", f32::fact(data)).unwrap();
         let weights = random_tensor(&[channels, channels / group, kernel, kernel], 1);
         let weights = model.add_const("kernel", weights).unwrap();
-        let bias = model.add_const("bias", random_tensor(&[channels], 2)).unwrap();
+        let bias_shape: &[usize] = if bias == 1 { &[] } else { &[bias] };
+        let bias = model.add_const("bias", random_tensor(bias_shape, 2)).unwrap();
         let padding =
             PaddingSpec::Explicit(before.iter().copied().collect(), after.iter().copied().collect());
         let stride = Some(tvec![stride, stride]);
@@ -420,7 +429,9 @@ mod tests {
         ];
         for (seed, (format, data, kernel, padding)) in cases.into_iter().enumerate() {
             let channels = *format.shape(data).unwrap().c();
-            let model = conv_model(format, data, channels, kernel, padding);
+            // one bias per channel, or one for all of them
+            let bias = if seed % 2 == 0 { channels } else { 1 };
+            let model = conv_model(format, data, channels, kernel, padding, bias);
             let input = random_tensor(data, seed as u64 + 10);
             let reference = run(model.clone(), &input);
             let mut swapped = model.into_decluttered().unwrap();
@@ -432,7 +443,7 @@ mod tests {
 
     #[test]
     fn a_grouped_convolution_that_is_not_depthwise_is_left_to_tract() {
-        let mut model = conv_model(DataFormat::NCHW, &[1, 4, 8, 8], 2, (3, 1), ([1, 1], [1, 1]));
+        let mut model = conv_model(DataFormat::NCHW, &[1, 4, 8, 8], 2, (3, 1), ([1, 1], [1, 1]), 4);
         assert_eq!(swap_in(&mut model).unwrap(), 0);
     }
 }
