@@ -173,7 +173,7 @@ fn channel_first<L: Lanes>(lanes: L, g: &Geometry, inputs: Inputs, output: &mut 
                 let dst = &mut padded[phase * phase_len + r * phase_w..][first..end];
                 match sw {
                     1 => dst.copy_from_slice(&src[..dst.len()]),
-                    // The even columns, written so the compiler vectorises the gather.
+                    // every second column: `chunks(2)` measured faster here than `step_by(2)`
                     2 => dst.iter_mut().zip(src.chunks(2)).for_each(|(dst, pair)| *dst = pair[0]),
                     _ => dst.iter_mut().zip(src.iter().step_by(sw)).for_each(|(dst, &value)| *dst = value),
                 }
