@@ -7,10 +7,10 @@
 //! only runs again when the person is lost.
 
 mod crop;
-mod depthwise;
 mod detector;
 mod landmarks;
 pub mod model;
+mod ops;
 pub mod point;
 pub mod roi;
 pub mod scene;

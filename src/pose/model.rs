@@ -7,7 +7,7 @@ use std::str::FromStr;
 use sha2::{Digest, Sha256};
 use tract_onnx::prelude::*;
 
-use super::depthwise;
+use super::ops;
 
 /// An optimised, runnable tract model.
 pub(crate) type Runnable = Arc<TypedRunnableModel>;
@@ -166,7 +166,7 @@ pub(crate) type OutputShapes = [(&'static str, &'static [usize])];
 
 /// Parse an ONNX model, fix its NHWC input to `[1, n, n, 3]`, keep only `outputs` (so tract
 /// prunes everything else, e.g. the landmark model's segmentation head), check each kept
-/// output's shape, and optimise it with ergoaudit's depthwise convolution swapped in.
+/// output's shape, and optimise it with ergoaudit's depthwise and 1×1 convolutions swapped in.
 pub(crate) fn load(
     path: &Path,
     bytes: &[u8],
@@ -175,7 +175,7 @@ pub(crate) fn load(
 ) -> Result<Runnable, PoseError> {
     typed(path, bytes, n, outputs)?
         .into_decluttered()
-        .and_then(|mut m| depthwise::swap_in(&mut m).map(|_| m))
+        .and_then(|mut m| ops::swap_in(&mut m).map(|()| m))
         .and_then(|m| m.into_optimized())
         .and_then(|m| m.into_runnable())
         .map_err(|e| PoseError::ModelInvalid {
@@ -227,10 +227,10 @@ mod tests {
         );
     }
 
-    /// The three models with and without ergoaudit's depthwise op, on a real photo squeezed
+    /// The three models with and without ergoaudit's ops, on a real photo squeezed
     /// to the model's input: the same outputs up to rounding, landmarks within 0.01 px.
     #[test]
-    fn the_swapped_depthwise_op_keeps_every_model_output() {
+    fn the_swapped_ops_keep_every_model_output() {
         let photo =
             image::open("tests/fixtures/images/frontal_headshoulders__skimage_astronaut.png").unwrap();
         let models: [(BundledModel, usize, &OutputShapes); 3] = [

@@ -1,6 +1,6 @@
 //! The lanes on x86_64 CPUs with AVX2 and FMA.
 
-use super::kernel::{Geometry, Inputs, LANES, Lanes, convolve_with};
+use super::lanes::{LANES, Lanes, Loops};
 use std::arch::x86_64::*;
 
 /// AVX2 + FMA lanes. A value exists only once the CPU is known to have both.
@@ -12,15 +12,16 @@ impl Avx2Fma {
         (is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")).then_some(Avx2Fma(()))
     }
 
-    /// The loops compiled for AVX2 + FMA: every `Lanes` call below is inlined here.
+    /// `loops` compiled for AVX2 + FMA: every `Lanes` call in them is inlined here.
     #[target_feature(enable = "avx2,fma")]
-    fn convolve_here(self, geometry: &Geometry, inputs: Inputs, output: &mut [f32]) {
-        convolve_with(self, geometry, inputs, output);
+    fn run_here<K: Loops>(self, loops: K) {
+        loops.run(self);
     }
 
-    pub(super) fn convolve(self, geometry: &Geometry, inputs: Inputs, output: &mut [f32]) {
+    /// Run `loops` on AVX registers.
+    pub(super) fn run<K: Loops>(self, loops: K) {
         // SAFETY: `self` exists, so the CPU has AVX2 and FMA.
-        unsafe { self.convolve_here(geometry, inputs, output) }
+        unsafe { self.run_here(loops) }
     }
 }
 
@@ -52,8 +53,17 @@ impl Lanes for Avx2Fma {
     }
 
     #[inline(always)]
-    fn store_clamped(self, v: __m256, [low, high]: [f32; 2], dst: &mut [f32]) {
-        let v = unsafe { _mm256_min_ps(_mm256_max_ps(v, _mm256_set1_ps(low)), _mm256_set1_ps(high)) };
+    fn add(self, a: __m256, b: __m256) -> __m256 {
+        unsafe { _mm256_add_ps(a, b) }
+    }
+
+    #[inline(always)]
+    fn clamp(self, v: __m256, [low, high]: [f32; 2]) -> __m256 {
+        unsafe { _mm256_min_ps(_mm256_max_ps(v, _mm256_set1_ps(low)), _mm256_set1_ps(high)) }
+    }
+
+    #[inline(always)]
+    fn store(self, v: __m256, dst: &mut [f32]) {
         if dst.len() == LANES {
             unsafe { _mm256_storeu_ps(dst.as_mut_ptr(), v) }
         } else {

@@ -1,11 +1,8 @@
-//! The loops of the depthwise convolution, written once over [`Lanes`]: eight f32 values and
-//! the few operations on them that the loops need.
+//! The loops of the depthwise convolution, written once over [`Lanes`].
 
 use tract_onnx::prelude::TVec;
 
-/// Output columns (channel-first) or channels (channel-last) computed together: one AVX
-/// register of f32.
-pub(super) const LANES: usize = 8;
+use super::super::lanes::{LANES, Lanes};
 
 /// Channels computed together in channel-last data: four registers, so each input load
 /// feeds four independent accumulators.
@@ -58,61 +55,6 @@ impl Geometry {
 
     pub(super) fn clamp(&self) -> [f32; 2] {
         self.clamp_bits.map(f32::from_bits)
-    }
-}
-
-/// Eight f32 lanes and the few operations the loops need, so that the loops are written once.
-pub(super) trait Lanes: Copy {
-    /// Eight f32 values.
-    type V: Copy;
-    /// Eight copies of `value`.
-    fn splat(self, value: f32) -> Self::V;
-    /// The first eight values of `src`.
-    fn load(self, src: &[f32]) -> Self::V;
-    /// The eight values of `src` from `at`.
-    ///
-    /// # Safety
-    /// `at + 8 <= src.len()`.
-    unsafe fn load_at(self, src: &[f32], at: usize) -> Self::V;
-    /// `a · b + c`, fused where the machine has the instruction.
-    fn mul_add(self, a: Self::V, b: Self::V, c: Self::V) -> Self::V;
-    /// `v` clamped to `bounds` (low, high), its first `dst.len()` (at most eight) lanes into `dst`.
-    fn store_clamped(self, v: Self::V, bounds: [f32; 2], dst: &mut [f32]);
-}
-
-/// Lanes as plain arrays: any machine.
-#[derive(Clone, Copy)]
-pub(super) struct Portable;
-
-impl Lanes for Portable {
-    type V = [f32; LANES];
-
-    #[inline(always)]
-    fn splat(self, value: f32) -> Self::V {
-        [value; LANES]
-    }
-
-    #[inline(always)]
-    fn load(self, src: &[f32]) -> Self::V {
-        src[..LANES].try_into().expect("eight values")
-    }
-
-    #[inline(always)]
-    unsafe fn load_at(self, src: &[f32], at: usize) -> Self::V {
-        // SAFETY: the caller keeps `at + 8` within `src`.
-        std::array::from_fn(|i| unsafe { *src.get_unchecked(at + i) })
-    }
-
-    #[inline(always)]
-    fn mul_add(self, a: Self::V, b: Self::V, c: Self::V) -> Self::V {
-        std::array::from_fn(|i| a[i] * b[i] + c[i])
-    }
-
-    #[inline(always)]
-    fn store_clamped(self, v: Self::V, [low, high]: [f32; 2], dst: &mut [f32]) {
-        for (dst, v) in dst.iter_mut().zip(v) {
-            *dst = v.max(low).min(high);
-        }
     }
 }
 

@@ -7,22 +7,20 @@
 //! columns of one channel when the tensor is channel-first (how tract lays out most of
 //! BlazePose after decluttering), eight contiguous channels when it is channel-last. A
 //! following ReLU or ReLU6 (tract's `Max` and `Min` with a constant) is fused into the op.
-//! On x86_64 with AVX2 and FMA (checked at run time) the lanes are AVX registers (`x86.rs`);
-//! anywhere else they are plain arrays.
+//! The lanes are AVX registers or plain arrays, chosen at run time (the `ops` module).
 //!
 //! The op keeps tract's arithmetic up to rounding: the tests check it, both lane kinds,
 //! against tract's own convolution on every depthwise shape of the three bundled models.
 
-use tract_onnx::prelude::tract_itertools::Itertools;
 use tract_onnx::tract_core::internal::*;
-use tract_onnx::tract_core::ops::binary::TypedBinOp;
 use tract_onnx::tract_core::ops::cnn::{Conv, KernelFormat, PaddingSpec};
 
-use kernel::{Geometry, Inputs, Layout, Portable, convolve_with};
+use super::graph::{f32s, fuse_clamp};
+use super::lanes::{Lanes, Loops};
+use super::run::run_best;
+use kernel::{Geometry, Inputs, Layout, convolve_with};
 
 mod kernel;
-#[cfg(target_arch = "x86_64")]
-mod x86;
 
 /// A depthwise 2-D convolution of f32 data, with its bias and a clamp (ReLU, ReLU6 or none)
 /// fused. Inputs: the data, the kernel packed by [`swap_in`] (`[C, kh·kw]` for channel-first
@@ -71,7 +69,12 @@ impl EvalOp for Depthwise {
         ensure!(kernel.len() == self.0.channels * self.0.taps() && bias.len() == self.0.channels);
         let mut output = Tensor::zero::<f32>(&self.0.output_shape)?;
         let mut view = output.try_as_plain_ram_mut()?;
-        convolve(&self.0, Inputs { data, kernel, bias }, view.as_slice_mut::<f32>()?);
+        let output_values = view.as_slice_mut::<f32>()?;
+        run_best(Convolution {
+            geometry: &self.0,
+            inputs: Inputs { data, kernel, bias },
+            output: output_values,
+        });
         Ok(tvec!(output.into_tvalue()))
     }
 }
@@ -103,8 +106,10 @@ pub fn swap_in(model: &mut TypedModel) -> TractResult<usize> {
     for id in candidates {
         let node = model.node(id);
         let conv = node.op_as::<Conv>().expect("filtered on Conv");
-        let Some(op) = depthwise_for(model, node, conv)? else { continue };
-        let (op, last) = fuse_clamp(model, op, OutletId::new(id, 0))?;
+        let Some(mut op) = depthwise_for(model, node, conv)? else { continue };
+        let mut clamp = op.0.clamp();
+        let last = fuse_clamp(model, &mut clamp, OutletId::new(id, 0))?;
+        op.0.clamp_bits = clamp.map(f32::to_bits);
         let (kernel, bias) = pack_constants(model, node, &op)?;
         let mut patch = TypedModelPatch::new(format!("ergoaudit depthwise {}", node.name));
         let data = patch.tap_model(model, node.inputs[0])?;
@@ -175,47 +180,6 @@ fn depthwise_for(model: &TypedModel, node: &TypedNode, conv: &Conv) -> TractResu
     })))
 }
 
-/// Fuse the `Max` and then the `Min` with a uniform constant that follow `outlet`, when each is
-/// its producer's only consumer and keeps its shape. Returns the op and the outlet it replaces.
-fn fuse_clamp(
-    model: &TypedModel,
-    mut op: Depthwise,
-    mut outlet: OutletId,
-) -> TractResult<(Depthwise, OutletId)> {
-    for (bound, name) in [(0, "Max"), (1, "Min")] {
-        let Some(next) = single_consumer(model, outlet) else { break };
-        let Some(bin) = next.op_as::<TypedBinOp>() else { break };
-        let other = next.inputs.iter().find(|&&input| input != outlet);
-        let value = match other {
-            Some(&input) if bin.0.name() == name && next.inputs.len() == 2 => uniform(model, input)?,
-            _ => None,
-        };
-        let same_shape =
-            model.outlet_fact(OutletId::new(next.id, 0))?.shape == model.outlet_fact(outlet)?.shape;
-        let Some(value) = value.filter(|_| same_shape) else { break };
-        let mut clamp = op.0.clamp();
-        clamp[bound] = value;
-        op.0.clamp_bits = clamp.map(f32::to_bits);
-        outlet = OutletId::new(next.id, 0);
-    }
-    Ok((op, outlet))
-}
-
-fn single_consumer(model: &TypedModel, outlet: OutletId) -> Option<&TypedNode> {
-    let only = model.outlet_successors(outlet).iter().exactly_one().ok()?;
-    (!model.output_outlets().ok()?.contains(&outlet)).then(|| model.node(only.node))
-}
-
-/// The value of a constant f32 input whose elements are all equal.
-fn uniform(model: &TypedModel, outlet: OutletId) -> TractResult<Option<f32>> {
-    let fact = model.outlet_fact(outlet)?;
-    let Some(konst) = fact.konst.as_ref().filter(|k| k.datum_type() == f32::datum_type()) else {
-        return Ok(None);
-    };
-    let values = f32s(konst)?;
-    Ok(values.first().copied().filter(|first| values.iter().all(|v| v == first)))
-}
-
 /// The kernel in the order the op reads it and the bias as `[C]`.
 fn pack_constants(model: &TypedModel, node: &TypedNode, op: &Depthwise) -> TractResult<(Tensor, Tensor)> {
     let konst = |i: usize| -> TractResult<Arc<Tensor>> {
@@ -243,91 +207,28 @@ fn pack_constants(model: &TypedModel, node: &TypedNode, op: &Depthwise) -> Tract
     Ok((kernel, bias))
 }
 
-/// The values of an f32 tensor held in memory.
-fn f32s(tensor: &Tensor) -> TractResult<&[f32]> {
-    tensor.try_as_plain_ram()?.as_slice::<f32>()
+/// The loops of one convolution, to run with the best lanes.
+struct Convolution<'a> {
+    geometry: &'a Geometry,
+    inputs: Inputs<'a>,
+    output: &'a mut [f32],
 }
 
-/// Run `geometry` on `inputs`, writing every element of `output`.
-fn convolve(geometry: &Geometry, inputs: Inputs, output: &mut [f32]) {
-    #[cfg(target_arch = "x86_64")]
-    if let Some(avx) = x86::Avx2Fma::detect() {
-        return avx.convolve(geometry, inputs, output);
+impl Loops for Convolution<'_> {
+    #[inline(always)]
+    fn run<L: Lanes>(self, lanes: L) {
+        convolve_with(lanes, self.geometry, self.inputs, self.output);
     }
-    convolve_with(Portable, geometry, inputs, output);
 }
 
 #[cfg(test)]
 mod tests {
+    use super::super::lanes::Portable;
+    use super::super::testing::{decluttered, isolate, max_difference, random_tensor, run};
     use super::*;
-    use tract_onnx::prelude::{InferenceFact, InferenceModelExt};
+    use tract_onnx::tract_core::ops::binary::TypedBinOp;
     use tract_onnx::tract_core::ops::cnn::PoolSpec;
     use tract_onnx::tract_core::ops::nn::DataFormat;
-
-    /// Deterministic values in [-1, 1): a 64-bit LCG.
-    fn random_tensor(shape: &[usize], seed: u64) -> Tensor {
-        let mut state = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-        let values: Vec<f32> = (0..shape.iter().product::<usize>())
-            .map(|_| {
-                state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
-                ((state >> 40) as f32 / (1u64 << 24) as f32) * 2.0 - 1.0
-            })
-            .collect();
-        tensor1(&values).into_shape(shape).expect("the values fill the shape")
-    }
-
-    /// A bundled model (read from the checkout), decluttered as the loader does.
-    fn decluttered(file: &str, n: usize) -> TypedModel {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models").join(file);
-        let mut inference = tract_onnx::onnx().model_for_path(&path).expect("ONNX");
-        inference.set_input_fact(0, InferenceFact::dt_shape(f32::datum_type(), [1, n, n, 3])).expect("input");
-        inference.into_typed().and_then(|m| m.into_decluttered()).expect("decluttered")
-    }
-
-    /// One depthwise convolution of `model`, with the Max / Min after it, on its own with
-    /// random data, kernel and bias; the Max / Min keep their constants.
-    fn isolate(model: &TypedModel, conv_id: usize, seed: u64) -> TractResult<(TypedModel, Tensor)> {
-        let node = model.node(conv_id);
-        let data_fact = model.outlet_fact(node.inputs[0])?.clone();
-        let mut mini = TypedModel::default();
-        let data = mini.add_source("data", data_fact.without_value())?;
-        let mut inputs = tvec![data];
-        for (i, &input) in node.inputs.iter().enumerate().skip(1) {
-            let shape = model.outlet_fact(input)?.shape.as_concrete().context("constant shape")?.to_vec();
-            inputs.push(mini.add_const(format!("const{i}"), random_tensor(&shape, seed + i as u64))?);
-        }
-        let mut wire = mini.wire_node("conv", node.op.clone(), &inputs)?[0];
-        let mut outlet = OutletId::new(conv_id, 0);
-        while let Some(next) = single_consumer(model, outlet).filter(|n| n.op_is::<TypedBinOp>()) {
-            let mut operands = tvec![];
-            for &input in &next.inputs {
-                operands.push(if input == outlet {
-                    wire
-                } else {
-                    let konst = model.outlet_fact(input)?.konst.clone().context("a constant operand")?;
-                    mini.add_const(format!("{}.operand", next.name), konst)?
-                });
-            }
-            wire = mini.wire_node(&next.name, next.op.clone(), &operands)?[0];
-            outlet = OutletId::new(next.id, 0);
-        }
-        mini.select_output_outlets(&[wire])?;
-        let shape = data_fact.shape.as_concrete().context("concrete data")?.to_vec();
-        Ok((mini, random_tensor(&shape, seed)))
-    }
-
-    fn run(model: TypedModel, input: &Tensor) -> Tensor {
-        let output = model
-            .into_optimized()
-            .and_then(|m| m.into_runnable())
-            .and_then(|r| r.run(tvec!(input.clone().into())));
-        output.expect("the model runs")[0].clone().into_tensor()
-    }
-
-    fn max_difference(a: &Tensor, b: &Tensor) -> f32 {
-        assert_eq!(a.shape(), b.shape());
-        f32s(a).unwrap().iter().zip(f32s(b).unwrap()).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max)
-    }
 
     #[test]
     fn matches_tracts_convolution_on_every_depthwise_shape_of_the_bundled_models() {
@@ -343,9 +244,11 @@ mod tests {
             for id in model.eval_order().unwrap() {
                 let node = model.node(id);
                 let Some(conv) = node.op_as::<Conv>() else { continue };
-                let Some(op) = depthwise_for(&model, node, conv).unwrap() else { continue };
+                let Some(mut op) = depthwise_for(&model, node, conv).unwrap() else { continue };
                 found += 1;
-                let (op, _) = fuse_clamp(&model, op, OutletId::new(id, 0)).unwrap();
+                let mut clamp = op.0.clamp();
+                fuse_clamp(&model, &mut clamp, OutletId::new(id, 0)).unwrap();
+                op.0.clamp_bits = clamp.map(f32::to_bits);
                 if !shapes_seen.insert(op.clone()) {
                     continue;
                 }
