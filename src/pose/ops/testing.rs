@@ -29,17 +29,26 @@ pub(super) fn decluttered(file: &str, n: usize) -> TypedModel {
 
 /// Node `id` of `model` on its own, with the chain of binary ops (bias, Max, Min, residual
 /// Add) that follows it through single consumers, and random data. The node's own constants
-/// (kernel, bias) are random; the chain keeps its constants, and its other inputs (a residual)
-/// become random constants.
-pub(super) fn isolate(model: &TypedModel, id: usize, seed: u64) -> TractResult<(TypedModel, Tensor)> {
+/// (kernel, bias) are random unless `keep_constants`; the chain keeps its constants, and its
+/// other inputs (a residual) become random constants.
+pub(super) fn isolate(
+    model: &TypedModel,
+    id: usize,
+    seed: u64,
+    keep_constants: bool,
+) -> TractResult<(TypedModel, Tensor)> {
     let node = model.node(id);
     let data_fact = model.outlet_fact(node.inputs[0])?.clone();
     let mut mini = TypedModel::default();
     let data = mini.add_source("data", data_fact.without_value())?;
     let mut inputs = tvec![data];
     for (i, &input) in node.inputs.iter().enumerate().skip(1) {
-        let shape = model.outlet_fact(input)?.shape.as_concrete().context("constant shape")?.to_vec();
-        inputs.push(mini.add_const(format!("const{i}"), random_tensor(&shape, seed + i as u64))?);
+        let fact = model.outlet_fact(input)?;
+        let konst = match fact.konst.clone() {
+            Some(konst) if keep_constants => konst.into_tensor(),
+            _ => random_tensor(fact.shape.as_concrete().context("constant shape")?, seed + i as u64),
+        };
+        inputs.push(mini.add_const(format!("const{i}"), konst)?);
     }
     let mut wire = mini.wire_node("op", node.op.clone(), &inputs)?[0];
     let mut outlet = OutletId::new(id, 0);

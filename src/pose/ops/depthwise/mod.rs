@@ -252,7 +252,7 @@ mod tests {
                 if !shapes_seen.insert(op.clone()) {
                     continue;
                 }
-                let (mini, input) = isolate(&model, id, shapes_seen.len() as u64).unwrap();
+                let (mini, input) = isolate(&model, id, shapes_seen.len() as u64, false).unwrap();
                 let reference = run(mini.clone(), &input);
 
                 let mut swapped = mini.into_decluttered().unwrap();

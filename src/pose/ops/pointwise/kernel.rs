@@ -1,14 +1,22 @@
 //! The loops of the 1×1 convolution, written once over [`Lanes`]: a matrix product of the
-//! packed weights `[O, I]` with the channel-first data `[I, P]` (P pixels), into `[O, P]`.
+//! weights `[O, I]` with the channel-first data `[I, P]` (P pixels), into `[O, P]`. Dense
+//! weights are packed in blocks of [`ROWS`] output channels; sparse ones (the detector's,
+//! three quarters zeros) as the list of each output channel's nonzero weights.
 
 use super::super::lanes::{LANES, Lanes};
 
 /// Output channels computed together: each data load feeds this many accumulators.
 pub(super) const ROWS: usize = 6;
 
-/// Registers of pixels computed together at most (24 pixels): with [`ROWS`], 12 accumulators,
-/// 3 data registers and one weight fill the 16 AVX registers.
+/// Registers of pixels computed together by the dense loops: with [`ROWS`] channels, 12
+/// accumulators, 2 data registers and a weight, within the 16 AVX registers (one more and
+/// an accumulator spills to the stack).
 const WIDE: usize = 2;
+
+/// Registers of pixels computed together by the sparse loops (32 pixels), in two sets of
+/// accumulators: 8 independent multiply-adds per pair of weights. Measured on the detector,
+/// 64 pixels were no faster.
+const SPARSE_WIDE: usize = 4;
 
 /// Where a fused residual is added: before or after the clamp.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -30,11 +38,18 @@ pub(super) struct Geometry {
     pub(super) clamp_bits: [u32; 2],
     /// Whether a tensor of the output's shape is added, and where.
     pub(super) residual: Option<Residual>,
+    /// The weights' nonzero count when they are packed sparse.
+    pub(super) sparse: Option<usize>,
 }
 
 impl Geometry {
     pub(super) fn clamp(&self) -> [f32; 2] {
         self.clamp_bits.map(f32::from_bits)
+    }
+
+    /// Blocks of [`SPARSE_DEPTH`] input channels of the sparse loops.
+    pub(super) fn sparse_blocks(&self) -> usize {
+        self.inputs.div_ceil(SPARSE_DEPTH)
     }
 
     /// Blocks of [`ROWS`] output channels, the last one padded with zero weights.
@@ -43,18 +58,28 @@ impl Geometry {
     }
 }
 
-/// The op's inputs: the data `[I, P]`, the weights packed as `[O / ROWS][I][ROWS]` (zero rows
-/// past O), the bias padded the same way, and the residual `[O, P]` if there is one.
+/// The weights, packed.
+#[derive(Clone, Copy)]
+pub(super) enum Weights<'a> {
+    /// `[O / ROWS][I][ROWS]`, zero rows past O.
+    Dense(&'a [f32]),
+    /// For each block of [`SPARSE_DEPTH`] input channels and each output channel, in that
+    /// order, the offset of its nonzero weights (which end at the next offset), one more
+    /// offset for the end, then the nonzero weights as (input channel, f32 bits) pairs.
+    Sparse(&'a [u32]),
+}
+
+/// The op's inputs: the data `[I, P]`, the weights, the bias padded to whole blocks of
+/// [`ROWS`] output channels, and the residual `[O, P]` if there is one.
 #[derive(Clone, Copy)]
 pub(super) struct Inputs<'a> {
     pub(super) data: &'a [f32],
-    pub(super) weights: &'a [f32],
+    pub(super) weights: Weights<'a>,
     pub(super) bias: &'a [f32],
     pub(super) residual: Option<&'a [f32]>,
 }
 
-/// Pixels computed together at most: with [`ROWS`] channels, 12 accumulators, 3 data
-/// registers and one weight fill the 16 AVX registers.
+/// Pixels computed together by the dense loops.
 const STRIP: usize = WIDE * LANES;
 
 /// Input channels summed in one pass over a strip: a block of the packed strip (24 KiB)
@@ -68,11 +93,13 @@ const DEPTH: usize = 256;
 pub(super) fn multiply_with<L: Lanes>(lanes: L, g: &Geometry, inputs: Inputs, output: &mut [f32]) {
     let p = g.pixels;
     assert!(inputs.data.len() == g.inputs * p && output.len() == g.outputs * p);
-    assert!(
-        inputs.weights.len() == g.row_blocks() * ROWS * g.inputs
-            && inputs.bias.len() == g.row_blocks() * ROWS
-    );
+    assert!(inputs.bias.len() == g.row_blocks() * ROWS);
     assert!(inputs.residual.is_none_or(|r| r.len() == output.len()));
+    let weights = match inputs.weights {
+        Weights::Dense(weights) => weights,
+        Weights::Sparse(weights) => return sparse(lanes, g, inputs, weights, output),
+    };
+    assert!(weights.len() == g.row_blocks() * ROWS * g.inputs);
     let mut strip = vec![0f32; g.inputs * STRIP];
     // Sums over the input channels of the blocks before the last one.
     let mut partial = if g.inputs > DEPTH { vec![0f32; g.row_blocks() * ROWS * STRIP] } else { Vec::new() };
@@ -83,8 +110,8 @@ pub(super) fn multiply_with<L: Lanes>(lanes: L, g: &Geometry, inputs: Inputs, ou
         }
         let at = Columns { x, width };
         match width.div_ceil(LANES) {
-            1 => strip_with::<L, 1>(lanes, g, inputs, &strip, &mut partial, at, output),
-            _ => strip_with::<L, WIDE>(lanes, g, inputs, &strip, &mut partial, at, output),
+            1 => strip_with::<L, 1>(lanes, g, inputs, weights, &strip, &mut partial, at, output),
+            _ => strip_with::<L, WIDE>(lanes, g, inputs, weights, &strip, &mut partial, at, output),
         }
     }
 }
@@ -98,11 +125,13 @@ struct Columns {
 
 /// Every output channel of one strip of `V` registers of pixels: [`ROWS`] channels at a
 /// time, accumulated in registers over [`DEPTH`] input channels at a time.
+#[allow(clippy::too_many_arguments)]
 #[inline(always)]
 fn strip_with<L: Lanes, const V: usize>(
     lanes: L,
     g: &Geometry,
     inputs: Inputs,
+    weights: &[f32],
     strip: &[f32],
     partial: &mut [f32],
     at: Columns,
@@ -110,14 +139,13 @@ fn strip_with<L: Lanes, const V: usize>(
 ) {
     let i_len = g.inputs;
     assert!(strip.len() == i_len * STRIP && V * LANES <= STRIP);
-    let bounds = g.clamp();
     let depths = i_len.div_ceil(DEPTH);
     for depth in 0..depths {
         let first = depth * DEPTH;
         let count = DEPTH.min(i_len - first);
         let strip = &strip[first * STRIP..][..count * STRIP];
         for block in 0..g.row_blocks() {
-            let panel = &inputs.weights[(block * i_len + first) * ROWS..][..count * ROWS];
+            let panel = &weights[(block * i_len + first) * ROWS..][..count * ROWS];
             let mut acc: [[L::V; V]; ROWS] = if depth == 0 {
                 std::array::from_fn(|r| [lanes.splat(inputs.bias[block * ROWS + r]); V])
             } else {
@@ -141,29 +169,149 @@ fn strip_with<L: Lanes, const V: usize>(
                     }
                 }
             } else {
-                store(lanes, g, inputs.residual, acc, block, at, bounds, output);
+                store(lanes, g, inputs.residual, acc, block * ROWS, at, output);
             }
         }
     }
 }
 
-/// The accumulators of one block of output channels, clamped and with the residual added,
-/// into the strip's columns of the output.
+/// Input channels whose nonzero weights one pass over a sparse strip sums: the strip's rows
+/// for these channels (16 KiB) stay in the level-1 cache while every output channel reads them.
+pub(super) const SPARSE_DEPTH: usize = 128;
+
+/// The sparse loops: [`SPARSE_WIDE`] registers of pixels at a time, each output channel
+/// accumulated over its nonzero weights only, [`SPARSE_DEPTH`] input channels at a time,
+/// reading the data where it is. When the pixels do not fill whole registers, the last strip
+/// is copied into a zero-padded one first.
+#[inline(always)]
+fn sparse<L: Lanes>(lanes: L, g: &Geometry, inputs: Inputs, weights: &[u32], output: &mut [f32]) {
+    let p = g.pixels;
+    let (offsets, pairs) = weights.split_at(g.sparse_blocks() * g.outputs + 1);
+    let ordered = offsets.windows(2).all(|w| w[0] <= w[1]);
+    assert!(ordered && offsets.last().is_some_and(|&n| n as usize * 2 == pairs.len()));
+    let weights = SparseWeights { offsets, pairs };
+    let mut partial = vec![0f32; g.outputs * SPARSE_WIDE * LANES];
+    // Strips read in place, then (when the pixels do not fill whole registers) the last,
+    // partial strip copied into a zero-padded one.
+    let in_place = if p.is_multiple_of(LANES) { p } else { p - p % (SPARSE_WIDE * LANES) };
+    let mut padded = Vec::new();
+    let mut x = 0;
+    while x < p {
+        let (data, width) = if x < in_place {
+            (Strip { data: inputs.data, stride: p, from: x }, (SPARSE_WIDE * LANES).min(in_place - x))
+        } else {
+            let width = p - x;
+            padded.resize(g.inputs * SPARSE_WIDE * LANES, 0.0);
+            for (row, padded) in inputs.data.chunks_exact(p).zip(padded.chunks_exact_mut(SPARSE_WIDE * LANES))
+            {
+                padded[..width].copy_from_slice(&row[x..]);
+            }
+            (Strip { data: &padded, stride: SPARSE_WIDE * LANES, from: 0 }, width)
+        };
+        let at = Columns { x, width };
+        match width.div_ceil(LANES) {
+            1 => sparse_strip::<L, 1>(lanes, g, inputs, weights, data, &mut partial, at, output),
+            2 => sparse_strip::<L, 2>(lanes, g, inputs, weights, data, &mut partial, at, output),
+            3 => sparse_strip::<L, 3>(lanes, g, inputs, weights, data, &mut partial, at, output),
+            _ => sparse_strip::<L, SPARSE_WIDE>(lanes, g, inputs, weights, data, &mut partial, at, output),
+        }
+        x += width;
+    }
+}
+
+/// Sparse weights: the nonzero weights of output channel `o` among the input channels of
+/// block `b` are the (input channel, f32 bits) pairs from `offsets[b·O + o]` to the next.
+#[derive(Clone, Copy)]
+struct SparseWeights<'a> {
+    offsets: &'a [u32],
+    pairs: &'a [u32],
+}
+
+/// Where the sparse loops read a strip: `data` is `[I, stride]`, the strip from column `from`.
+#[derive(Clone, Copy)]
+struct Strip<'a> {
+    data: &'a [f32],
+    stride: usize,
+    from: usize,
+}
+
+/// Every output channel of one strip of `V` registers of pixels, over its nonzero weights,
+/// one block of input channels at a time (the sums in between kept in `partial`).
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn store<L: Lanes, const V: usize>(
+fn sparse_strip<L: Lanes, const V: usize>(
+    lanes: L,
+    g: &Geometry,
+    inputs: Inputs,
+    weights: SparseWeights,
+    strip: Strip,
+    partial: &mut [f32],
+    at: Columns,
+    output: &mut [f32],
+) {
+    let load = |channel: u32| -> [L::V; V] {
+        // One bounds check per weight: the loads below stay within these `V · 8` values.
+        let x = &strip.data[channel as usize * strip.stride + strip.from..][..V * LANES];
+        std::array::from_fn(|v| lanes.load(&x[v * LANES..]))
+    };
+    let blocks = g.sparse_blocks();
+    for block in 0..blocks {
+        for o in 0..g.outputs {
+            let at_o = block * g.outputs + o;
+            let (start, end) = (weights.offsets[at_o] as usize, weights.offsets[at_o + 1] as usize);
+            let nonzero = &weights.pairs[start * 2..end * 2];
+            let sums = &mut partial[o * SPARSE_WIDE * LANES..][..V * LANES];
+            // Two sets of accumulators, for alternate weights: each multiply-add waits on the
+            // one two weights back, not on the previous one.
+            let mut even: [L::V; V] = if block == 0 {
+                [lanes.splat(inputs.bias[o]); V]
+            } else {
+                std::array::from_fn(|v| lanes.load(&sums[v * LANES..]))
+            };
+            let mut odd = [lanes.splat(0.0); V];
+            let (two_by_two, last) = nonzero.as_chunks::<4>();
+            for &[c0, w0, c1, w1] in two_by_two {
+                let (w0, w1) = (lanes.splat(f32::from_bits(w0)), lanes.splat(f32::from_bits(w1)));
+                let (x0, x1) = (load(c0), load(c1));
+                for v in 0..V {
+                    even[v] = lanes.mul_add(w0, x0[v], even[v]);
+                    odd[v] = lanes.mul_add(w1, x1[v], odd[v]);
+                }
+            }
+            if let &[channel, w] = last {
+                let (w, x) = (lanes.splat(f32::from_bits(w)), load(channel));
+                for v in 0..V {
+                    even[v] = lanes.mul_add(w, x[v], even[v]);
+                }
+            }
+            let acc: [L::V; V] = std::array::from_fn(|v| lanes.add(even[v], odd[v]));
+            if block + 1 < blocks {
+                for (v, acc) in acc.into_iter().enumerate() {
+                    lanes.store(acc, &mut sums[v * LANES..][..LANES]);
+                }
+            } else {
+                store(lanes, g, inputs.residual, [acc], o, at, output);
+            }
+        }
+    }
+}
+
+/// The accumulators of `R` output channels from `first`, clamped and with the residual
+/// added, into the strip's columns of the output (channels past the last one are dropped).
+#[inline(always)]
+fn store<L: Lanes, const R: usize, const V: usize>(
     lanes: L,
     g: &Geometry,
     residual: Option<&[f32]>,
-    acc: [[L::V; V]; ROWS],
-    block: usize,
+    acc: [[L::V; V]; R],
+    first: usize,
     at: Columns,
-    bounds: [f32; 2],
     output: &mut [f32],
 ) {
-    let rows = ROWS.min(g.outputs - block * ROWS);
+    let bounds = g.clamp();
+    let rows = R.min(g.outputs - first);
     for (r, acc) in acc.into_iter().enumerate().take(rows) {
-        let start = (block * ROWS + r) * g.pixels + at.x;
+        let start = (first + r) * g.pixels + at.x;
         let out = &mut output[start..][..at.width];
         let residual = residual.map(|residual| &residual[start..][..at.width]);
         for (v, acc) in acc.into_iter().enumerate() {
