@@ -1,6 +1,6 @@
 //! ergoaudit's own ops for the convolutions where tract is slow on BlazePose's shapes,
-//! swapped into each model at load time: the depthwise convolutions (`depthwise`) and the
-//! 1×1 convolutions (`pointwise`). Their loops are written once over eight f32 lanes
+//! swapped into each model at load time: the first convolution of the RGB input (`stem`), the
+//! depthwise convolutions (`depthwise`) and the 1×1 convolutions (`pointwise`). Their loops are written once over eight f32 lanes
 //! (`lanes.rs`), compiled for AVX2 + FMA on x86_64 CPUs that have them (`x86.rs`, chosen at
 //! run time by `run.rs`) and for plain arrays anywhere else. Each op keeps tract's arithmetic
 //! up to rounding: their tests check both kinds of lanes against tract's own ops on every
@@ -13,6 +13,7 @@ mod graph;
 mod lanes;
 mod pointwise;
 mod run;
+mod stem;
 #[cfg(test)]
 mod testing;
 #[cfg(target_arch = "x86_64")]
@@ -21,6 +22,7 @@ mod x86;
 /// Swap ergoaudit's ops into a decluttered `model`, in place of the convolutions they
 /// compute; everything else stays tract's.
 pub(crate) fn swap_in(model: &mut TypedModel) -> TractResult<()> {
+    stem::swap_in(model)?;
     depthwise::swap_in(model)?;
     pointwise::swap_in(model)?;
     Ok(())

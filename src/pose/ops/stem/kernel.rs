@@ -1,0 +1,151 @@
+//! The loops of the stem convolution, written once over [`Lanes`]: channel-last data with a
+//! few input channels, eight output channels per register.
+
+use tract_onnx::prelude::TVec;
+
+use super::super::lanes::{LANES, Lanes};
+
+/// Output pixels computed together: with up to [`BLOCK`] registers of output channels each,
+/// 9 accumulators, 3 weight registers and the input value, within the 16 AVX registers.
+const PIXELS: usize = 3;
+
+/// Registers of output channels computed together at most (24 channels).
+const BLOCK: usize = 3;
+
+/// What one stem convolution computes: shapes, kernel size, strides, padding and clamp.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(super) struct Geometry {
+    /// The data's full shape, `[N?, H, W, C]`.
+    pub(super) input_shape: TVec<usize>,
+    /// The output's full shape, `[N?, OH, OW, O]`.
+    pub(super) output_shape: TVec<usize>,
+    /// Input channels (C).
+    pub(super) inputs: usize,
+    /// Output channels (O).
+    pub(super) outputs: usize,
+    pub(super) input_hw: [usize; 2],
+    pub(super) output_hw: [usize; 2],
+    pub(super) kernel_hw: [usize; 2],
+    pub(super) strides: [usize; 2],
+    /// Zero rows above and columns left of the input; the padding below and right is implied
+    /// by the output size.
+    pub(super) pad_before: [usize; 2],
+    /// The clamp's bounds as f32 bits (an op must be `Eq`): −∞ and +∞ when nothing is fused.
+    pub(super) clamp_bits: [u32; 2],
+}
+
+impl Geometry {
+    pub(super) fn taps(&self) -> usize {
+        self.kernel_hw[0] * self.kernel_hw[1]
+    }
+
+    /// Output channels rounded up to whole registers: the packed weights' and bias' width.
+    pub(super) fn padded_outputs(&self) -> usize {
+        self.outputs.next_multiple_of(LANES)
+    }
+
+    pub(super) fn clamp(&self) -> [f32; 2] {
+        self.clamp_bits.map(f32::from_bits)
+    }
+}
+
+/// The op's inputs: the data (or one batch item of it), the weights packed as
+/// `[taps][C][padded O]` (zeros past O) and the bias `[padded O]`.
+#[derive(Clone, Copy)]
+pub(super) struct Inputs<'a> {
+    pub(super) data: &'a [f32],
+    pub(super) weights: &'a [f32],
+    pub(super) bias: &'a [f32],
+}
+
+/// The loops, inlined into each caller so that they are compiled for its lanes: each output
+/// row, [`BLOCK`] registers of output channels at a time.
+#[inline(always)]
+pub(super) fn convolve_with<L: Lanes>(lanes: L, g: &Geometry, inputs: Inputs, output: &mut [f32]) {
+    let input_len = g.input_hw[0] * g.input_hw[1] * g.inputs;
+    let output_len = g.output_hw[0] * g.output_hw[1] * g.outputs;
+    assert!(inputs.weights.len() == g.taps() * g.inputs * g.padded_outputs());
+    assert!(inputs.bias.len() == g.padded_outputs());
+    for (data, output) in inputs.data.chunks_exact(input_len).zip(output.chunks_exact_mut(output_len)) {
+        let inputs = Inputs { data, ..inputs };
+        for y in 0..g.output_hw[0] {
+            for first in (0..g.padded_outputs()).step_by(BLOCK * LANES) {
+                match (g.padded_outputs() - first) / LANES {
+                    1 => row::<L, 1>(lanes, g, inputs, y, first, output),
+                    2 => row::<L, 2>(lanes, g, inputs, y, first, output),
+                    _ => row::<L, BLOCK>(lanes, g, inputs, y, first, output),
+                }
+            }
+        }
+    }
+}
+
+/// Output row `y`, `V` registers of output channels from `first`, [`PIXELS`] pixels at a time.
+/// Taps in the padding are skipped.
+#[inline(always)]
+fn row<L: Lanes, const V: usize>(
+    lanes: L,
+    g: &Geometry,
+    inputs: Inputs,
+    y: usize,
+    first: usize,
+    output: &mut [f32],
+) {
+    let ([ih, iw], ow, [kh, kw], [sh, sw], [pad_top, pad_left]) =
+        (g.input_hw, g.output_hw[1], g.kernel_hw, g.strides, g.pad_before);
+    let (c, o, padded) = (g.inputs, g.outputs, g.padded_outputs());
+    let bias = &inputs.bias[first..][..V * LANES];
+    let mut x = 0;
+    while x < ow {
+        let mut acc: [[L::V; V]; PIXELS] = [std::array::from_fn(|v| lanes.load(&bias[v * LANES..])); PIXELS];
+        // the group's taps all fall inside the input's columns: no check per pixel
+        let inside = x * sw >= pad_left && (x + PIXELS - 1) * sw + kw <= iw + pad_left && x + PIXELS <= ow;
+        for ky in 0..kh {
+            let Some(iy) = (y * sh + ky).checked_sub(pad_top).filter(|&iy| iy < ih) else { continue };
+            if inside {
+                let base = (iy * iw + x * sw - pad_left) * c;
+                for kx in 0..kw {
+                    for ci in 0..c {
+                        let w = &inputs.weights[((ky * kw + kx) * c + ci) * padded + first..][..V * LANES];
+                        let w: [L::V; V] = std::array::from_fn(|v| lanes.load(&w[v * LANES..]));
+                        for (p, acc) in acc.iter_mut().enumerate() {
+                            let value = lanes.splat(inputs.data[base + (p * sw + kx) * c + ci]);
+                            for (acc, &w) in acc.iter_mut().zip(&w) {
+                                *acc = lanes.mul_add(value, w, *acc);
+                            }
+                        }
+                    }
+                }
+                continue;
+            }
+            for kx in 0..kw {
+                // where each pixel of the group reads, if inside the input
+                let columns: [Option<usize>; PIXELS] = std::array::from_fn(|p| {
+                    let ix = ((x + p) * sw + kx).checked_sub(pad_left)?;
+                    (ix < iw && x + p < ow).then_some((iy * iw + ix) * c)
+                });
+                for ci in 0..c {
+                    let w = &inputs.weights[((ky * kw + kx) * c + ci) * padded + first..][..V * LANES];
+                    let w: [L::V; V] = std::array::from_fn(|v| lanes.load(&w[v * LANES..]));
+                    for (acc, column) in acc.iter_mut().zip(columns) {
+                        let Some(at) = column else { continue };
+                        let value = lanes.splat(inputs.data[at + ci]);
+                        for (acc, &w) in acc.iter_mut().zip(&w) {
+                            *acc = lanes.mul_add(value, w, *acc);
+                        }
+                    }
+                }
+            }
+        }
+        for (p, acc) in acc.into_iter().enumerate().take(ow - x) {
+            let point = &mut output[((y * ow) + x + p) * o..][..o];
+            for (v, acc) in acc.into_iter().enumerate() {
+                let start = first + v * LANES;
+                if start < o {
+                    lanes.store_clamped(acc, g.clamp(), &mut point[start..(start + LANES).min(o)]);
+                }
+            }
+        }
+        x += PIXELS;
+    }
+}
