@@ -1,9 +1,10 @@
-//! Reading a decluttered tract model around an op to swap: constants, consumers, and the
-//! clamp (ReLU, ReLU6) that follows it.
+//! Reading a decluttered tract model around an op to swap (constants, consumers, the clamp
+//! that follows it, a convolution's frame) and patching the op in.
 
 use tract_onnx::prelude::tract_itertools::Itertools;
 use tract_onnx::tract_core::internal::*;
 use tract_onnx::tract_core::ops::binary::TypedBinOp;
+use tract_onnx::tract_core::ops::cnn::{Conv, KernelFormat, PaddingSpec};
 
 /// The values of an f32 tensor held in memory.
 pub(super) fn f32s(tensor: &Tensor) -> TractResult<&[f32]> {
@@ -59,4 +60,128 @@ pub(super) fn fuse_clamp(
         outlet = OutletId::new(next.id, 0);
     }
     Ok(outlet)
+}
+
+/// Where a 2-D convolution reads and writes, for the ops that replace one.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(super) struct ConvFrame {
+    /// The data's full shape, batch axis included when it has one.
+    pub(super) input_shape: TVec<usize>,
+    /// The output's full shape.
+    pub(super) output_shape: TVec<usize>,
+    /// Input height and width.
+    pub(super) input_hw: [usize; 2],
+    /// Output height and width.
+    pub(super) output_hw: [usize; 2],
+    pub(super) kernel_hw: [usize; 2],
+    pub(super) strides: [usize; 2],
+    /// Zero rows above and columns left of the input; the padding below and right is implied
+    /// by the output size.
+    pub(super) pad_before: [usize; 2],
+}
+
+/// The frame of `conv` (node `node`) when it is one the ops compute: f32 data of a concrete
+/// shape with `spec.input_channels` channels, an OIHW kernel of `kernel_len` values and a
+/// bias of one value or `spec.output_channels` (both constant), a 2-D kernel without
+/// dilation, explicit or no padding, and a non-empty output of the shape tract expects.
+pub(super) fn conv_frame(
+    model: &TypedModel,
+    node: &TypedNode,
+    conv: &Conv,
+    kernel_len: usize,
+) -> TractResult<Option<ConvFrame>> {
+    let spec = &conv.pool_spec;
+    let data = model.outlet_fact(node.inputs[0])?;
+    let Some(input_shape) = data.shape.as_concrete() else { return Ok(None) };
+    // a constant input of one of these lengths
+    let constant = |i: usize, lengths: &[usize]| {
+        model
+            .outlet_fact(node.inputs[i])
+            .map(|fact| fact.konst.as_ref().is_some_and(|k| lengths.contains(&k.len())))
+    };
+    if conv.q_params.is_some()
+        || data.datum_type != f32::datum_type()
+        || conv.kernel_fmt != KernelFormat::OIHW
+        || spec.kernel_shape.len() != 2
+        || spec.dilations().iter().any(|&d| d != 1)
+        || node.inputs.len() != 3
+        || !constant(1, &[kernel_len])?
+        || !constant(2, &[1, spec.output_channels])?
+        || !matches!(spec.padding, PaddingSpec::Explicit(..) | PaddingSpec::Valid)
+    {
+        return Ok(None);
+    }
+    let shape = spec.data_format.shape(input_shape)?;
+    if *shape.c() != spec.input_channels {
+        return Ok(None);
+    }
+    let input_hw = [shape.hw_dims()[0], shape.hw_dims()[1]];
+    let kernel_hw = [spec.kernel_shape[0], spec.kernel_shape[1]];
+    let strides = [spec.stride(0), spec.stride(1)];
+    let padded = spec.padding.compute(&input_hw, &kernel_hw, &[1, 1], &strides);
+    let output_hw = [padded[0].convoluted, padded[1].convoluted];
+    let output_shape: TVec<usize> = spec.output_shape(input_shape)?.shape.into_iter().collect();
+    let output = model.outlet_fact(OutletId::new(node.id, 0))?;
+    if output.shape.as_concrete() != Some(&*output_shape) || output_hw.contains(&0) {
+        return Ok(None);
+    }
+    Ok(Some(ConvFrame {
+        input_shape: input_shape.into(),
+        output_shape,
+        input_hw,
+        output_hw,
+        kernel_hw,
+        strides,
+        pad_before: [padded[0].pad_before, padded[1].pad_before],
+    }))
+}
+
+/// Replace what `node` and the nodes fused after it compute, up to `last`, with `op`, whose
+/// inputs are `node`'s first input, the `constants` (name, value) and the `others` outlets.
+pub(super) fn replace(
+    model: &mut TypedModel,
+    node: usize,
+    op: impl Into<Box<dyn TypedOp>>,
+    constants: Vec<(&str, Tensor)>,
+    others: &[OutletId],
+    last: OutletId,
+) -> TractResult<()> {
+    let node = model.node(node);
+    let op = op.into();
+    let mut patch = TypedModelPatch::new(format!("ergoaudit {} {}", op.name(), node.name));
+    let mut inputs = tvec![patch.tap_model(model, node.inputs[0])?];
+    for (name, value) in constants {
+        inputs.push(patch.add_const(format!("{}.{name}", node.name), value)?);
+    }
+    for &other in others {
+        inputs.push(patch.tap_model(model, other)?);
+    }
+    let wire = patch.wire_node(format!("{}.{}", node.name, op.name()), op, &inputs)?[0];
+    patch.shunt_outside(model, last, wire)?;
+    patch.apply(model)
+}
+
+/// Swap an op of this crate in for every `Conv` of `model` that `find` recognises (it gives
+/// the op, its clamp's bounds as f32 bits for a following ReLU or ReLU6 to be fused into, and
+/// its packed constants). Returns how many it replaced.
+pub(super) fn swap_convs<T: TypedOp>(
+    model: &mut TypedModel,
+    find: impl Fn(&TypedModel, &TypedNode, &Conv) -> TractResult<Option<(T, Vec<(&'static str, Tensor)>)>>,
+    clamp_bits: impl Fn(&mut T) -> &mut [u32; 2],
+) -> TractResult<usize> {
+    let candidates: Vec<usize> =
+        model.eval_order()?.into_iter().filter(|&id| model.node(id).op_is::<Conv>()).collect();
+    let mut swapped = 0;
+    for id in candidates {
+        let node = model.node(id);
+        let conv = node.op_as::<Conv>().expect("filtered on Conv");
+        let Some((mut op, constants)) = find(model, node, conv)? else { continue };
+        let mut clamp = clamp_bits(&mut op).map(f32::from_bits);
+        let last = fuse_clamp(model, &mut clamp, OutletId::new(id, 0))?;
+        *clamp_bits(&mut op) = clamp.map(f32::to_bits);
+        replace(model, id, op, constants, &[], last)?;
+        swapped += 1;
+    }
+    model.compact()?;
+    Ok(swapped)
 }

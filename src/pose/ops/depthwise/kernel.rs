@@ -1,7 +1,6 @@
 //! The loops of the depthwise convolution, written once over [`Lanes`].
 
-use tract_onnx::prelude::TVec;
-
+use super::super::graph::ConvFrame;
 use super::super::lanes::{LANES, Lanes};
 
 /// Channels computed together in channel-last data: four registers, so each input load
@@ -24,33 +23,23 @@ pub(super) enum Layout {
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(super) struct Geometry {
     pub(super) layout: Layout,
-    /// The data's full shape, batch axis included when it has one.
-    pub(super) input_shape: TVec<usize>,
-    /// The output's full shape.
-    pub(super) output_shape: TVec<usize>,
+    /// Where the convolution reads and writes.
+    pub(super) frame: ConvFrame,
     pub(super) channels: usize,
-    /// Input height and width.
-    pub(super) input_hw: [usize; 2],
-    /// Output height and width.
-    pub(super) output_hw: [usize; 2],
-    pub(super) kernel_hw: [usize; 2],
-    pub(super) strides: [usize; 2],
-    /// Zero rows above and columns left of the input; the padding below and right is implied
-    /// by the output size.
-    pub(super) pad_before: [usize; 2],
     /// The clamp's bounds as f32 bits (an op must be `Eq`): −∞ and +∞ when nothing is fused.
     pub(super) clamp_bits: [u32; 2],
 }
 
 impl Geometry {
     pub(super) fn taps(&self) -> usize {
-        self.kernel_hw[0] * self.kernel_hw[1]
+        self.frame.kernel_hw[0] * self.frame.kernel_hw[1]
     }
 
     /// Columns of one stride phase of a padded channel-first row: those read by a whole
     /// output row, rounded up to whole lanes.
     pub(super) fn phase_width(&self) -> usize {
-        self.output_hw[1].next_multiple_of(LANES) + (self.kernel_hw[1] - 1) / self.strides[1]
+        self.frame.output_hw[1].next_multiple_of(LANES)
+            + (self.frame.kernel_hw[1] - 1) / self.frame.strides[1]
     }
 
     pub(super) fn clamp(&self) -> [f32; 2] {
@@ -69,8 +58,8 @@ pub(super) struct Inputs<'a> {
 /// The loops, inlined into each caller so that they are compiled for its lanes.
 #[inline(always)]
 pub(super) fn convolve_with<L: Lanes>(lanes: L, g: &Geometry, inputs: Inputs, output: &mut [f32]) {
-    let input_len = g.channels * g.input_hw[0] * g.input_hw[1];
-    let output_len = g.channels * g.output_hw[0] * g.output_hw[1];
+    let input_len = g.channels * g.frame.input_hw[0] * g.frame.input_hw[1];
+    let output_len = g.channels * g.frame.output_hw[0] * g.frame.output_hw[1];
     for (data, output) in inputs.data.chunks_exact(input_len).zip(output.chunks_exact_mut(output_len)) {
         match g.layout {
             Layout::ChannelFirst => channel_first(lanes, g, Inputs { data, ..inputs }, output),
@@ -84,8 +73,9 @@ pub(super) fn convolve_with<L: Lanes>(lanes: L, g: &Geometry, inputs: Inputs, ou
 /// eight neighbouring outputs under any tap is eight contiguous values.
 #[inline(always)]
 fn channel_first<L: Lanes>(lanes: L, g: &Geometry, inputs: Inputs, output: &mut [f32]) {
-    let ([ih, iw], [oh, ow], [kh, kw], [sh, sw]) = (g.input_hw, g.output_hw, g.kernel_hw, g.strides);
-    let [pad_top, pad_left] = g.pad_before;
+    let ([ih, iw], [oh, ow], [kh, kw], [sh, sw]) =
+        (g.frame.input_hw, g.frame.output_hw, g.frame.kernel_hw, g.frame.strides);
+    let [pad_top, pad_left] = g.frame.pad_before;
     let taps = g.taps();
     let phase_w = g.phase_width();
     let rows = (oh - 1) * sh + kh;
@@ -148,7 +138,7 @@ fn output_rows<L: Lanes, const R: usize>(
     y: usize,
     out_plane: &mut [f32],
 ) {
-    let (ow, sh, phase_w) = (g.output_hw[1], g.strides[0], g.phase_width());
+    let (ow, sh, phase_w) = (g.frame.output_hw[1], g.frame.strides[0], g.phase_width());
     let row_step = sh * phase_w;
     // The furthest any load below reaches: the last row, the last lanes, the furthest tap.
     let furthest = (y + R - 1) * row_step + ow.next_multiple_of(LANES) + offsets.iter().max().unwrap_or(&0);
@@ -180,9 +170,9 @@ fn channel_last<L: Lanes>(lanes: L, g: &Geometry, inputs: Inputs, output: &mut [
     let narrow = c - c % LANES;
     let [low, high] = g.clamp();
     let ([ih, iw], [ow, kw], [sh, sw], [pad_top, pad_left]) =
-        (g.input_hw, [g.output_hw[1], g.kernel_hw[1]], g.strides, g.pad_before);
+        (g.frame.input_hw, [g.frame.output_hw[1], g.frame.kernel_hw[1]], g.frame.strides, g.frame.pad_before);
     // Every tap of a point away from the border, as (tap, offset from its first input point).
-    let all_taps: Vec<(usize, usize)> = (0..g.kernel_hw[0])
+    let all_taps: Vec<(usize, usize)> = (0..g.frame.kernel_hw[0])
         .flat_map(|ky| (0..kw).map(move |kx| (ky * kw + kx, (ky * iw + kx) * c)))
         .collect();
     let mut border_taps: Vec<(usize, usize)> = Vec::with_capacity(g.taps());
@@ -190,14 +180,14 @@ fn channel_last<L: Lanes>(lanes: L, g: &Geometry, inputs: Inputs, output: &mut [
         let (top, left) = ((point / ow) * sh, (point % ow) * sw);
         let inside = top >= pad_top
             && left >= pad_left
-            && top + g.kernel_hw[0] <= ih + pad_top
+            && top + g.frame.kernel_hw[0] <= ih + pad_top
             && left + kw <= iw + pad_left;
         // Offsets are relative to `base`: the first input point inside, zero at the border.
         let (taps, base) = if inside {
             (&all_taps, ((top - pad_top) * iw + left - pad_left) * c)
         } else {
             border_taps.clear();
-            for ky in 0..g.kernel_hw[0] {
+            for ky in 0..g.frame.kernel_hw[0] {
                 let Some(iy) = (top + ky).checked_sub(pad_top).filter(|&iy| iy < ih) else { continue };
                 for kx in 0..kw {
                     let Some(ix) = (left + kx).checked_sub(pad_left).filter(|&ix| ix < iw) else { continue };

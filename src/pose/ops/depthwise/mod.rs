@@ -13,9 +13,9 @@
 //! against tract's own convolution on every depthwise shape of the three bundled models.
 
 use tract_onnx::tract_core::internal::*;
-use tract_onnx::tract_core::ops::cnn::{Conv, KernelFormat, PaddingSpec};
+use tract_onnx::tract_core::ops::cnn::Conv;
 
-use super::graph::{f32s, fuse_clamp};
+use super::graph::{conv_frame, f32s, swap_convs};
 use super::lanes::{Lanes, Loops};
 use super::run::run_best;
 use kernel::{Geometry, Inputs, Layout, convolve_with};
@@ -38,11 +38,11 @@ impl Op for Depthwise {
         Ok(vec![format!(
             "{:?} {}×{} stride {:?} pad {:?} on {:?}, clamp {low}..{high}",
             self.0.layout,
-            self.0.kernel_hw[0],
-            self.0.kernel_hw[1],
-            self.0.strides,
-            self.0.pad_before,
-            self.0.input_shape
+            self.0.frame.kernel_hw[0],
+            self.0.frame.kernel_hw[1],
+            self.0.frame.strides,
+            self.0.frame.pad_before,
+            self.0.frame.input_shape
         )])
     }
 
@@ -62,12 +62,12 @@ impl EvalOp for Depthwise {
         let kernel = f32s(kernel)?;
         let bias = f32s(bias)?;
         ensure!(
-            data.len() == self.0.input_shape.iter().product::<usize>(),
+            data.len() == self.0.frame.input_shape.iter().product::<usize>(),
             "data is not {:?}",
-            self.0.input_shape
+            self.0.frame.input_shape
         );
         ensure!(kernel.len() == self.0.channels * self.0.taps() && bias.len() == self.0.channels);
-        let mut output = Tensor::zero::<f32>(&self.0.output_shape)?;
+        let mut output = Tensor::zero::<f32>(&self.0.frame.output_shape)?;
         let mut view = output.try_as_plain_ram_mut()?;
         let output_values = view.as_slice_mut::<f32>()?;
         run_best(Convolution {
@@ -82,12 +82,12 @@ impl EvalOp for Depthwise {
 impl TypedOp for Depthwise {
     fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
         ensure!(inputs.len() == 3 && inputs.iter().all(|fact| fact.datum_type == f32::datum_type()));
-        ensure!(inputs[0].shape.as_concrete() == Some(&*self.0.input_shape));
-        Ok(tvec!(f32::fact(&self.0.output_shape)))
+        ensure!(inputs[0].shape.as_concrete() == Some(&*self.0.frame.input_shape));
+        Ok(tvec!(f32::fact(&self.0.frame.output_shape)))
     }
 
     fn cost(&self, _inputs: &[&TypedFact]) -> TractResult<TVec<(Cost, TDim)>> {
-        let points = self.0.output_shape.iter().product::<usize>();
+        let points = self.0.frame.output_shape.iter().product::<usize>();
         Ok(tvec!((Cost::FMA(f32::datum_type()), (points * self.0.taps()).to_dim())))
     }
 
@@ -100,82 +100,28 @@ impl TypedOp for Depthwise {
 /// [`Depthwise`], fusing a following `Max` / `Min` with a uniform constant (ReLU, ReLU6).
 /// Returns how many it replaced; convolutions of any other kind are left to tract.
 pub fn swap_in(model: &mut TypedModel) -> TractResult<usize> {
-    let candidates: Vec<usize> =
-        model.eval_order()?.into_iter().filter(|&id| model.node(id).op_is::<Conv>()).collect();
-    let mut swapped = 0;
-    for id in candidates {
-        let node = model.node(id);
-        let conv = node.op_as::<Conv>().expect("filtered on Conv");
-        let Some(mut op) = depthwise_for(model, node, conv)? else { continue };
-        let mut clamp = op.0.clamp();
-        let last = fuse_clamp(model, &mut clamp, OutletId::new(id, 0))?;
-        op.0.clamp_bits = clamp.map(f32::to_bits);
+    let find = |model: &TypedModel, node: &TypedNode, conv: &Conv| {
+        let Some(op) = depthwise_for(model, node, conv)? else { return Ok(None) };
         let (kernel, bias) = pack_constants(model, node, &op)?;
-        let mut patch = TypedModelPatch::new(format!("ergoaudit depthwise {}", node.name));
-        let data = patch.tap_model(model, node.inputs[0])?;
-        let kernel = patch.add_const(format!("{}.packed_kernel", node.name), kernel)?;
-        let bias = patch.add_const(format!("{}.packed_bias", node.name), bias)?;
-        let wire = patch.wire_node(format!("{}.depthwise", node.name), op, &[data, kernel, bias])?[0];
-        patch.shunt_outside(model, last, wire)?;
-        patch.apply(model)?;
-        swapped += 1;
-    }
-    model.compact()?;
-    Ok(swapped)
+        Ok(Some((op, vec![("packed_kernel", kernel), ("packed_bias", bias)])))
+    };
+    swap_convs(model, find, |op: &mut Depthwise| &mut op.0.clamp_bits)
 }
 
 /// The op for `conv` when it is a depthwise convolution this module computes.
 fn depthwise_for(model: &TypedModel, node: &TypedNode, conv: &Conv) -> TractResult<Option<Depthwise>> {
     let spec = &conv.pool_spec;
-    let data = model.outlet_fact(node.inputs[0])?;
-    let Some(input_shape) = data.shape.as_concrete() else { return Ok(None) };
-    // a constant input of one of these lengths
-    let constant = |i: usize, lengths: &[usize]| {
-        model
-            .outlet_fact(node.inputs[i])
-            .map(|fact| fact.konst.as_ref().is_some_and(|k| lengths.contains(&k.len())))
-    };
     let channels = spec.input_channels;
     let taps = spec.kernel_shape.iter().product::<usize>();
-    if conv.q_params.is_some()
-        || data.datum_type != f32::datum_type()
-        || conv.kernel_fmt != KernelFormat::OIHW
-        || conv.group != channels
-        || spec.output_channels != channels
-        || channels < 2
-        || spec.kernel_shape.len() != 2
-        || spec.dilations().iter().any(|&d| d != 1)
-        || node.inputs.len() != 3
-        || !constant(1, &[channels * taps])?
-        || !constant(2, &[1, channels])?
-    {
+    if conv.group != channels || spec.output_channels != channels || channels < 2 {
         return Ok(None);
     }
-    let shape = spec.data_format.shape(input_shape)?;
-    let input_hw = [shape.hw_dims()[0], shape.hw_dims()[1]];
-    let kernel_hw = [spec.kernel_shape[0], spec.kernel_shape[1]];
-    let strides = [spec.stride(0), spec.stride(1)];
-    if *shape.c() != channels || !matches!(spec.padding, PaddingSpec::Explicit(..) | PaddingSpec::Valid) {
-        return Ok(None);
-    }
-    let padded = spec.padding.compute(&input_hw, &kernel_hw, &[1, 1], &strides);
-    let output_hw = [padded[0].convoluted, padded[1].convoluted];
-    let output_shape: TVec<usize> = spec.output_shape(input_shape)?.shape.into_iter().collect();
-    let output = model.outlet_fact(OutletId::new(node.id, 0))?;
-    if output.shape.as_concrete() != Some(&*output_shape) || output_hw.contains(&0) {
-        return Ok(None);
-    }
+    let Some(frame) = conv_frame(model, node, conv, channels * taps)? else { return Ok(None) };
     let layout = if spec.data_format.c_is_last() { Layout::ChannelLast } else { Layout::ChannelFirst };
     Ok(Some(Depthwise(Geometry {
         layout,
-        input_shape: input_shape.into(),
-        output_shape,
+        frame,
         channels,
-        input_hw,
-        output_hw,
-        kernel_hw,
-        strides,
-        pad_before: [padded[0].pad_before, padded[1].pad_before],
         clamp_bits: [f32::NEG_INFINITY, f32::INFINITY].map(f32::to_bits),
     })))
 }
@@ -223,11 +169,12 @@ impl Loops for Convolution<'_> {
 
 #[cfg(test)]
 mod tests {
+    use super::super::graph::fuse_clamp;
     use super::super::lanes::Portable;
     use super::super::testing::{decluttered, isolate, max_difference, random_tensor, run};
     use super::*;
     use tract_onnx::tract_core::ops::binary::TypedBinOp;
-    use tract_onnx::tract_core::ops::cnn::PoolSpec;
+    use tract_onnx::tract_core::ops::cnn::{KernelFormat, PaddingSpec, PoolSpec};
     use tract_onnx::tract_core::ops::nn::DataFormat;
 
     #[test]
@@ -270,7 +217,7 @@ mod tests {
                     swapped.nodes().iter().find_map(|n| n.op_as::<Depthwise>().map(|op| (n, op))).unwrap();
                 let constant =
                     |i: usize| swapped.outlet_fact(depthwise.0.inputs[i]).unwrap().konst.clone().unwrap();
-                let mut portable = Tensor::zero::<f32>(&op.0.output_shape).unwrap();
+                let mut portable = Tensor::zero::<f32>(&op.0.frame.output_shape).unwrap();
                 let mut view = portable.try_as_plain_ram_mut().unwrap();
                 let (kernel, bias) = (constant(1), constant(2));
                 let (kernel, bias) = (f32s(&kernel).unwrap(), f32s(&bias).unwrap());

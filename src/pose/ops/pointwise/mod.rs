@@ -14,7 +14,7 @@
 use tract_onnx::tract_core::internal::*;
 use tract_onnx::tract_core::ops::einsum::EinSum;
 
-use super::graph::{constant, f32s, fuse_clamp, next_binary};
+use super::graph::{constant, f32s, fuse_clamp, next_binary, replace};
 use super::lanes::{Lanes, Loops};
 use super::run::run_best;
 use kernel::{Geometry, Inputs, ROWS, Residual, SPARSE_DEPTH, Weights, multiply_with};
@@ -139,8 +139,8 @@ impl Loops for Product<'_> {
 /// channel-first data (the data `[1…, I, pixels…]` times constant weights `[O, I]` or
 /// `[I, O]` into `[1…, O, pixels…]`) with [`Pointwise`], fusing what follows it through
 /// single consumers: an `Add` of a constant per-channel bias, then a `Max` / `Min` with a
-/// uniform constant and an `Add` of a tensor of the output's shape, in either order. Returns how many it replaced;
-/// any other `EinSum` is left to tract.
+/// uniform constant and an `Add` of a tensor of the output's shape, in either order. Returns
+/// how many it replaced; any other `EinSum` is left to tract.
 pub fn swap_in(model: &mut TypedModel) -> TractResult<usize> {
     let candidates: Vec<usize> =
         model.eval_order()?.into_iter().filter(|&id| model.node(id).op_is::<EinSum>()).collect();
@@ -150,15 +150,9 @@ pub fn swap_in(model: &mut TypedModel) -> TractResult<usize> {
         let einsum = node.op_as::<EinSum>().expect("filtered on EinSum");
         let Some(product) = product_for(model, node, einsum)? else { continue };
         let fused = fuse(model, &product, OutletId::new(id, 0))?;
-        let mut patch = TypedModelPatch::new(format!("ergoaudit pointwise {}", node.name));
-        let mut inputs = tvec![patch.tap_model(model, node.inputs[0])?];
         let (weights, sparse) = pack_weights(&product)?;
         let bias = pack_bias(&product, &fused)?;
-        inputs.push(patch.add_const(format!("{}.packed_weights", node.name), weights)?);
-        inputs.push(patch.add_const(format!("{}.packed_bias", node.name), bias)?);
-        if let Some((residual, _)) = fused.residual {
-            inputs.push(patch.tap_model(model, residual)?);
-        }
+        let residual: Vec<OutletId> = fused.residual.iter().map(|&(residual, _)| residual).collect();
         let op = Pointwise {
             geometry: Geometry {
                 inputs: product.inputs,
@@ -170,9 +164,8 @@ pub fn swap_in(model: &mut TypedModel) -> TractResult<usize> {
             },
             output_shape: product.output_shape,
         };
-        let wire = patch.wire_node(format!("{}.pointwise", node.name), op, &inputs)?[0];
-        patch.shunt_outside(model, fused.last, wire)?;
-        patch.apply(model)?;
+        let constants = vec![("packed_weights", weights), ("packed_bias", bias)];
+        replace(model, id, op, constants, &residual, fused.last)?;
         swapped += 1;
     }
     model.compact()?;

@@ -1,8 +1,7 @@
 //! The loops of the stem convolution, written once over [`Lanes`]: channel-last data with a
 //! few input channels, eight output channels per register.
 
-use tract_onnx::prelude::TVec;
-
+use super::super::graph::ConvFrame;
 use super::super::lanes::{LANES, Lanes};
 
 /// Output pixels computed together: with up to [`BLOCK`] registers of output channels each,
@@ -15,28 +14,19 @@ const BLOCK: usize = 3;
 /// What one stem convolution computes: shapes, kernel size, strides, padding and clamp.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(super) struct Geometry {
-    /// The data's full shape, `[N?, H, W, C]`.
-    pub(super) input_shape: TVec<usize>,
-    /// The output's full shape, `[N?, OH, OW, O]`.
-    pub(super) output_shape: TVec<usize>,
+    /// Where the convolution reads and writes.
+    pub(super) frame: ConvFrame,
     /// Input channels (C).
     pub(super) inputs: usize,
     /// Output channels (O).
     pub(super) outputs: usize,
-    pub(super) input_hw: [usize; 2],
-    pub(super) output_hw: [usize; 2],
-    pub(super) kernel_hw: [usize; 2],
-    pub(super) strides: [usize; 2],
-    /// Zero rows above and columns left of the input; the padding below and right is implied
-    /// by the output size.
-    pub(super) pad_before: [usize; 2],
     /// The clamp's bounds as f32 bits (an op must be `Eq`): −∞ and +∞ when nothing is fused.
     pub(super) clamp_bits: [u32; 2],
 }
 
 impl Geometry {
     pub(super) fn taps(&self) -> usize {
-        self.kernel_hw[0] * self.kernel_hw[1]
+        self.frame.kernel_hw[0] * self.frame.kernel_hw[1]
     }
 
     /// Output channels rounded up to whole registers: the packed weights' and bias' width.
@@ -62,13 +52,13 @@ pub(super) struct Inputs<'a> {
 /// row, [`BLOCK`] registers of output channels at a time.
 #[inline(always)]
 pub(super) fn convolve_with<L: Lanes>(lanes: L, g: &Geometry, inputs: Inputs, output: &mut [f32]) {
-    let input_len = g.input_hw[0] * g.input_hw[1] * g.inputs;
-    let output_len = g.output_hw[0] * g.output_hw[1] * g.outputs;
+    let input_len = g.frame.input_hw[0] * g.frame.input_hw[1] * g.inputs;
+    let output_len = g.frame.output_hw[0] * g.frame.output_hw[1] * g.outputs;
     assert!(inputs.weights.len() == g.taps() * g.inputs * g.padded_outputs());
     assert!(inputs.bias.len() == g.padded_outputs());
     for (data, output) in inputs.data.chunks_exact(input_len).zip(output.chunks_exact_mut(output_len)) {
         let inputs = Inputs { data, ..inputs };
-        for y in 0..g.output_hw[0] {
+        for y in 0..g.frame.output_hw[0] {
             for first in (0..g.padded_outputs()).step_by(BLOCK * LANES) {
                 match (g.padded_outputs() - first) / LANES {
                     1 => row::<L, 1>(lanes, g, inputs, y, first, output),
@@ -92,7 +82,7 @@ fn row<L: Lanes, const V: usize>(
     output: &mut [f32],
 ) {
     let ([ih, iw], ow, [kh, kw], [sh, sw], [pad_top, pad_left]) =
-        (g.input_hw, g.output_hw[1], g.kernel_hw, g.strides, g.pad_before);
+        (g.frame.input_hw, g.frame.output_hw[1], g.frame.kernel_hw, g.frame.strides, g.frame.pad_before);
     let (c, o, padded) = (g.inputs, g.outputs, g.padded_outputs());
     let bias = &inputs.bias[first..][..V * LANES];
     let mut x = 0;

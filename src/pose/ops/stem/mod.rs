@@ -8,9 +8,9 @@
 //! (`kernel.rs`), skipping the taps in the padding and fusing the bias and the ReLU6.
 
 use tract_onnx::tract_core::internal::*;
-use tract_onnx::tract_core::ops::cnn::{Conv, KernelFormat, PaddingSpec};
+use tract_onnx::tract_core::ops::cnn::Conv;
 
-use super::graph::{f32s, fuse_clamp};
+use super::graph::{conv_frame, f32s, swap_convs};
 use super::lanes::{Lanes, Loops};
 use super::run::run_best;
 use kernel::{Geometry, Inputs, convolve_with};
@@ -37,7 +37,13 @@ impl Op for Stem {
         let [low, high] = g.clamp();
         Ok(vec![format!(
             "{} → {} channels, {}×{} stride {:?} pad {:?} on {:?}, clamp {low}..{high}",
-            g.inputs, g.outputs, g.kernel_hw[0], g.kernel_hw[1], g.strides, g.pad_before, g.input_shape
+            g.inputs,
+            g.outputs,
+            g.frame.kernel_hw[0],
+            g.frame.kernel_hw[1],
+            g.frame.strides,
+            g.frame.pad_before,
+            g.frame.input_shape
         )])
     }
 
@@ -56,15 +62,15 @@ impl EvalOp for Stem {
         let g = &self.0;
         let inputs = Inputs { data: f32s(data)?, weights: f32s(weights)?, bias: f32s(bias)? };
         ensure!(
-            inputs.data.len() == g.input_shape.iter().product::<usize>(),
+            inputs.data.len() == g.frame.input_shape.iter().product::<usize>(),
             "data is not {:?}",
-            g.input_shape
+            g.frame.input_shape
         );
         ensure!(inputs.weights.len() == g.taps() * g.inputs * g.padded_outputs());
         ensure!(inputs.bias.len() == g.padded_outputs());
         // SAFETY: f32 has no invalid bit patterns, and the loops write every element of the
         // output (every channel of every output point) before anything reads it.
-        let mut output = unsafe { Tensor::uninitialized::<f32>(&g.output_shape)? };
+        let mut output = unsafe { Tensor::uninitialized::<f32>(&g.frame.output_shape)? };
         let mut view = output.try_as_plain_ram_mut()?;
         run_best(Convolution { geometry: g, inputs, output: view.as_slice_mut::<f32>()? });
         Ok(tvec!(output.into_tvalue()))
@@ -74,12 +80,12 @@ impl EvalOp for Stem {
 impl TypedOp for Stem {
     fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
         ensure!(inputs.len() == 3 && inputs.iter().all(|fact| fact.datum_type == f32::datum_type()));
-        ensure!(inputs[0].shape.as_concrete() == Some(&*self.0.input_shape));
-        Ok(tvec!(f32::fact(&self.0.output_shape)))
+        ensure!(inputs[0].shape.as_concrete() == Some(&*self.0.frame.input_shape));
+        Ok(tvec!(f32::fact(&self.0.frame.output_shape)))
     }
 
     fn cost(&self, _inputs: &[&TypedFact]) -> TractResult<TVec<(Cost, TDim)>> {
-        let points = self.0.output_shape.iter().product::<usize>();
+        let points = self.0.frame.output_shape.iter().product::<usize>();
         Ok(tvec!((Cost::FMA(f32::datum_type()), (points * self.0.taps() * self.0.inputs).to_dim())))
     }
 
@@ -105,82 +111,27 @@ impl Loops for Convolution<'_> {
 /// one bias or one per channel, concrete shapes) with [`Stem`], fusing a following `Max` /
 /// `Min` with a uniform constant (ReLU, ReLU6). Returns how many it replaced.
 pub fn swap_in(model: &mut TypedModel) -> TractResult<usize> {
-    let candidates: Vec<usize> =
-        model.eval_order()?.into_iter().filter(|&id| model.node(id).op_is::<Conv>()).collect();
-    let mut swapped = 0;
-    for id in candidates {
-        let node = model.node(id);
-        let conv = node.op_as::<Conv>().expect("filtered on Conv");
-        let Some(mut op) = stem_for(model, node, conv)? else { continue };
-        let mut clamp = op.0.clamp();
-        let last = fuse_clamp(model, &mut clamp, OutletId::new(id, 0))?;
-        op.0.clamp_bits = clamp.map(f32::to_bits);
+    let find = |model: &TypedModel, node: &TypedNode, conv: &Conv| {
+        let Some(op) = stem_for(model, node, conv)? else { return Ok(None) };
         let (weights, bias) = pack_constants(model, node, &op.0)?;
-        let mut patch = TypedModelPatch::new(format!("ergoaudit stem {}", node.name));
-        let data = patch.tap_model(model, node.inputs[0])?;
-        let weights = patch.add_const(format!("{}.packed_weights", node.name), weights)?;
-        let bias = patch.add_const(format!("{}.packed_bias", node.name), bias)?;
-        let wire = patch.wire_node(format!("{}.stem", node.name), op, &[data, weights, bias])?[0];
-        patch.shunt_outside(model, last, wire)?;
-        patch.apply(model)?;
-        swapped += 1;
-    }
-    model.compact()?;
-    Ok(swapped)
+        Ok(Some((op, vec![("packed_weights", weights), ("packed_bias", bias)])))
+    };
+    swap_convs(model, find, |op: &mut Stem| &mut op.0.clamp_bits)
 }
 
 /// The op for `conv` when it is a stem convolution this module computes.
 fn stem_for(model: &TypedModel, node: &TypedNode, conv: &Conv) -> TractResult<Option<Stem>> {
     let spec = &conv.pool_spec;
-    let data = model.outlet_fact(node.inputs[0])?;
-    let Some(input_shape) = data.shape.as_concrete() else { return Ok(None) };
     let (inputs, outputs) = (spec.input_channels, spec.output_channels);
     let taps = spec.kernel_shape.iter().product::<usize>();
-    // a constant input of one of these lengths
-    let constant = |i: usize, lengths: &[usize]| {
-        model
-            .outlet_fact(node.inputs[i])
-            .map(|fact| fact.konst.as_ref().is_some_and(|k| lengths.contains(&k.len())))
-    };
-    if conv.q_params.is_some()
-        || data.datum_type != f32::datum_type()
-        || conv.kernel_fmt != KernelFormat::OIHW
-        || conv.group != 1
-        || !spec.data_format.c_is_last()
-        || !(1..=MAX_INPUTS).contains(&inputs)
-        || spec.kernel_shape.len() != 2
-        || spec.dilations().iter().any(|&d| d != 1)
-        || node.inputs.len() != 3
-        || !constant(1, &[outputs * inputs * taps])?
-        || !constant(2, &[1, outputs])?
-        || !matches!(spec.padding, PaddingSpec::Explicit(..) | PaddingSpec::Valid)
-    {
+    if conv.group != 1 || !spec.data_format.c_is_last() || !(1..=MAX_INPUTS).contains(&inputs) {
         return Ok(None);
     }
-    let shape = spec.data_format.shape(input_shape)?;
-    let input_hw = [shape.hw_dims()[0], shape.hw_dims()[1]];
-    let kernel_hw = [spec.kernel_shape[0], spec.kernel_shape[1]];
-    let strides = [spec.stride(0), spec.stride(1)];
-    if *shape.c() != inputs {
-        return Ok(None);
-    }
-    let padded = spec.padding.compute(&input_hw, &kernel_hw, &[1, 1], &strides);
-    let output_hw = [padded[0].convoluted, padded[1].convoluted];
-    let output_shape: TVec<usize> = spec.output_shape(input_shape)?.shape.into_iter().collect();
-    let output = model.outlet_fact(OutletId::new(node.id, 0))?;
-    if output.shape.as_concrete() != Some(&*output_shape) || output_hw.contains(&0) {
-        return Ok(None);
-    }
+    let Some(frame) = conv_frame(model, node, conv, outputs * inputs * taps)? else { return Ok(None) };
     Ok(Some(Stem(Geometry {
-        input_shape: input_shape.into(),
-        output_shape,
+        frame,
         inputs,
         outputs,
-        input_hw,
-        output_hw,
-        kernel_hw,
-        strides,
-        pad_before: [padded[0].pad_before, padded[1].pad_before],
         clamp_bits: [f32::NEG_INFINITY, f32::INFINITY].map(f32::to_bits),
     })))
 }
@@ -217,7 +168,7 @@ mod tests {
     use super::super::testing::{decluttered, isolate, max_difference, random_tensor, run};
     use super::*;
     use tract_onnx::tract_core::ops::binary::TypedBinOp;
-    use tract_onnx::tract_core::ops::cnn::PoolSpec;
+    use tract_onnx::tract_core::ops::cnn::{KernelFormat, PaddingSpec, PoolSpec};
     use tract_onnx::tract_core::ops::nn::DataFormat;
 
     #[test]
@@ -254,7 +205,7 @@ mod tests {
                 weights: f32s(&weights).unwrap(),
                 bias: f32s(&bias).unwrap(),
             };
-            let mut portable = Tensor::zero::<f32>(&op.0.output_shape).unwrap();
+            let mut portable = Tensor::zero::<f32>(&op.0.frame.output_shape).unwrap();
             let mut view = portable.try_as_plain_ram_mut().unwrap();
             convolve_with(Portable, &op.0, inputs, view.as_slice_mut().unwrap());
             let difference = max_difference(&reference, &portable);
