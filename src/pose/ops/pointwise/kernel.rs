@@ -104,15 +104,19 @@ pub(super) fn multiply_with<L: Lanes>(lanes: L, g: &Geometry, inputs: Inputs, ou
     // Sums over the input channels of the blocks before the last one.
     let mut partial = if g.inputs > DEPTH { vec![0f32; g.row_blocks() * ROWS * STRIP] } else { Vec::new() };
     for x in (0..p).step_by(STRIP) {
-        let width = STRIP.min(p - x);
-        for (row, strip) in inputs.data.chunks_exact(p).zip(strip.chunks_exact_mut(STRIP)) {
-            strip[..width].copy_from_slice(&row[x..][..width]);
-        }
-        let at = Columns { x, width };
-        match width.div_ceil(LANES) {
+        let at = Columns { x, width: STRIP.min(p - x) };
+        copy_columns(inputs.data, p, at, &mut strip, STRIP);
+        match at.width.div_ceil(LANES) {
             1 => strip_with::<L, 1>(lanes, g, inputs, weights, &strip, &mut partial, at, output),
             _ => strip_with::<L, WIDE>(lanes, g, inputs, weights, &strip, &mut partial, at, output),
         }
+    }
+}
+
+/// The columns `at` of every row of `data` (`[I, p]`) into the rows of `strip` (`[I, stride]`).
+fn copy_columns(data: &[f32], p: usize, at: Columns, strip: &mut [f32], stride: usize) {
+    for (row, strip) in data.chunks_exact(p).zip(strip.chunks_exact_mut(stride)) {
+        strip[..at.width].copy_from_slice(&row[at.x..][..at.width]);
     }
 }
 
@@ -200,13 +204,9 @@ fn sparse<L: Lanes>(lanes: L, g: &Geometry, inputs: Inputs, weights: &[u32], out
         let (data, width) = if x < in_place {
             (Strip { data: inputs.data, stride: p, from: x }, (SPARSE_WIDE * LANES).min(in_place - x))
         } else {
-            let width = p - x;
             padded.resize(g.inputs * SPARSE_WIDE * LANES, 0.0);
-            for (row, padded) in inputs.data.chunks_exact(p).zip(padded.chunks_exact_mut(SPARSE_WIDE * LANES))
-            {
-                padded[..width].copy_from_slice(&row[x..]);
-            }
-            (Strip { data: &padded, stride: SPARSE_WIDE * LANES, from: 0 }, width)
+            copy_columns(inputs.data, p, Columns { x, width: p - x }, &mut padded, SPARSE_WIDE * LANES);
+            (Strip { data: &padded, stride: SPARSE_WIDE * LANES, from: 0 }, p - x)
         };
         let at = Columns { x, width };
         match width.div_ceil(LANES) {
