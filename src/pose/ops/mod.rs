@@ -1,10 +1,10 @@
 //! ergoaudit's own ops for the convolutions where tract is slow on BlazePose's shapes,
-//! swapped into each model at load time: the first convolution of the RGB input (`stem`), the
-//! depthwise convolutions (`depthwise`) and the 1×1 convolutions (`pointwise`). Their loops are written once over eight f32 lanes
-//! (`lanes.rs`), compiled for AVX2 + FMA on x86_64 CPUs that have them (`x86.rs`, chosen at
-//! run time by `run.rs`) and for plain arrays anywhere else. Each op keeps tract's arithmetic
-//! up to rounding: their tests check both kinds of lanes against tract's own ops on every
-//! shape of the three bundled models.
+//! swapped into each model at load time: the first convolution of the RGB input (`stem`),
+//! the depthwise convolutions (`depthwise`) and the 1×1 convolutions (`pointwise`). Their
+//! loops are written once over eight f32 lanes (`lanes.rs`), compiled for AVX2 + FMA on
+//! x86_64 CPUs that have them (`x86.rs`, chosen at run time by `run.rs`) and for plain arrays
+//! anywhere else. Each op keeps tract's arithmetic up to rounding: their tests check both
+//! kinds of lanes against tract's own ops on every shape of the three bundled models.
 
 use tract_onnx::prelude::{TractResult, TypedModel};
 
