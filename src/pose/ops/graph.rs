@@ -1,5 +1,6 @@
 //! Reading a decluttered tract model around an op to swap (constants, consumers, the clamp
-//! that follows it, a convolution's frame) and patching the op in.
+//! that follows it, a convolution's frame), patching the op in, and the tensors the ops read
+//! and write.
 
 use tract_onnx::prelude::tract_itertools::Itertools;
 use tract_onnx::tract_core::internal::*;
@@ -9,6 +10,19 @@ use tract_onnx::tract_core::ops::cnn::{Conv, KernelFormat, PaddingSpec};
 /// The values of an f32 tensor held in memory.
 pub(super) fn f32s(tensor: &Tensor) -> TractResult<&[f32]> {
     tensor.try_as_plain_ram()?.as_slice::<f32>()
+}
+
+/// A new f32 tensor of `shape`, its values written by `fill`, without zeroing it first.
+///
+/// # Safety
+/// `fill` writes every element of the slice it is given: nothing may read an element it left.
+pub(super) unsafe fn filled(shape: &[usize], fill: impl FnOnce(&mut [f32])) -> TractResult<TValue> {
+    // SAFETY: f32 has no invalid bit patterns, and the caller's `fill` writes every element
+    // before anything reads the tensor.
+    let mut output = unsafe { Tensor::uninitialized::<f32>(shape)? };
+    let mut view = output.try_as_plain_ram_mut()?;
+    fill(view.as_slice_mut::<f32>()?);
+    Ok(output.into_tvalue())
 }
 
 /// The node reading `outlet`, when it is the only one and `outlet` is not a model output:
@@ -78,6 +92,26 @@ pub(super) struct ConvFrame {
     /// Zero rows above and columns left of the input; the padding below and right is implied
     /// by the output size.
     pub(super) pad_before: [usize; 2],
+}
+
+impl ConvFrame {
+    /// The output fact of an op over this frame, whose inputs (data, packed weights, bias) are
+    /// three f32 tensors, the data of the frame's input shape.
+    pub(super) fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
+        ensure!(inputs.len() == 3 && inputs.iter().all(|fact| fact.datum_type == f32::datum_type()));
+        ensure!(inputs[0].shape.as_concrete() == Some(&*self.input_shape));
+        Ok(tvec!(f32::fact(&self.output_shape)))
+    }
+
+    /// Check that `data` holds as many values as the frame's input.
+    pub(super) fn check_data(&self, data: &[f32]) -> TractResult<()> {
+        ensure!(
+            data.len() == self.input_shape.iter().product::<usize>(),
+            "data is not {:?}",
+            self.input_shape
+        );
+        Ok(())
+    }
 }
 
 /// The frame of `conv` (node `node`) when it is one the ops compute: f32 data of a concrete

@@ -15,7 +15,7 @@
 use tract_onnx::tract_core::internal::*;
 use tract_onnx::tract_core::ops::cnn::Conv;
 
-use super::graph::{conv_frame, f32s, swap_convs};
+use super::graph::{conv_frame, f32s, filled, swap_convs};
 use super::lanes::{Lanes, Loops};
 use super::run::run_best;
 use kernel::{Geometry, Inputs, Layout, convolve_with};
@@ -58,32 +58,22 @@ impl EvalOp for Depthwise {
 
     fn eval(&self, _ctx: &EvalContext, inputs: TVec<TValue>) -> TractResult<TVec<TValue>> {
         let [data, kernel, bias] = &*inputs else { bail!("Depthwise takes data, kernel and bias") };
-        let data = f32s(data)?;
-        let kernel = f32s(kernel)?;
-        let bias = f32s(bias)?;
-        ensure!(
-            data.len() == self.0.frame.input_shape.iter().product::<usize>(),
-            "data is not {:?}",
-            self.0.frame.input_shape
-        );
-        ensure!(kernel.len() == self.0.channels * self.0.taps() && bias.len() == self.0.channels);
-        let mut output = Tensor::zero::<f32>(&self.0.frame.output_shape)?;
-        let mut view = output.try_as_plain_ram_mut()?;
-        let output_values = view.as_slice_mut::<f32>()?;
-        run_best(Convolution {
-            geometry: &self.0,
-            inputs: Inputs { data, kernel, bias },
-            output: output_values,
-        });
-        Ok(tvec!(output.into_tvalue()))
+        let inputs = Inputs { data: f32s(data)?, kernel: f32s(kernel)?, bias: f32s(bias)? };
+        let g = &self.0;
+        g.frame.check_data(inputs.data)?;
+        ensure!(inputs.kernel.len() == g.channels * g.taps() && inputs.bias.len() == g.channels);
+        // SAFETY: the loops write every element of the output: every column of every row of
+        // each channel plane (channel-first), every channel of each point (channel-last).
+        let output = unsafe {
+            filled(&g.frame.output_shape, |output| run_best(Convolution { geometry: g, inputs, output }))?
+        };
+        Ok(tvec!(output))
     }
 }
 
 impl TypedOp for Depthwise {
     fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
-        ensure!(inputs.len() == 3 && inputs.iter().all(|fact| fact.datum_type == f32::datum_type()));
-        ensure!(inputs[0].shape.as_concrete() == Some(&*self.0.frame.input_shape));
-        Ok(tvec!(f32::fact(&self.0.frame.output_shape)))
+        self.0.frame.output_facts(inputs)
     }
 
     fn cost(&self, _inputs: &[&TypedFact]) -> TractResult<TVec<(Cost, TDim)>> {

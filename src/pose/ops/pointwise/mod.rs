@@ -14,7 +14,7 @@
 use tract_onnx::tract_core::internal::*;
 use tract_onnx::tract_core::ops::einsum::EinSum;
 
-use super::graph::{constant, f32s, fuse_clamp, next_binary, replace};
+use super::graph::{constant, f32s, filled, fuse_clamp, next_binary, replace};
 use super::lanes::{Lanes, Loops};
 use super::run::run_best;
 use kernel::{Geometry, Inputs, ROWS, Residual, SPARSE_DEPTH, Weights, multiply_with};
@@ -73,12 +73,12 @@ impl EvalOp for Pointwise {
             residual.is_none_or(|r| r.len() == g.outputs * g.pixels),
             "residual is not the output's size"
         );
-        // SAFETY: f32 has no invalid bit patterns, and the loops write every element of the
-        // output (each strip of pixels for every output channel) before anything reads it.
-        let mut output = unsafe { Tensor::uninitialized::<f32>(&self.output_shape)? };
-        let mut view = output.try_as_plain_ram_mut()?;
-        run_best(Product { geometry: g, inputs, output: view.as_slice_mut::<f32>()? });
-        Ok(tvec!(output.into_tvalue()))
+        // SAFETY: the loops write every element of the output: each strip of pixels for every
+        // output channel.
+        let output = unsafe {
+            filled(&self.output_shape, |output| run_best(Product { geometry: g, inputs, output }))?
+        };
+        Ok(tvec!(output))
     }
 }
 

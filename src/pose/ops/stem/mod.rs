@@ -10,7 +10,7 @@
 use tract_onnx::tract_core::internal::*;
 use tract_onnx::tract_core::ops::cnn::Conv;
 
-use super::graph::{conv_frame, f32s, swap_convs};
+use super::graph::{conv_frame, f32s, filled, swap_convs};
 use super::lanes::{Lanes, Loops};
 use super::run::run_best;
 use kernel::{Geometry, Inputs, convolve_with};
@@ -61,27 +61,21 @@ impl EvalOp for Stem {
         let [data, weights, bias] = &*inputs else { bail!("Stem takes data, weights and bias") };
         let g = &self.0;
         let inputs = Inputs { data: f32s(data)?, weights: f32s(weights)?, bias: f32s(bias)? };
-        ensure!(
-            inputs.data.len() == g.frame.input_shape.iter().product::<usize>(),
-            "data is not {:?}",
-            g.frame.input_shape
-        );
+        g.frame.check_data(inputs.data)?;
         ensure!(inputs.weights.len() == g.taps() * g.inputs * g.padded_outputs());
         ensure!(inputs.bias.len() == g.padded_outputs());
-        // SAFETY: f32 has no invalid bit patterns, and the loops write every element of the
-        // output (every channel of every output point) before anything reads it.
-        let mut output = unsafe { Tensor::uninitialized::<f32>(&g.frame.output_shape)? };
-        let mut view = output.try_as_plain_ram_mut()?;
-        run_best(Convolution { geometry: g, inputs, output: view.as_slice_mut::<f32>()? });
-        Ok(tvec!(output.into_tvalue()))
+        // SAFETY: the loops write every element of the output: every channel of every point
+        // of every row.
+        let output = unsafe {
+            filled(&g.frame.output_shape, |output| run_best(Convolution { geometry: g, inputs, output }))?
+        };
+        Ok(tvec!(output))
     }
 }
 
 impl TypedOp for Stem {
     fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
-        ensure!(inputs.len() == 3 && inputs.iter().all(|fact| fact.datum_type == f32::datum_type()));
-        ensure!(inputs[0].shape.as_concrete() == Some(&*self.0.frame.input_shape));
-        Ok(tvec!(f32::fact(&self.0.frame.output_shape)))
+        self.0.frame.output_facts(inputs)
     }
 
     fn cost(&self, _inputs: &[&TypedFact]) -> TractResult<TVec<(Cost, TDim)>> {
