@@ -25,6 +25,8 @@ pub(super) trait Lanes: Copy {
     fn clamp(self, v: Self::V, bounds: [f32; 2]) -> Self::V;
     /// The first `dst.len()` (at most eight) lanes of `v` into `dst`.
     fn store(self, v: Self::V, dst: &mut [f32]);
+    /// The sixteen values `a`, `b` split into those at even positions and those at odd ones.
+    fn deinterleave(self, a: Self::V, b: Self::V) -> [Self::V; 2];
 
     /// `v` clamped to `bounds`, its first `dst.len()` (at most eight) lanes into `dst`.
     #[inline(always)]
@@ -75,6 +77,12 @@ impl Lanes for Portable {
     fn store(self, v: Self::V, dst: &mut [f32]) {
         let n = dst.len();
         dst.copy_from_slice(&v[..n]);
+    }
+
+    #[inline(always)]
+    fn deinterleave(self, a: Self::V, b: Self::V) -> [Self::V; 2] {
+        let at = |i: usize| if i < LANES { a[i] } else { b[i - LANES] };
+        [std::array::from_fn(|i| at(2 * i)), std::array::from_fn(|i| at(2 * i + 1))]
     }
 }
 

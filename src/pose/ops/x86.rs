@@ -73,4 +73,18 @@ impl Lanes for Avx2Fma {
             dst.copy_from_slice(&all[..n]);
         }
     }
+
+    #[inline(always)]
+    fn deinterleave(self, a: __m256, b: __m256) -> [__m256; 2] {
+        // Within each 128-bit half: a0 a2 b0 b2 | a4 a6 b4 b6; then the middle quarters swapped.
+        let in_order = |v: __m256| unsafe {
+            _mm256_castpd_ps(_mm256_permute4x64_pd::<0b11_01_10_00>(_mm256_castps_pd(v)))
+        };
+        unsafe {
+            [
+                in_order(_mm256_shuffle_ps::<0b10_00_10_00>(a, b)),
+                in_order(_mm256_shuffle_ps::<0b11_01_11_01>(a, b)),
+            ]
+        }
+    }
 }

@@ -3,12 +3,9 @@
 use super::super::graph::ConvFrame;
 use super::super::lanes::{LANES, Lanes};
 
-/// Channels computed together in channel-last data: four registers, so each input load
-/// feeds four independent accumulators.
-const CHANNEL_BLOCK: usize = 4 * LANES;
-
-/// Output rows computed together in channel-first data, for as many independent accumulators.
-const ROWS: usize = 4;
+/// Output rows computed together in channel-first data, for as many independent accumulators:
+/// enough to keep both multiply-add units busy through each one's latency.
+const ROWS: usize = 8;
 
 /// How the data tensor is laid out around its spatial axes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -98,15 +95,25 @@ fn channel_first<L: Lanes>(lanes: L, g: &Geometry, inputs: Inputs, output: &mut 
         .collect();
     for c in 0..g.channels {
         let plane = &inputs.data[c * ih * iw..][..ih * iw];
-        for &(phase, first, end) in &phase_columns {
-            let from = first * sw + phase - pad_left;
-            for r in input_rows.clone() {
-                let src = &plane[(r - pad_top) * iw + from..];
+        for r in input_rows.clone() {
+            let src = &plane[(r - pad_top) * iw..][..iw];
+            if sw == 2 {
+                // Input column 2m goes to phase column m + pad_left / 2, and 2m + 1 to
+                // m + (pad_left + 1) / 2, in phases pad_left % 2 and the other one.
+                let (first, second) = padded.split_at_mut(phase_len);
+                let (first, second) =
+                    (&mut first[r * phase_w..][..phase_w], &mut second[r * phase_w..][..phase_w]);
+                let (even, odd) = if pad_left % 2 == 0 { (first, second) } else { (second, first) };
+                let (even, odd) = (&mut even[pad_left / 2..], &mut odd[pad_left.div_ceil(2)..]);
+                let (even_len, odd_len) = (iw.div_ceil(2).min(even.len()), (iw / 2).min(odd.len()));
+                split_columns(lanes, src, &mut even[..even_len], &mut odd[..odd_len]);
+                continue;
+            }
+            for &(phase, first, end) in &phase_columns {
+                let src = &src[first * sw + phase - pad_left..];
                 let dst = &mut padded[phase * phase_len + r * phase_w..][first..end];
                 match sw {
-                    1 => dst.copy_from_slice(&src[..dst.len()]),
-                    // every second column: `chunks(2)` measured faster here than `step_by(2)`
-                    2 => dst.iter_mut().zip(src.chunks(2)).for_each(|(dst, pair)| *dst = pair[0]),
+                    1 => copy_row(lanes, &src[..dst.len()], dst),
                     _ => dst.iter_mut().zip(src.iter().step_by(sw)).for_each(|(dst, &value)| *dst = value),
                 }
             }
@@ -118,9 +125,51 @@ fn channel_first<L: Lanes>(lanes: L, g: &Geometry, inputs: Inputs, output: &mut 
             output_rows::<L, ROWS>(lanes, g, &padded, &offsets, weights, inputs.bias[c], y, out_plane);
             y += ROWS;
         }
-        for y in y..oh {
-            output_rows::<L, 1>(lanes, g, &padded, &offsets, weights, inputs.bias[c], y, out_plane);
+        // The rows left over, all together: as many accumulators as rows.
+        macro_rules! last_rows {
+            ($($rows:literal)*) => {
+                match oh - y {
+                    $($rows => output_rows::<L, $rows>(lanes, g, &padded, &offsets, weights, inputs.bias[c], y, out_plane),)*
+                    _ => {}
+                }
+            };
         }
+        last_rows!(1 2 3 4 5 6 7);
+    }
+}
+
+/// `src` into `dst`, eight values at a time (the last eight overlapping the ones before):
+/// rows are short, and a call to `memcpy` per row costs as much as the copy.
+#[inline(always)]
+fn copy_row<L: Lanes>(lanes: L, src: &[f32], dst: &mut [f32]) {
+    let n = src.len();
+    assert!(dst.len() == n);
+    if n < LANES {
+        dst.copy_from_slice(src);
+        return;
+    }
+    for at in (0..n - LANES).step_by(LANES).chain([n - LANES]) {
+        lanes.store(lanes.load(&src[at..]), &mut dst[at..][..LANES]);
+    }
+}
+
+/// The values of `src` at even positions into `even`, those at odd positions into `odd`, as
+/// many as these hold.
+#[inline(always)]
+fn split_columns<L: Lanes>(lanes: L, src: &[f32], even: &mut [f32], odd: &mut [f32]) {
+    assert!(even.len() <= src.len().div_ceil(2) && odd.len() <= src.len() / 2);
+    let whole = even.len().min(odd.len()) / LANES * LANES;
+    for m in (0..whole).step_by(LANES) {
+        let pair = &src[2 * m..][..2 * LANES];
+        let [e, o] = lanes.deinterleave(lanes.load(pair), lanes.load(&pair[LANES..]));
+        lanes.store(e, &mut even[m..][..LANES]);
+        lanes.store(o, &mut odd[m..][..LANES]);
+    }
+    for (m, even) in even.iter_mut().enumerate().skip(whole) {
+        *even = src[2 * m];
+    }
+    for (m, odd) in odd.iter_mut().enumerate().skip(whole) {
+        *odd = src[2 * m + 1];
     }
 }
 
@@ -160,92 +209,116 @@ fn output_rows<L: Lanes, const R: usize>(
     }
 }
 
-/// Channel-last data, one output point at a time: channels in blocks of [`CHANNEL_BLOCK`],
-/// then one block of the remaining multiple of eight, then one by one. Taps falling in the
-/// padding are skipped.
+/// Channel-last data: away from the border, [`POINTS`] neighbouring output points of a row at
+/// a time; at the border one point at a time, with the taps that fall in the padding skipped.
 #[inline(always)]
 fn channel_last<L: Lanes>(lanes: L, g: &Geometry, inputs: Inputs, output: &mut [f32]) {
     let c = g.channels;
-    let wide = c - c % CHANNEL_BLOCK;
-    let narrow = c - c % LANES;
-    let [low, high] = g.clamp();
-    let ([ih, iw], [ow, kw], [sh, sw], [pad_top, pad_left]) =
-        (g.frame.input_hw, [g.frame.output_hw[1], g.frame.kernel_hw[1]], g.frame.strides, g.frame.pad_before);
+    let ([ih, iw], [oh, ow], [kh, kw], [sh, sw], [pad_top, pad_left]) =
+        (g.frame.input_hw, g.frame.output_hw, g.frame.kernel_hw, g.frame.strides, g.frame.pad_before);
     // Every tap of a point away from the border, as (tap, offset from its first input point).
-    let all_taps: Vec<(usize, usize)> = (0..g.frame.kernel_hw[0])
-        .flat_map(|ky| (0..kw).map(move |kx| (ky * kw + kx, (ky * iw + kx) * c)))
-        .collect();
+    let all_taps: Vec<(usize, usize)> =
+        (0..kh).flat_map(|ky| (0..kw).map(move |kx| (ky * kw + kx, (ky * iw + kx) * c))).collect();
+    // The output columns whose taps are all inside the input's columns.
+    let inside_columns = pad_left.div_ceil(sw)..((iw + pad_left).saturating_sub(kw) / sw + 1).min(ow);
     let mut border_taps: Vec<(usize, usize)> = Vec::with_capacity(g.taps());
-    for (point, out) in output.chunks_exact_mut(c).enumerate() {
-        let (top, left) = ((point / ow) * sh, (point % ow) * sw);
-        let inside = top >= pad_top
-            && left >= pad_left
-            && top + g.frame.kernel_hw[0] <= ih + pad_top
-            && left + kw <= iw + pad_left;
-        // Offsets are relative to `base`: the first input point inside, zero at the border.
-        let (taps, base) = if inside {
-            (&all_taps, ((top - pad_top) * iw + left - pad_left) * c)
-        } else {
+    for y in 0..oh {
+        let top = y * sh;
+        let row_inside = top >= pad_top && top + kh <= ih + pad_top && iw + pad_left >= kw;
+        let mut x = 0;
+        while x < ow {
+            let out = &mut output[(y * ow + x) * c..];
+            if row_inside && inside_columns.contains(&x) && x + POINTS <= inside_columns.end {
+                let base = ((top - pad_top) * iw + x * sw - pad_left) * c;
+                let data = &inputs.data[base..];
+                points::<L, 2, POINTS>(lanes, g, Inputs { data, ..inputs }, &all_taps, sw * c, out);
+                x += POINTS;
+                continue;
+            }
+            // Offsets of the taps inside, from the first input point.
             border_taps.clear();
-            for ky in 0..g.frame.kernel_hw[0] {
+            for ky in 0..kh {
                 let Some(iy) = (top + ky).checked_sub(pad_top).filter(|&iy| iy < ih) else { continue };
                 for kx in 0..kw {
-                    let Some(ix) = (left + kx).checked_sub(pad_left).filter(|&ix| ix < iw) else { continue };
+                    let Some(ix) = (x * sw + kx).checked_sub(pad_left).filter(|&ix| ix < iw) else {
+                        continue;
+                    };
                     border_taps.push((ky * kw + kx, (iy * iw + ix) * c));
                 }
             }
-            (&border_taps, 0)
-        };
-        let data = &inputs.data[base..];
-        for start in (0..wide).step_by(CHANNEL_BLOCK) {
-            channel_block::<L, { CHANNEL_BLOCK / LANES }>(
-                lanes,
-                g,
-                Inputs { data, ..inputs },
-                taps,
-                start,
-                out,
-            );
-        }
-        match (narrow - wide) / LANES {
-            0 => {}
-            1 => channel_block::<L, 1>(lanes, g, Inputs { data, ..inputs }, taps, wide, out),
-            2 => channel_block::<L, 2>(lanes, g, Inputs { data, ..inputs }, taps, wide, out),
-            _ => channel_block::<L, 3>(lanes, g, Inputs { data, ..inputs }, taps, wide, out),
-        }
-        for ch in narrow..c {
-            let sum = taps.iter().fold(inputs.bias[ch], |sum, &(tap, offset)| {
-                sum + inputs.kernel[tap * c + ch] * data[offset + ch]
-            });
-            out[ch] = sum.max(low).min(high);
+            points::<L, 4, 1>(lanes, g, inputs, &border_taps, 0, out);
+            x += 1;
         }
     }
 }
 
-/// `V` times eight channels from `start` of one output point, accumulated in registers over
-/// its `taps` (kernel tap, offset of the input point).
-#[allow(clippy::too_many_arguments)]
+/// Neighbouring output points computed together in channel-last data away from the border:
+/// with two registers of channels each, eight independent accumulators.
+const POINTS: usize = 4;
+
+/// Every channel of `P` output points whose inputs are `step` values apart, over `taps`
+/// (kernel tap, offset of the input point): `V` registers of channels at a time, then the
+/// remaining registers, then the last channels one by one.
 #[inline(always)]
-fn channel_block<L: Lanes, const V: usize>(
+fn points<L: Lanes, const V: usize, const P: usize>(
     lanes: L,
     g: &Geometry,
     inputs: Inputs,
     taps: &[(usize, usize)],
-    start: usize,
+    step: usize,
     out: &mut [f32],
 ) {
     let c = g.channels;
-    let mut acc: [L::V; V] = std::array::from_fn(|v| lanes.load(&inputs.bias[start + v * LANES..]));
-    for &(tap, offset) in taps {
-        // One bounds check per tap: the loads below stay within these `V · 8` values.
-        let weights = &inputs.kernel[tap * c + start..][..V * LANES];
-        let input = &inputs.data[offset + start..][..V * LANES];
-        for (v, acc) in acc.iter_mut().enumerate() {
-            let at = v * LANES;
-            *acc = lanes.mul_add(lanes.load(&weights[at..]), lanes.load(&input[at..]), *acc);
+    let (blocks, registers) = (c - c % (V * LANES), c - c % LANES);
+    for start in (0..blocks).step_by(V * LANES) {
+        channel_block::<L, V, P>(lanes, g, inputs, taps, [start, step], out);
+    }
+    let at = [blocks, step];
+    match (registers - blocks) / LANES {
+        0 => {}
+        1 => channel_block::<L, 1, P>(lanes, g, inputs, taps, at, out),
+        2 => channel_block::<L, 2, P>(lanes, g, inputs, taps, at, out),
+        _ => channel_block::<L, 3, P>(lanes, g, inputs, taps, at, out),
+    }
+    let [low, high] = g.clamp();
+    for p in 0..P {
+        for ch in registers..c {
+            let sum = taps.iter().fold(inputs.bias[ch], |sum, &(tap, offset)| {
+                sum + inputs.kernel[tap * c + ch] * inputs.data[offset + p * step + ch]
+            });
+            out[p * c + ch] = sum.max(low).min(high);
         }
     }
-    for (v, acc) in acc.into_iter().enumerate() {
-        lanes.store_clamped(acc, g.clamp(), &mut out[start + v * LANES..][..LANES]);
+}
+
+/// `V` times eight channels from `start` of `P` output points whose inputs are `step` values
+/// apart, accumulated in registers over their `taps` (kernel tap, offset of the input point).
+#[inline(always)]
+fn channel_block<L: Lanes, const V: usize, const P: usize>(
+    lanes: L,
+    g: &Geometry,
+    inputs: Inputs,
+    taps: &[(usize, usize)],
+    [start, step]: [usize; 2],
+    out: &mut [f32],
+) {
+    let c = g.channels;
+    let bias: [L::V; V] = std::array::from_fn(|v| lanes.load(&inputs.bias[start + v * LANES..]));
+    let mut acc = [bias; P];
+    for &(tap, offset) in taps {
+        // One bounds check per tap: the loads below stay within these values.
+        let weights = &inputs.kernel[tap * c + start..][..V * LANES];
+        let input = &inputs.data[offset + start..][..(P - 1) * step + V * LANES];
+        let weights: [L::V; V] = std::array::from_fn(|v| lanes.load(&weights[v * LANES..]));
+        for (p, acc) in acc.iter_mut().enumerate() {
+            for (v, acc) in acc.iter_mut().enumerate() {
+                *acc = lanes.mul_add(weights[v], lanes.load(&input[p * step + v * LANES..]), *acc);
+            }
+        }
+    }
+    for (p, acc) in acc.into_iter().enumerate() {
+        for (v, acc) in acc.into_iter().enumerate() {
+            lanes.store_clamped(acc, g.clamp(), &mut out[p * c + start + v * LANES..][..LANES]);
+        }
     }
 }

@@ -257,15 +257,19 @@ mod tests {
 
     #[test]
     fn matches_tract_on_shapes_the_models_do_not_have() {
-        // channel counts off the blocks of 32 and 8, odd sizes, uneven and large padding,
-        // stride 3, a batch of two
-        let cases: [(DataFormat, &[usize], KernelStride, Padding); 6] = [
+        // channel counts off the blocks of 32, 16 and 8, odd sizes, uneven and large padding,
+        // stride 3, a batch of two, rows wide enough for several points at a time
+        let cases: [(DataFormat, &[usize], KernelStride, Padding); 10] = [
             (DataFormat::NCHW, &[1, 3, 7, 5], (3, 2), ([2, 0], [0, 2])),
             (DataFormat::NCHW, &[2, 5, 9, 11], (5, 3), ([1, 2], [2, 1])),
             (DataFormat::CHW, &[4, 3, 3], (3, 1), ([3, 3], [3, 3])),
+            (DataFormat::NCHW, &[1, 2, 6, 37], (5, 2), ([1, 3], [0, 1])),
+            (DataFormat::CHW, &[3, 11, 40], (3, 2), ([0, 0], [1, 1])),
             (DataFormat::NHWC, &[1, 6, 5, 10], (3, 2), ([1, 1], [1, 1])),
             (DataFormat::NHWC, &[2, 4, 4, 43], (5, 1), ([2, 0], [2, 4])),
             (DataFormat::HWC, &[9, 9, 72], (3, 2), ([0, 1], [1, 0])),
+            (DataFormat::NHWC, &[1, 5, 23, 20], (3, 2), ([1, 0], [1, 1])),
+            (DataFormat::HWC, &[12, 30, 8], (5, 1), ([2, 2], [2, 2])),
         ];
         for (seed, (format, data, kernel, padding)) in cases.into_iter().enumerate() {
             let channels = *format.shape(data).unwrap().c();
