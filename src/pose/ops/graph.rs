@@ -171,10 +171,11 @@ pub(super) fn conv_frame(
 }
 
 /// Replace what `node` and the nodes fused after it compute, up to `last`, with `op`, whose
-/// inputs are `node`'s first input, the `constants` (name, value) and the `others` outlets.
+/// inputs are `node`'s input `data`, the `constants` (name, value) and the `others` outlets.
 pub(super) fn replace(
     model: &mut TypedModel,
     node: usize,
+    data: usize,
     op: impl Into<Box<dyn TypedOp>>,
     constants: Vec<(&str, Tensor)>,
     others: &[OutletId],
@@ -183,7 +184,7 @@ pub(super) fn replace(
     let node = model.node(node);
     let op = op.into();
     let mut patch = TypedModelPatch::new(format!("ergoaudit {} {}", op.name(), node.name));
-    let mut inputs = tvec![patch.tap_model(model, node.inputs[0])?];
+    let mut inputs = tvec![patch.tap_model(model, node.inputs[data])?];
     for (name, value) in constants {
         inputs.push(patch.add_const(format!("{}.{name}", node.name), value)?);
     }
@@ -213,7 +214,7 @@ pub(super) fn swap_convs<T: TypedOp>(
         let mut clamp = clamp_bits(&mut op).map(f32::from_bits);
         let last = fuse_clamp(model, &mut clamp, OutletId::new(id, 0))?;
         *clamp_bits(&mut op) = clamp.map(f32::to_bits);
-        replace(model, id, op, constants, &[], last)?;
+        replace(model, id, 0, op, constants, &[], last)?;
         swapped += 1;
     }
     model.compact()?;

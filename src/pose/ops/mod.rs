@@ -1,6 +1,8 @@
 //! ergoaudit's own ops for the convolutions where tract is slow on BlazePose's shapes,
 //! swapped into each model at load time: the first convolution of the RGB input (`stem`),
-//! the depthwise convolutions (`depthwise`) and the 1×1 convolutions (`pointwise`). Their
+//! the depthwise convolutions (`depthwise`) and the 1×1 convolutions (`pointwise`); and the
+//! bilinear resizes, which the converted models hold as products with constant matrices
+//! (`resize`). Their
 //! loops are written once over eight f32 lanes (`lanes.rs`), compiled for AVX2 + FMA on
 //! x86_64 CPUs that have them (`x86.rs`, chosen at run time by `run.rs`) and for plain arrays
 //! anywhere else. Each op keeps tract's arithmetic up to rounding: their tests check both
@@ -12,6 +14,7 @@ mod depthwise;
 mod graph;
 mod lanes;
 mod pointwise;
+mod resize;
 mod run;
 mod stem;
 #[cfg(test)]
@@ -25,5 +28,6 @@ pub(crate) fn swap_in(model: &mut TypedModel) -> TractResult<()> {
     stem::swap_in(model)?;
     depthwise::swap_in(model)?;
     pointwise::swap_in(model)?;
+    resize::swap_in(model)?;
     Ok(())
 }

@@ -165,7 +165,7 @@ pub fn swap_in(model: &mut TypedModel) -> TractResult<usize> {
             output_shape: product.output_shape,
         };
         let constants = vec![("packed_weights", weights), ("packed_bias", bias)];
-        replace(model, id, op, constants, &residual, fused.last)?;
+        replace(model, id, 0, op, constants, &residual, fused.last)?;
         swapped += 1;
     }
     model.compact()?;
