@@ -100,17 +100,28 @@ pub(super) fn multiply_with<L: Lanes>(lanes: L, g: &Geometry, inputs: Inputs, ou
         Weights::Sparse(weights) => return sparse(lanes, g, inputs, weights, output),
     };
     assert!(weights.len() == g.row_blocks() * ROWS * g.inputs);
-    let mut strip = vec![0f32; g.inputs * STRIP];
+    let mut buffer = Vec::new();
+    let strip = line_aligned(&mut buffer, g.inputs * STRIP);
     // Sums over the input channels of the blocks before the last one.
     let mut partial = if g.inputs > DEPTH { vec![0f32; g.row_blocks() * ROWS * STRIP] } else { Vec::new() };
     for x in (0..p).step_by(STRIP) {
         let at = Columns { x, width: STRIP.min(p - x) };
-        copy_columns(inputs.data, p, at, &mut strip, STRIP);
+        copy_columns(inputs.data, p, at, strip, STRIP);
         match at.width.div_ceil(LANES) {
-            1 => strip_with::<L, 1>(lanes, g, inputs, weights, &strip, &mut partial, at, output),
-            _ => strip_with::<L, WIDE>(lanes, g, inputs, weights, &strip, &mut partial, at, output),
+            1 => strip_with::<L, 1>(lanes, g, inputs, weights, strip, &mut partial, at, output),
+            _ => strip_with::<L, WIDE>(lanes, g, inputs, weights, strip, &mut partial, at, output),
         }
     }
+}
+
+/// `len` zeros in `buffer`, from the start of a cache line: the rows of a strip (64 or 128
+/// bytes) then never straddle two lines, so that no load of eight values is split in two.
+fn line_aligned(buffer: &mut Vec<f32>, len: usize) -> &mut [f32] {
+    const LINE: usize = 64;
+    *buffer = vec![0f32; len + LINE / 4];
+    // at most 15 values on; if the pointer could not be aligned, the slice is merely unaligned
+    let start = buffer.as_ptr().align_offset(LINE).min(LINE / 4);
+    &mut buffer[start..][..len]
 }
 
 /// The columns `at` of every row of `data` (`[I, p]`) into the rows of `strip` (`[I, stride]`).
@@ -183,39 +194,37 @@ fn strip_with<L: Lanes, const V: usize>(
 /// for these channels (16 KiB) stay in the level-1 cache while every output channel reads them.
 pub(super) const SPARSE_DEPTH: usize = 128;
 
-/// The sparse loops: [`SPARSE_WIDE`] registers of pixels at a time, each output channel
-/// accumulated over its nonzero weights only, [`SPARSE_DEPTH`] input channels at a time,
-/// reading the data where it is. When the pixels do not fill whole registers, the last strip
-/// is copied into a zero-padded one first.
+/// Pixels computed together by the sparse loops.
+const SPARSE_STRIP: usize = SPARSE_WIDE * LANES;
+
+/// The sparse loops: [`SPARSE_STRIP`] pixels at a time, copied into a contiguous strip
+/// `[I][SPARSE_STRIP]` (so that a weight's input channel gives its data's place by a shift,
+/// and the data's rows are not spread over the cache), each output channel accumulated over
+/// its nonzero weights only, [`SPARSE_DEPTH`] input channels at a time.
 #[inline(always)]
 fn sparse<L: Lanes>(lanes: L, g: &Geometry, inputs: Inputs, weights: &[u32], output: &mut [f32]) {
     let p = g.pixels;
     let (offsets, pairs) = weights.split_at(g.sparse_blocks() * g.outputs + 1);
     let ordered = offsets.windows(2).all(|w| w[0] <= w[1]);
     assert!(ordered && offsets.last().is_some_and(|&n| n as usize * 2 == pairs.len()));
+    // Every weight's input channel is one of the data's: the loops read the strip unchecked.
+    let channels = pairs.iter().step_by(2).fold(0, |highest, &channel| highest.max(channel as usize + 1));
+    assert!(channels <= g.inputs, "a sparse weight past the input channels");
     let weights = SparseWeights { offsets, pairs };
-    let mut partial = vec![0f32; g.outputs * SPARSE_WIDE * LANES];
-    // Strips read in place, then (when the pixels do not fill whole registers) the last,
-    // partial strip copied into a zero-padded one.
-    let in_place = if p.is_multiple_of(LANES) { p } else { p - p % (SPARSE_WIDE * LANES) };
-    let mut padded = Vec::new();
-    let mut x = 0;
-    while x < p {
-        let (data, width) = if x < in_place {
-            (Strip { data: inputs.data, stride: p, from: x }, (SPARSE_WIDE * LANES).min(in_place - x))
-        } else {
-            padded.resize(g.inputs * SPARSE_WIDE * LANES, 0.0);
-            copy_columns(inputs.data, p, Columns { x, width: p - x }, &mut padded, SPARSE_WIDE * LANES);
-            (Strip { data: &padded, stride: SPARSE_WIDE * LANES, from: 0 }, p - x)
-        };
-        let at = Columns { x, width };
-        match width.div_ceil(LANES) {
-            1 => sparse_strip::<L, 1>(lanes, g, inputs, weights, data, &mut partial, at, output),
-            2 => sparse_strip::<L, 2>(lanes, g, inputs, weights, data, &mut partial, at, output),
-            3 => sparse_strip::<L, 3>(lanes, g, inputs, weights, data, &mut partial, at, output),
-            _ => sparse_strip::<L, SPARSE_WIDE>(lanes, g, inputs, weights, data, &mut partial, at, output),
+    let mut partial = vec![0f32; g.outputs * SPARSE_STRIP];
+    // Past the last pixel of a partial strip, its registers hold what the strip before left
+    // there (or zeros): computed, never stored.
+    let mut buffer = Vec::new();
+    let strip = line_aligned(&mut buffer, g.inputs * SPARSE_STRIP);
+    for x in (0..p).step_by(SPARSE_STRIP) {
+        let at = Columns { x, width: SPARSE_STRIP.min(p - x) };
+        copy_columns(inputs.data, p, at, strip, SPARSE_STRIP);
+        match at.width.div_ceil(LANES) {
+            1 => sparse_strip::<L, 1>(lanes, g, inputs, weights, strip, &mut partial, at, output),
+            2 => sparse_strip::<L, 2>(lanes, g, inputs, weights, strip, &mut partial, at, output),
+            3 => sparse_strip::<L, 3>(lanes, g, inputs, weights, strip, &mut partial, at, output),
+            _ => sparse_strip::<L, SPARSE_WIDE>(lanes, g, inputs, weights, strip, &mut partial, at, output),
         }
-        x += width;
     }
 }
 
@@ -227,14 +236,6 @@ struct SparseWeights<'a> {
     pairs: &'a [u32],
 }
 
-/// Where the sparse loops read a strip: `data` is `[I, stride]`, the strip from column `from`.
-#[derive(Clone, Copy)]
-struct Strip<'a> {
-    data: &'a [f32],
-    stride: usize,
-    from: usize,
-}
-
 /// Every output channel of one strip of `V` registers of pixels, over its nonzero weights,
 /// one block of input channels at a time (the sums in between kept in `partial`).
 #[allow(clippy::too_many_arguments)]
@@ -244,15 +245,17 @@ fn sparse_strip<L: Lanes, const V: usize>(
     g: &Geometry,
     inputs: Inputs,
     weights: SparseWeights,
-    strip: Strip,
+    strip: &[f32],
     partial: &mut [f32],
     at: Columns,
     output: &mut [f32],
 ) {
+    assert!(strip.len() == g.inputs * SPARSE_STRIP && V * LANES <= SPARSE_STRIP);
     let load = |channel: u32| -> [L::V; V] {
-        // One bounds check per weight: the loads below stay within these `V · 8` values.
-        let x = &strip.data[channel as usize * strip.stride + strip.from..][..V * LANES];
-        std::array::from_fn(|v| lanes.load(&x[v * LANES..]))
+        let first = channel as usize * SPARSE_STRIP;
+        // SAFETY: `sparse` checked that every channel is below `g.inputs`, so these `V · 8`
+        // values are within the strip.
+        std::array::from_fn(|v| unsafe { lanes.load_at(strip, first + v * LANES) })
     };
     let blocks = g.sparse_blocks();
     for block in 0..blocks {
@@ -260,7 +263,7 @@ fn sparse_strip<L: Lanes, const V: usize>(
             let at_o = block * g.outputs + o;
             let (start, end) = (weights.offsets[at_o] as usize, weights.offsets[at_o + 1] as usize);
             let nonzero = &weights.pairs[start * 2..end * 2];
-            let sums = &mut partial[o * SPARSE_WIDE * LANES..][..V * LANES];
+            let sums = &mut partial[o * SPARSE_STRIP..][..V * LANES];
             // Two sets of accumulators, for alternate weights: each multiply-add waits on the
             // one two weights back, not on the previous one.
             let mut even: [L::V; V] = if block == 0 {
