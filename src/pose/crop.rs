@@ -9,17 +9,6 @@ use super::roi::Affine;
 /// Sub-pixel steps OpenCV's bilinear warp resolves (`INTER_TAB_SIZE`).
 const SUBPIXELS: f32 = 32.0;
 
-/// Every byte as an f32: a table lookup instead of a conversion per channel and tap.
-static BYTE_VALUES: [f32; 256] = {
-    let mut table = [0f32; 256];
-    let mut i = 0;
-    while i < 256 {
-        table[i] = i as f32;
-        i += 1;
-    }
-    table
-};
-
 /// What a sample outside the image reads.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Border {
@@ -33,7 +22,9 @@ pub enum Border {
 /// Warp `img` through `map` into a `[1, n, n, 3]` f32 tensor holding `pixel · scale + offset`.
 ///
 /// Model-input pixel `(u, v)` reads image pixel-index coordinates `map(u, v)`. As in
-/// MediaPipe, the warped pixel is rounded to 8 bits before it is scaled.
+/// MediaPipe, the warped pixel is rounded to 8 bits before it is scaled. The arithmetic is
+/// OpenCV's fixed point: positions in 1/32 pixel, so the four weights are whole 1/1024ths and
+/// each sum is exact in integers.
 pub fn warp_to_tensor(
     img: &RgbImage,
     map: &Affine,
@@ -45,15 +36,8 @@ pub fn warp_to_tensor(
     let (w, h) = (img.width() as i32, img.height() as i32);
     let raw = img.as_raw();
     let stride = w as usize * 3;
-    let pixel = |x: i32, y: i32| -> Option<&[u8]> {
-        let (x, y) = match border {
-            Border::Replicate => (x.clamp(0, w - 1), y.clamp(0, h - 1)),
-            Border::Zero if x < 0 || y < 0 || x >= w || y >= h => return None,
-            Border::Zero => (x, y),
-        };
-        let i = y as usize * stride + x as usize * 3;
-        Some(&raw[i..i + 3])
-    };
+    // Each 8-bit level as the model reads it.
+    let levels: [f32; 256] = std::array::from_fn(|level| level as f32 * scale + offset);
     let mut out = vec![0f32; n * n * 3];
     // where each pixel of one output row reads (its top-left neighbour and sub-pixel offsets),
     // computed for the whole row before any pixel is read
@@ -65,25 +49,34 @@ pub fn warp_to_tensor(
             let (xq, yq) = (round_to_int(x * SUBPIXELS), round_to_int(y * SUBPIXELS));
             *read = [xq >> 5, yq >> 5, xq & 31, yq & 31];
         }
-        for (dst, &[x0, y0, xs, ys]) in row.chunks_exact_mut(3).zip(&reads) {
-            let (fx, fy) = (xs as f32 / SUBPIXELS, ys as f32 / SUBPIXELS);
-            let weights = [(1.0 - fx) * (1.0 - fy), fx * (1.0 - fy), (1.0 - fx) * fy, fx * fy];
-            let taps: [Option<&[u8]>; 4] = if x0 >= 0 && y0 >= 0 && x0 + 1 < w && y0 + 1 < h {
-                // all four neighbours inside: one row slice each, no border rule
-                let i = y0 as usize * stride + x0 as usize * 3;
-                let (top, bottom) = (&raw[i..i + 6], &raw[i + stride..i + stride + 6]);
-                [Some(&top[..3]), Some(&top[3..]), Some(&bottom[..3]), Some(&bottom[3..])]
+        for (dst, &[x0, y0, fx, fy]) in row.chunks_exact_mut(3).zip(&reads) {
+            // OpenCV's weights, in 1/1024ths of a pixel's area
+            let mut weights = [(32 - fx) * (32 - fy), fx * (32 - fy), (32 - fx) * fy, fx * fy];
+            // where the four neighbours (left/right × top/bottom) start in the image
+            let at = if x0 >= 0 && y0 >= 0 && x0 + 1 < w && y0 + 1 < h {
+                let top = y0 as usize * stride + x0 as usize * 3;
+                [top, top + 3, top + stride, top + stride + 3]
             } else {
-                [(0, 0), (1, 0), (0, 1), (1, 1)].map(|(dx, dy)| pixel(x0 + dx, y0 + dy))
-            };
-            let mut acc = [0f32; 3];
-            for (tap, wt) in taps.into_iter().zip(weights) {
-                for (a, &c) in acc.iter_mut().zip(tap.unwrap_or_default()) {
-                    *a += wt * BYTE_VALUES[usize::from(c)];
+                // each clamped into the image: the nearest edge pixel, or for a zero border,
+                // any pixel with the weight zeroed
+                let (xs, ys) = ([x0, x0 + 1], [y0, y0 + 1]);
+                let mut at = [0usize; 4];
+                for (k, (at, weight)) in at.iter_mut().zip(&mut weights).enumerate() {
+                    let (x, y) = (xs[k % 2], ys[k / 2]);
+                    if border == Border::Zero && !((0..w).contains(&x) && (0..h).contains(&y)) {
+                        *weight = 0;
+                    }
+                    *at = y.clamp(0, h - 1) as usize * stride + x.clamp(0, w - 1) as usize * 3;
                 }
+                at
+            };
+            let mut acc = [0i32; 3];
+            for (c, acc) in acc.iter_mut().enumerate() {
+                *acc = at.iter().zip(weights).map(|(&at, weight)| i32::from(raw[at + c]) * weight).sum();
             }
-            for (dst, a) in dst.iter_mut().zip(acc) {
-                *dst = round_to_int(a) as f32 * scale + offset;
+            for (dst, acc) in dst.iter_mut().zip(acc) {
+                // the sum in 1/1024ths, rounded half up: at most 255
+                *dst = levels[((acc + 512) >> 10) as usize];
             }
         }
     }

@@ -35,6 +35,21 @@ pub(super) trait Lanes: Copy {
     }
 }
 
+/// `src` into `dst`, eight values at a time (the last eight overlapping the ones before):
+/// the ops copy short rows, for which a call to `memcpy` costs as much as the copy.
+#[inline(always)]
+pub(super) fn copy<L: Lanes>(lanes: L, src: &[f32], dst: &mut [f32]) {
+    let n = src.len();
+    assert!(dst.len() == n);
+    if n < LANES {
+        dst.copy_from_slice(src);
+        return;
+    }
+    for at in (0..n - LANES).step_by(LANES).chain([n - LANES]) {
+        lanes.store(lanes.load(&src[at..]), &mut dst[at..][..LANES]);
+    }
+}
+
 /// Lanes as plain arrays: any machine.
 #[derive(Clone, Copy)]
 pub(super) struct Portable;

@@ -1,7 +1,7 @@
 //! The loops of the depthwise convolution, written once over [`Lanes`].
 
 use super::super::graph::ConvFrame;
-use super::super::lanes::{LANES, Lanes};
+use super::super::lanes::{LANES, Lanes, copy};
 
 /// Output rows computed together in channel-first data, for as many independent accumulators:
 /// enough to keep both multiply-add units busy through each one's latency.
@@ -113,7 +113,7 @@ fn channel_first<L: Lanes>(lanes: L, g: &Geometry, inputs: Inputs, output: &mut 
                 let src = &src[first * sw + phase - pad_left..];
                 let dst = &mut padded[phase * phase_len + r * phase_w..][first..end];
                 match sw {
-                    1 => copy_row(lanes, &src[..dst.len()], dst),
+                    1 => copy(lanes, &src[..dst.len()], dst),
                     _ => dst.iter_mut().zip(src.iter().step_by(sw)).for_each(|(dst, &value)| *dst = value),
                 }
             }
@@ -135,21 +135,6 @@ fn channel_first<L: Lanes>(lanes: L, g: &Geometry, inputs: Inputs, output: &mut 
             };
         }
         last_rows!(1 2 3 4 5 6 7);
-    }
-}
-
-/// `src` into `dst`, eight values at a time (the last eight overlapping the ones before):
-/// rows are short, and a call to `memcpy` per row costs as much as the copy.
-#[inline(always)]
-fn copy_row<L: Lanes>(lanes: L, src: &[f32], dst: &mut [f32]) {
-    let n = src.len();
-    assert!(dst.len() == n);
-    if n < LANES {
-        dst.copy_from_slice(src);
-        return;
-    }
-    for at in (0..n - LANES).step_by(LANES).chain([n - LANES]) {
-        lanes.store(lanes.load(&src[at..]), &mut dst[at..][..LANES]);
     }
 }
 

@@ -3,7 +3,7 @@
 //! weights are packed in blocks of [`ROWS`] output channels; sparse ones (the detector's,
 //! three quarters zeros) as the list of each output channel's nonzero weights.
 
-use super::super::lanes::{LANES, Lanes};
+use super::super::lanes::{LANES, Lanes, copy};
 
 /// Output channels computed together: each data load feeds this many accumulators.
 pub(super) const ROWS: usize = 6;
@@ -106,7 +106,7 @@ pub(super) fn multiply_with<L: Lanes>(lanes: L, g: &Geometry, inputs: Inputs, ou
     let mut partial = if g.inputs > DEPTH { vec![0f32; g.row_blocks() * ROWS * STRIP] } else { Vec::new() };
     for x in (0..p).step_by(STRIP) {
         let at = Columns { x, width: STRIP.min(p - x) };
-        copy_columns(inputs.data, p, at, strip, STRIP);
+        copy_columns(lanes, inputs.data, p, at, strip, STRIP);
         match at.width.div_ceil(LANES) {
             1 => strip_with::<L, 1>(lanes, g, inputs, weights, strip, &mut partial, at, output),
             _ => strip_with::<L, WIDE>(lanes, g, inputs, weights, strip, &mut partial, at, output),
@@ -125,9 +125,10 @@ fn line_aligned(buffer: &mut Vec<f32>, len: usize) -> &mut [f32] {
 }
 
 /// The columns `at` of every row of `data` (`[I, p]`) into the rows of `strip` (`[I, stride]`).
-fn copy_columns(data: &[f32], p: usize, at: Columns, strip: &mut [f32], stride: usize) {
+#[inline(always)]
+fn copy_columns<L: Lanes>(lanes: L, data: &[f32], p: usize, at: Columns, strip: &mut [f32], stride: usize) {
     for (row, strip) in data.chunks_exact(p).zip(strip.chunks_exact_mut(stride)) {
-        strip[..at.width].copy_from_slice(&row[at.x..][..at.width]);
+        copy(lanes, &row[at.x..][..at.width], &mut strip[..at.width]);
     }
 }
 
@@ -218,7 +219,7 @@ fn sparse<L: Lanes>(lanes: L, g: &Geometry, inputs: Inputs, weights: &[u32], out
     let strip = line_aligned(&mut buffer, g.inputs * SPARSE_STRIP);
     for x in (0..p).step_by(SPARSE_STRIP) {
         let at = Columns { x, width: SPARSE_STRIP.min(p - x) };
-        copy_columns(inputs.data, p, at, strip, SPARSE_STRIP);
+        copy_columns(lanes, inputs.data, p, at, strip, SPARSE_STRIP);
         match at.width.div_ceil(LANES) {
             1 => sparse_strip::<L, 1>(lanes, g, inputs, weights, strip, &mut partial, at, output),
             2 => sparse_strip::<L, 2>(lanes, g, inputs, weights, strip, &mut partial, at, output),
