@@ -132,7 +132,7 @@ pub struct AuditArgs {
     pub interval: SignedDuration,
 
     /// Frames per sample; the sample holds their measures' median. One frame per 5 s keeps
-    /// the audit under 0.5 % of a core (about 0.36 % with the full model, 0.23 % with the
+    /// the audit under 0.5 % of a core (about 0.32 % with the full model, 0.20 % with the
     /// lite one); a burst of N costs N times that (the risk engine already smooths over time
     /// with its dwell and hysteresis).
     #[arg(long, value_name = "N", default_value_t = 1)]
