@@ -6,6 +6,7 @@ use tract_onnx::prelude::tract_itertools::Itertools;
 use tract_onnx::tract_core::internal::*;
 use tract_onnx::tract_core::ops::binary::TypedBinOp;
 use tract_onnx::tract_core::ops::cnn::{Conv, KernelFormat, PaddingSpec};
+use tract_onnx::tract_core::ops::einsum::EinSum;
 
 /// The values of an f32 tensor held in memory.
 pub(super) fn f32s(tensor: &Tensor) -> TractResult<&[f32]> {
@@ -36,6 +37,71 @@ pub(super) fn single_consumer(model: &TypedModel, outlet: OutletId) -> Option<&T
 pub(super) fn constant(model: &TypedModel, outlet: OutletId) -> TractResult<Option<Arc<Tensor>>> {
     let fact = model.outlet_fact(outlet)?;
     Ok(fact.konst.clone().filter(|k| k.datum_type() == f32::datum_type()))
+}
+
+/// An f32 `EinSum` of data by a constant matrix (no quantisation), read from its axes
+/// mapping: which axis of the matrix reaches the output, and which it shares with the data.
+pub(super) struct MatrixProduct {
+    /// Which of the node's two inputs is the data; the other is the matrix.
+    pub(super) data_input: usize,
+    pub(super) matrix: Arc<Tensor>,
+    pub(super) data_shape: TVec<usize>,
+    pub(super) output_shape: TVec<usize>,
+    /// The axes' labels in the data and in the output.
+    pub(super) data_axes: Vec<char>,
+    pub(super) output_axes: Vec<char>,
+    /// The matrix's axis that reaches the output, and its other one.
+    pub(super) new: char,
+    pub(super) old: char,
+    /// Whether the matrix is `[new, old]` rather than `[old, new]`.
+    pub(super) new_first: bool,
+}
+
+/// The product `node` computes, when it is an f32 `EinSum` of concrete-shaped data by a
+/// constant rank-2 matrix.
+pub(super) fn matrix_product(
+    model: &TypedModel,
+    node: &TypedNode,
+    einsum: &EinSum,
+) -> TractResult<Option<MatrixProduct>> {
+    let [a, b] = node.inputs[..] else { return Ok(None) };
+    let (data, matrix, data_input) = match (constant(model, a)?, constant(model, b)?) {
+        (None, Some(matrix)) => (a, matrix, 0),
+        (Some(matrix), None) => (b, matrix, 1),
+        _ => return Ok(None),
+    };
+    let data_fact = model.outlet_fact(data)?;
+    let output_fact = model.outlet_fact(OutletId::new(node.id, 0))?;
+    let (Some(data_shape), Some(output_shape)) =
+        (data_fact.shape.as_concrete(), output_fact.shape.as_concrete())
+    else {
+        return Ok(None);
+    };
+    if einsum.q_params.is_some()
+        || einsum.operating_dt != f32::datum_type()
+        || data_fact.datum_type != f32::datum_type()
+        || output_fact.datum_type != f32::datum_type()
+        || matrix.rank() != 2
+    {
+        return Ok(None);
+    }
+    let labels = |io: InOut| einsum.axes.axes(io).map(|axis| axis.repr).collect::<Vec<char>>();
+    let matrix_axes = labels(InOut::In(1 - data_input));
+    let output_axes = labels(InOut::Out(0));
+    let new_first = output_axes.contains(&matrix_axes[0]);
+    let (new, old) =
+        if new_first { (matrix_axes[0], matrix_axes[1]) } else { (matrix_axes[1], matrix_axes[0]) };
+    Ok(Some(MatrixProduct {
+        data_input,
+        matrix,
+        data_shape: data_shape.into(),
+        output_shape: output_shape.into(),
+        data_axes: labels(InOut::In(data_input)),
+        output_axes,
+        new,
+        old,
+        new_first,
+    }))
 }
 
 /// The value of a constant f32 input whose elements are all equal.

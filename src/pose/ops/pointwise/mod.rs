@@ -14,7 +14,7 @@
 use tract_onnx::tract_core::internal::*;
 use tract_onnx::tract_core::ops::einsum::EinSum;
 
-use super::graph::{constant, f32s, filled, fuse_clamp, next_binary, replace};
+use super::graph::{MatrixProduct, constant, f32s, filled, fuse_clamp, matrix_product, next_binary, replace};
 use super::lanes::{Lanes, Loops};
 use super::run::run_best;
 use kernel::{Geometry, Inputs, ROWS, Residual, SPARSE_DEPTH, Weights, multiply_with};
@@ -187,31 +187,13 @@ struct Found {
 
 /// The product `node` computes, when it is a 1×1 convolution of channel-first data.
 fn product_for(model: &TypedModel, node: &TypedNode, einsum: &EinSum) -> TractResult<Option<Found>> {
-    let [data, weights] = node.inputs[..] else { return Ok(None) };
-    let Some(weights) = constant(model, weights)? else { return Ok(None) };
-    let data_fact = model.outlet_fact(data)?;
-    let output_fact = model.outlet_fact(OutletId::new(node.id, 0))?;
-    let (Some(data_shape), Some(output_shape)) =
-        (data_fact.shape.as_concrete(), output_fact.shape.as_concrete())
-    else {
-        return Ok(None);
-    };
-    if einsum.q_params.is_some()
-        || einsum.operating_dt != f32::datum_type()
-        || data_fact.datum_type != f32::datum_type()
-        || output_fact.datum_type != f32::datum_type()
-        || weights.rank() != 2
-    {
+    let Some(product) = matrix_product(model, node, einsum)? else { return Ok(None) };
+    let MatrixProduct { data_shape, output_shape, data_axes, output_axes, .. } = &product;
+    // The weights' axis that reaches the output is O, the one in the data is I.
+    let (o, i, transposed) = (product.new, product.old, !product.new_first);
+    if product.data_input != 0 {
         return Ok(None);
     }
-    let axes = &einsum.axes;
-    let labels = |io: InOut| axes.axes(io).map(|axis| axis.repr).collect::<Vec<char>>();
-    let (data_axes, weight_axes, output_axes) =
-        (labels(InOut::In(0)), labels(InOut::In(1)), labels(InOut::Out(0)));
-    // The weights' axis that reaches the output is O, the one in the data is I.
-    let o_first = output_axes.contains(&weight_axes[0]);
-    let (o, i) = if o_first { (weight_axes[0], weight_axes[1]) } else { (weight_axes[1], weight_axes[0]) };
-    let transposed = !o_first;
     let (Some(at_i), Some(at_o)) =
         (data_axes.iter().position(|&c| c == i), output_axes.iter().position(|&c| c == o))
     else {
@@ -229,15 +211,15 @@ fn product_for(model: &TypedModel, node: &TypedNode, einsum: &EinSum) -> TractRe
     }
     let (inputs, outputs) = (data_shape[at_i], output_shape[at_o]);
     let expected: [usize; 2] = if transposed { [inputs, outputs] } else { [outputs, inputs] };
-    if weights.shape() != expected || inputs == 0 || outputs == 0 {
+    if product.matrix.shape() != expected || inputs == 0 || outputs == 0 {
         return Ok(None);
     }
     Ok(Some(Found {
         inputs,
         outputs,
         pixels: data_shape[at_i + 1..].iter().product(),
-        output_shape: output_shape.into(),
-        weights,
+        output_shape: output_shape.clone(),
+        weights: product.matrix.clone(),
         transposed,
         output_axis: at_o,
     }))

@@ -12,7 +12,7 @@
 use tract_onnx::tract_core::internal::*;
 use tract_onnx::tract_core::ops::einsum::EinSum;
 
-use super::graph::{constant, f32s, filled, replace};
+use super::graph::{MatrixProduct, f32s, filled, matrix_product, replace};
 
 /// A product along one axis of f32 data with a constant matrix that has at most two nonzero
 /// weights per output: the data seen as `[outer, input length, inner]` becomes
@@ -125,48 +125,23 @@ pub fn swap_in(model: &mut TypedModel) -> TractResult<usize> {
 
 /// The resize `node` computes, and which of its inputs is the data, when it is one.
 fn resize_for(model: &TypedModel, node: &TypedNode, einsum: &EinSum) -> TractResult<Option<(Resize, usize)>> {
-    let [a, b] = node.inputs[..] else { return Ok(None) };
-    let (data, matrix, data_input) = match (constant(model, a)?, constant(model, b)?) {
-        (None, Some(matrix)) => (a, matrix, 0),
-        (Some(matrix), None) => (b, matrix, 1),
-        _ => return Ok(None),
-    };
-    let data_fact = model.outlet_fact(data)?;
-    let output_fact = model.outlet_fact(OutletId::new(node.id, 0))?;
-    let (Some(data_shape), Some(output_shape)) =
-        (data_fact.shape.as_concrete(), output_fact.shape.as_concrete())
-    else {
-        return Ok(None);
-    };
-    if einsum.q_params.is_some()
-        || einsum.operating_dt != f32::datum_type()
-        || data_fact.datum_type != f32::datum_type()
-        || output_fact.datum_type != f32::datum_type()
-        || matrix.rank() != 2
-    {
-        return Ok(None);
-    }
-    let axes = &einsum.axes;
-    let labels = |io: InOut| axes.axes(io).map(|axis| axis.repr).collect::<Vec<char>>();
-    let (data_axes, matrix_axes, output_axes) =
-        (labels(InOut::In(data_input)), labels(InOut::In(1 - data_input)), labels(InOut::Out(0)));
-    // The matrix's axis that reaches the output is the new one, the other the data's axis it
-    // replaces, at the same place.
-    let new_first = output_axes.contains(&matrix_axes[0]);
-    let (new, old) =
-        if new_first { (matrix_axes[0], matrix_axes[1]) } else { (matrix_axes[1], matrix_axes[0]) };
+    let Some(product) = matrix_product(model, node, einsum)? else { return Ok(None) };
+    let MatrixProduct { data_shape, output_shape, data_axes, output_axes, new, old, new_first, .. } =
+        &product;
+    let (new, old, new_first) = (*new, *old, *new_first);
+    // The matrix's axis that reaches the output replaces the data's other one, in place.
     let Some(at) = data_axes.iter().position(|&c| c == old) else { return Ok(None) };
     let mut expected = data_axes.clone();
     expected[at] = new;
-    if output_axes != expected || data_axes.contains(&new) {
+    if *output_axes != expected || data_axes.contains(&new) {
         return Ok(None);
     }
     let (input_len, output_len) = (data_shape[at], output_shape[at]);
     let matrix_shape = if new_first { [output_len, input_len] } else { [input_len, output_len] };
-    if matrix.shape() != matrix_shape || input_len == 0 {
+    if product.matrix.shape() != matrix_shape || input_len == 0 {
         return Ok(None);
     }
-    let weights = f32s(&matrix)?;
+    let weights = f32s(&product.matrix)?;
     let weight = |o: usize, i: usize| weights[if new_first { o * input_len + i } else { i * output_len + o }];
     let mut taps = Vec::with_capacity(output_len);
     for o in 0..output_len {
@@ -185,9 +160,9 @@ fn resize_for(model: &TypedModel, node: &TypedNode, einsum: &EinSum) -> TractRes
         input_len,
         inner: data_shape[at + 1..].iter().product(),
         taps,
-        output_shape: output_shape.into(),
+        output_shape: output_shape.clone(),
     };
-    Ok(Some((op, data_input)))
+    Ok(Some((op, product.data_input)))
 }
 
 #[cfg(test)]
