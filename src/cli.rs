@@ -52,6 +52,28 @@ pub enum Command {
     /// Install, remove or inspect the systemd user service that runs `audit` in the
     /// background (prints the systemctl commands; never runs them).
     Service(ServiceArgs),
+    /// Print the shell completion script for bash, zsh, fish, elvish or powershell (e.g.
+    /// `ergoaudit completions bash > ~/.local/share/bash-completion/completions/ergoaudit`).
+    Completions(CompletionsArgs),
+    /// Write the man pages (ergoaudit.1 and one per command: ergoaudit-audit.1, …) into a
+    /// folder, e.g. `ergoaudit man-pages --out ~/.local/share/man/man1`; packaging runs it.
+    ManPages(ManPagesArgs),
+}
+
+/// `ergoaudit completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// `ergoaudit man-pages`.
+#[derive(Debug, Args)]
+pub struct ManPagesArgs {
+    /// The folder to write the pages into (made if missing; pages there are replaced).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 /// Longest duration taken: ten years is longer than any audit or report period.

@@ -4,6 +4,7 @@ pub mod analyze;
 pub mod audit;
 pub mod calibrate;
 pub mod cameras;
+pub mod docs;
 pub mod history;
 pub mod report;
 pub mod service;

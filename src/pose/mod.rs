@@ -15,6 +15,8 @@ pub mod point;
 pub mod roi;
 pub mod scene;
 
+use std::borrow::Cow;
+
 use image::RgbImage;
 
 use crate::capture::Frame;
@@ -236,33 +238,33 @@ fn output(out: &TVec<TValue>, i: usize) -> Result<&[f32], PoseError> {
 }
 
 impl BlazePose {
-    /// Load the bundled detector and the chosen landmark model. Bundled files are
+    /// Load the bundled detector and the chosen landmark model: the copies built into the
+    /// binary, or the files in `$ERGOAUDIT_MODEL_DIR` when it is set. Bundled models are
     /// sha256-checked; a user file must have the landmark model's inputs and outputs.
     /// Tracking between calls to [`PoseEstimator::estimate`] is on, with the detector run
     /// again at least every [`DEFAULT_REDETECT_INTERVAL`] frames.
     pub fn load(choice: &ModelChoice) -> Result<Self, PoseError> {
-        let dir = model::models_dir()?;
-        let det_path = dir.join(model::DETECTOR.file);
+        let dir = model::models_dir();
+        let dir = dir.as_deref();
+        let det_path = model::model_path(dir, &model::DETECTOR);
         let detector = model::load(
             &det_path,
-            &read_verified(&dir, &model::DETECTOR)?,
+            &read_verified(dir, &model::DETECTOR)?,
             detector::INPUT_SIZE,
             &DETECTOR_OUTPUTS,
         )?;
+        let bundled = |model| Ok::<_, PoseError>((model::model_path(dir, model), read_verified(dir, model)?));
         let (lm_path, lm_bytes) = match choice {
-            ModelChoice::Full => {
-                (dir.join(model::LANDMARK_FULL.file), read_verified(&dir, &model::LANDMARK_FULL)?)
-            }
-            ModelChoice::Lite => {
-                (dir.join(model::LANDMARK_LITE.file), read_verified(&dir, &model::LANDMARK_LITE)?)
-            }
+            ModelChoice::Full => bundled(&model::LANDMARK_FULL)?,
+            ModelChoice::Lite => bundled(&model::LANDMARK_LITE)?,
             ModelChoice::Path(p) => {
                 let bytes = crate::files::read(p, crate::files::MODEL)
                     .map_err(|source| PoseError::ModelUnreadable { path: p.clone(), source })?;
-                (p.clone(), bytes)
+                (p.clone(), Cow::Owned(bytes))
             }
         };
         let landmarker = model::load(&lm_path, &lm_bytes, landmarks::INPUT_SIZE, &LANDMARK_OUTPUTS)?;
+        tracing::info!("pose models: {} and {}", det_path.display(), lm_path.display());
         Ok(BlazePose {
             detector,
             landmarker,

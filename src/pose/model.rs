@@ -1,5 +1,6 @@
 //! Finding, verifying and loading the bundled ONNX models.
 
+use std::borrow::Cow;
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
@@ -12,24 +13,18 @@ use super::ops;
 /// An optimised, runnable tract model.
 pub(crate) type Runnable = Arc<TypedRunnableModel>;
 
-/// Environment variable naming the folder that holds the bundled models.
+/// Environment variable naming a folder whose model files replace the built-in ones.
 pub const MODEL_DIR_ENV: &str = "ERGOAUDIT_MODEL_DIR";
 
 /// Errors of the pose stage.
 #[derive(Debug, thiserror::Error)]
 pub enum PoseError {
-    /// No folder with the bundled models was found.
+    /// A model file could not be read.
     #[error(
-        "cannot find the bundled pose models (looked in {}); set {} to the folder holding pose_detection.onnx",
-        .searched.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "),
+        "cannot read model {}: {source}; check the path (a folder in {} must hold all three model files)",
+        .path.display(),
         MODEL_DIR_ENV
     )]
-    ModelsNotFound {
-        /// Folders searched.
-        searched: Vec<PathBuf>,
-    },
-    /// A model file could not be read.
-    #[error("cannot read model {}: {source}; restore it from the ergoaudit checkout (models/)", .path.display())]
     ModelUnreadable {
         /// The model file.
         path: PathBuf,
@@ -37,13 +32,12 @@ pub enum PoseError {
         source: std::io::Error,
     },
     /// A bundled model's sha256 does not match.
-    #[error(
-        "model {} is corrupt or truncated (sha256 {actual}, expected {expected}); restore it from the ergoaudit checkout (git checkout models/)",
-        .path.display()
-    )]
+    #[error("model {} is corrupt or truncated (sha256 {actual}, expected {expected}); {fix}", .path.display())]
     ModelCorrupt {
         /// The model file.
         path: PathBuf,
+        /// What to do about it.
+        fix: &'static str,
         /// Expected sha256.
         expected: &'static str,
         /// Sha256 found.
@@ -65,29 +59,38 @@ pub enum PoseError {
     Inference(String),
 }
 
-/// One of the ONNX files shipped in `models/`, with the sha256 it must have.
+/// One of the ONNX files of `models/`, built into the binary, with the sha256 it must have.
+///
+/// The models travel inside the executable (31 MB) so that the binary alone is the whole
+/// tool, however it was installed: `cargo install`, the Debian package, a copy. Pages of the
+/// executable are read from disk only when touched, at model load.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct BundledModel {
     /// File name inside the models folder.
     pub file: &'static str,
     /// Expected sha256, lower-case hex.
     pub sha256: &'static str,
+    /// The file's bytes, as built in.
+    pub bytes: &'static [u8],
 }
 
 /// BlazePose detector `blazepose_detector_eff_retina_4kp_sparse_2021_10_18` (densified).
 pub const DETECTOR: BundledModel = BundledModel {
     file: "pose_detection.onnx",
     sha256: "f95d315a5aafee3123296ec46b98e50433fc39358458cada85884f68d7f5721d",
+    bytes: include_bytes!("../../models/pose_detection.onnx"),
 };
 /// BlazePose GHUM landmark model, full (`blazepose_ghum_39kp_full_oss_2021_07_02`).
 pub const LANDMARK_FULL: BundledModel = BundledModel {
     file: "pose_landmark_full.onnx",
     sha256: "bea3cf256ca47ed77d2ad80aed8c6336c12a0401701e69a9842d952e20fbc4af",
+    bytes: include_bytes!("../../models/pose_landmark_full.onnx"),
 };
 /// BlazePose GHUM landmark model, lite.
 pub const LANDMARK_LITE: BundledModel = BundledModel {
     file: "pose_landmark_lite.onnx",
     sha256: "04358d1ac74eb19bc7db4534c53ccceed5a023e8642f0dbbe736ada5072610b5",
+    bytes: include_bytes!("../../models/pose_landmark_lite.onnx"),
 };
 
 /// Which landmark model to run (`--model lite|full|PATH`).
@@ -123,36 +126,42 @@ impl fmt::Display for ModelChoice {
     }
 }
 
-/// The folder holding the bundled models: `$ERGOAUDIT_MODEL_DIR`, else `models/` next to the
-/// executable or one or two levels above it (`target/release/` in a checkout,
-/// `bin/../share/ergoaudit/models` when installed), else the source checkout it was built from.
-pub fn models_dir() -> Result<PathBuf, PoseError> {
-    if let Some(dir) = std::env::var_os(MODEL_DIR_ENV) {
-        return Ok(PathBuf::from(dir));
-    }
-    let mut candidates = Vec::new();
-    if let Ok(exe) = std::env::current_exe() {
-        for dir in exe.ancestors().skip(1).take(3) {
-            candidates.push(dir.join("models"));
-            candidates.push(dir.join("share/ergoaudit/models"));
-        }
-    }
-    candidates.push(Path::new(env!("CARGO_MANIFEST_DIR")).join("models"));
-    candidates
-        .iter()
-        .find(|d| d.join(DETECTOR.file).is_file())
-        .cloned()
-        .ok_or(PoseError::ModelsNotFound { searched: candidates })
+/// The folder whose model files replace the built-in ones: `$ERGOAUDIT_MODEL_DIR`, if set.
+pub fn models_dir() -> Option<PathBuf> {
+    std::env::var_os(MODEL_DIR_ENV).map(PathBuf::from)
 }
 
-/// Read a bundled model and check its sha256.
-pub(crate) fn read_verified(dir: &Path, model: &BundledModel) -> Result<Vec<u8>, PoseError> {
-    let path = dir.join(model.file);
-    let bytes = crate::files::read(&path, crate::files::MODEL)
-        .map_err(|source| PoseError::ModelUnreadable { path: path.clone(), source })?;
+/// Where a bundled model is read: the built-in copy, or its file in `dir`.
+pub(crate) fn model_path(dir: Option<&Path>, model: &BundledModel) -> PathBuf {
+    match dir {
+        Some(dir) => dir.join(model.file),
+        None => PathBuf::from(format!("(built in) {}", model.file)),
+    }
+}
+
+/// A bundled model's bytes, checked against its sha256: the built-in copy, or its file in
+/// `dir` when there is one.
+pub(crate) fn read_verified(
+    dir: Option<&Path>,
+    model: &BundledModel,
+) -> Result<Cow<'static, [u8]>, PoseError> {
+    let path = model_path(dir, model);
+    let bytes = match dir {
+        None => Cow::Borrowed(model.bytes),
+        Some(_) => Cow::Owned(
+            crate::files::read(&path, crate::files::MODEL)
+                .map_err(|source| PoseError::ModelUnreadable { path: path.clone(), source })?,
+        ),
+    };
     let actual = hex(&Sha256::digest(&bytes));
     if actual != model.sha256 {
-        return Err(PoseError::ModelCorrupt { path, expected: model.sha256, actual });
+        let fix = match dir {
+            None => "the ergoaudit executable is damaged: reinstall it",
+            Some(_) => {
+                "restore it from ergoaudit's models/ folder (git checkout models/), or unset ERGOAUDIT_MODEL_DIR to use the built-in copy"
+            }
+        };
+        return Err(PoseError::ModelCorrupt { path, fix, expected: model.sha256, actual });
     }
     Ok(bytes)
 }
@@ -238,15 +247,14 @@ mod tests {
             (LANDMARK_FULL, 256, &super::super::LANDMARK_OUTPUTS),
             (LANDMARK_LITE, 256, &super::super::LANDMARK_OUTPUTS),
         ];
-        let dir = models_dir().unwrap();
         for (bundled, n, outputs) in models {
             let rgb = photo.resize_exact(n as u32, n as u32, image::imageops::FilterType::Triangle).to_rgb8();
             let input: Tensor = tract_ndarray::Array4::from_shape_fn((1, n, n, 3), |(_, y, x, c)| {
                 f32::from(rgb.get_pixel(x as u32, y as u32)[c]) / 255.0
             })
             .into();
-            let path = dir.join(bundled.file);
-            let bytes = read_verified(&dir, &bundled).unwrap();
+            let path = model_path(None, &bundled);
+            let bytes = read_verified(None, &bundled).unwrap();
             let ours = load(&path, &bytes, n, outputs).unwrap().run(tvec!(input.clone().into())).unwrap();
             let tracts = typed(&path, &bytes, n, outputs)
                 .and_then(|m| {
@@ -272,8 +280,21 @@ mod tests {
     fn corrupt_bundled_model_is_refused() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join(DETECTOR.file), b"truncated").unwrap();
-        let err = read_verified(dir.path(), &DETECTOR).unwrap_err();
+        let err = read_verified(Some(dir.path()), &DETECTOR).unwrap_err();
         assert!(matches!(err, PoseError::ModelCorrupt { .. }), "{err}");
         assert!(err.to_string().contains("pose_detection.onnx"), "{err}");
+    }
+
+    #[test]
+    fn the_built_in_models_are_the_checked_in_files() {
+        for bundled in [DETECTOR, LANDMARK_FULL, LANDMARK_LITE] {
+            let bytes = read_verified(None, &bundled).unwrap();
+            assert_eq!(
+                model_path(None, &bundled).display().to_string(),
+                format!("(built in) {}", bundled.file)
+            );
+            let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("models").join(bundled.file);
+            assert!(*bytes == *std::fs::read(file).unwrap(), "{}", bundled.file);
+        }
     }
 }

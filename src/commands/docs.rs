@@ -1,0 +1,46 @@
+//! `ergoaudit completions` and `ergoaudit man-pages`: the shell completions and the man pages,
+//! generated from the command line's own definition (`cli.rs`), so they never drift from it.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::CommandFactory;
+
+use crate::cli::{Cli, CompletionsArgs, ManPagesArgs};
+
+/// Print the completion script for the chosen shell on stdout.
+pub fn completions(args: &CompletionsArgs) -> Result<ExitCode> {
+    let mut command = Cli::command();
+    let mut out = std::io::stdout().lock();
+    clap_complete::generate(args.shell, &mut command, "ergoaudit", &mut out);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Write `ergoaudit.1` and one page per command (`ergoaudit-audit.1`, and
+/// `ergoaudit-service-install.1` for the commands under `service`) into `args.out`.
+pub fn man_pages(args: &ManPagesArgs) -> Result<ExitCode> {
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot make the folder {}", args.out.display()))?;
+    let mut command = Cli::command();
+    command.build();
+    let written = write_pages(&command, "ergoaudit", &args.out)?;
+    println!("{written} man pages written to {}", args.out.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The page of `command` named `name`, then those of its visible subcommands: how many.
+fn write_pages(command: &clap::Command, name: &str, out: &Path) -> Result<usize> {
+    // titled by its file's name, its synopsis as typed
+    let page =
+        command.clone().name(name.to_owned()).display_name(name.to_owned()).bin_name(name.replace('-', " "));
+    let mut text = Vec::new();
+    clap_mangen::Man::new(page).render(&mut text).context("cannot render a man page")?;
+    let path = out.join(format!("{name}.1"));
+    std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    let mut written = 1;
+    for sub in command.get_subcommands().filter(|sub| sub.get_name() != "help") {
+        written += write_pages(sub, &format!("{name}-{}", sub.get_name()), out)?;
+    }
+    Ok(written)
+}
