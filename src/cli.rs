@@ -342,6 +342,16 @@ pub enum ServiceAction {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "AUDIT ARGS")]
         audit_args: Vec<String>,
     },
+    /// Print the unit instead of writing it, running `EXE audit ARGS…` (what the Debian
+    /// package installs as /usr/lib/systemd/user/ergoaudit.service).
+    PrintUnit {
+        /// The executable the unit runs [default: this one].
+        #[arg(long, value_name = "PATH")]
+        exe: Option<PathBuf>,
+        /// Arguments for `audit` (e.g. `--interval 10s --profile office`).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true, value_name = "AUDIT ARGS")]
+        audit_args: Vec<String>,
+    },
     /// Remove the unit file.
     Uninstall,
     /// Say whether it is installed and what it runs.

@@ -100,3 +100,30 @@ fn man_pages_one_per_command_from_the_command_line() {
     }
     assert!(page(&out, "ergoaudit-service-install").contains("ergoaudit service install"));
 }
+
+#[test]
+fn the_packaged_user_unit_runs_the_given_executable_with_quoted_audit_arguments() {
+    let home = TempDir::new().unwrap();
+    let unit = ok(ergoaudit(&home).args(["service", "print-unit", "--exe", "/usr/bin/ergoaudit"]));
+    assert!(unit.lines().any(|l| l == r#"ExecStart="/usr/bin/ergoaudit" "audit""#), "{unit}");
+    assert!(unit.contains("[Install]\nWantedBy=default.target\n"), "{unit}");
+    // a profile name with a space stays one argument; a newline cannot end the line early
+    let unit = ok(ergoaudit(&home).args([
+        "service",
+        "print-unit",
+        "--exe",
+        "/opt/e a/ergoaudit",
+        "--profile",
+        "my desk",
+    ]));
+    let exec = unit.lines().find(|l| l.starts_with("ExecStart=")).unwrap();
+    assert_eq!(exec, r#"ExecStart="/opt/e a/ergoaudit" "audit" "--profile" "my desk""#);
+    let out = ergoaudit(&home)
+        .args(["service", "print-unit", "--profile", "a\nExecStartPre=/bin/rm"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(!text.lines().any(|l| l.starts_with("ExecStartPre")), "{text}");
+    // nothing was written
+    assert!(!home.path().join("xdg/systemd").exists());
+}

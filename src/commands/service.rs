@@ -1,8 +1,8 @@
-//! `ergoaudit service install|uninstall|status`: a systemd user unit that runs the audit.
-//! It writes or removes the unit file and prints the `systemctl --user` commands; it never
-//! runs them.
+//! `ergoaudit service install|print-unit|uninstall|status`: a systemd user unit that runs the
+//! audit. It writes, prints or removes the unit file and prints the `systemctl --user`
+//! commands; it never runs them.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
@@ -18,20 +18,29 @@ fn unit_path() -> Result<PathBuf> {
     Ok(base.config_dir().join("systemd/user").join(UNIT))
 }
 
+/// The unit's text: `exe` (this executable unless given) running `audit` with `audit_args`,
+/// each argument quoted for systemd.
+fn unit(exe: Option<&Path>, audit_args: &[String]) -> Result<String> {
+    let exe = match exe {
+        Some(exe) => exe.to_owned(),
+        None => std::env::current_exe().context("cannot find the ergoaudit executable")?,
+    };
+    let mut command = vec![exe.display().to_string(), "audit".to_owned()];
+    command.extend(audit_args.iter().cloned());
+    let exec = command.iter().map(|a| escape::systemd_arg(a)).collect::<Result<Vec<_>, _>>()?;
+    Ok(format!(
+        "[Unit]\nDescription=ergoaudit posture audit (webcam, sampled; no images stored)\nAfter=graphical-session.target\n\n\
+         [Service]\nExecStart={}\nRestart=on-failure\nRestartSec=30\n\n[Install]\nWantedBy=default.target\n",
+        exec.join(" ")
+    ))
+}
+
 /// Run `service`.
 pub fn run(args: &ServiceArgs) -> Result<ExitCode> {
     let path = unit_path()?;
     match &args.action {
         ServiceAction::Install { audit_args } => {
-            let exe = std::env::current_exe().context("cannot find the ergoaudit executable")?;
-            let mut command = vec![exe.display().to_string(), "audit".to_owned()];
-            command.extend(audit_args.iter().cloned());
-            let exec = command.iter().map(|a| escape::systemd_arg(a)).collect::<Result<Vec<_>, _>>()?;
-            let unit = format!(
-                "[Unit]\nDescription=ergoaudit posture audit (webcam, sampled; no images stored)\nAfter=graphical-session.target\n\n\
-                 [Service]\nExecStart={}\nRestart=on-failure\nRestartSec=30\n\n[Install]\nWantedBy=default.target\n",
-                exec.join(" ")
-            );
+            let unit = unit(None, audit_args)?;
             std::fs::create_dir_all(path.parent().expect("unit folder"))
                 .with_context(|| format!("cannot create {}", path.display()))?;
             ergoaudit::files::write_atomically(&path, |out| out.write_all(unit.as_bytes()))
@@ -40,6 +49,7 @@ pub fn run(args: &ServiceArgs) -> Result<ExitCode> {
             println!("to start it now and at every login, run:");
             println!("  systemctl --user daemon-reload && systemctl --user enable --now {UNIT}");
         }
+        ServiceAction::PrintUnit { exe, audit_args } => print!("{}", unit(exe.as_deref(), audit_args)?),
         ServiceAction::Uninstall => {
             if !path.exists() {
                 bail!("no {UNIT} installed ({} does not exist)", path.display());
