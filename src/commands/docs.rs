@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use clap::CommandFactory;
+use ergoaudit::escape;
 
 use crate::cli::{Cli, CompletionsArgs, ManPagesArgs};
 
@@ -21,15 +22,16 @@ pub fn completions(args: &CompletionsArgs) -> Result<ExitCode> {
 /// `ergoaudit-service-install.1` for the commands under `service`) into `args.out`.
 pub fn man_pages(args: &ManPagesArgs) -> Result<ExitCode> {
     std::fs::create_dir_all(&args.out)
-        .with_context(|| format!("cannot make the folder {}", args.out.display()))?;
+        .with_context(|| format!("cannot make the folder {}", escape::path(&args.out)))?;
     let mut command = Cli::command();
     command.build();
     let written = write_pages(&command, "ergoaudit", &args.out)?;
-    println!("{written} man pages written to {}", args.out.display());
+    println!("{written} man pages written to {}", escape::path(&args.out));
     Ok(ExitCode::SUCCESS)
 }
 
-/// The page of `command` named `name`, then those of its visible subcommands: how many.
+/// The page of `command` named `name`, then those of its subcommands (clap's generated `help`
+/// aside): how many.
 fn write_pages(command: &clap::Command, name: &str, out: &Path) -> Result<usize> {
     // titled by its file's name, its synopsis as typed
     let page =
@@ -37,7 +39,7 @@ fn write_pages(command: &clap::Command, name: &str, out: &Path) -> Result<usize>
     let mut text = Vec::new();
     clap_mangen::Man::new(page).render(&mut text).context("cannot render a man page")?;
     let path = out.join(format!("{name}.1"));
-    std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    std::fs::write(&path, text).with_context(|| format!("cannot write {}", escape::path(&path)))?;
     let mut written = 1;
     for sub in command.get_subcommands().filter(|sub| sub.get_name() != "help") {
         written += write_pages(sub, &format!("{name}-{}", sub.get_name()), out)?;
