@@ -236,29 +236,55 @@ pub(super) fn conv_frame(
     }))
 }
 
-/// Replace what `node` and the nodes fused after it compute, up to `last`, with `op`, whose
-/// inputs are `node`'s input `data`, the `constants` (name, value) and the `others` outlets.
-pub(super) fn replace(
+/// An op of this crate to put in place of a node (and the nodes fused after it), and what it
+/// reads.
+pub(super) struct Swap<T> {
+    /// Which of the node's inputs is the data, the op's first input.
+    pub(super) data: usize,
+    pub(super) op: T,
+    /// The constants the op reads after the data: (name, value).
+    pub(super) constants: Vec<(&'static str, Tensor)>,
+    /// The model's outlets the op reads after them (a residual).
+    pub(super) others: Vec<OutletId>,
+    /// The outlet whose value the op computes: the node's own, or that of the last node fused
+    /// after it.
+    pub(super) last: OutletId,
+}
+
+/// Put the op that `find` gives in place of every node of `model` whose op is an `O`, in
+/// evaluation order. Returns how many it replaced; the nodes `find` declines stay as they are.
+pub(super) fn swap_each<O: TypedOp, T: TypedOp>(
     model: &mut TypedModel,
-    node: usize,
-    data: usize,
-    op: impl Into<Box<dyn TypedOp>>,
-    constants: Vec<(&str, Tensor)>,
-    others: &[OutletId],
-    last: OutletId,
-) -> TractResult<()> {
-    let node = model.node(node);
-    let op = op.into();
+    find: impl Fn(&TypedModel, &TypedNode, &O) -> TractResult<Option<Swap<T>>>,
+) -> TractResult<usize> {
+    let candidates: Vec<usize> =
+        model.eval_order()?.into_iter().filter(|&id| model.node(id).op_is::<O>()).collect();
+    let mut swapped = 0;
+    for id in candidates {
+        let node = model.node(id);
+        let op = node.op_as::<O>().expect("filtered on the op's type");
+        let Some(swap) = find(model, node, op)? else { continue };
+        replace(model, id, swap)?;
+        swapped += 1;
+    }
+    model.compact()?;
+    Ok(swapped)
+}
+
+/// Replace what node `id` and the nodes fused after it compute with `swap`'s op.
+fn replace<T: TypedOp>(model: &mut TypedModel, id: usize, swap: Swap<T>) -> TractResult<()> {
+    let node = model.node(id);
+    let op: Box<dyn TypedOp> = Box::new(swap.op);
     let mut patch = TypedModelPatch::new(format!("ergoaudit {} {}", op.name(), node.name));
-    let mut inputs = tvec![patch.tap_model(model, node.inputs[data])?];
-    for (name, value) in constants {
+    let mut inputs = tvec![patch.tap_model(model, node.inputs[swap.data])?];
+    for (name, value) in swap.constants {
         inputs.push(patch.add_const(format!("{}.{name}", node.name), value)?);
     }
-    for &other in others {
+    for other in swap.others {
         inputs.push(patch.tap_model(model, other)?);
     }
     let wire = patch.wire_node(format!("{}.{}", node.name, op.name()), op, &inputs)?[0];
-    patch.shunt_outside(model, last, wire)?;
+    patch.shunt_outside(model, swap.last, wire)?;
     patch.apply(model)
 }
 
@@ -270,19 +296,11 @@ pub(super) fn swap_convs<T: TypedOp>(
     find: impl Fn(&TypedModel, &TypedNode, &Conv) -> TractResult<Option<(T, Vec<(&'static str, Tensor)>)>>,
     clamp_bits: impl Fn(&mut T) -> &mut [u32; 2],
 ) -> TractResult<usize> {
-    let candidates: Vec<usize> =
-        model.eval_order()?.into_iter().filter(|&id| model.node(id).op_is::<Conv>()).collect();
-    let mut swapped = 0;
-    for id in candidates {
-        let node = model.node(id);
-        let conv = node.op_as::<Conv>().expect("filtered on Conv");
-        let Some((mut op, constants)) = find(model, node, conv)? else { continue };
+    swap_each(model, |model, node, conv: &Conv| {
+        let Some((mut op, constants)) = find(model, node, conv)? else { return Ok(None) };
         let mut clamp = clamp_bits(&mut op).map(f32::from_bits);
-        let last = fuse_clamp(model, &mut clamp, OutletId::new(id, 0))?;
+        let last = fuse_clamp(model, &mut clamp, OutletId::new(node.id, 0))?;
         *clamp_bits(&mut op) = clamp.map(f32::to_bits);
-        replace(model, id, 0, op, constants, &[], last)?;
-        swapped += 1;
-    }
-    model.compact()?;
-    Ok(swapped)
+        Ok(Some(Swap { data: 0, op, constants, others: Vec::new(), last }))
+    })
 }

@@ -14,7 +14,9 @@
 use tract_onnx::tract_core::internal::*;
 use tract_onnx::tract_core::ops::einsum::EinSum;
 
-use super::graph::{MatrixProduct, constant, f32s, filled, fuse_clamp, matrix_product, next_binary, replace};
+use super::graph::{
+    MatrixProduct, Swap, constant, f32s, filled, fuse_clamp, matrix_product, next_binary, swap_each,
+};
 use super::lanes::{Lanes, Loops};
 use super::run::run_best;
 use kernel::{Geometry, Inputs, ROWS, Residual, SPARSE_DEPTH, Weights, multiply_with};
@@ -142,17 +144,11 @@ impl Loops for Product<'_> {
 /// uniform constant and an `Add` of a tensor of the output's shape, in either order. Returns
 /// how many it replaced; any other `EinSum` is left to tract.
 pub fn swap_in(model: &mut TypedModel) -> TractResult<usize> {
-    let candidates: Vec<usize> =
-        model.eval_order()?.into_iter().filter(|&id| model.node(id).op_is::<EinSum>()).collect();
-    let mut swapped = 0;
-    for id in candidates {
-        let node = model.node(id);
-        let einsum = node.op_as::<EinSum>().expect("filtered on EinSum");
-        let Some(product) = product_for(model, node, einsum)? else { continue };
-        let fused = fuse(model, &product, OutletId::new(id, 0))?;
+    swap_each(model, |model, node, einsum: &EinSum| {
+        let Some(product) = product_for(model, node, einsum)? else { return Ok(None) };
+        let fused = fuse(model, &product, OutletId::new(node.id, 0))?;
         let (weights, sparse) = pack_weights(&product)?;
         let bias = pack_bias(&product, &fused)?;
-        let residual: Vec<OutletId> = fused.residual.iter().map(|&(residual, _)| residual).collect();
         let op = Pointwise {
             geometry: Geometry {
                 inputs: product.inputs,
@@ -164,12 +160,14 @@ pub fn swap_in(model: &mut TypedModel) -> TractResult<usize> {
             },
             output_shape: product.output_shape,
         };
-        let constants = vec![("packed_weights", weights), ("packed_bias", bias)];
-        replace(model, id, 0, op, constants, &residual, fused.last)?;
-        swapped += 1;
-    }
-    model.compact()?;
-    Ok(swapped)
+        Ok(Some(Swap {
+            data: 0,
+            op,
+            constants: vec![("packed_weights", weights), ("packed_bias", bias)],
+            others: fused.residual.iter().map(|&(residual, _)| residual).collect(),
+            last: fused.last,
+        }))
+    })
 }
 
 /// A 1×1 convolution found in the model: its sizes and weights.

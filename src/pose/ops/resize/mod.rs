@@ -12,7 +12,7 @@
 use tract_onnx::tract_core::internal::*;
 use tract_onnx::tract_core::ops::einsum::EinSum;
 
-use super::graph::{MatrixProduct, f32s, filled, matrix_product, replace};
+use super::graph::{MatrixProduct, Swap, f32s, filled, matrix_product, swap_each};
 
 /// A product along one axis of f32 data with a constant matrix that has at most two nonzero
 /// weights per output: the data seen as `[outer, input length, inner]` becomes
@@ -109,18 +109,11 @@ impl TypedOp for Resize {
 /// axes by a constant matrix with at most two nonzero weights per output (an interpolation)
 /// with [`Resize`]. Returns how many it replaced; any other `EinSum` is left to tract.
 pub fn swap_in(model: &mut TypedModel) -> TractResult<usize> {
-    let candidates: Vec<usize> =
-        model.eval_order()?.into_iter().filter(|&id| model.node(id).op_is::<EinSum>()).collect();
-    let mut swapped = 0;
-    for id in candidates {
-        let node = model.node(id);
-        let einsum = node.op_as::<EinSum>().expect("filtered on EinSum");
-        let Some((op, data)) = resize_for(model, node, einsum)? else { continue };
-        replace(model, id, data, op, vec![], &[], OutletId::new(id, 0))?;
-        swapped += 1;
-    }
-    model.compact()?;
-    Ok(swapped)
+    swap_each(model, |model, node, einsum: &EinSum| {
+        let Some((op, data)) = resize_for(model, node, einsum)? else { return Ok(None) };
+        let last = OutletId::new(node.id, 0);
+        Ok(Some(Swap { data, op, constants: Vec::new(), others: Vec::new(), last }))
+    })
 }
 
 /// The resize `node` computes, and which of its inputs is the data, when it is one.
