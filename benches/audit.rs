@@ -57,6 +57,8 @@ fn audit_sample(c: &mut Criterion) {
             duration_s: None,
             thresholds: Thresholds::default(),
             camera: Camera::default(),
+            pause: None,
+            started_at: None,
         };
         let mut quiet = Quiet;
         // the audit's own commit path: sampler, engine, store, observer

@@ -42,6 +42,16 @@ pub enum Command {
     Audit(AuditArgs),
     /// List the cameras, their modes and the one ergoaudit uses; `--test` takes one sample.
     Cameras(CamerasArgs),
+    /// How things stand: whether an audit records (since when, paused or not), the last
+    /// sample and its bands, the open findings, today's present time, breaks and longest
+    /// sitting stretch. Never blocks, never writes; `--json` is one line for a status bar.
+    Status(StatusArgs),
+    /// Pause the audit (a meeting, a call): it closes the camera and records nothing until
+    /// the time is up or `ergoaudit resume`; the pause is stored as neither sitting nor break.
+    /// An audit started during the pause begins paused.
+    Pause(PauseArgs),
+    /// End a pause now.
+    Resume(ResumeArgs),
     /// List the recorded audit sessions.
     History(HistoryArgs),
     /// Export the recorded samples (measures only) as CSV or JSON lines.
@@ -58,6 +68,39 @@ pub enum Command {
     /// Write the man pages (ergoaudit.1 and one per command: ergoaudit-audit.1, …) into a
     /// folder, e.g. `ergoaudit man-pages --out ~/.local/share/man/man1`; packaging runs it.
     ManPages(ManPagesArgs),
+}
+
+/// `ergoaudit status`.
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// The history database (as for `audit`).
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+
+    /// Print one JSON line for a status bar: `text` (short), `tooltip` (everything, Pango
+    /// markup), `class` and `alt` (stopped, paused, starting, stale, away, ok, warn, risk).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `ergoaudit pause`.
+#[derive(Debug, Args)]
+pub struct PauseArgs {
+    /// How long (30m, 1h, 1h30m) [default: until `ergoaudit resume`].
+    #[arg(value_name = "DURATION", value_parser = duration)]
+    pub duration: Option<SignedDuration>,
+
+    /// The history database whose audit to pause (as for `audit`).
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+}
+
+/// `ergoaudit resume`.
+#[derive(Debug, Args)]
+pub struct ResumeArgs {
+    /// The history database whose audit to resume (as for `audit`).
+    #[arg(long, value_name = "PATH")]
+    pub db: Option<PathBuf>,
 }
 
 /// `ergoaudit completions`.
@@ -89,6 +132,22 @@ fn duration(s: &str) -> Result<SignedDuration, String> {
         Ok(d) if d.is_positive() && d <= MAX_DURATION => Ok(d),
         _ => Err(format!("`{s}`: the duration must be positive and at most ten years")),
     }
+}
+
+/// Parse a past time: RFC 3339 with an offset, or a civil date and time in the local zone.
+fn recorded_at(s: &str) -> Result<jiff::Timestamp, String> {
+    let bad = || format!("`{s}`: write a time like 2026-11-25T09:00 (local) or 2026-11-25T09:00:00Z");
+    let at = match s.trim().parse::<jiff::Timestamp>() {
+        Ok(at) => at,
+        Err(_) => {
+            let civil: jiff::civil::DateTime = s.trim().parse().map_err(|_| bad())?;
+            civil.to_zoned(jiff::tz::TimeZone::system()).map_err(|_| bad())?.timestamp()
+        }
+    };
+    if at > jiff::Timestamp::now() {
+        return Err(format!("`{s}`: a recording cannot be made in the future"));
+    }
+    Ok(at)
 }
 
 /// Shortest interval between samples: a burst of frames 0.2 s apart must fit.
@@ -164,6 +223,12 @@ pub struct AuditArgs {
     /// ends, or Ctrl-C].
     #[arg(long, value_name = "DURATION", value_parser = duration)]
     pub duration: Option<SignedDuration>,
+
+    /// When a recording was made (`2026-11-25T09:00` local time, or RFC 3339 with an
+    /// offset), so that its session lands on its own day in the history and in `report
+    /// --since 7d` [default: now]. Not for a camera or a stream, which record now.
+    #[arg(long, value_name = "TIME", value_parser = recorded_at)]
+    pub recorded_at: Option<jiff::Timestamp>,
 
     /// The history database [default: history.sqlite in the data folder,
     /// `~/.local/share/ergoaudit` or `$ERGOAUDIT_DATA_DIR`].

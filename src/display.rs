@@ -85,6 +85,13 @@ impl Observer for Display {
         self.gap_said = None;
     }
 
+    fn paused(&mut self, paused: bool) {
+        if paused {
+            self.bar.set_message("paused: the camera is closed, nothing is recorded (`ergoaudit resume`)");
+            self.bar.tick();
+        }
+    }
+
     fn gap(&mut self, error: &CaptureError, t_s: f64) {
         let text = ergoaudit::escape::terminal(error.to_string().trim_end()).into_owned();
         if matches!(

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use anyhow::{Result, bail};
-use ergoaudit::audit::{Input, Pacing, Plan};
+use ergoaudit::audit::{Input, Pacing, PauseFile, Plan};
 use ergoaudit::config::{self, DEFAULT_PROFILE, Settings};
 use ergoaudit::pose::ModelChoice;
 use ergoaudit::posture::Baseline;
@@ -81,21 +81,24 @@ pub struct Recording {
     pub burst: usize,
     /// How long to record; a recording otherwise ends on its own.
     pub duration: Option<jiff::SignedDuration>,
+    /// When a recording was made (now when `None`).
+    pub recorded_at: Option<jiff::Timestamp>,
 }
 
 impl Recording {
-    /// How the input is paced; `stop` ends it.
-    pub fn pacing(&self, stop: &Arc<AtomicBool>) -> Pacing {
+    /// How the input is paced; `stop` ends it; a camera honours `pause`.
+    pub fn pacing(&self, stop: &Arc<AtomicBool>, pause: Option<PauseFile>) -> Pacing {
         Pacing {
             interval_s: self.interval.as_secs_f64(),
             burst: self.burst,
             duration_s: self.duration.map(|d| d.as_secs_f64()),
             stop: Arc::clone(stop),
+            pause: pause.filter(|_| self.input.is_live()),
         }
     }
 
-    /// The session to begin.
-    pub fn plan(&self) -> Plan {
+    /// The session to begin, honouring `pause` when the input is live.
+    pub fn plan(&self, pause: Option<PauseFile>) -> Plan {
         Plan {
             source: self.input.describe(),
             model: self.input.needs_model().then(|| self.model.to_string()),
@@ -104,6 +107,8 @@ impl Recording {
             duration_s: self.duration.map(|d| d.as_secs_f64()),
             thresholds: self.settings.thresholds,
             camera: self.settings.thresholds.camera(),
+            pause: pause.filter(|_| self.input.is_live()),
+            started_at: self.recorded_at,
         }
     }
 }
@@ -123,6 +128,9 @@ impl AuditOptions {
     pub fn new(args: &AuditArgs, config: Option<&Path>) -> Result<Self> {
         let settings = settings(config, &args.thresholds)?;
         let input = Input::new(Some(&args.source), args.landmarks.as_deref())?;
+        if args.recorded_at.is_some() && input.is_live() {
+            bail!("--recorded-at dates a recording; {} records now", input.describe());
+        }
         let profile =
             profile(args.profile.as_deref(), &settings, input.needs_model().then_some(&args.model))?;
         Ok(AuditOptions {
@@ -134,6 +142,7 @@ impl AuditOptions {
                 interval: args.interval,
                 burst: args.burst,
                 duration: args.duration,
+                recorded_at: args.recorded_at,
             },
             db: db(args.db.as_deref())?,
             notify: !args.no_notify,
@@ -184,6 +193,7 @@ impl ReportOptions {
                 interval: args.interval,
                 burst: args.burst,
                 duration,
+                recorded_at: None,
             }))
         } else {
             ReportFrom::History { db: db(args.db.as_deref())?, session: args.session, since: args.since }

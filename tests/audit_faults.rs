@@ -65,6 +65,8 @@ fn a_failing_source_leaves_gaps_and_the_audit_goes_on() {
         duration_s: None,
         thresholds: Thresholds::default(),
         camera: Camera::default(),
+        pause: None,
+        started_at: None,
     };
     let mut seen = Seen::default();
     let session = Session::begin(&mut store, plan, &mut seen).unwrap();

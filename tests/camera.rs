@@ -224,3 +224,70 @@ fn the_real_pose_model_sees_the_person_through_the_camera_path() {
     assert!(decode::brightness(&frame.image) > 0.2);
     let _ = Backend::devices(&cams).unwrap();
 }
+
+/// Hears nothing.
+struct Quiet;
+
+impl ergoaudit::audit::Observer for Quiet {
+    fn event(&mut self, _: &ergoaudit::risk::Event, _: jiff::Timestamp, _: f64) {}
+    fn sample(&mut self, _: &ergoaudit::audit::Status) {}
+    fn gap(&mut self, _: &CaptureError, _: f64) {}
+}
+
+#[test]
+fn a_paused_audit_closes_the_camera_and_opens_it_no_more_until_resumed() {
+    use ergoaudit::audit::source::PosedFrames;
+    use ergoaudit::audit::{PauseFile, PauseRequest, Plan, Session};
+    use ergoaudit::pose::{BlazePose, ModelChoice};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.sqlite");
+    let pause = PauseFile::of(&db);
+    // kept open between bursts (as below a 3 s interval): only a release closes it
+    let cams = one_webcam("");
+    let stop = Arc::new(AtomicBool::new(false));
+    let hold = pause.clone();
+    let paced =
+        Paced::new(source(&cams, true), 1, Duration::from_millis(200), Some(Duration::from_secs(3)), stop)
+            .with_hold(move || hold.active(jiff::Timestamp::now()).is_ok_and(|p| p.is_some()));
+    let mut posed = PosedFrames::new(paced, BlazePose::load(&ModelChoice::Full).unwrap(), 0.2);
+    let mut store = ergoaudit::store::Store::open_for_audit(&db).unwrap();
+    let plan = Plan {
+        source: "camera".into(),
+        model: Some("full".into()),
+        profile: None,
+        interval_s: 0.2,
+        duration_s: Some(3.0),
+        thresholds: ergoaudit::thresholds::Thresholds::default(),
+        camera: ergoaudit::posture::Camera::default(),
+        pause: Some(pause.clone()),
+        started_at: None,
+    };
+    // another process pauses at 1 s and resumes at 2 s; the streams started are counted
+    let counter = cams.clone();
+    let pauser = std::thread::spawn(move || {
+        std::thread::sleep(Duration::from_secs(1));
+        pause.write(&PauseRequest { since: jiff::Timestamp::now(), until: None }).unwrap();
+        std::thread::sleep(Duration::from_millis(400));
+        let settled = counter.counts("Webcam").unwrap().streams;
+        std::thread::sleep(Duration::from_millis(600));
+        let before_resume = counter.counts("Webcam").unwrap().streams;
+        pause.remove(jiff::Timestamp::now()).unwrap();
+        (settled, before_resume)
+    });
+    let mut quiet = Quiet;
+    let session = Session::begin(&mut store, plan, &mut quiet).unwrap();
+    let id = session.id();
+    let outcome = session.record(&mut posed, &AtomicBool::new(false)).unwrap();
+    let (settled, before_resume) = pauser.join().unwrap();
+    assert_eq!(settled, 1, "kept open until the pause: one stream");
+    assert_eq!(before_resume, settled, "nothing opened while paused");
+    assert_eq!(cams.counts("Webcam").unwrap().streams, 2, "the pause closed it: a new stream after");
+    let pauses = store.pauses(&[id]).unwrap();
+    assert_eq!(pauses.len(), 1, "{pauses:?}");
+    let p = pauses[0].1;
+    assert!((p.end_s - p.start_s - 1.0).abs() < 0.4, "{p:?}");
+    let t: Vec<f64> = store.samples(&[id]).unwrap().iter().map(|s| s.t_s).collect();
+    assert!(t.iter().all(|&t| t <= p.start_s || t >= p.end_s), "a sample inside the pause: {t:?} {p:?}");
+    assert!(t.iter().any(|&t| t >= p.end_s), "sampling went on after the pause: {t:?}");
+    assert!(outcome.samples >= 6, "{outcome:?}");
+}

@@ -6,10 +6,11 @@ mod common;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command as StdCommand, Stdio};
-use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
-use common::{empty_frame, ergoaudit, fixture, ok, side_frame, stream};
+use common::{
+    audit_from_pipe, empty_frame, ergoaudit, feed_and_wait, fixture, ok, side_frame, stored_samples, stream,
+};
 use serde_json::Value;
 use tempfile::TempDir;
 
@@ -222,46 +223,11 @@ fn the_audit_opens_no_network_socket() {
     assert!(!trace.contains("socket("), "socket opened:\n{trace}");
 }
 
-/// Start an audit that reads landmark lines from a pipe the test writes to.
-fn audit_from_pipe(home: &TempDir, db: &Path) -> (std::process::Child, PathBuf) {
-    let fifo = home.path().join("live.jsonl");
-    assert!(StdCommand::new("mkfifo").arg(&fifo).status().unwrap().success());
-    let child = StdCommand::new(assert_cmd::cargo::cargo_bin("ergoaudit"))
-        .args(["audit", "--no-notify", "--landmarks"])
-        .arg(&fifo)
-        .arg("--db")
-        .arg(db)
-        .env("ERGOAUDIT_CONFIG_DIR", home.path().join("config"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    (child, fifo)
-}
-
-fn stored_samples(home: &TempDir, db: &Path) -> usize {
-    let out = ergoaudit(home).args(["export", "--format", "jsonl", "--db"]).arg(db).output().unwrap();
-    String::from_utf8(out.stdout).unwrap().lines().count()
-}
-
-/// Write `lines` into the audit's pipe and wait until it has committed `samples` samples.
-fn feed_and_wait(home: &TempDir, db: &Path, pipe: &mut std::fs::File, lines: &[String], samples: usize) {
-    for line in lines {
-        writeln!(pipe, "{line}").unwrap();
-    }
-    pipe.flush().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while stored_samples(home, db) < samples {
-        assert!(Instant::now() < deadline, "samples not committed in time");
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 #[test]
 fn kill_9_loses_no_committed_sample_and_a_second_audit_is_refused() {
     let home = tempfile::tempdir().unwrap();
     let db = home.path().join("history.sqlite");
-    let (mut child, fifo) = audit_from_pipe(&home, &db);
+    let (mut child, fifo) = audit_from_pipe(&home, &db, "live.jsonl");
     let mut pipe = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
     // a sample is committed when the next one begins: 59 of the 60
     feed_and_wait(&home, &db, &mut pipe, &stream(0.0, 300.0, 5.0, upright), 59);
@@ -294,7 +260,7 @@ fn kill_9_loses_no_committed_sample_and_a_second_audit_is_refused() {
 fn sigterm_stops_cleanly_with_the_last_sample_committed() {
     let home = tempfile::tempdir().unwrap();
     let db = home.path().join("history.sqlite");
-    let (mut child, fifo) = audit_from_pipe(&home, &db);
+    let (mut child, fifo) = audit_from_pipe(&home, &db, "live.jsonl");
     let mut pipe = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
     feed_and_wait(&home, &db, &mut pipe, &stream(0.0, 50.0, 5.0, upright), 9);
     // SIGTERM, then one more line so the blocked read returns and the flag is seen

@@ -245,6 +245,8 @@ proptest! {
             samples: &stored,
             findings: &stored_findings,
             breaks: &breaks.iter().map(|&(start_s, end_s)| (1, Break { start_s, end_s })).collect::<Vec<_>>(),
+            pauses: &[],
+            period: None,
             thresholds: &Thresholds::default(),
             now: jiff::Timestamp::UNIX_EPOCH,
         });

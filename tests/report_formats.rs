@@ -85,6 +85,8 @@ fn report() -> report::Report {
         samples: &samples,
         findings: &findings,
         breaks: &breaks,
+        pauses: &[],
+        period: None,
         thresholds: &Thresholds::default(),
         now: "2026-03-02T12:00:00Z".parse().unwrap(),
     })

@@ -83,6 +83,14 @@ impl Sampler {
         done
     }
 
+    /// The sample being collected, if any, and no movement measured across what follows
+    /// (the audit pauses: the next sample is not compared with this one).
+    pub fn interrupt(&mut self) -> Option<Sample> {
+        let sample = self.finish();
+        self.previous = None;
+        sample
+    }
+
     /// The sample being collected, if any.
     pub fn finish(&mut self) -> Option<Sample> {
         let frames = std::mem::take(&mut self.frames);

@@ -5,12 +5,13 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use super::pause::PauseFile;
 use super::sampler::{Sample, Sampler};
 use super::source::{PoseSource, SourceError};
 use crate::capture::CaptureError;
 use crate::pose::PosedFrame;
 use crate::posture::{Baseline, Camera};
-use crate::risk::{Assessment, Engine, Event};
+use crate::risk::{Assessment, Engine, Event, Pause};
 use crate::store::{SessionInfo, Store, StoreError};
 use crate::thresholds::Thresholds;
 
@@ -66,6 +67,8 @@ pub trait Observer {
     fn sample(&mut self, status: &Status);
     /// The source failed once.
     fn gap(&mut self, error: &CaptureError, t_s: f64);
+    /// The audit paused (`true`) or took up sampling again.
+    fn paused(&mut self, _paused: bool) {}
 }
 
 /// What a session is made with.
@@ -85,7 +88,15 @@ pub struct Plan {
     pub thresholds: Thresholds,
     /// The camera the measures assume.
     pub camera: Camera,
+    /// The pause file the session honours (live sources only: a recording runs on its own
+    /// clock, which a pause in wall time does not map onto).
+    pub pause: Option<PauseFile>,
+    /// When the session began: now, or when a recording was made.
+    pub started_at: Option<jiff::Timestamp>,
 }
+
+/// How often a paused audit looks whether the pause is over.
+const PAUSE_POLL: std::time::Duration = std::time::Duration::from_millis(250);
 
 /// An audit session in progress. [`Session::begin`] writes the session, [`Session::push`]
 /// (or [`Session::run`] over a whole source) takes frames, [`Session::end`] closes it.
@@ -101,6 +112,11 @@ pub struct Session<'a> {
     /// The latest frame time, to say once that a recording's clock went back.
     latest_t: Option<f64>,
     went_back: bool,
+    pause_file: Option<PauseFile>,
+    /// While paused: when the pause began and the source's latest clock, session seconds.
+    paused: Option<(f64, f64)>,
+    /// A pause file that cannot be read is said once.
+    pause_unreadable: bool,
 }
 
 /// Whether a session takes more frames.
@@ -113,14 +129,14 @@ pub enum Flow {
 }
 
 impl<'a> Session<'a> {
-    /// Begin a session in `store`, started now; `observer` hears of its findings, samples
-    /// and gaps.
+    /// Begin a session in `store`, started now (or when the plan says); `observer` hears of
+    /// its findings, samples and gaps.
     pub fn begin(
         store: &'a mut Store,
         plan: Plan,
         observer: &'a mut dyn Observer,
     ) -> Result<Self, AuditError> {
-        let started_at = jiff::Timestamp::now();
+        let started_at = plan.started_at.unwrap_or_else(jiff::Timestamp::now);
         let (profile_name, baseline) = plan.profile.unzip();
         let info = SessionInfo {
             started_at,
@@ -143,6 +159,9 @@ impl<'a> Session<'a> {
             outcome: Outcome { samples: 0, gaps: 0, end_s: 0.0, interrupted: false },
             latest_t: None,
             went_back: false,
+            pause_file: plan.pause,
+            paused: None,
+            pause_unreadable: false,
         })
     }
 
@@ -190,18 +209,53 @@ impl<'a> Session<'a> {
     /// Take frames from `source` until it ends, the duration is reached or `stop` is set.
     /// A source that fails for good gives [`AuditError::Source`]; the session is still open
     /// and must be ended.
+    ///
+    /// While the pause file says so the session is paused: a camera is released and not
+    /// asked for frames, what a stream sends is read and dropped, nothing is recorded; the
+    /// pause itself is, once it is over.
     pub fn run(&mut self, source: &mut dyn PoseSource, stop: &AtomicBool) -> Result<(), AuditError> {
         loop {
             if stop.load(Ordering::Relaxed) {
                 self.outcome.interrupted = true;
                 return Ok(());
             }
+            // a camera is asked for frames on the wall clock: while paused it is not asked
+            // (nothing is opened); a stream sends what it sends, and what arrives during a
+            // pause is dropped
+            let camera = source.clock_s();
+            if let Some(clock) = camera
+                && self.pause_in_force()
+            {
+                self.pausing(clock, source)?;
+                if self.duration_s.is_some_and(|d| clock >= d) {
+                    return Ok(());
+                }
+                std::thread::sleep(PAUSE_POLL);
+                continue;
+            }
             let Some(next) = source.next_posed() else { return Ok(()) };
+            if camera.is_none() && self.pause_in_force() {
+                let arrived = next.as_ref().ok().and_then(|r| r.t_s).or(self.latest_t).unwrap_or_default();
+                self.pausing(arrived, source)?;
+                continue;
+            }
+            if let Some((start_s, latest)) = self.paused.take() {
+                let end_s = match &next {
+                    Ok(record) => record.t_s,
+                    Err(_) => source.clock_s(),
+                };
+                self.end_pause(Pause { start_s, end_s: end_s.unwrap_or(latest).max(start_s) })?;
+            }
             match next {
                 Ok(record) => {
                     if self.push(record)? == Flow::Done {
                         return Ok(());
                     }
+                }
+                // the camera saw the pause before its burst
+                Err(SourceError::Capture(CaptureError::Paused)) => {
+                    let clock = source.clock_s().or(self.latest_t).unwrap_or_default();
+                    self.pausing(clock, source)?;
                 }
                 Err(SourceError::Capture(e)) => self.gap(&e, source.clock_s())?,
                 Err(SourceError::Fatal(message)) => return Err(AuditError::Source(message)),
@@ -223,15 +277,82 @@ impl<'a> Session<'a> {
         ran.map(|()| outcome).map_err(in_session)
     }
 
-    /// Commit the last sample and close the session: open findings end at its last sample.
+    /// Commit the last sample and close the session: open findings end at its last sample,
+    /// a pause under way at the latest clock the source gave.
     pub fn end(mut self) -> Result<Outcome, AuditError> {
         if let Some(sample) = self.sampler.finish() {
             self.commit(sample)?;
         }
+        let mut end_s = self.outcome.end_s;
+        if let Some((start_s, latest)) = self.paused.take() {
+            end_s = end_s.max(latest);
+            self.end_pause(Pause { start_s, end_s: latest.max(start_s) })?;
+        }
         let closed: Vec<_> = self.engine.finish(self.outcome.end_s).into_iter().map(|e| e.finding).collect();
         let breaks = self.engine.take_breaks();
-        self.store.end_session(self.id, wall_clock(self.started_at, self.outcome.end_s), &closed, &breaks)?;
+        self.store.end_session(self.id, wall_clock(self.started_at, end_s), &closed, &breaks)?;
         Ok(self.outcome)
+    }
+
+    /// Whether the pause file says the audit is paused now (read once per frame asked for;
+    /// one that cannot be read is said once and does not pause).
+    fn pause_in_force(&mut self) -> bool {
+        let Some(file) = &self.pause_file else { return false };
+        match file.active(jiff::Timestamp::now()) {
+            Ok(pause) => {
+                self.pause_unreadable = false;
+                pause.is_some()
+            }
+            Err(e) => {
+                if !self.pause_unreadable {
+                    tracing::warn!("{}; the audit goes on", crate::escape::terminal(&e.to_string()));
+                    self.pause_unreadable = true;
+                }
+                false
+            }
+        }
+    }
+
+    /// Paused, at `clock_s` on the session clock: the pause begins (and the source lets go
+    /// of its device) or goes on.
+    fn pausing(&mut self, clock_s: f64, source: &mut dyn PoseSource) -> Result<(), AuditError> {
+        let clock_s = clock_s.max(self.outcome.end_s);
+        match &mut self.paused {
+            Some((_, latest)) => *latest = latest.max(clock_s),
+            None => {
+                self.begin_pause(clock_s)?;
+                source.release();
+            }
+        }
+        Ok(())
+    }
+
+    /// The pause begins at `clock_s`: the sample under way is committed, and the postures
+    /// and holds end at it.
+    fn begin_pause(&mut self, clock_s: f64) -> Result<(), AuditError> {
+        if let Some(sample) = self.sampler.interrupt() {
+            self.commit(sample)?;
+        }
+        let events = self.engine.pause_begins();
+        let closed: Vec<_> = events.iter().map(|e| e.finding.clone()).collect();
+        self.store.update_findings(self.id, &closed)?;
+        let at = wall_clock(self.started_at, clock_s);
+        for e in &events {
+            self.observer.event(e, at, clock_s);
+        }
+        tracing::info!("paused (`ergoaudit resume` ends it)");
+        self.observer.paused(true);
+        self.paused = Some((clock_s, clock_s));
+        Ok(())
+    }
+
+    /// The pause is over: the engine and the store are told.
+    fn end_pause(&mut self, pause: Pause) -> Result<(), AuditError> {
+        self.engine.pause_ends(pause.start_s, pause.end_s);
+        self.store.add_pause(self.id, &pause)?;
+        tracing::info!("resumed after {}", crate::advice::minutes(pause.end_s - pause.start_s));
+        self.observer.paused(false);
+        Ok(())
     }
 
     /// Judge one sample and commit it with the findings it changed.

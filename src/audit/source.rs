@@ -42,6 +42,9 @@ pub trait PoseSource {
     fn clock_s(&self) -> Option<f64> {
         None
     }
+
+    /// Release the device until the next frame is asked for (the audit pauses).
+    fn release(&mut self) {}
 }
 
 /// Pixels through the pose model. Within a burst the pose is tracked. From one sample to
@@ -99,6 +102,13 @@ impl<S> PosedFrames<S> {
 impl<S: FrameSource> PoseSource for PosedFrames<S> {
     fn clock_s(&self) -> Option<f64> {
         self.frames.clock_s()
+    }
+
+    fn release(&mut self) {
+        self.frames.release();
+        // the scene is not known to be the same afterwards: the detector looks again
+        self.last = None;
+        self.pose.reset();
     }
 
     fn next_posed(&mut self) -> Option<Result<PosedFrame, SourceError>> {
@@ -178,6 +188,16 @@ impl Input {
         }
     }
 
+    /// Whether it runs on the wall clock, so that `ergoaudit pause` applies: a camera, or
+    /// landmarks streamed through a pipe (a file is a recording, on its own clock).
+    pub fn is_live(&self) -> bool {
+        match self {
+            Input::Camera(_) => true,
+            Input::Landmarks(path) => std::fs::metadata(path).is_ok_and(|m| !m.is_file()),
+            Input::Video(_) | Input::Images(_) => false,
+        }
+    }
+
     /// Whether frames go through the pose model (everything but recorded landmarks).
     pub fn needs_model(&self) -> bool {
         !matches!(self, Input::Landmarks(_))
@@ -195,6 +215,8 @@ pub struct Pacing {
     pub duration_s: Option<f64>,
     /// Set when the audit must stop (a camera waiting between samples wakes up).
     pub stop: Arc<AtomicBool>,
+    /// The pause file a camera looks at before each burst (it is not opened while paused).
+    pub pause: Option<super::pause::PauseFile>,
 }
 
 /// Why an input could not be opened.
@@ -238,13 +260,18 @@ impl Input {
             Input::Camera(selector) => {
                 let camera = CameraSource::new(camera::backend()?, selector, interval < KEEP_OPEN_BELOW_S)?;
                 tracing::info!(camera = camera.label(), "camera found");
-                let frames = Paced::new(
+                let mut frames = Paced::new(
                     camera,
                     burst,
                     Duration::from_secs_f64(interval),
                     pacing.duration_s.map(Duration::from_secs_f64),
                     Arc::clone(&pacing.stop),
                 );
+                if let Some(file) = pacing.pause.clone() {
+                    // a pause asked for while the camera waited for its next sample
+                    frames = frames
+                        .with_hold(move || file.active(jiff::Timestamp::now()).is_ok_and(|p| p.is_some()));
+                }
                 Box::new(PosedFrames::new(frames, BlazePose::load(model)?, interval))
             }
         })

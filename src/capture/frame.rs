@@ -20,6 +20,9 @@ pub struct Frame {
 /// Errors of the capture stage.
 #[derive(Debug, thiserror::Error)]
 pub enum CaptureError {
+    /// The audit is paused: no frame was taken (not a failure).
+    #[error("paused: no frame taken")]
+    Paused,
     /// An input path does not exist.
     #[error("{}: no such file or folder; check the path", .0.display())]
     Missing(PathBuf),
@@ -121,6 +124,10 @@ pub trait FrameSource {
     fn clock_s(&self) -> Option<f64> {
         None
     }
+
+    /// Release the device (a camera kept open between bursts is closed) until the next
+    /// frame is asked for.
+    fn release(&mut self) {}
 }
 
 /// File extensions read as images (case-insensitive).

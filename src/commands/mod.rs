@@ -6,6 +6,7 @@ pub mod calibrate;
 pub mod cameras;
 pub mod docs;
 pub mod history;
+pub mod live;
 pub mod report;
 pub mod service;
 pub mod thresholds;

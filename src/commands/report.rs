@@ -33,15 +33,17 @@ pub fn run(args: &ReportArgs, config: Option<&Path>) -> Result<ExitCode> {
     // a recording is audited into a scratch database that is deleted afterwards
     let scratch = tempfile::tempdir().context("cannot create a temporary folder")?;
     let mut code = ExitCode::SUCCESS;
+    let now = jiff::Timestamp::now();
+    let mut period = None;
     let (store, sessions, kind) = match &options.from {
         ReportFrom::Recording(rec) => {
             let db = scratch.path().join("report.sqlite");
             let mut store = Store::open_for_audit(&db)?;
             let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-            let mut source = rec.input.open(&rec.pacing(&stop), &rec.model)?;
+            let mut source = rec.input.open(&rec.pacing(&stop, None), &rec.model)?;
             audit::stop_on_signals(&stop)?;
             let mut display = Display::new(false, &rec.settings);
-            let session = Session::begin(&mut store, rec.plan(), &mut display)?;
+            let session = Session::begin(&mut store, rec.plan(None), &mut display)?;
             let id = session.id();
             session.record(source.as_mut(), &stop)?;
             code = display.finish();
@@ -58,8 +60,12 @@ pub fn run(args: &ReportArgs, config: Option<&Path>) -> Result<ExitCode> {
                     vec![*id]
                 }
                 None => {
-                    let since = jiff::Timestamp::now().checked_sub(*since).ok();
-                    store.sessions(since)?.iter().map(|s| s.id).collect()
+                    let from = now.checked_sub(*since).ok();
+                    // a period of more than a day is also shown day by day
+                    if let Some(from) = from.filter(|_| *since > jiff::SignedDuration::from_hours(24)) {
+                        period = Some(report::Period { from, to: now, tz: jiff::tz::TimeZone::system() });
+                    }
+                    store.sessions(from)?.iter().map(|s| s.id).collect()
                 }
             };
             (store, ids, "history")
@@ -69,6 +75,7 @@ pub fn run(args: &ReportArgs, config: Option<&Path>) -> Result<ExitCode> {
     let samples = store.samples(&sessions)?;
     let findings = store.findings(&sessions)?;
     let breaks = store.breaks(&sessions)?;
+    let pauses = store.pauses(&sessions)?;
     // judged with the thresholds the sessions were recorded with; a flag changes its own
     // threshold only
     let thresholds = match details.first() {
@@ -95,8 +102,10 @@ pub fn run(args: &ReportArgs, config: Option<&Path>) -> Result<ExitCode> {
         samples: &samples,
         findings: &findings,
         breaks: &breaks,
+        pauses: &pauses,
+        period: period.as_ref(),
         thresholds: &thresholds,
-        now: jiff::Timestamp::now(),
+        now,
     });
     let text = match format_of(args) {
         ReportFormat::Html => report::html(&report),

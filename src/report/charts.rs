@@ -3,7 +3,7 @@
 
 use std::fmt::Write;
 
-use super::model::{Distribution, Point, Report};
+use super::model::{Day, Distribution, Point, Report, num};
 use crate::posture::MeasureId;
 use crate::thresholds::{Thresholds, Verdict};
 
@@ -51,7 +51,8 @@ pub fn charts(r: &Report) -> Vec<Chart> {
             });
         }
     }
-    out.push(Chart { id: "presence".into(), title: "Presence and breaks".into(), svg: presence(r, end) });
+    let title = if r.pauses.is_empty() { "Presence and breaks" } else { "Presence, breaks and pauses" };
+    out.push(Chart { id: "presence".into(), title: title.into(), svg: presence(r, end) });
     for (name, d) in &r.distributions {
         let id = MeasureId::from_name(name).expect("distributions are of measures");
         out.push(Chart {
@@ -196,6 +197,9 @@ fn presence(r: &Report, end: f64) -> String {
     for &(a, b) in &r.breaks {
         rect("break", a, b);
     }
+    for &(a, b) in &r.pauses {
+        rect("paused", a, b);
+    }
     axis(&mut svg, end, 40.0);
     svg.push_str("</svg>");
     svg
@@ -233,4 +237,167 @@ fn histogram(id: MeasureId, d: &Distribution, t: &Thresholds) -> String {
     }
     svg.push_str("</svg>");
     svg
+}
+
+/// Width and height of one panel of the day-by-day chart.
+const PANEL: (f64, f64) = (240.0, 150.0);
+
+/// The day-by-day chart: small multiples, one panel per figure, one bar per day — time
+/// present, breaks taken against due, the longest sitting stretch (the limit dashed), and the
+/// share of present time in each band of CVA, head-forward distance and shoulder rounding.
+pub fn days(r: &Report) -> Option<Chart> {
+    if r.days.len() < 2 {
+        return None;
+    }
+    let t = &r.thresholds;
+    let mut svg = open_svg("days", 2.0 * PANEL.1, "day by day");
+    let max_of = |f: &dyn Fn(&Day) -> f64| r.days.iter().map(f).fold(0.0, f64::max);
+    let present_h = max_of(&|d| d.present_s / 3600.0).max(1.0);
+    panel(&mut svg, 0, "present (h)", present_h, &r.days, |d| vec![("present", d.present_s / 3600.0)], None);
+    let breaks = max_of(&|d| d.breaks_taken.max(d.breaks_due) as f64).max(1.0);
+    panel(
+        &mut svg,
+        1,
+        "breaks taken / due",
+        breaks,
+        &r.days,
+        |d| vec![("break", d.breaks_taken as f64), ("due", d.breaks_due as f64)],
+        None,
+    );
+    let stretch = max_of(&|d| d.longest_sitting_min).max(t.sitting_max * 1.2);
+    panel(
+        &mut svg,
+        2,
+        "longest sitting stretch (min)",
+        stretch,
+        &r.days,
+        |d| {
+            let class = if d.longest_sitting_min > t.sitting_max { "fill-risk" } else { "fill-ok" };
+            vec![(class, d.longest_sitting_min)]
+        },
+        Some(t.sitting_max),
+    );
+    for (k, id) in super::days::TREND_MEASURES.into_iter().enumerate() {
+        let title = format!("{}: ok / warn / risk", id.label());
+        stacked(&mut svg, 3 + k, &title, &r.days, id);
+    }
+    svg.push_str("</svg>");
+    Some(Chart { id: "days".into(), title: "Day by day".into(), svg })
+}
+
+/// The top-left corner of panel `k` (three to a row).
+fn panel_origin(k: usize) -> (f64, f64) {
+    ((k % 3) as f64 * PANEL.0, (k / 3) as f64 * PANEL.1)
+}
+
+/// The plot area of a panel: left, top, width, bottom.
+fn plot_area(k: usize) -> (f64, f64, f64, f64) {
+    let (x, y) = panel_origin(k);
+    (x + 30.0, y + 22.0, PANEL.0 - 40.0, y + PANEL.1 - 24.0)
+}
+
+/// A panel's title, axis and day labels (every day when they fit, else the first and last).
+fn panel_frame(svg: &mut String, k: usize, title: &str, days: &[Day], top_value: Option<f64>) {
+    let (x0, y0) = panel_origin(k);
+    let (left, top, width, bottom) = plot_area(k);
+    let _ = write!(svg, r#"<text class="axis" x="{:.1}" y="{:.1}">{title}</text>"#, x0 + 4.0, y0 + 13.0);
+    let _ = write!(
+        svg,
+        r#"<line class="axis-line" x1="{left:.1}" x2="{:.1}" y1="{bottom:.1}" y2="{bottom:.1}"/>"#,
+        left + width
+    );
+    if let Some(v) = top_value {
+        let _ = write!(
+            svg,
+            r#"<text class="axis" x="{:.1}" y="{:.1}" text-anchor="end">{}</text>"#,
+            left - 3.0,
+            top + 8.0,
+            num(v)
+        );
+    }
+    // "11-25" where it fits, else the day of the month, as many as fit
+    let slot = width / days.len() as f64;
+    let (from, room) = if slot >= 36.0 { (5, 36.0) } else { (8, 18.0) };
+    let every = (room / slot).ceil().max(1.0) as usize;
+    for (i, d) in days.iter().enumerate().filter(|(i, _)| (days.len() - 1 - i).is_multiple_of(every)) {
+        let _ = write!(
+            svg,
+            r#"<text class="axis" x="{:.1}" y="{:.1}" text-anchor="middle">{}</text>"#,
+            left + (i as f64 + 0.5) * slot,
+            bottom + 14.0,
+            d.date.get(from..).unwrap_or(&d.date)
+        );
+    }
+}
+
+/// Bars of values (side by side when a day has several), scaled to `max`, with an optional
+/// dashed limit.
+fn panel(
+    svg: &mut String,
+    k: usize,
+    title: &str,
+    max: f64,
+    days: &[Day],
+    values: impl Fn(&Day) -> Vec<(&'static str, f64)>,
+    limit: Option<f64>,
+) {
+    panel_frame(svg, k, title, days, Some(max));
+    let (left, top, width, bottom) = plot_area(k);
+    let slot = width / days.len() as f64;
+    let y_of = |v: f64| bottom - (v / max).clamp(0.0, 1.0) * (bottom - top);
+    for (i, d) in days.iter().enumerate() {
+        let bars = values(d);
+        // a gap of a fifth of the slot between days
+        let gap = slot * 0.2;
+        let w = (slot - gap).max(0.5) / bars.len() as f64;
+        for (j, (class, v)) in bars.iter().enumerate() {
+            let _ = write!(
+                svg,
+                r#"<rect class="{class}" x="{:.1}" y="{:.1}" width="{:.1}" height="{:.1}"><title>{} {}: {}</title></rect>"#,
+                left + i as f64 * slot + gap / 2.0 + j as f64 * w,
+                y_of(*v),
+                (w - 0.5).max(0.3),
+                bottom - y_of(*v),
+                d.date,
+                class.trim_start_matches("fill-"),
+                num(*v)
+            );
+        }
+    }
+    if let Some(l) = limit {
+        let _ = write!(
+            svg,
+            r#"<line class="mark" x1="{left:.1}" x2="{:.1}" y1="{y:.1}" y2="{y:.1}"/>"#,
+            left + width,
+            y = y_of(l)
+        );
+    }
+}
+
+/// Stacked shares of the present time with a value in each band of `id`, one bar per day.
+fn stacked(svg: &mut String, k: usize, title: &str, days: &[Day], id: MeasureId) {
+    panel_frame(svg, k, title, days, None);
+    let (left, top, width, bottom) = plot_area(k);
+    let slot = width / days.len() as f64;
+    for (i, d) in days.iter().enumerate() {
+        let Some(b) = d.bands.get(id.name()) else { continue };
+        let total = b.ok_s + b.warn_s + b.risk_s;
+        if total <= 0.0 {
+            continue;
+        }
+        let mut y = bottom;
+        for (class, part) in [("fill-ok", b.ok_s), ("fill-warn", b.warn_s), ("fill-risk", b.risk_s)] {
+            let h = part / total * (bottom - top);
+            y -= h;
+            let _ = write!(
+                svg,
+                r#"<rect class="{class}" x="{:.1}" y="{y:.1}" width="{:.1}" height="{h:.1}"><title>{} {}: {:.0} %</title></rect>"#,
+                left + i as f64 * slot + slot * 0.1,
+                (slot * 0.8).max(0.5),
+                d.date,
+                class.trim_start_matches("fill-"),
+                part / total * 100.0
+            );
+        }
+    }
 }

@@ -121,6 +121,8 @@ mod tests {
             samples: &samples,
             findings: &[],
             breaks: &[],
+            pauses: &[],
+            period: None,
             thresholds: &t,
             now: jiff::Timestamp::UNIX_EPOCH,
         };

@@ -3,26 +3,29 @@
 //! charts), Markdown and JSON. The JSON schema is `docs/report-schema.md`.
 
 mod charts;
+mod days;
 mod findings;
 mod knowledge;
 mod method;
 mod model;
 mod render;
 mod series;
+pub mod status;
 mod time;
 mod verdict;
 
 use crate::risk::MAX_ABS_T_S;
 use crate::store::{SessionDetails, StoredFinding, StoredSample};
+pub use days::{MAX_DAYS, TREND_MEASURES};
 pub use knowledge::{NOT_JUDGED, fix_for, risk_factor};
 pub use model::{
-    BandTime, Distribution, Hold, Input, MeasureQuality, Method, Origin, Point, Quality, Report,
+    BandTime, Day, Distribution, Hold, Input, MeasureQuality, Method, Origin, Period, Point, Quality, Report,
     ReportFinding, ThresholdUsed, TimeSummary, TopFinding, Verdict1,
 };
 pub use render::{html, markdown};
 
 /// Version of the JSON schema (`docs/report-schema.md`).
-pub const SCHEMA: &str = "ergoaudit-report/3";
+pub const SCHEMA: &str = "ergoaudit-report/4";
 
 /// Whether the start of a file is a report ergoaudit wrote (HTML, Markdown or JSON), which
 /// `report -o` may replace without `--force`.
@@ -58,14 +61,11 @@ pub fn build(input: &Input) -> Report {
             ..s.clone()
         })
         .collect();
-    let breaks: Vec<_> = input
-        .breaks
-        .iter()
-        .filter(|(_, b)| {
-            b.start_s.abs() <= MAX_ABS_T_S && b.end_s.abs() <= MAX_ABS_T_S && b.end_s >= b.start_s
-        })
-        .copied()
-        .collect();
+    let span = |start_s: f64, end_s: f64| {
+        start_s.abs() <= MAX_ABS_T_S && end_s.abs() <= MAX_ABS_T_S && end_s >= start_s
+    };
+    let breaks: Vec<_> = input.breaks.iter().filter(|(_, b)| span(b.start_s, b.end_s)).copied().collect();
+    let pauses: Vec<_> = input.pauses.iter().filter(|(_, p)| span(p.start_s, p.end_s)).copied().collect();
     let findings: Vec<(i64, StoredFinding)> = input
         .findings
         .iter()
@@ -85,8 +85,14 @@ pub fn build(input: &Input) -> Report {
         samples: &samples,
         findings: &findings,
         breaks: &breaks,
+        pauses: &pauses,
         ..*input
     })
+}
+
+/// The days of `period` (see [`Day`]) in `input`, as a report over it would show them.
+pub fn days(input: &Input, period: &Period) -> Vec<Day> {
+    days::days(&model::Data::new(input), period)
 }
 
 fn build_from(input: &Input) -> Report {
@@ -106,6 +112,8 @@ fn build_from(input: &Input) -> Report {
         series: series::series(&d),
         distributions: series::distributions(&d),
         breaks: series::break_spans(&d),
+        pauses: series::pause_spans(&d),
+        days: input.period.map(|p| days::days(&d, p)).unwrap_or_default(),
         findings,
         thresholds: *input.thresholds,
     }

@@ -5,8 +5,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::posture::MeasureId;
-use crate::risk::Break;
-use crate::risk::FindingKind;
+use crate::risk::{Break, FindingKind, Pause};
 use crate::store::{SessionDetails, StoredFinding, StoredSample};
 use crate::thresholds::{Thresholds, Verdict};
 
@@ -87,6 +86,8 @@ pub struct TimeSummary {
     pub present_s: f64,
     /// Time away, seconds.
     pub away_s: f64,
+    /// Time the audit was paused (`ergoaudit pause`): neither present nor away, seconds.
+    pub paused_s: f64,
     /// Absences of at least the break length.
     pub breaks_taken: usize,
     /// The rule (e.g. "2 min every 45 min").
@@ -229,6 +230,38 @@ pub struct Distribution {
     pub counts: Vec<usize>,
 }
 
+/// The period a report covers, to split into days.
+#[derive(Clone, Debug)]
+pub struct Period {
+    /// Its start.
+    pub from: jiff::Timestamp,
+    /// Its end (now).
+    pub to: jiff::Timestamp,
+    /// The time zone whose midnights divide it.
+    pub tz: jiff::tz::TimeZone,
+}
+
+/// One calendar day.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct Day {
+    /// The date (YYYY-MM-DD, local).
+    pub date: String,
+    /// Time present (samples × interval), seconds.
+    pub present_s: f64,
+    /// Time the audit was paused, seconds (counted on the day the pause began).
+    pub paused_s: f64,
+    /// Time in each band of `cva_deg`, `head_forward_cm` and `shoulder_rounding_deg`, and
+    /// present without a value, seconds (the measures with a value that day).
+    pub bands: BTreeMap<String, BandTime>,
+    /// Breaks taken (counted on the day they began).
+    pub breaks_taken: usize,
+    /// Breaks the rule asks for: one per `sitting_max` minutes present.
+    pub breaks_due: usize,
+    /// Longest sitting stretch reached that day, minutes (a stretch across midnight counts
+    /// on the day it reached its length).
+    pub longest_sitting_min: f64,
+}
+
 /// The whole report.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Report {
@@ -256,6 +289,9 @@ pub struct Report {
     pub series: Vec<Point>,
     /// Distribution of each measure with values.
     pub distributions: BTreeMap<String, Distribution>,
+    /// Trends across days: one entry per calendar day of a `--since` period of more than a
+    /// day (empty otherwise).
+    pub days: Vec<Day>,
     /// The thresholds it was judged with (in `method`, with their sources).
     #[serde(skip)]
     pub thresholds: Thresholds,
@@ -263,6 +299,9 @@ pub struct Report {
     /// sample), for the presence chart.
     #[serde(skip)]
     pub breaks: Vec<(f64, f64)>,
+    /// The pauses, on the series' clock, for the presence chart.
+    #[serde(skip)]
+    pub pauses: Vec<(f64, f64)>,
 }
 
 /// The stored data a report is made from.
@@ -277,10 +316,20 @@ pub struct Input<'a> {
     pub findings: &'a [(i64, StoredFinding)],
     /// Their breaks, as the risk engine recorded them.
     pub breaks: &'a [(i64, Break)],
+    /// Their pauses.
+    pub pauses: &'a [(i64, Pause)],
+    /// The period to split into days, if any (`report --since` beyond a day).
+    pub period: Option<&'a Period>,
     /// Thresholds to judge with (the sessions' own, normally).
     pub thresholds: &'a Thresholds,
     /// When the report is made.
     pub now: jiff::Timestamp,
+}
+
+/// A number with at most one decimal.
+pub(crate) fn num(v: f64) -> String {
+    let r = (v * 10.0).round() / 10.0;
+    if r.fract() == 0.0 { format!("{r:.0}") } else { format!("{r:.1}") }
 }
 
 /// `part` as a percentage of `total` ("–" for nothing).

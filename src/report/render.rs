@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use askama::Template;
 
-use super::charts::{Chart, charts};
-use super::model::{Report, pct};
+use super::charts::{Chart, charts, days};
+use super::model::{Day, Report, num, pct};
 use crate::advice::minutes;
 use crate::escape;
 use crate::posture::MeasureId;
@@ -14,12 +14,6 @@ use crate::risk::FindingKind;
 
 fn label(name: &str) -> String {
     MeasureId::from_name(name).map_or_else(|| name.to_owned(), |id| id.label().to_owned())
-}
-
-/// A number with at most one decimal.
-fn num(v: f64) -> String {
-    let r = (v * 10.0).round() / 10.0;
-    if r.fract() == 0.0 { format!("{r:.0}") } else { format!("{r:.1}") }
 }
 
 fn value(v: Option<f64>, measure: Option<MeasureId>) -> String {
@@ -36,6 +30,7 @@ fn subject(kind: FindingKind, measure: Option<MeasureId>) -> String {
 struct Page<'a> {
     r: &'a Report,
     charts: Vec<Chart>,
+    days: Option<Chart>,
 }
 
 #[derive(Template)]
@@ -63,6 +58,21 @@ trait Helpers {
     }
     fn limit(&self, v: &Option<f64>) -> String {
         v.map_or_else(|| "–".to_owned(), minutes)
+    }
+    /// The measures the days compare, by name.
+    fn trend_measures(&self) -> Vec<&'static str> {
+        super::days::TREND_MEASURES.iter().map(|m| m.name()).collect()
+    }
+    /// The ok / warn / risk shares of `measure` on `day`, in per cent ("–" without values).
+    fn shares(&self, day: &Day, measure: &str) -> String {
+        day.bands.get(measure).map_or_else(
+            || "–".to_owned(),
+            |b| {
+                let total = b.ok_s + b.warn_s + b.risk_s;
+                let share = |part: f64| format!("{:.0}", part / total * 100.0);
+                format!("{}/{}/{}", share(b.ok_s), share(b.warn_s), share(b.risk_s))
+            },
+        )
     }
     fn reasons(&self, without: &BTreeMap<String, usize>) -> String {
         let why: Vec<String> = without.iter().map(|(reason, n)| format!("{reason} {n}")).collect();
@@ -114,7 +124,7 @@ impl MarkdownPage<'_> {
 
 /// The report as one self-contained HTML page (inline CSS and SVG, no scripts).
 pub fn html(r: &Report) -> String {
-    let page = Page { r, charts: charts(r) };
+    let page = Page { r, charts: charts(r), days: days(r) };
     page.render().expect("the report template renders")
 }
 

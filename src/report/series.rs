@@ -41,15 +41,23 @@ pub(crate) fn series(d: &Data) -> Vec<Point> {
 
 /// The recorded breaks on the series' clock (seconds since the first sample).
 pub(crate) fn break_spans(d: &Data) -> Vec<(f64, f64)> {
+    spans(d, d.input.breaks.iter().map(|(session, b)| (*session, b.start_s, b.end_s)))
+}
+
+/// The recorded pauses on the series' clock.
+pub(crate) fn pause_spans(d: &Data) -> Vec<(f64, f64)> {
+    spans(d, d.input.pauses.iter().map(|(session, p)| (*session, p.start_s, p.end_s)))
+}
+
+/// Spans on session clocks, `(session, start, end)`, on the series' clock.
+fn spans(d: &Data, spans: impl Iterator<Item = (i64, f64, f64)>) -> Vec<(f64, f64)> {
     let Some(first) = d.input.samples.iter().filter_map(|s| s.at).min() else { return Vec::new() };
-    d.input
-        .breaks
-        .iter()
-        .filter_map(|(session, b)| {
+    spans
+        .filter_map(|(session, start_s, end_s)| {
             let started: jiff::Timestamp =
-                d.input.sessions.iter().find(|s| s.id == *session)?.started_at.parse().ok()?;
+                d.input.sessions.iter().find(|s| s.id == session)?.started_at.parse().ok()?;
             let offset = started.duration_since(first).as_secs_f64();
-            Some((offset + b.start_s, offset + b.end_s))
+            Some((offset + start_s, offset + end_s))
         })
         .collect()
 }

@@ -35,6 +35,7 @@ pub(crate) fn time(d: &Data, findings: &[ReportFinding]) -> TimeSummary {
         audited_s,
         present_s,
         away_s: audited_s - present_s,
+        paused_s: d.input.pauses.iter().map(|(_, p)| p.end_s - p.start_s).fold(0.0, |a, b| a + b),
         breaks_taken: d.input.breaks.len(),
         break_rule: format!("{} min every {} min", t.break_min, t.sitting_max),
         longest_sitting_min: d.input.samples.iter().map(|s| s.sitting_min).fold(0.0, f64::max),
@@ -67,6 +68,8 @@ mod tests {
             samples: &samples,
             findings: &[],
             breaks: &breaks,
+            pauses: &[],
+            period: None,
             thresholds: &t,
             now: jiff::Timestamp::UNIX_EPOCH,
         };

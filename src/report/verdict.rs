@@ -129,6 +129,8 @@ mod tests {
             samples,
             findings: stored,
             breaks: &[],
+            pauses: &[],
+            period: None,
             thresholds: t,
             now: jiff::Timestamp::UNIX_EPOCH,
         }

@@ -198,6 +198,19 @@ pub struct Engine {
     last_t: Option<f64>,
     /// Breaks ended since [`Engine::take_breaks`] was last called.
     breaks: Vec<Break>,
+    /// The pauses so far (in time order): time the audit did not look, counted neither as
+    /// sitting nor as a break.
+    pauses: Vec<Pause>,
+}
+
+/// A pause of the audit (`ergoaudit pause`): from the clock when it began to the first
+/// sample after it, session seconds.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct Pause {
+    /// When the audit stopped looking, session seconds.
+    pub start_s: f64,
+    /// When it looked again (or the session ended), session seconds.
+    pub end_s: f64,
 }
 
 /// Largest session time the engine takes, and a report reads, seconds (beyond it a time
@@ -220,6 +233,43 @@ impl Engine {
             overdue: None,
             findings: Vec::new(),
             last_t: None,
+            pauses: Vec::new(),
+        }
+    }
+
+    /// Seconds from `from` to `to` that were not paused.
+    fn active_s(&self, from: f64, to: f64) -> f64 {
+        let paused: f64 = self.pauses.iter().map(|p| (p.end_s.min(to) - p.start_s.max(from)).max(0.0)).sum();
+        (to - from - paused).max(0.0)
+    }
+
+    /// The session time at which `secs` unpaused seconds have passed since `from`.
+    fn after_active(&self, from: f64, secs: f64) -> f64 {
+        let mut t = from + secs;
+        for p in self.pauses.iter().filter(|p| p.end_s > from) {
+            if p.start_s.max(from) < t {
+                t += p.end_s - p.start_s.max(from);
+            }
+        }
+        t
+    }
+
+    /// The audit pauses: what it cannot see is neither sitting nor a break. Postures and
+    /// holds end at the last sample; a change of presence under way is forgotten.
+    pub fn pause_begins(&mut self) -> Vec<Event> {
+        let mut events = Vec::new();
+        if let Some(last) = self.last_t {
+            self.end_posture(last, &mut events);
+        }
+        self.pending.clear();
+        events
+    }
+
+    /// The audit was paused from `start_s` to `end_s` (told before the next sample): a
+    /// sitting stretch goes on after it, and an absence, its paused time not counted.
+    pub fn pause_ends(&mut self, start_s: f64, end_s: f64) {
+        if start_s.is_finite() && end_s.is_finite() && end_s > start_s {
+            self.pauses.push(Pause { start_s, end_s });
         }
     }
 
@@ -274,7 +324,7 @@ impl Engine {
         let s = &clean;
         // a gap in the samples (source error, suspend) as long as a break is a break
         if let Some(last) = self.last_t
-            && s.t_s - last >= self.thresholds.break_min * 60.0
+            && self.active_s(last, s.t_s) >= self.thresholds.break_min * 60.0
             && self.present == Some(true)
         {
             self.end_posture(last, &mut events);
@@ -291,10 +341,10 @@ impl Engine {
             assessment.rula = Some(self.rula(s, assessment.static_posture));
         }
         if let Some(since) = self.sitting_since.filter(|_| present) {
-            let minutes = (s.t_s - since) / 60.0;
+            let minutes = self.active_s(since, s.t_s) / 60.0;
             assessment.sitting_min = minutes;
             if minutes > self.thresholds.sitting_max && self.overdue.is_none() {
-                let start = since + self.thresholds.sitting_max * 60.0;
+                let start = self.after_active(since, self.thresholds.sitting_max * 60.0);
                 let reference = format!(
                     "the 45-minute / 2-minute movement-break rule of thumb: move for {} min every {} min",
                     self.thresholds.break_min, self.thresholds.sitting_max
@@ -323,7 +373,7 @@ impl Engine {
     pub fn finish(&mut self, t_s: f64) -> Vec<Event> {
         let mut events = Vec::new();
         if let (Some(false), Some(since)) = (self.present, self.absent_since)
-            && t_s - since >= self.thresholds.break_min * 60.0
+            && self.active_s(since, t_s) >= self.thresholds.break_min * 60.0
         {
             self.breaks.push(Break { start_s: since, end_s: t_s });
             self.absent_since = None;
@@ -378,7 +428,7 @@ impl Engine {
         // a confirmed absence that has lasted a break long ends an overdue finding, and the
         // sitting stretch
         if let (Some(false), Some(since)) = (self.present, self.absent_since)
-            && s.t_s - since >= self.thresholds.break_min * 60.0
+            && self.active_s(since, s.t_s) >= self.thresholds.break_min * 60.0
         {
             if let Some(i) = self.overdue.take() {
                 self.close(i, since, events);
@@ -389,7 +439,8 @@ impl Engine {
 
     /// The person is back (since `t_s`): a new sitting stretch if the absence was a break.
     fn came_back(&mut self, t_s: f64) {
-        let was_break = self.absent_since.is_none_or(|a| t_s - a >= self.thresholds.break_min * 60.0);
+        let was_break =
+            self.absent_since.is_none_or(|a| self.active_s(a, t_s) >= self.thresholds.break_min * 60.0);
         if let Some(start_s) = self.absent_since.filter(|_| was_break) {
             self.breaks.push(Break { start_s, end_s: t_s });
         }
@@ -721,6 +772,37 @@ mod tests {
         assert!(e.findings()[0].end_s.is_none(), "still open");
         run(&mut e, 180.0, 260.0, 5.0, |t| sample(t, true, Some(5.0), 0.3));
         assert_eq!(e.findings()[0].end_s, Some(180.0));
+    }
+
+    #[test]
+    fn a_pause_is_neither_sitting_nor_a_break() {
+        let mut e = Engine::new(Thresholds::default());
+        // 40 min sitting with the neck bent (a posture finding), then an hour's pause (a
+        // meeting), then 10 more minutes
+        run(&mut e, 0.0, 2400.0, 5.0, |t| sample(t, true, Some(25.0), 0.3));
+        let closed = e.pause_begins();
+        assert_eq!(closed.len(), 1, "the posture ends at the last sample before the pause");
+        assert_eq!(closed[0].finding.end_s, Some(2395.0));
+        e.pause_ends(2400.0, 6000.0);
+        let last = e.push(&sample(6000.0, true, Some(3.0), 0.3)).1;
+        assert!((last.sitting_min - 40.0).abs() < 0.1, "the stretch goes on: {}", last.sitting_min);
+        run(&mut e, 6005.0, 6600.0, 5.0, |t| sample(t, true, Some(3.0), 0.3));
+        e.finish(6600.0);
+        assert!(e.take_breaks().is_empty(), "an hour paused is no break");
+        let overdue = e.findings().iter().find(|f| f.kind == FindingKind::BreakOverdue).expect("overdue");
+        // 45 min of sitting are reached 5 min after the pause
+        assert_eq!(overdue.start_s, 6300.0);
+        // an absence goes on across a pause too: 1 min before and 1.5 min after make a break
+        let mut e = Engine::new(Thresholds::default());
+        run(&mut e, 0.0, 600.0, 5.0, |t| sample(t, true, Some(3.0), 0.3));
+        run(&mut e, 600.0, 660.0, 5.0, |t| sample(t, false, None, 0.0));
+        assert!(e.pause_begins().is_empty());
+        e.pause_ends(660.0, 4000.0);
+        run(&mut e, 4000.0, 4090.0, 5.0, |t| sample(t, false, None, 0.0));
+        assert!(e.take_breaks().is_empty());
+        run(&mut e, 4090.0, 4200.0, 5.0, |t| sample(t, true, Some(3.0), 0.3));
+        assert_eq!(e.take_breaks(), [Break { start_s: 600.0, end_s: 4090.0 }]);
+        assert!(e.push(&sample(4200.0, true, Some(3.0), 0.3)).1.sitting_min < 2.0, "a new stretch");
     }
 
     #[test]

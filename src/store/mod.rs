@@ -13,7 +13,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension, params, params_from_ite
 use serde::{Serialize, Serializer};
 
 use crate::posture::{MeasureId, Measures, Missing, View};
-use crate::risk::{Assessment, Break, Engine, Finding, FindingKind, SampleInput};
+use crate::risk::{Assessment, Break, Engine, Finding, FindingKind, Pause, SampleInput};
 use crate::thresholds::{Thresholds, Verdict};
 
 /// Environment variable that relocates the data folder (the default database).
@@ -88,7 +88,7 @@ pub fn default_path() -> Result<PathBuf, StoreError> {
 }
 
 /// The schema, one migration per version (`PRAGMA user_version`).
-const MIGRATIONS: [&str; 3] = [
+const MIGRATIONS: [&str; 4] = [
     r#"
 CREATE TABLE sessions (
     id INTEGER PRIMARY KEY,
@@ -152,10 +152,18 @@ CREATE TABLE gaps (
          start_s REAL NOT NULL,
          end_s REAL NOT NULL
      );",
+    // the pauses (`ergoaudit pause`): time the audit did not look, neither sitting nor break
+    "CREATE TABLE pauses (
+         session_id INTEGER NOT NULL REFERENCES sessions(id),
+         start_s REAL NOT NULL,
+         end_s REAL NOT NULL
+     );",
 ];
 
 /// The schema version that records breaks.
 const BREAKS_SCHEMA: i64 = 3;
+/// The schema version that records pauses.
+const PAUSES_SCHEMA: i64 = 4;
 
 /// The measures' columns of `samples`, in [`MeasureId`] order (each named as the measure).
 fn measure_columns() -> String {
@@ -164,6 +172,27 @@ fn measure_columns() -> String {
 
 /// Newest schema version this build knows.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// Times `open_for_audit` tries the lock, 20 ms apart, before it says another audit holds it.
+const LOCK_TRIES: u32 = 5;
+
+/// `DB.lock`: `a.sqlite` and `a.db` must not share a lock.
+fn lock_path(db: &Path) -> PathBuf {
+    let mut lock = db.as_os_str().to_owned();
+    lock.push(".lock");
+    PathBuf::from(lock)
+}
+
+/// How a database is opened.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Mode {
+    /// For an audit: checked, migrated, crashed sessions closed.
+    Write,
+    /// To read: checked, never changed.
+    Read,
+    /// To glance at: not checked page by page, never changed.
+    Glance,
+}
 
 /// An open history database.
 pub struct Store {
@@ -340,37 +369,87 @@ impl Store {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(ro)?;
         }
-        // `a.sqlite.lock`: `a.sqlite` and `a.db` must not share a lock
-        let mut lock_path = path.as_os_str().to_owned();
-        lock_path.push(".lock");
         let lock = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
             .write(true)
-            .open(&lock_path)
+            .open(lock_path(path))
             .map_err(ro)?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(StoreError::Locked { path: path.to_path_buf() });
+        // `status` holds a shared lock for an instant to look: try a few times
+        let mut tries = 0;
+        loop {
+            match lock.try_lock() {
+                Ok(()) => break,
+                Err(std::fs::TryLockError::WouldBlock) if tries < LOCK_TRIES => {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                Err(std::fs::TryLockError::WouldBlock) => {
+                    return Err(StoreError::Locked { path: path.to_path_buf() });
+                }
+                Err(std::fs::TryLockError::Error(e)) => return Err(ro(e)),
             }
-            Err(std::fs::TryLockError::Error(e)) => return Err(ro(e)),
         }
         let conn = Connection::open(path).map_err(|e| sqlite_error(path, e))?;
         let mut store = Store { conn, path: path.to_path_buf(), _lock: Some(lock), schema: 0 };
-        store.prepare(true)?;
+        store.prepare(Mode::Write)?;
         Ok(store)
     }
 
-    /// Open an existing database to read (history, export, report).
+    /// Whether an audit is recording into the database at `path` now (it holds the lock).
+    /// Never blocks, never writes: a shared lock is tried and let go at once.
+    pub fn is_recording(path: &Path) -> Result<bool, StoreError> {
+        let lock = match std::fs::File::open(lock_path(path)) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+            Err(e) => return Err(StoreError::ReadOnly { path: path.to_path_buf(), detail: e.to_string() }),
+        };
+        match lock.try_lock_shared() {
+            Ok(()) => Ok(false),
+            Err(std::fs::TryLockError::WouldBlock) => Ok(true),
+            Err(std::fs::TryLockError::Error(e)) => {
+                Err(StoreError::Sqlite { path: path.to_path_buf(), detail: e.to_string() })
+            }
+        }
+    }
+
+    /// Open an existing database to read (history, export, report), its pages checked.
     pub fn open_read(path: &Path) -> Result<Self, StoreError> {
+        Self::open_reading(path, Mode::Read)
+    }
+
+    /// Open an existing database to glance at (`status`, which may run every few seconds):
+    /// as [`Store::open_read`], without the check of every page, and without leaving a
+    /// file behind — with no audit recording and no write-ahead log left by a crash, the
+    /// file is read as immutable (a read-only connection would otherwise create the
+    /// log and its index beside it).
+    pub fn open_glance(path: &Path) -> Result<Self, StoreError> {
+        if !path.exists() {
+            return Err(StoreError::Missing(path.to_path_buf()));
+        }
+        let mut wal = path.as_os_str().to_owned();
+        wal.push("-wal");
+        if Self::is_recording(path)? || Path::new(&wal).exists() {
+            return Self::open_reading(path, Mode::Glance);
+        }
+        let conn = Connection::open_with_flags(
+            immutable_uri(path),
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI,
+        )
+        .map_err(|e| sqlite_error(path, e))?;
+        let mut store = Store { conn, path: path.to_path_buf(), _lock: None, schema: 0 };
+        store.prepare(Mode::Glance)?;
+        Ok(store)
+    }
+
+    fn open_reading(path: &Path, mode: Mode) -> Result<Self, StoreError> {
         if !path.exists() {
             return Err(StoreError::Missing(path.to_path_buf()));
         }
         let open = |conn: rusqlite::Result<Connection>| {
             let conn = conn.map_err(|e| sqlite_error(path, e))?;
             let mut store = Store { conn, path: path.to_path_buf(), _lock: None, schema: 0 };
-            store.prepare(false).map(|()| store)
+            store.prepare(mode).map(|()| store)
         };
         match open(Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)) {
             // on read-only storage a WAL database cannot get its WAL and shared-memory files:
@@ -387,12 +466,16 @@ impl Store {
         sqlite_error(&self.path, e)
     }
 
-    fn prepare(&mut self, write: bool) -> Result<(), StoreError> {
+    fn prepare(&mut self, mode: Mode) -> Result<(), StoreError> {
         // reading the header is what reveals a file that is not a database
         let version: i64 =
             self.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| self.err(e))?;
-        let check: String =
-            self.conn.query_row("PRAGMA quick_check", [], |r| r.get(0)).map_err(|e| self.err(e))?;
+        let check: String = match mode {
+            Mode::Glance => "ok".into(),
+            Mode::Read | Mode::Write => {
+                self.conn.query_row("PRAGMA quick_check", [], |r| r.get(0)).map_err(|e| self.err(e))?
+            }
+        };
         if check != "ok" {
             // the report can run to pages: its first line says enough
             let lines = check.lines().count();
@@ -408,7 +491,7 @@ impl Store {
             });
         }
         self.schema = version;
-        if !write {
+        if mode != Mode::Write {
             return if version == 0 && self.has_no_tables()? {
                 Err(StoreError::Missing(self.path.clone()))
             } else {
@@ -592,6 +675,26 @@ impl Store {
         .map(drop)
     }
 
+    /// Record findings as they changed outside a sample (a pause closed them).
+    pub fn update_findings(&mut self, session: i64, findings: &[Finding]) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let e = |e| sqlite_error(&path, e);
+        let tx = self.conn.transaction().map_err(e)?;
+        Self::upsert_findings(&tx, session, findings).map_err(e)?;
+        tx.commit().map_err(e)
+    }
+
+    /// Record a pause of a session.
+    pub fn add_pause(&self, session: i64, pause: &Pause) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO pauses (session_id, start_s, end_s) VALUES (?1, ?2, ?3)",
+                params![session, pause.start_s, pause.end_s],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
     /// End a session: its findings as they closed, the breaks that ended with it, and the
     /// end time.
     pub fn end_session(
@@ -665,6 +768,57 @@ impl Store {
 
     /// Every sample of the given sessions, in time order.
     pub fn samples(&self, sessions: &[i64]) -> Result<Vec<StoredSample>, StoreError> {
+        let all: Vec<(i64, f64)> = sessions.iter().map(|&s| (s, f64::MIN)).collect();
+        self.samples_where(&all, "t_s >= ?2 ORDER BY t_s")
+    }
+
+    /// The samples of the given sessions taken at or after `since`, in time order (through
+    /// the index: `status` reads today's samples of a session that may have run for weeks).
+    pub fn samples_since(
+        &self,
+        sessions: &[i64],
+        since: jiff::Timestamp,
+    ) -> Result<Vec<StoredSample>, StoreError> {
+        let mut from = Vec::new();
+        for d in self.session_details(sessions)? {
+            let started: Option<jiff::Timestamp> = d.started_at.parse().ok();
+            let t0 = started.map_or(f64::MIN, |st| since.duration_since(st).as_secs_f64());
+            from.push((d.id, t0));
+        }
+        self.samples_where(&from, "t_s >= ?2 ORDER BY t_s")
+    }
+
+    /// The last sample of a session, if any.
+    pub fn last_sample(&self, session: i64) -> Result<Option<StoredSample>, StoreError> {
+        Ok(self.samples_where(&[(session, f64::MIN)], "t_s >= ?2 ORDER BY t_s DESC LIMIT 1")?.pop())
+    }
+
+    /// The latest session (the running one while an audit records), if any.
+    pub fn latest_session(&self) -> Result<Option<i64>, StoreError> {
+        self.conn.query_row("SELECT max(id) FROM sessions", [], |r| r.get(0)).map_err(|e| self.err(e))
+    }
+
+    /// The sessions that started or were still running at or after `since`, oldest first.
+    pub fn sessions_touching(&self, since: jiff::Timestamp) -> Result<Vec<i64>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT id FROM sessions
+                 WHERE ended_at IS NULL OR julianday(ended_at) IS NULL OR julianday(ended_at) >= julianday(?1)
+                    OR julianday(started_at) >= julianday(?1)
+                 ORDER BY id",
+            )
+            .map_err(|e| self.err(e))?;
+        let ids = stmt.query_map([since.to_string()], |r| r.get(0)).map_err(|e| self.err(e))?;
+        ids.collect::<Result<_, _>>().map_err(|e| self.err(e))
+    }
+
+    /// The samples of each `(session, t0)` with `condition` (on `?2` = t0) and its order.
+    fn samples_where(
+        &self,
+        sessions: &[(i64, f64)],
+        condition: &str,
+    ) -> Result<Vec<StoredSample>, StoreError> {
         // the reasons came with schema 2; an older file read as it is has none
         let missing = if self.schema >= 2 { "missing" } else { "NULL" };
         let mut stmt = self
@@ -672,14 +826,14 @@ impl Store {
             .prepare(&format!(
                 "SELECT session_id, t_s, at, person, present, view, movement, rula, static_posture, sitting_min,
                    {missing}, {}
-                 FROM samples WHERE session_id = ?1 ORDER BY t_s",
+                 FROM samples WHERE session_id = ?1 AND {condition}",
                 measure_columns()
             ))
             .map_err(|e| self.err(e))?;
         let mut out = Vec::new();
-        for &session in sessions {
+        for &(session, t0) in sessions {
             let rows = stmt
-                .query_map([session], |r| {
+                .query_map(params![session, t0], |r| {
                     let mut measures = Measures::default();
                     for (k, id) in MeasureId::all().enumerate() {
                         measures[id] = r.get::<_, Option<f64>>(11 + k)?;
@@ -766,15 +920,32 @@ impl Store {
         if self.schema < BREAKS_SCHEMA {
             return self.replayed_breaks(Some(sessions));
         }
+        self.spans("breaks", sessions, |start_s, end_s| Break { start_s, end_s })
+    }
+
+    /// Every pause of the given sessions, in time order (none in a file older than pauses).
+    pub fn pauses(&self, sessions: &[i64]) -> Result<Vec<(i64, Pause)>, StoreError> {
+        if self.schema < PAUSES_SCHEMA {
+            return Ok(Vec::new());
+        }
+        self.spans("pauses", sessions, |start_s, end_s| Pause { start_s, end_s })
+    }
+
+    /// The `(start_s, end_s)` rows of `table` (`breaks` or `pauses`) for each session.
+    fn spans<T>(
+        &self,
+        table: &str,
+        sessions: &[i64],
+        make: impl Fn(f64, f64) -> T,
+    ) -> Result<Vec<(i64, T)>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare("SELECT start_s, end_s FROM breaks WHERE session_id = ?1 ORDER BY start_s")
+            .prepare(&format!("SELECT start_s, end_s FROM {table} WHERE session_id = ?1 ORDER BY start_s"))
             .map_err(|e| self.err(e))?;
         let mut out = Vec::new();
         for &session in sessions {
-            let rows = stmt
-                .query_map([session], |r| Ok(Break { start_s: r.get(0)?, end_s: r.get(1)? }))
-                .map_err(|e| self.err(e))?;
+            let rows =
+                stmt.query_map([session], |r| Ok(make(r.get(0)?, r.get(1)?))).map_err(|e| self.err(e))?;
             for row in rows {
                 out.push((session, row.map_err(|e| self.err(e))?));
             }
@@ -971,7 +1142,7 @@ mod tests {
         drop(read);
         // the next audit migrates and records them
         let store = Store::open_for_audit(&path).unwrap();
-        assert_eq!(store.schema, 3);
+        assert_eq!(store.schema, SCHEMA_VERSION);
         assert_eq!(store.breaks(&[1]).unwrap(), expected);
         assert_eq!(store.sessions(None).unwrap()[0].end, SessionEnd::Interrupted);
         let json = serde_json::to_value(&store.sessions(None).unwrap()[0]).unwrap();

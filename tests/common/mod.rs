@@ -1,7 +1,10 @@
 //! Helpers shared by the integration tests: fixture paths and MediaPipe reference files.
 #![allow(dead_code)] // each test binary uses its own subset
 
-use std::path::PathBuf;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command as StdCommand, Stdio};
+use std::time::{Duration, Instant};
 
 use assert_cmd::Command;
 use serde::Deserialize;
@@ -102,6 +105,42 @@ pub fn empty_frame(t_s: f64) -> String {
 pub fn stream(from: f64, to: f64, step: f64, f: impl Fn(f64) -> String) -> Vec<String> {
     let n = ((to - from) / step).round() as usize;
     (0..n).map(|k| f(from + k as f64 * step)).collect()
+}
+
+/// Start an audit on `db` that reads landmark lines from a pipe (`name` in `home`) the test
+/// writes to.
+pub fn audit_from_pipe(home: &TempDir, db: &Path, name: &str) -> (std::process::Child, PathBuf) {
+    let fifo = home.path().join(name);
+    assert!(StdCommand::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let child = StdCommand::new(assert_cmd::cargo::cargo_bin("ergoaudit"))
+        .args(["audit", "--no-notify", "--landmarks"])
+        .arg(&fifo)
+        .arg("--db")
+        .arg(db)
+        .env("ERGOAUDIT_CONFIG_DIR", home.path().join("config"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    (child, fifo)
+}
+
+pub fn stored_samples(home: &TempDir, db: &Path) -> usize {
+    let out = ergoaudit(home).args(["export", "--format", "jsonl", "--db"]).arg(db).output().unwrap();
+    String::from_utf8(out.stdout).unwrap().lines().count()
+}
+
+/// Write `lines` into the audit's pipe and wait until it has committed `samples` samples.
+pub fn feed_and_wait(home: &TempDir, db: &Path, pipe: &mut std::fs::File, lines: &[String], samples: usize) {
+    for line in lines {
+        writeln!(pipe, "{line}").unwrap();
+    }
+    pipe.flush().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while stored_samples(home, db) < samples {
+        assert!(Instant::now() < deadline, "samples not committed in time");
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 pub mod render;

@@ -477,6 +477,12 @@ impl CameraSource {
         Ok(camera.index)
     }
 
+    /// Close the device if it is kept open (the capture thread ends with it); the next
+    /// burst opens it again.
+    pub fn release(&mut self) {
+        self.worker = None;
+    }
+
     /// Seconds since the source was made (the clock of its frames' `t_s`).
     pub fn elapsed_s(&self) -> f64 {
         self.started.elapsed().as_secs_f64()
@@ -580,6 +586,8 @@ pub struct Paced {
     backoff: Duration,
     queue: VecDeque<Frame>,
     stop: Arc<AtomicBool>,
+    /// Asked before each burst: while it says so, no burst is taken.
+    hold: Option<Box<dyn Fn() -> bool + Send>>,
 }
 
 /// Longest wait between retries of a failing camera.
@@ -606,7 +614,16 @@ impl Paced {
             backoff: Duration::from_secs(1),
             queue: VecDeque::new(),
             stop,
+            hold: None,
         }
+    }
+
+    /// Ask `hold` before each burst: while it says so, no burst is taken (the camera is not
+    /// opened) and [`CaptureError::Paused`] stands for the frame; the burst is taken as soon
+    /// as it no longer does.
+    pub fn with_hold(mut self, hold: impl Fn() -> bool + Send + 'static) -> Self {
+        self.hold = Some(Box::new(hold));
+        self
     }
 
     /// Sleep until `until`, waking for a stop request or the end. False when it is time to end.
@@ -630,12 +647,20 @@ impl FrameSource for Paced {
         Some(self.camera.elapsed_s())
     }
 
+    fn release(&mut self) {
+        self.queue.clear();
+        self.camera.release();
+    }
+
     fn next_frame(&mut self) -> Option<Result<Frame, CaptureError>> {
         if let Some(f) = self.queue.pop_front() {
             return Some(Ok(f));
         }
         if !self.sleep_until(self.next_at) {
             return None;
+        }
+        if self.hold.as_ref().is_some_and(|hold| hold()) {
+            return Some(Err(CaptureError::Paused));
         }
         let now = Instant::now();
         match self.camera.burst(self.burst) {

@@ -1,0 +1,177 @@
+//! Trends across days: for each calendar day of a period (in the local time zone), the time
+//! present, the time in each band of the three head and shoulder measures, breaks taken
+//! against breaks due, and the longest sitting stretch. `report --since 7d` shows them, and
+//! `status` shows today's.
+
+use std::collections::BTreeMap;
+
+use super::model::{Data, Day, Period};
+use crate::posture::MeasureId;
+use crate::thresholds::Verdict;
+
+/// The measures whose bands the days compare.
+pub const TREND_MEASURES: [MeasureId; 3] =
+    [MeasureId::CvaDeg, MeasureId::HeadForwardCm, MeasureId::ShoulderRoundingDeg];
+
+/// Most days a report splits its period into (a longer period gets no per-day section).
+pub const MAX_DAYS: usize = 400;
+
+/// The date of `at` in `tz`.
+fn date_of(at: jiff::Timestamp, tz: &jiff::tz::TimeZone) -> jiff::civil::Date {
+    at.to_zoned(tz.clone()).date()
+}
+
+/// The session clock's `t_s` as wall time.
+fn wall(started_at: &str, t_s: f64) -> Option<jiff::Timestamp> {
+    let start: jiff::Timestamp = started_at.parse().ok()?;
+    start.checked_add(jiff::SignedDuration::try_from_secs_f64(t_s).ok()?).ok()
+}
+
+/// Every day of `period` (the first and the last in part), oldest first; none when it is
+/// empty or longer than [`MAX_DAYS`].
+pub(crate) fn days(d: &Data, period: &Period) -> Vec<Day> {
+    let (first, last) = (date_of(period.from, &period.tz), date_of(period.to, &period.tz));
+    let mut out: BTreeMap<jiff::civil::Date, Day> = BTreeMap::new();
+    let mut date = first;
+    while date <= last && out.len() < MAX_DAYS {
+        out.insert(date, Day { date: date.to_string(), ..Day::default() });
+        let Ok(next) = date.tomorrow() else { break };
+        date = next;
+    }
+    if date <= last {
+        return Vec::new();
+    }
+    let t = d.input.thresholds;
+    for s in d.input.samples {
+        let Some(day) = s.at.and_then(|at| out.get_mut(&date_of(at, &period.tz))) else { continue };
+        let dt = d.interval(s.session);
+        if s.present {
+            day.present_s += dt;
+            day.longest_sitting_min = day.longest_sitting_min.max(s.sitting_min);
+        }
+        if !(s.present && s.person) {
+            continue;
+        }
+        for id in TREND_MEASURES {
+            let b = day.bands.entry(id.name().to_owned()).or_default();
+            match s.measures[id].map(|v| t.verdict(id, v)) {
+                Some(Verdict::Ok) => b.ok_s += dt,
+                Some(Verdict::Warn) => b.warn_s += dt,
+                Some(Verdict::Risk) => b.risk_s += dt,
+                None => b.no_value_s += dt,
+            }
+        }
+    }
+    let started =
+        |session: i64| d.input.sessions.iter().find(|s| s.id == session).map(|s| s.started_at.as_str());
+    let day_of = |session: i64, t_s: f64| {
+        started(session).and_then(|st| wall(st, t_s)).map(|at| date_of(at, &period.tz))
+    };
+    for (session, b) in d.input.breaks {
+        if let Some(day) = day_of(*session, b.start_s).and_then(|date| out.get_mut(&date)) {
+            day.breaks_taken += 1;
+        }
+    }
+    for (session, p) in d.input.pauses {
+        if let Some(day) = day_of(*session, p.start_s).and_then(|date| out.get_mut(&date)) {
+            day.paused_s += p.end_s - p.start_s;
+        }
+    }
+    let every_s = t.sitting_max * 60.0;
+    out.into_values()
+        .map(|mut day| {
+            // a measure without any value that day has no bands
+            day.bands.retain(|_, b| b.ok_s + b.warn_s + b.risk_s > 0.0);
+            day.breaks_due = if every_s > 0.0 { (day.present_s / every_s).floor() as usize } else { 0 };
+            day
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::model::{BandTime, Input};
+    use super::super::tests::{details, sample};
+    use super::*;
+    use crate::risk::{Break, Pause};
+    use crate::thresholds::Thresholds;
+
+    #[test]
+    fn samples_breaks_and_pauses_fall_on_their_local_day() {
+        let t = Thresholds::default();
+        // session 1 starts 2026-01-05 09:00 UTC; five hours west that is 04:00 on the 5th
+        let tz = jiff::tz::TimeZone::fixed(jiff::tz::offset(-5));
+        let mut samples: Vec<_> = (0..12).map(|k| sample(k as f64 * 5.0, true, Some(55.0))).collect();
+        // 19 h later: 23:00 on the 5th there, though the 6th in UTC
+        samples.extend((0..3).map(|k| sample(68_400.0 + k as f64 * 5.0, true, Some(47.0))));
+        // 20 h later: 00:00 on the 6th there (05:00 UTC)
+        samples.extend((0..6).map(|k| sample(72_000.0 + k as f64 * 5.0, true, Some(30.0))));
+        samples[3].sitting_min = 12.0;
+        samples[17].sitting_min = 50.0;
+        let breaks =
+            [(1, Break { start_s: 100.0, end_s: 300.0 }), (1, Break { start_s: 72_100.0, end_s: 72_300.0 })];
+        let pauses = [(1, Pause { start_s: 60.0, end_s: 660.0 })];
+        let input = Input {
+            kind: "history",
+            sessions: &[details(5.0)],
+            samples: &samples,
+            findings: &[],
+            breaks: &breaks,
+            pauses: &pauses,
+            thresholds: &t,
+            period: None,
+            now: jiff::Timestamp::UNIX_EPOCH,
+        };
+        let period = Period {
+            from: "2026-01-04T12:00:00Z".parse().unwrap(),
+            to: "2026-01-06T12:00:00Z".parse().unwrap(),
+            tz,
+        };
+        let days = days(&Data::new(&input), &period);
+        let dates: Vec<&str> = days.iter().map(|d| d.date.as_str()).collect();
+        assert_eq!(dates, ["2026-01-04", "2026-01-05", "2026-01-06"]);
+        assert_eq!(days[0], Day { date: "2026-01-04".into(), ..Day::default() });
+        let (d5, d6) = (&days[1], &days[2]);
+        assert_eq!(
+            (d5.present_s, d5.paused_s, d5.breaks_taken, d5.longest_sitting_min),
+            (75.0, 600.0, 1, 12.0)
+        );
+        assert_eq!(d5.bands["cva_deg"], BandTime { ok_s: 60.0, warn_s: 15.0, ..BandTime::default() });
+        assert_eq!(
+            (d6.present_s, d6.paused_s, d6.breaks_taken, d6.longest_sitting_min),
+            (30.0, 0.0, 1, 50.0)
+        );
+        assert_eq!(d6.bands["cva_deg"], BandTime { risk_s: 30.0, ..BandTime::default() });
+        assert!(!d6.bands.contains_key("head_forward_cm"), "no values, no bands");
+        assert_eq!(d5.breaks_due, 0);
+    }
+
+    #[test]
+    fn breaks_due_are_one_per_sitting_limit_present() {
+        let t = Thresholds::default();
+        // 100 min present at 5 s: two breaks due under the 45-minute rule
+        let samples: Vec<_> = (0..1200).map(|k| sample(k as f64 * 5.0, true, None)).collect();
+        let input = Input {
+            kind: "history",
+            sessions: &[details(5.0)],
+            samples: &samples,
+            findings: &[],
+            breaks: &[],
+            pauses: &[],
+            thresholds: &t,
+            period: None,
+            now: jiff::Timestamp::UNIX_EPOCH,
+        };
+        let period = Period {
+            from: "2026-01-05T00:00:00Z".parse().unwrap(),
+            to: "2026-01-05T23:00:00Z".parse().unwrap(),
+            tz: jiff::tz::TimeZone::UTC,
+        };
+        let days = days(&Data::new(&input), &period);
+        assert_eq!(days.len(), 1);
+        assert_eq!((days[0].present_s, days[0].breaks_due), (6000.0, 2));
+        // a period too long to split has no days
+        let long = Period { from: "2020-01-01T00:00:00Z".parse().unwrap(), ..period };
+        assert!(super::days(&Data::new(&input), &long).is_empty());
+    }
+}
