@@ -163,4 +163,34 @@ fn a_five_day_history_is_reported_day_by_day() {
         serde_json::from_str(&run(&home, &["report", "--since", "8h", "--format", "json"])).unwrap();
     assert!(short["days"].as_array().unwrap().is_empty());
     assert!(!run(&home, &["report", "--since", "8h", "--format", "md"]).contains("Day by day"));
+
+    // a local time without an offset is read in the local zone (UTC here)
+    let short_file = write(&home, "short.jsonl", &span(0.0, 60.0, |t| frame(t, UPRIGHT)));
+    let local = format!("{}T10:30", day(6));
+    run(
+        &home,
+        &["audit", "--no-notify", "--recorded-at", &local, "--landmarks", short_file.to_str().unwrap()],
+    );
+    let history: Value = serde_json::from_str(&run(&home, &["history", "--all", "--json"])).unwrap();
+    let last = history.as_array().unwrap().last().unwrap();
+    assert!(last["started_at"].as_str().unwrap().starts_with(&format!("{}T10:30:00", day(6))), "{last}");
+}
+
+#[test]
+fn recorded_at_is_refused_in_the_future_and_for_a_camera() {
+    let home = tempfile::tempdir().unwrap();
+    let fails = |args: &[&str], needle: &str| {
+        let out = ergoaudit(&home).env("TZ", "UTC").args(args).output().unwrap();
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert!(!out.status.success() && err.lines().count() == 1 && err.contains(needle), "{err}");
+    };
+    fails(
+        &["audit", "--recorded-at", "2099-01-01T00:00", "--landmarks", "x.jsonl"],
+        "cannot be made in the future",
+    );
+    fails(&["audit", "--recorded-at", "yesterday", "--landmarks", "x.jsonl"], "write a time like");
+    fails(
+        &["audit", "--recorded-at", "2026-01-01T00:00", "--source", "camera"],
+        "dates a recording; camera records now",
+    );
 }

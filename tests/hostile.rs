@@ -426,3 +426,36 @@ fn ffmpeg_ends_with_ergoaudit() {
         );
     }
 }
+
+#[test]
+fn status_and_pause_escape_names_and_a_bad_pause_file_is_one_line() {
+    let home = tempfile::tempdir().unwrap();
+    let dir = home.path().join("<b>\u{1b}[31m");
+    std::fs::create_dir(&dir).unwrap();
+    let db = dir.join("h.sqlite");
+    let source = landmarks(&home.path().join("<i>src\n.jsonl"), 60.0);
+    ok(ergoaudit(&home).args(["audit", "--no-notify", "--db"]).arg(&db).arg("--landmarks").arg(&source));
+    // the status bar's tooltip is Pango markup: the names are escaped for it
+    let bar: serde_json::Value =
+        serde_json::from_str(&ok(ergoaudit(&home).args(["status", "--json", "--db"]).arg(&db))).unwrap();
+    let tooltip = bar["tooltip"].as_str().unwrap();
+    assert!(
+        tooltip.contains("&lt;b&gt;") && !tooltip.contains("<b>") && !tooltip.contains('\u{1b}'),
+        "{tooltip}"
+    );
+    // on the terminal, control characters are shown, not obeyed
+    for args in [&["status"][..], &["pause", "10m"], &["resume"]] {
+        let text = ok(ergoaudit(&home).args(args).arg("--db").arg(&db));
+        assert!(!text.contains('\u{1b}') && text.contains("\\u{1b}"), "{args:?}: {text}");
+    }
+    let text = ok(ergoaudit(&home).args(["status", "--db"]).arg(&db));
+    assert!(text.contains("the last, session 1 (") && text.contains("<i>src\\n.jsonl), ended at"), "{text}");
+    // a pause file that is not one: one line naming it and the fix; resume removes it
+    let pause = dir.join("h.sqlite.pause");
+    std::fs::write(&pause, "not a pause").unwrap();
+    let err = fails(ergoaudit(&home).args(["status", "--db"]).arg(&db), 1);
+    assert!(err.contains("h.sqlite.pause") && err.contains("ergoaudit resume"), "{err}");
+    ok(ergoaudit(&home).args(["resume", "--db"]).arg(&db));
+    assert!(!pause.exists());
+    ok(ergoaudit(&home).args(["status", "--db"]).arg(&db));
+}

@@ -9,7 +9,7 @@ use super::model::Day;
 use crate::audit::PauseRequest;
 use crate::posture::MeasureId;
 use crate::risk::FindingKind;
-use crate::store::{SessionDetails, StoredFinding, StoredSample};
+use crate::store::{SessionDetails, SessionEnd, StoredFinding, StoredSample};
 use crate::thresholds::{Thresholds, Verdict};
 
 /// The measures the status shows for the last sample.
@@ -172,7 +172,16 @@ impl StatusInput<'_> {
                 s.id
             ),
             (true, _, _) => format!("audit: recording into {}", escape(self.db)),
-            (false, _, _) => format!("audit: none recording into {}", escape(self.db)),
+            (false, Some(s), _) => format!(
+                "audit: none recording into {}; the last, session {} ({source}), {}",
+                escape(self.db),
+                s.id,
+                match s.end {
+                    SessionEnd::Ended(at) => format!("ended at {}", clock(at, tz)),
+                    SessionEnd::Running | SessionEnd::Interrupted => "was cut short".to_owned(),
+                }
+            ),
+            (false, None, _) => format!("audit: none recording into {}", escape(self.db)),
         });
         out.push(match self.pause {
             None => "pause: none".to_owned(),
