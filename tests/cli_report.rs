@@ -231,16 +231,20 @@ fn chromium_renders_the_report() {
 
 #[test]
 fn empty_or_personless_histories_give_a_short_explanation() {
-    // no data in the period
+    // no data in the period: a recording made two hours ago, fifteen minutes long
     let home = tempfile::tempdir().unwrap();
-    day(&home);
-    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let path = day(&home);
+    let two_hours_ago = (jiff::Timestamp::now() - jiff::SignedDuration::from_hours(2)).to_string();
+    let home = tempfile::tempdir().unwrap();
+    ok(ergoaudit(&home)
+        .args(["audit", "--no-notify", "--recorded-at", &two_hours_ago, "--landmarks"])
+        .arg(&path));
     let r: Value =
-        serde_json::from_str(&ok(ergoaudit(&home).args(["report", "--format", "json", "--since", "1s"])))
+        serde_json::from_str(&ok(ergoaudit(&home).args(["report", "--format", "json", "--since", "1h"])))
             .unwrap();
     assert!(r["notice"].as_str().unwrap().contains("No audit data"), "{}", r["notice"]);
     assert!(r["verdict"].is_null());
-    let html = ok(ergoaudit(&home).args(["report", "--since", "1s"]));
+    let html = ok(ergoaudit(&home).args(["report", "--since", "1h"]));
     assert!(html.contains("Nothing to judge") && html.contains("No audit data"));
 
     // nobody in the history

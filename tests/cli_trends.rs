@@ -7,7 +7,7 @@ mod common;
 use std::path::{Path, PathBuf};
 
 use common::{ergoaudit, fixture, ok};
-use jiff::{Timestamp, ToSpan};
+use jiff::{SignedDuration, Timestamp, ToSpan};
 use serde_json::Value;
 use tempfile::TempDir;
 
@@ -193,4 +193,30 @@ fn recorded_at_is_refused_in_the_future_and_for_a_camera() {
         &["audit", "--recorded-at", "2026-01-01T00:00", "--source", "camera"],
         "dates a recording; camera records now",
     );
+}
+
+#[test]
+fn a_session_begun_before_the_period_counts_with_what_it_recorded_within_it() {
+    let home = tempfile::tempdir().unwrap();
+    // one background session from nine days ago: ten minutes then, ten minutes just now
+    let nine_days = 9.0 * 86_400.0;
+    let mut lines = span(0.0, 600.0, |t| frame(t, UPRIGHT));
+    lines.extend(span(nine_days - 1200.0, nine_days - 600.0, |t| frame(t, SLUMPED)));
+    let file = write(&home, "long.jsonl", &lines);
+    audit(&home, &file, Timestamp::now() - SignedDuration::from_secs(nine_days as i64));
+    for since in ["8h", "7d"] {
+        let r: Value =
+            serde_json::from_str(&run(&home, &["report", "--since", since, "--format", "json"])).unwrap();
+        assert_eq!(r["origin"]["sessions"], serde_json::json!([1]), "--since {since}");
+        // only the ten minutes within the period (the first of them is the return after the
+        // nine-day gap, confirmed by the next)
+        assert_eq!(r["time"]["present_s"], 595.0, "--since {since}");
+        assert_eq!(r["series"].as_array().unwrap().len(), 120, "--since {since}");
+        let days: f64 = r["days"].as_array().unwrap().iter().map(|d| d["present_s"].as_f64().unwrap()).sum();
+        assert_eq!(days, if since == "7d" { 595.0 } else { 0.0 }, "--since {since}");
+    }
+    // the nine-day gap is a break, which ended within the period
+    let r: Value =
+        serde_json::from_str(&run(&home, &["report", "--since", "7d", "--format", "json"])).unwrap();
+    assert_eq!(r["time"]["breaks_taken"], 1);
 }

@@ -32,16 +32,19 @@ pub fn status(args: &StatusArgs) -> Result<ExitCode> {
         Some(s) => s.latest_session()?,
         None => None,
     };
-    let (mut session, mut last, mut findings, mut today) = (None, None, Vec::new(), None);
+    let session = match (&store, latest) {
+        (Some(store), Some(id)) => store.session_details(&[id])?.pop(),
+        _ => None,
+    };
+    // the latest session's thresholds judge today's figures too
+    let thresholds =
+        session.as_ref().map_or_else(Thresholds::default, |s| Thresholds::from_stored(&s.thresholds_json).0);
+    let (mut last, mut findings, mut today) = (None, Vec::new(), None);
     if let (Some(store), Some(id)) = (&store, latest) {
-        session = store.session_details(&[id])?.pop();
         last = store.last_sample(id)?;
         findings = store.findings(&[id])?.into_iter().map(|(_, f)| f).collect();
         let midnight = now.to_zoned(tz.clone()).start_of_day()?.timestamp();
         let ids = store.sessions_touching(midnight)?;
-        let thresholds = session
-            .as_ref()
-            .map_or_else(Thresholds::default, |s| Thresholds::from_stored(&s.thresholds_json).0);
         today = report::days(
             &report::Input {
                 kind: "history",
@@ -58,8 +61,6 @@ pub fn status(args: &StatusArgs) -> Result<ExitCode> {
         )
         .pop();
     }
-    let thresholds =
-        session.as_ref().map_or_else(Thresholds::default, |s| Thresholds::from_stored(&s.thresholds_json).0);
     let db_text = db.display().to_string();
     let input = StatusInput {
         db: &db_text,

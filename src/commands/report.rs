@@ -35,6 +35,8 @@ pub fn run(args: &ReportArgs, config: Option<&Path>) -> Result<ExitCode> {
     let mut code = ExitCode::SUCCESS;
     let now = jiff::Timestamp::now();
     let mut period = None;
+    // the start of a history's `--since` period
+    let mut from = None;
     let (store, sessions, kind) = match &options.from {
         ReportFrom::Recording(rec) => {
             let db = scratch.path().join("report.sqlite");
@@ -60,22 +62,40 @@ pub fn run(args: &ReportArgs, config: Option<&Path>) -> Result<ExitCode> {
                     vec![*id]
                 }
                 None => {
-                    let from = now.checked_sub(*since).ok();
+                    let start = now.checked_sub(*since).unwrap_or(jiff::Timestamp::MIN);
                     // a period of more than a day is also shown day by day
-                    if let Some(from) = from.filter(|_| *since > jiff::SignedDuration::from_hours(24)) {
-                        period = Some(report::Period { from, to: now, tz: jiff::tz::TimeZone::system() });
+                    if *since > jiff::SignedDuration::from_hours(24) {
+                        period =
+                            Some(report::Period { from: start, to: now, tz: jiff::tz::TimeZone::system() });
                     }
-                    store.sessions(from)?.iter().map(|s| s.id).collect()
+                    from = Some(start);
+                    // a session that began before the period (the background audit runs for
+                    // days) counts with what it recorded within it
+                    store.sessions_touching(start)?
                 }
             };
             (store, ids, "history")
         }
     };
     let details = store.session_details(&sessions)?;
-    let samples = store.samples(&sessions)?;
-    let findings = store.findings(&sessions)?;
-    let breaks = store.breaks(&sessions)?;
-    let pauses = store.pauses(&sessions)?;
+    let mut findings = store.findings(&sessions)?;
+    let mut breaks = store.breaks(&sessions)?;
+    let mut pauses = store.pauses(&sessions)?;
+    let samples = match from {
+        Some(from) => {
+            // what ended before the period is left out
+            let t0 = |session: i64| {
+                let started =
+                    details.iter().find(|d| d.id == session).and_then(|d| d.started_at.parse().ok());
+                started.map_or(f64::MIN, |st: jiff::Timestamp| from.duration_since(st).as_secs_f64())
+            };
+            findings.retain(|(s, f)| f.end_s.is_none_or(|end| end >= t0(*s)));
+            breaks.retain(|(s, b)| b.end_s >= t0(*s));
+            pauses.retain(|(s, p)| p.end_s >= t0(*s));
+            store.samples_since(&sessions, from)?
+        }
+        None => store.samples(&sessions)?,
+    };
     // judged with the thresholds the sessions were recorded with; a flag changes its own
     // threshold only
     let thresholds = match details.first() {

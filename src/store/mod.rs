@@ -798,14 +798,15 @@ impl Store {
         self.conn.query_row("SELECT max(id) FROM sessions", [], |r| r.get(0)).map_err(|e| self.err(e))
     }
 
-    /// The sessions that started or were still running at or after `since`, oldest first.
+    /// The sessions with samples, or an end, at or after `since` (those that started
+    /// before it included: a background audit may run for days), oldest first.
     pub fn sessions_touching(&self, since: jiff::Timestamp) -> Result<Vec<i64>, StoreError> {
         let mut stmt = self
             .conn
             .prepare(
                 "SELECT id FROM sessions
-                 WHERE ended_at IS NULL OR julianday(ended_at) IS NULL OR julianday(ended_at) >= julianday(?1)
-                    OR julianday(started_at) >= julianday(?1)
+                 WHERE julianday(started_at) + coalesce(last_sample_s, 0) / 86400.0 >= julianday(?1)
+                    OR julianday(ended_at) >= julianday(?1)
                  ORDER BY id",
             )
             .map_err(|e| self.err(e))?;
