@@ -48,8 +48,27 @@ pub fn minutes(seconds: f64) -> String {
     format!("{}:{:02}", s / 60, s % 60)
 }
 
+/// A duration as a person says it: `45 s`, `32 min`, `3 h 12 min`.
+pub fn hm(seconds: f64) -> String {
+    let s = seconds.max(0.0).round() as u64;
+    match s {
+        0..60 => format!("{s} s"),
+        60..3600 => format!("{} min", s / 60),
+        _ => format!("{} h {:02} min", s / 3600, s % 3600 / 60),
+    }
+}
+
 /// `s` with its first letter in upper case (a label at the start of a title).
 pub fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     c.next().map_or_else(String::new, |first| first.to_uppercase().chain(c).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn durations_read_as_a_person_says_them() {
+        let said = [0.4, 44.6, 1930.0, 11_520.0, 28_799.0].map(super::hm);
+        assert_eq!(said, ["0 s", "45 s", "32 min", "3 h 12 min", "7 h 59 min"]);
+    }
 }

@@ -150,7 +150,7 @@ fn a_five_day_history_is_reported_day_by_day() {
     let md = run(&home, &["report", "--since", "7d", "--format", "md"]);
     assert!(md.contains("## Day by day"), "{md}");
     let row = md.lines().find(|l| l.starts_with(&format!("| {} |", day(3)))).expect("a row for day −3");
-    assert_eq!(row, format!("| {} | 40:00 | 0:00 | 1 / 0 | 20:00 | 50/0/50 | 100/0/0 | 100/0/0 |", day(3)));
+    assert_eq!(row, format!("| {} | 40 min | 0 s | 1 / 0 | 20 min | 50/0/50 | 100/0/0 | 100/0/0 |", day(3)));
     let html = run(&home, &["report", "--since", "7d", "--format", "html"]);
     let chart = html.split(r#"<svg data-chart="days""#).nth(1).expect("the day-by-day chart");
     let chart = &chart[..chart.find("</svg>").unwrap()];

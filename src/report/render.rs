@@ -44,6 +44,9 @@ trait Helpers {
     fn minutes(&self, s: impl Borrow<f64>) -> String {
         minutes(*s.borrow())
     }
+    fn hm(&self, s: impl Borrow<f64>) -> String {
+        crate::advice::hm(*s.borrow())
+    }
     fn label(&self, name: &str) -> String {
         label(name)
     }

@@ -6,6 +6,7 @@
 use serde::Serialize;
 
 use super::model::Day;
+use crate::advice::hm;
 use crate::audit::PauseRequest;
 use crate::posture::MeasureId;
 use crate::risk::FindingKind;
@@ -91,16 +92,6 @@ fn short(id: MeasureId) -> &'static str {
 
 fn clock(at: jiff::Timestamp, tz: &jiff::tz::TimeZone) -> String {
     at.to_zoned(tz.clone()).strftime("%H:%M").to_string()
-}
-
-/// A duration for a person: `45 s`, `32 min`, `3 h 12 min`.
-fn hm(seconds: f64) -> String {
-    let s = seconds.max(0.0).round() as u64;
-    match s {
-        0..60 => format!("{s} s"),
-        60..3600 => format!("{} min", s / 60),
-        _ => format!("{} h {:02} min", s / 3600, s % 3600 / 60),
-    }
 }
 
 /// Whole minutes, for a status bar.
