@@ -381,7 +381,7 @@ fn stacked(svg: &mut String, k: usize, title: &str, days: &[Day], id: MeasureId)
     let slot = width / days.len() as f64;
     for (i, d) in days.iter().enumerate() {
         let Some(b) = d.bands.get(id.name()) else { continue };
-        let total = b.ok_s + b.warn_s + b.risk_s;
+        let total = b.measured_s();
         if total <= 0.0 {
             continue;
         }

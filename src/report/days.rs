@@ -7,7 +7,6 @@ use std::collections::BTreeMap;
 
 use super::model::{Data, Day, Period};
 use crate::posture::MeasureId;
-use crate::thresholds::Verdict;
 
 /// The measures whose bands the days compare.
 pub const TREND_MEASURES: [MeasureId; 3] =
@@ -54,12 +53,7 @@ pub(crate) fn days(d: &Data, period: &Period) -> Vec<Day> {
         }
         for id in TREND_MEASURES {
             let b = day.bands.entry(id.name().to_owned()).or_default();
-            match s.measures[id].map(|v| t.verdict(id, v)) {
-                Some(Verdict::Ok) => b.ok_s += dt,
-                Some(Verdict::Warn) => b.warn_s += dt,
-                Some(Verdict::Risk) => b.risk_s += dt,
-                None => b.no_value_s += dt,
-            }
+            b.count(s.measures[id].map(|v| t.verdict(id, v)), dt);
         }
     }
     let started =
@@ -81,7 +75,7 @@ pub(crate) fn days(d: &Data, period: &Period) -> Vec<Day> {
     out.into_values()
         .map(|mut day| {
             // a measure without any value that day has no bands
-            day.bands.retain(|_, b| b.ok_s + b.warn_s + b.risk_s > 0.0);
+            day.bands.retain(|_, b| b.measured_s() > 0.0);
             day.breaks_due = if every_s > 0.0 { (day.present_s / every_s).floor() as usize } else { 0 };
             day
         })

@@ -77,6 +77,23 @@ pub struct BandTime {
     pub no_value_s: f64,
 }
 
+impl BandTime {
+    /// Count `dt` seconds in the band `verdict` names (`None`: present without a value).
+    pub(crate) fn count(&mut self, verdict: Option<Verdict>, dt: f64) {
+        match verdict {
+            Some(Verdict::Ok) => self.ok_s += dt,
+            Some(Verdict::Warn) => self.warn_s += dt,
+            Some(Verdict::Risk) => self.risk_s += dt,
+            None => self.no_value_s += dt,
+        }
+    }
+
+    /// Seconds with a value, in any band.
+    pub fn measured_s(&self) -> f64 {
+        self.ok_s + self.warn_s + self.risk_s
+    }
+}
+
 /// Time at a glance.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct TimeSummary {

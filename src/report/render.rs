@@ -71,7 +71,7 @@ trait Helpers {
         day.bands.get(measure).map_or_else(
             || "–".to_owned(),
             |b| {
-                let total = b.ok_s + b.warn_s + b.risk_s;
+                let total = b.measured_s();
                 let share = |part: f64| format!("{:.0}", part / total * 100.0);
                 format!("{}/{}/{}", share(b.ok_s), share(b.warn_s), share(b.risk_s))
             },

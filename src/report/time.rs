@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use super::model::{BandTime, Data, ReportFinding, TimeSummary};
 use crate::posture::MeasureId;
 use crate::risk::FindingKind;
-use crate::thresholds::Verdict;
 
 /// The time section. Breaks are the ones the risk engine recorded.
 pub(crate) fn time(d: &Data, findings: &[ReportFinding]) -> TimeSummary {
@@ -17,17 +16,9 @@ pub(crate) fn time(d: &Data, findings: &[ReportFinding]) -> TimeSummary {
     for id in MeasureId::all() {
         let mut b = BandTime::default();
         for s in &d.present {
-            let dt = d.interval(s.session);
-            match s.measures[id] {
-                Some(v) => match t.verdict(id, v) {
-                    Verdict::Ok => b.ok_s += dt,
-                    Verdict::Warn => b.warn_s += dt,
-                    Verdict::Risk => b.risk_s += dt,
-                },
-                None => b.no_value_s += dt,
-            }
+            b.count(s.measures[id].map(|v| t.verdict(id, v)), d.interval(s.session));
         }
-        if b.ok_s + b.warn_s + b.risk_s > 0.0 {
+        if b.measured_s() > 0.0 {
             bands.insert(id.name().to_owned(), b);
         }
     }
