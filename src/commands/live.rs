@@ -45,11 +45,12 @@ pub fn status(args: &StatusArgs) -> Result<ExitCode> {
         findings = store.findings(&[id])?.into_iter().map(|(_, f)| f).collect();
         let midnight = now.to_zoned(tz.clone()).start_of_day()?.timestamp();
         let ids = store.sessions_touching(midnight)?;
+        let sessions = store.session_details(&ids)?;
         today = report::days(
             &report::Input {
                 kind: "history",
-                sessions: &store.session_details(&ids)?,
-                samples: &store.samples_since(&ids, midnight)?,
+                sessions: &sessions,
+                samples: &store.samples_since(&sessions, midnight)?,
                 findings: &[],
                 breaks: &store.breaks(&ids)?,
                 pauses: &store.pauses(&ids)?,

@@ -85,14 +85,12 @@ pub fn run(args: &ReportArgs, config: Option<&Path>) -> Result<ExitCode> {
         Some(from) => {
             // what ended before the period is left out
             let t0 = |session: i64| {
-                let started =
-                    details.iter().find(|d| d.id == session).and_then(|d| d.started_at.parse().ok());
-                started.map_or(f64::MIN, |st: jiff::Timestamp| from.duration_since(st).as_secs_f64())
+                details.iter().find(|d| d.id == session).and_then(|d| d.clock_s(from)).unwrap_or(f64::MIN)
             };
             findings.retain(|(s, f)| f.end_s.is_none_or(|end| end >= t0(*s)));
             breaks.retain(|(s, b)| b.end_s >= t0(*s));
             pauses.retain(|(s, p)| p.end_s >= t0(*s));
-            store.samples_since(&sessions, from)?
+            store.samples_since(&details, from)?
         }
         None => store.samples(&sessions)?,
     };

@@ -20,12 +20,6 @@ fn date_of(at: jiff::Timestamp, tz: &jiff::tz::TimeZone) -> jiff::civil::Date {
     at.to_zoned(tz.clone()).date()
 }
 
-/// The session clock's `t_s` as wall time.
-fn wall(started_at: &str, t_s: f64) -> Option<jiff::Timestamp> {
-    let start: jiff::Timestamp = started_at.parse().ok()?;
-    start.checked_add(jiff::SignedDuration::try_from_secs_f64(t_s).ok()?).ok()
-}
-
 /// Every day of `period` (the first and the last in part), oldest first; none when it is
 /// empty or longer than [`MAX_DAYS`].
 pub(crate) fn days(d: &Data, period: &Period) -> Vec<Day> {
@@ -56,10 +50,9 @@ pub(crate) fn days(d: &Data, period: &Period) -> Vec<Day> {
             b.count(s.measures[id].map(|v| t.verdict(id, v)), dt);
         }
     }
-    let started =
-        |session: i64| d.input.sessions.iter().find(|s| s.id == session).map(|s| s.started_at.as_str());
     let day_of = |session: i64, t_s: f64| {
-        started(session).and_then(|st| wall(st, t_s)).map(|at| date_of(at, &period.tz))
+        let wall = d.input.sessions.iter().find(|s| s.id == session)?.wall(t_s)?;
+        Some(date_of(wall, &period.tz))
     };
     for (session, b) in d.input.breaks {
         if let Some(day) = day_of(*session, b.start_s).and_then(|date| out.get_mut(&date)) {

@@ -54,8 +54,7 @@ fn spans(d: &Data, spans: impl Iterator<Item = (i64, f64, f64)>) -> Vec<(f64, f6
     let Some(first) = d.input.samples.iter().filter_map(|s| s.at).min() else { return Vec::new() };
     spans
         .filter_map(|(session, start_s, end_s)| {
-            let started: jiff::Timestamp =
-                d.input.sessions.iter().find(|s| s.id == session)?.started_at.parse().ok()?;
+            let started = d.input.sessions.iter().find(|s| s.id == session)?.started()?;
             let offset = started.duration_since(first).as_secs_f64();
             Some((offset + start_s, offset + end_s))
         })

@@ -100,10 +100,6 @@ fn mins(seconds: f64) -> String {
 }
 
 impl StatusInput<'_> {
-    fn started_at(&self) -> Option<jiff::Timestamp> {
-        self.session.and_then(|s| s.started_at.parse().ok())
-    }
-
     fn open_findings(&self) -> Vec<&StoredFinding> {
         if !self.recording {
             return Vec::new();
@@ -155,7 +151,7 @@ impl StatusInput<'_> {
         let tz = self.tz;
         let mut out = Vec::new();
         let source = self.session.map(|s| escape(&s.source)).unwrap_or_default();
-        out.push(match (self.recording, self.session, self.started_at()) {
+        out.push(match (self.recording, self.session, self.session.and_then(SessionDetails::started)) {
             (true, Some(s), Some(at)) => format!(
                 "audit: recording into {} since {} (session {}, {source})",
                 escape(self.db),
@@ -207,7 +203,6 @@ impl StatusInput<'_> {
         }
         let open = self.open_findings();
         if self.recording {
-            let started = self.started_at();
             let list: Vec<String> = open
                 .iter()
                 .map(|f| {
@@ -218,10 +213,9 @@ impl StatusInput<'_> {
                         FindingKind::StaticHold => "static hold, ",
                         FindingKind::BreakOverdue => "",
                     };
-                    let since = started
-                        .and_then(|st| {
-                            st.checked_add(jiff::SignedDuration::try_from_secs_f64(f.start_s).ok()?).ok()
-                        })
+                    let since = self
+                        .session
+                        .and_then(|s| s.wall(f.start_s))
                         .map_or_else(String::new, |at| format!(" since {}", clock(at, tz)));
                     format!("{} {kind}{what}{since}", f.severity.name())
                 })

@@ -776,15 +776,11 @@ impl Store {
     /// the index: `status` reads today's samples of a session that may have run for weeks).
     pub fn samples_since(
         &self,
-        sessions: &[i64],
+        sessions: &[SessionDetails],
         since: jiff::Timestamp,
     ) -> Result<Vec<StoredSample>, StoreError> {
-        let mut from = Vec::new();
-        for d in self.session_details(sessions)? {
-            let started: Option<jiff::Timestamp> = d.started_at.parse().ok();
-            let t0 = started.map_or(f64::MIN, |st| since.duration_since(st).as_secs_f64());
-            from.push((d.id, t0));
-        }
+        let from: Vec<(i64, f64)> =
+            sessions.iter().map(|d| (d.id, d.clock_s(since).unwrap_or(f64::MIN))).collect();
         self.samples_where(&from, "t_s >= ?2 ORDER BY t_s")
     }
 
@@ -1019,6 +1015,23 @@ pub struct SessionDetails {
     pub interval_s: f64,
     /// Thresholds (JSON).
     pub thresholds_json: String,
+}
+
+impl SessionDetails {
+    /// When it began; `None` when the stored text is no time (a damaged database).
+    pub fn started(&self) -> Option<jiff::Timestamp> {
+        self.started_at.parse().ok()
+    }
+
+    /// Seconds on its clock at the wall time `at`.
+    pub fn clock_s(&self, at: jiff::Timestamp) -> Option<f64> {
+        Some(at.duration_since(self.started()?).as_secs_f64())
+    }
+
+    /// The wall time of `t_s` on its clock.
+    pub fn wall(&self, t_s: f64) -> Option<jiff::Timestamp> {
+        self.started()?.checked_add(jiff::SignedDuration::try_from_secs_f64(t_s).ok()?).ok()
+    }
 }
 
 impl Store {
