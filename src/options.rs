@@ -87,18 +87,18 @@ pub struct Recording {
 
 impl Recording {
     /// How the input is paced; `stop` ends it; a camera honours `pause`.
-    pub fn pacing(&self, stop: &Arc<AtomicBool>, pause: Option<PauseFile>) -> Pacing {
+    pub fn pacing(&self, stop: &Arc<AtomicBool>, pause: Option<&PauseFile>) -> Pacing {
         Pacing {
             interval_s: self.interval.as_secs_f64(),
             burst: self.burst,
             duration_s: self.duration.map(|d| d.as_secs_f64()),
             stop: Arc::clone(stop),
-            pause: pause.filter(|_| self.input.is_live()),
+            pause: pause.cloned(),
         }
     }
 
-    /// The session to begin, honouring `pause` when the input is live.
-    pub fn plan(&self, pause: Option<PauseFile>) -> Plan {
+    /// The session to begin, honouring `pause`.
+    pub fn plan(&self, pause: Option<&PauseFile>) -> Plan {
         Plan {
             source: self.input.describe(),
             model: self.input.needs_model().then(|| self.model.to_string()),
@@ -107,7 +107,7 @@ impl Recording {
             duration_s: self.duration.map(|d| d.as_secs_f64()),
             thresholds: self.settings.thresholds,
             camera: self.settings.thresholds.camera(),
-            pause: pause.filter(|_| self.input.is_live()),
+            pause: pause.cloned(),
             started_at: self.recorded_at,
         }
     }
@@ -119,6 +119,9 @@ pub struct AuditOptions {
     pub recording: Recording,
     /// The database.
     pub db: PathBuf,
+    /// The pause file the audit honours: a live input's only (a recording runs on its own
+    /// clock, which a pause in wall time does not map onto).
+    pub pause: Option<PauseFile>,
     /// Desktop notifications on.
     pub notify: bool,
 }
@@ -128,11 +131,13 @@ impl AuditOptions {
     pub fn new(args: &AuditArgs, config: Option<&Path>) -> Result<Self> {
         let settings = settings(config, &args.thresholds)?;
         let input = Input::new(Some(&args.source), args.landmarks.as_deref())?;
-        if args.recorded_at.is_some() && input.is_live() {
+        let input_live = input.is_live();
+        if args.recorded_at.is_some() && input_live {
             bail!("--recorded-at dates a recording; {} records now", input.describe());
         }
         let profile =
             profile(args.profile.as_deref(), &settings, input.needs_model().then_some(&args.model))?;
+        let db = db(args.db.as_deref())?;
         Ok(AuditOptions {
             recording: Recording {
                 settings,
@@ -144,7 +149,8 @@ impl AuditOptions {
                 duration: args.duration,
                 recorded_at: args.recorded_at,
             },
-            db: db(args.db.as_deref())?,
+            pause: input_live.then(|| PauseFile::of(&db)),
+            db,
             notify: !args.no_notify,
         })
     }

@@ -147,7 +147,7 @@ fn snapshot(dir: &Path) -> Vec<(String, u64, std::time::SystemTime)> {
 }
 
 #[test]
-fn status_writes_nothing_and_reads_a_running_audit_s_findings_and_today() {
+fn status_writes_nothing_and_counts_today_s_present_time_and_breaks() {
     let home = tempfile::tempdir().unwrap();
     let data = home.path().join("data");
     std::fs::create_dir_all(&data).unwrap();

@@ -19,12 +19,12 @@ pub fn run(args: &AuditArgs, config: Option<&Path>) -> Result<ExitCode> {
     let rec = &options.recording;
     let stop = Arc::new(AtomicBool::new(false));
     let db = &options.db;
-    let pause = audit::PauseFile::of(db);
-    let mut source = rec.input.open(&rec.pacing(&stop, Some(pause.clone())), &rec.model)?;
+    let pause = options.pause.as_ref();
+    let mut source = rec.input.open(&rec.pacing(&stop, pause), &rec.model)?;
     audit::stop_on_signals(&stop)?;
     let mut store = Store::open_for_audit(db)?;
     let mut display = Display::new(options.notify, &rec.settings);
-    let plan = rec.plan(Some(pause));
+    let plan = rec.plan(pause);
     let recorded = Session::begin(&mut store, plan, &mut display)
         .and_then(|session| Ok((session.id(), session.record(source.as_mut(), &stop)?)));
     let (session, outcome) = recorded.with_context(|| format!("audit in {}", db.display()))?;

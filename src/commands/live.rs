@@ -23,7 +23,7 @@ pub fn status(args: &StatusArgs) -> Result<ExitCode> {
     let recording = Store::is_recording(&db)?;
     let pause = PauseFile::of(&db).active(now)?;
     // an audit that is just starting may not have made its tables yet
-    let store = match Store::open_glance(&db) {
+    let store = match Store::open_glance(&db, recording) {
         Ok(store) => Some(store),
         Err(StoreError::Missing(_)) => None,
         Err(e) => return Err(e.into()),
@@ -42,7 +42,10 @@ pub fn status(args: &StatusArgs) -> Result<ExitCode> {
     let (mut last, mut findings, mut today) = (None, Vec::new(), None);
     if let (Some(store), Some(id)) = (&store, latest) {
         last = store.last_sample(id)?;
-        findings = store.findings(&[id])?.into_iter().map(|(_, f)| f).collect();
+        // a finding is open only while its audit records
+        if recording {
+            findings = store.findings(&[id])?.into_iter().map(|(_, f)| f).collect();
+        }
         let midnight = now.to_zoned(tz.clone()).start_of_day()?.timestamp();
         let ids = store.sessions_touching(midnight)?;
         let sessions = store.session_details(&ids)?;

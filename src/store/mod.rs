@@ -415,34 +415,23 @@ impl Store {
 
     /// Open an existing database to read (history, export, report), its pages checked.
     pub fn open_read(path: &Path) -> Result<Self, StoreError> {
-        Self::open_reading(path, Mode::Read)
+        Self::open_reading(path, Mode::Read, false)
     }
 
     /// Open an existing database to glance at (`status`, which may run every few seconds):
     /// as [`Store::open_read`], without the check of every page, and without leaving a
     /// file behind — with no audit recording and no write-ahead log left by a crash, the
     /// file is read as immutable (a read-only connection would otherwise create the
-    /// log and its index beside it).
-    pub fn open_glance(path: &Path) -> Result<Self, StoreError> {
-        if !path.exists() {
-            return Err(StoreError::Missing(path.to_path_buf()));
-        }
+    /// log and its index beside it). `recording` says whether an audit holds the lock
+    /// ([`Store::is_recording`]).
+    pub fn open_glance(path: &Path, recording: bool) -> Result<Self, StoreError> {
         let mut wal = path.as_os_str().to_owned();
         wal.push("-wal");
-        if Self::is_recording(path)? || Path::new(&wal).exists() {
-            return Self::open_reading(path, Mode::Glance);
-        }
-        let conn = Connection::open_with_flags(
-            immutable_uri(path),
-            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI,
-        )
-        .map_err(|e| sqlite_error(path, e))?;
-        let mut store = Store { conn, path: path.to_path_buf(), _lock: None, schema: 0 };
-        store.prepare(Mode::Glance)?;
-        Ok(store)
+        Self::open_reading(path, Mode::Glance, !recording && !Path::new(&wal).exists())
     }
 
-    fn open_reading(path: &Path, mode: Mode) -> Result<Self, StoreError> {
+    /// Open to read, read-only, or at once as `immutable`.
+    fn open_reading(path: &Path, mode: Mode, immutable: bool) -> Result<Self, StoreError> {
         if !path.exists() {
             return Err(StoreError::Missing(path.to_path_buf()));
         }
@@ -451,13 +440,19 @@ impl Store {
             let mut store = Store { conn, path: path.to_path_buf(), _lock: None, schema: 0 };
             store.prepare(mode).map(|()| store)
         };
+        let as_immutable = || {
+            open(Connection::open_with_flags(
+                immutable_uri(path),
+                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI,
+            ))
+        };
+        if immutable {
+            return as_immutable();
+        }
         match open(Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)) {
             // on read-only storage a WAL database cannot get its WAL and shared-memory files:
             // read it as immutable (what an audit has not yet checkpointed is then not seen)
-            Err(StoreError::ReadOnly { .. }) => open(Connection::open_with_flags(
-                immutable_uri(path),
-                OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI,
-            )),
+            Err(StoreError::ReadOnly { .. }) => as_immutable(),
             other => other,
         }
     }
