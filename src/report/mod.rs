@@ -16,7 +16,6 @@ mod verdict;
 
 use crate::risk::MAX_ABS_T_S;
 use crate::store::{SessionDetails, StoredFinding, StoredSample};
-pub use days::{MAX_DAYS, TREND_MEASURES};
 pub use knowledge::{NOT_JUDGED, fix_for, risk_factor};
 pub use model::{
     BandTime, Day, Distribution, Hold, Input, MeasureQuality, Method, Origin, Period, Point, Quality, Report,
