@@ -59,6 +59,7 @@ fn audit_sample(c: &mut Criterion) {
             camera: Camera::default(),
             pause: None,
             started_at: None,
+            clock: ergoaudit::clock::system(),
         };
         let mut quiet = Quiet;
         // the audit's own commit path: sampler, engine, store, observer

@@ -17,6 +17,7 @@ pub mod advice;
 pub mod annotate;
 pub mod audit;
 pub mod capture;
+pub mod clock;
 pub mod config;
 pub mod escape;
 pub mod files;

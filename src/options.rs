@@ -97,8 +97,12 @@ impl Recording {
         }
     }
 
-    /// The session to begin, honouring `pause`.
-    pub fn plan(&self, pause: Option<&PauseFile>) -> Plan {
+    /// The session to begin, honouring `pause`, on the source's `clock`.
+    pub fn plan(
+        &self,
+        pause: Option<&PauseFile>,
+        clock: std::sync::Arc<dyn ergoaudit::clock::Clock>,
+    ) -> Plan {
         Plan {
             source: self.input.describe(),
             model: self.input.needs_model().then(|| self.model.to_string()),
@@ -109,6 +113,7 @@ impl Recording {
             camera: self.settings.thresholds.camera(),
             pause: pause.cloned(),
             started_at: self.recorded_at,
+            clock,
         }
     }
 }

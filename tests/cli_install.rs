@@ -17,7 +17,15 @@ fn the_binary_alone_analyzes_a_photo_with_its_built_in_models() {
     let home = TempDir::new().unwrap();
     let bin = home.path().join("bin/ergoaudit");
     std::fs::create_dir_all(bin.parent().unwrap()).unwrap();
-    std::fs::copy(assert_cmd::cargo::cargo_bin("ergoaudit"), &bin).unwrap();
+    // copied by `cp`, in a process of its own: a copy written by this process would leave
+    // its writable descriptor in every child that another test thread forks meanwhile (until
+    // that child execs), and running the copy would then fail with ETXTBSY ("text file busy")
+    let copied = std::process::Command::new("cp")
+        .arg(assert_cmd::cargo::cargo_bin("ergoaudit"))
+        .arg(&bin)
+        .status()
+        .unwrap();
+    assert!(copied.success());
     let photo = home.path().join("photo.jpg");
     std::fs::copy(common::image(PERSON), &photo).unwrap();
     let out = std::process::Command::new(&bin)

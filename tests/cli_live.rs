@@ -3,11 +3,13 @@
 
 mod common;
 
-use std::io::Write;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{audit_from_pipe, ergoaudit, feed_and_wait, ok, side_frame, stored_samples, stream};
+use common::{
+    LIVENESS, audit_from_pipe, ergoaudit, feed_and_drain, feed_and_wait, ok, side_frame, stored_samples,
+    stream,
+};
 use serde_json::Value;
 use tempfile::TempDir;
 
@@ -18,7 +20,7 @@ fn upright(t: f64) -> String {
 
 /// Run ergoaudit on `db` (in UTC, so that "today" is the test's).
 fn run(home: &TempDir, db: &Path, args: &[&str]) -> String {
-    ok(ergoaudit(home).args(args).arg("--db").arg(db).env("TZ", "UTC").timeout(Duration::from_secs(20)))
+    ok(ergoaudit(home).args(args).arg("--db").arg(db).env("TZ", "UTC").timeout(LIVENESS))
 }
 
 /// `status --json`, which must be one line of JSON.
@@ -30,7 +32,7 @@ fn bar(home: &TempDir, db: &Path) -> Value {
 
 /// Wait until `status --json` says `class`.
 fn wait_for_class(home: &TempDir, db: &Path, class: &str) -> Value {
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + LIVENESS;
     loop {
         let v = bar(home, db);
         if v["class"] == class {
@@ -79,12 +81,9 @@ fn status_pause_and_resume_steer_a_running_audit() {
     let v = wait_for_class(&home, &db, "paused");
     assert!(v["text"].as_str().unwrap().starts_with("paused 30m") || v["text"] == "paused 29m", "{v}");
     assert!(run(&home, &db, &["status"]).contains("left)"));
-    // what arrives during the pause is dropped
-    for line in stream(60.0, 300.0, 5.0, upright) {
-        writeln!(pipe, "{line}").unwrap();
-    }
-    pipe.flush().unwrap();
-    std::thread::sleep(Duration::from_millis(500));
+    // what arrives during the pause is dropped (the sample under way, 55 s, is committed
+    // when the pause begins)
+    feed_and_drain(&mut pipe, &stream(60.0, 300.0, 5.0, upright));
     assert_eq!(stored_samples(&home, &db), 12, "nothing recorded while paused");
 
     // resume: sampling goes on
@@ -114,11 +113,7 @@ fn status_pause_and_resume_steer_a_running_audit() {
     let (mut child, fifo) = audit_from_pipe(&home, &db, "second.jsonl");
     let mut pipe = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
     wait_for_class(&home, &db, "paused");
-    for line in stream(0.0, 60.0, 5.0, upright) {
-        writeln!(pipe, "{line}").unwrap();
-    }
-    pipe.flush().unwrap();
-    std::thread::sleep(Duration::from_millis(500));
+    feed_and_drain(&mut pipe, &stream(0.0, 60.0, 5.0, upright));
     assert_eq!(stored_samples(&home, &db), 24, "the new audit records nothing while paused");
     run(&home, &db, &["resume"]);
     feed_and_wait(&home, &db, &mut pipe, &stream(60.0, 120.0, 5.0, upright), 35);

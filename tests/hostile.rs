@@ -11,9 +11,9 @@ use common::{ergoaudit, ok};
 
 const CLIP_2S: &str = "videos/webcam_front_headshoulders_2s__pyfeat_single_face.mp4";
 
-/// Run `cmd` (at most 60 s); it must fail with `code` and one line on stderr; the line.
+/// Run `cmd` (given `LIVENESS` to end); it must fail with `code` and one line on stderr; the line.
 fn fails(cmd: &mut assert_cmd::Command, code: i32) -> String {
-    let out = cmd.timeout(Duration::from_secs(60)).output().unwrap();
+    let out = cmd.timeout(common::LIVENESS).output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert_eq!(out.status.code(), Some(code), "stderr: {stderr}");
     assert_eq!(stderr.lines().count(), 1, "not one line: {stderr:?}");
@@ -66,7 +66,7 @@ fn endless_and_blocking_inputs_are_refused_at_once() {
     let fifo_mp4 = home.path().join("f.mp4");
     mkfifo(&fifo_mp4);
     let db = home.path().join("h.sqlite");
-    let started = Instant::now();
+    // each refused at once: `fails` gives every command LIVENESS to end, not a timing
     for (args, what) in [
         (vec!["analyze".into(), fifo_png.clone()], "f.png"),
         (
@@ -102,7 +102,6 @@ fn endless_and_blocking_inputs_are_refused_at_once() {
         let err = fails(ergoaudit(&home).args(&args), 1);
         assert!(err.contains(what) && err.contains("not a regular file"), "{args:?}: {err}");
     }
-    assert!(started.elapsed() < Duration::from_secs(30), "took {:?}", started.elapsed());
 
     // a named pipe of landmarks is a live stream (another program writes it): while the
     // audit waits for its writer, one SIGTERM ends it
@@ -120,7 +119,7 @@ fn endless_and_blocking_inputs_are_refused_at_once() {
     assert!(child.try_wait().unwrap().is_none(), "waits for the pipe's writer");
     // SAFETY: kill(2) on our own child
     unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
-    let deadline = Instant::now() + Duration::from_secs(5);
+    let deadline = Instant::now() + common::LIVENESS;
     while child.try_wait().unwrap().is_none() {
         assert!(Instant::now() < deadline, "one SIGTERM did not end it");
         std::thread::sleep(Duration::from_millis(50));
@@ -405,7 +404,7 @@ fn ffmpeg_ends_with_ergoaudit() {
             })
             .collect()
     };
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + common::LIVENESS;
     while ffmpeg_of(child.id()).is_empty() && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(100));
     }
@@ -413,7 +412,7 @@ fn ffmpeg_ends_with_ergoaudit() {
     assert!(!ffmpeg.is_empty(), "ffmpeg never started");
     child.kill().unwrap();
     child.wait().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(5);
+    let deadline = Instant::now() + common::LIVENESS;
     while ffmpeg.iter().any(|p| Path::new(&format!("/proc/{p}")).exists()) && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
     }

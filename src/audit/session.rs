@@ -9,6 +9,7 @@ use super::pause::PauseFile;
 use super::sampler::{Sample, Sampler};
 use super::source::{PoseSource, SourceError};
 use crate::capture::CaptureError;
+use crate::clock::Clock;
 use crate::pose::PosedFrame;
 use crate::posture::{Baseline, Camera};
 use crate::risk::{Assessment, Engine, Event, Pause};
@@ -93,6 +94,9 @@ pub struct Plan {
     pub pause: Option<PauseFile>,
     /// When the session began: now, or when a recording was made.
     pub started_at: Option<jiff::Timestamp>,
+    /// The clock a live source runs on ([`super::PoseSource::clock`]): "now", and the waits
+    /// while paused.
+    pub clock: Arc<dyn Clock>,
 }
 
 /// How often a paused audit looks whether the pause is over.
@@ -117,6 +121,7 @@ pub struct Session<'a> {
     paused: Option<(f64, f64)>,
     /// A pause file that cannot be read is said once.
     pause_unreadable: bool,
+    clock: Arc<dyn Clock>,
 }
 
 /// Whether a session takes more frames.
@@ -136,7 +141,7 @@ impl<'a> Session<'a> {
         plan: Plan,
         observer: &'a mut dyn Observer,
     ) -> Result<Self, AuditError> {
-        let started_at = plan.started_at.unwrap_or_else(jiff::Timestamp::now);
+        let started_at = plan.started_at.unwrap_or_else(|| plan.clock.wall());
         let (profile_name, baseline) = plan.profile.unzip();
         let info = SessionInfo {
             started_at,
@@ -162,6 +167,7 @@ impl<'a> Session<'a> {
             pause_file: plan.pause,
             paused: None,
             pause_unreadable: false,
+            clock: plan.clock,
         })
     }
 
@@ -230,7 +236,7 @@ impl<'a> Session<'a> {
                 if self.duration_s.is_some_and(|d| clock >= d) {
                     return Ok(());
                 }
-                std::thread::sleep(PAUSE_POLL);
+                self.clock.sleep(PAUSE_POLL);
                 continue;
             }
             let Some(next) = source.next_posed() else { return Ok(()) };
@@ -298,7 +304,7 @@ impl<'a> Session<'a> {
     /// one that cannot be read is said once and does not pause).
     fn pause_in_force(&mut self) -> bool {
         let Some(file) = &self.pause_file else { return false };
-        match file.active(jiff::Timestamp::now()) {
+        match file.active(self.clock.wall()) {
             Ok(pause) => {
                 self.pause_unreadable = false;
                 pause.is_some()

@@ -10,6 +10,7 @@ use std::time::Duration;
 use crate::capture::camera::{self, CameraSelector, CameraSource, Paced, is_camera};
 use crate::capture::video::{Sampling, VideoFile, is_video};
 use crate::capture::{CaptureError, Frame, FrameSource, ImageFiles};
+use crate::clock::{self, Clock};
 use crate::pose::scene::{SAME_SCENE, Thumbnail};
 use crate::pose::{BlazePose, ModelChoice, Pose, PoseError, PoseEstimator, PosedFrame};
 use crate::replay::LandmarkFile;
@@ -45,6 +46,11 @@ pub trait PoseSource {
 
     /// Release the device until the next frame is asked for (the audit pauses).
     fn release(&mut self) {}
+
+    /// The clock a live source runs on, which the session then waits and dates with.
+    fn clock(&self) -> Arc<dyn Clock> {
+        clock::system()
+    }
 }
 
 /// Pixels through the pose model. Within a burst the pose is tracked. From one sample to
@@ -102,6 +108,10 @@ impl<S> PosedFrames<S> {
 impl<S: FrameSource> PoseSource for PosedFrames<S> {
     fn clock_s(&self) -> Option<f64> {
         self.frames.clock_s()
+    }
+
+    fn clock(&self) -> Arc<dyn Clock> {
+        self.frames.clock()
     }
 
     fn release(&mut self) {
@@ -269,8 +279,8 @@ impl Input {
                 );
                 if let Some(file) = pacing.pause.clone() {
                     // a pause asked for while the camera waited for its next sample
-                    frames = frames
-                        .with_hold(move || file.active(jiff::Timestamp::now()).is_ok_and(|p| p.is_some()));
+                    let clock = frames.clock();
+                    frames = frames.with_hold(move || file.active(clock.wall()).is_ok_and(|p| p.is_some()));
                 }
                 Box::new(PosedFrames::new(frames, BlazePose::load(model)?, interval))
             }

@@ -128,6 +128,11 @@ pub trait FrameSource {
     /// Release the device (a camera kept open between bursts is closed) until the next
     /// frame is asked for.
     fn release(&mut self) {}
+
+    /// The clock a live source runs on (a scripted camera's may be simulated).
+    fn clock(&self) -> std::sync::Arc<dyn crate::clock::Clock> {
+        crate::clock::system()
+    }
 }
 
 /// File extensions read as images (case-insensitive).

@@ -24,7 +24,7 @@ pub fn run(args: &AuditArgs, config: Option<&Path>) -> Result<ExitCode> {
     audit::stop_on_signals(&stop)?;
     let mut store = Store::open_for_audit(db)?;
     let mut display = Display::new(options.notify, &rec.settings);
-    let plan = rec.plan(pause);
+    let plan = rec.plan(pause, source.clock());
     let recorded = Session::begin(&mut store, plan, &mut display)
         .and_then(|session| Ok((session.id(), session.record(source.as_mut(), &stop)?)));
     let (session, outcome) = recorded.with_context(|| format!("audit in {}", db.display()))?;

@@ -74,9 +74,9 @@ fn test(
 ) -> Result<ExitCode> {
     let mut camera = CameraSource::new(backend, selector, false)?;
     let mut pose = BlazePose::load(&args.model)?;
-    let started = std::time::Instant::now();
+    let started = camera.elapsed_s();
     let burst = camera.burst(1)?;
-    let took_s = started.elapsed().as_secs_f64();
+    let took_s = camera.elapsed_s() - started;
     let r = &burst.report;
     let Some(frame) = burst.frames.first() else {
         return Err(CaptureError::CameraFrames { device: camera.label().into(), bad: r.bad_frames }.into());

@@ -45,7 +45,7 @@ pub fn run(args: &ReportArgs, config: Option<&Path>) -> Result<ExitCode> {
             let mut source = rec.input.open(&rec.pacing(&stop, None), &rec.model)?;
             audit::stop_on_signals(&stop)?;
             let mut display = Display::new(false, &rec.settings);
-            let session = Session::begin(&mut store, rec.plan(None), &mut display)?;
+            let session = Session::begin(&mut store, rec.plan(None, source.clock()), &mut display)?;
             let id = session.id();
             session.record(source.as_mut(), &stop)?;
             code = display.finish();

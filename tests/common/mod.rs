@@ -10,6 +10,10 @@ use assert_cmd::Command;
 use serde::Deserialize;
 use tempfile::TempDir;
 
+/// How long a test waits for another process (to commit, to end, to start ffmpeg) before it
+/// calls it hung. Never a measure of speed: the suite passes however busy the machine is.
+pub const LIVENESS: Duration = Duration::from_secs(120);
+
 /// `tests/fixtures/<rel>`.
 pub fn fixture(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
@@ -136,11 +140,39 @@ pub fn feed_and_wait(home: &TempDir, db: &Path, pipe: &mut std::fs::File, lines:
         writeln!(pipe, "{line}").unwrap();
     }
     pipe.flush().unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
+    let deadline = Instant::now() + LIVENESS;
     while stored_samples(home, db) < samples {
-        assert!(Instant::now() < deadline, "samples not committed in time");
+        assert!(Instant::now() < deadline, "samples not committed: the audit hangs");
         std::thread::sleep(Duration::from_millis(100));
     }
+}
+
+/// Write `lines` into the audit's pipe and wait until the audit has read and handled every
+/// one of them (dropped them, while paused), however long that takes. Behind the lines go
+/// 16 KiB of blank lines (skipped by the reader): it reads the pipe in chunks of at most
+/// 8 KiB, and only once it has handled all it read before; so when the pipe is empty, its
+/// last chunk held blank lines only, and every line before them was handled.
+pub fn feed_and_drain(pipe: &mut std::fs::File, lines: &[String]) {
+    for line in lines {
+        writeln!(pipe, "{line}").unwrap();
+    }
+    pipe.write_all(&[b'\n'; 16 << 10]).unwrap();
+    pipe.flush().unwrap();
+    let deadline = Instant::now() + LIVENESS;
+    while unread(pipe) > 0 {
+        assert!(Instant::now() < deadline, "the audit stopped reading its pipe");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// Bytes written into a pipe and not read yet (FIONREAD, which Linux answers on either end).
+fn unread(pipe: &std::fs::File) -> usize {
+    use std::os::fd::AsRawFd;
+    let mut n: libc::c_int = 0;
+    // SAFETY: FIONREAD writes one int into the pointer given
+    let r = unsafe { libc::ioctl(pipe.as_raw_fd(), libc::FIONREAD, &mut n) };
+    assert_eq!(r, 0, "FIONREAD: {}", std::io::Error::last_os_error());
+    n as usize
 }
 
 pub mod render;

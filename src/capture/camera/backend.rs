@@ -2,12 +2,14 @@
 //! AVFoundation on macOS, Media Foundation on Windows) or a scripted one for tests. The
 //! capture code above this trait is the same for both.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use nokhwa::utils::{ApiBackend, CameraFormat, CameraIndex, RequestedFormat, RequestedFormatType};
 use nokhwa::{Camera, NokhwaError};
 
 use super::decode::DECODABLE;
+use crate::clock::{self, Clock};
 
 /// A video device node as the system lists it, camera or not.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,6 +45,9 @@ pub trait Backend: Send + Sync {
     fn open(&self, index: u32, format: Option<CameraFormat>) -> Result<Camera, NokhwaError>;
     /// Ask for permission to use cameras and wait up to `wait` for the answer.
     fn permission(&self, wait: Duration) -> Permission;
+    /// The clock its cameras run on (and the capture code above it waits with): the
+    /// system's, or a scripted camera's simulated one.
+    fn clock(&self) -> Arc<dyn Clock>;
 }
 
 /// The system's cameras through nokhwa's native backend.
@@ -87,6 +92,10 @@ impl Backend for Native {
             Ok(false) => Permission::Denied,
             Err(_) => Permission::Unanswered,
         }
+    }
+
+    fn clock(&self) -> Arc<dyn Clock> {
+        clock::system()
     }
 }
 

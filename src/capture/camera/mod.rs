@@ -13,13 +13,14 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Once, mpsc};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use image::RgbImage;
 use nokhwa::utils::{CameraFormat, RequestedFormat, RequestedFormatType};
 use nokhwa::{Camera, NokhwaError};
 
 use super::frame::{CaptureError, Frame, FrameSource};
+use crate::clock::{Clock, Participant};
 
 pub mod backend;
 pub mod decode;
@@ -208,6 +209,8 @@ pub const FRAME_TIMEOUT: Duration = Duration::from_secs(1);
 pub const MAX_BAD_FRAMES: usize = 8;
 /// Buffers the driver may hold from before a burst (nokhwa's V4L2 stream has four).
 pub const STREAM_BUFFERS: usize = 4;
+/// How often the caller looks for the capture thread's reply (and at its deadline).
+pub const REPLY_POLL: Duration = Duration::from_millis(20);
 
 /// What happened while taking a burst.
 #[derive(Clone, Debug, PartialEq)]
@@ -244,15 +247,33 @@ struct Request {
     frames: usize,
     keep_open: bool,
     since: SystemTime,
+    /// The capture thread's part in the clock while it serves this request (given before
+    /// the request is sent, so that simulated time cannot pass before the thread starts).
+    _part: Participant,
 }
 
 type Taken = (Vec<RgbImage>, BurstReport);
-type Reply = Result<Taken, CaptureError>;
+
+/// What the capture thread is asked to do.
+enum Job {
+    /// Take a burst.
+    Burst(Request),
+    /// Close the camera (its part in the clock held until it is closed).
+    Close(Participant),
+}
+
+/// What it answers.
+enum Reply {
+    /// The burst, or why there is none.
+    Burst(Result<Taken, CaptureError>),
+    /// The camera is closed.
+    Closed,
+}
 
 /// The thread that owns the camera (nokhwa's `Camera` cannot move between threads), so
 /// the caller can stop waiting for a camera that hangs.
 struct Worker {
-    requests: mpsc::Sender<Request>,
+    jobs: mpsc::Sender<Job>,
     replies: mpsc::Receiver<Reply>,
     open: bool,
 }
@@ -274,16 +295,29 @@ fn quiet_camera_panics() {
     });
 }
 
+/// Drop the camera; nokhwa's `Camera` panics in `drop` when stopping the stream fails.
+fn close(camera: &mut Option<(Camera, CameraFormat)>) {
+    let _ = catch_unwind(AssertUnwindSafe(|| drop(camera.take())));
+}
+
 impl Worker {
     fn spawn(backend: Arc<dyn Backend>) -> Result<Self, CaptureError> {
         quiet_camera_panics();
-        let (requests, inbox) = mpsc::channel::<Request>();
+        let (jobs, inbox) = mpsc::channel::<Job>();
         let (outbox, replies) = mpsc::channel();
         std::thread::Builder::new()
             .name(THREAD_NAME.into())
             .spawn(move || {
                 let mut camera: Option<(Camera, CameraFormat)> = None;
-                for request in inbox {
+                for job in inbox {
+                    let request = match job {
+                        Job::Burst(request) => request,
+                        Job::Close(_part) => {
+                            close(&mut camera);
+                            let _ = outbox.send(Reply::Closed);
+                            continue;
+                        }
+                    };
                     let served =
                         catch_unwind(AssertUnwindSafe(|| serve(backend.as_ref(), &mut camera, &request)));
                     let reply = served.unwrap_or_else(|_| {
@@ -293,23 +327,48 @@ impl Worker {
                         })
                     });
                     if reply.is_err() || !request.keep_open {
-                        // nokhwa's `Camera` panics in `drop` when stopping the stream fails
-                        let _ = catch_unwind(AssertUnwindSafe(|| drop(camera.take())));
+                        close(&mut camera);
                     }
-                    if outbox.send(reply).is_err() {
+                    if outbox.send(Reply::Burst(reply)).is_err() {
+                        // nobody waits any more (the caller gave up on a stalled read): let
+                        // go of the device while the request's part in the clock still holds
+                        close(&mut camera);
                         break;
                     }
                 }
-                let _ = catch_unwind(AssertUnwindSafe(|| drop(camera.take())));
+                close(&mut camera);
             })
             .map_err(|e| CaptureError::Camera { device: "(capture thread)".into(), detail: e.to_string() })?;
-        Ok(Worker { requests, replies, open: false })
+        Ok(Worker { jobs, replies, open: false })
+    }
+
+    /// Close the camera and wait (at most [`OPEN_TIMEOUT`]) until it is, so that the next
+    /// open does not find it still held; the thread ends with this worker.
+    fn close(self, clock: &dyn Clock) {
+        if self.jobs.send(Job::Close(clock.take_part())).is_err() {
+            return;
+        }
+        let asked = clock.now();
+        clock.sleep(Duration::ZERO);
+        loop {
+            match self.replies.try_recv() {
+                Ok(Reply::Closed) | Err(mpsc::TryRecvError::Disconnected) => return,
+                Ok(Reply::Burst(_)) => {}
+                Err(mpsc::TryRecvError::Empty) if clock.now() - asked >= OPEN_TIMEOUT => return,
+                Err(mpsc::TryRecvError::Empty) => clock.sleep(REPLY_POLL),
+            }
+        }
     }
 }
 
 /// Open (if needed), warm up and read one burst; runs on the capture thread.
-fn serve(backend: &dyn Backend, slot: &mut Option<(Camera, CameraFormat)>, request: &Request) -> Reply {
+fn serve(
+    backend: &dyn Backend,
+    slot: &mut Option<(Camera, CameraFormat)>,
+    request: &Request,
+) -> Result<Taken, CaptureError> {
     let fail = |e: NokhwaError| classify(&request.label, &e);
+    let clock = backend.clock();
     let opened = slot.is_none();
     let (mut warmup_frames, mut warmup_s, mut bad_frames) = (0, 0.0, 0);
     if opened {
@@ -332,9 +391,9 @@ fn serve(backend: &dyn Backend, slot: &mut Option<(Camera, CameraFormat)>, reque
         };
         camera.open_stream().map_err(fail)?;
         // read until the exposure settles: two frames in a row of the same brightness
-        let started = Instant::now();
+        let started = clock.now();
         let mut previous: Option<f64> = None;
-        while started.elapsed() < WARMUP_MAX {
+        while clock.now() - started < WARMUP_MAX {
             let buffer = camera.frame().map_err(fail)?;
             warmup_frames += 1;
             match decode::decode(buffer.buffer(), buffer.source_frame_format(), buffer.resolution()) {
@@ -348,7 +407,7 @@ fn serve(backend: &dyn Backend, slot: &mut Option<(Camera, CameraFormat)>, reque
                 Err(_) => bad_frames += 1,
             }
         }
-        warmup_s = started.elapsed().as_secs_f64();
+        warmup_s = (clock.now() - started).as_secs_f64();
         *slot = Some((camera, format));
     }
     let (camera, format) = slot.as_mut().expect("opened above");
@@ -359,14 +418,14 @@ fn serve(backend: &dyn Backend, slot: &mut Option<(Camera, CameraFormat)>, reque
         if bad_frames > request.frames + MAX_BAD_FRAMES {
             return Err(CaptureError::CameraFrames { device: request.label.clone(), bad: bad_frames });
         }
-        let asked = Instant::now();
+        let asked = clock.now();
         let buffer = camera.frame().map_err(fail)?;
         let taken = buffer.capture_timestamp().map(|d| SystemTime::UNIX_EPOCH + d);
         // frames the driver held from before the burst come out first: by their timestamp,
         // or (without one) by arriving at once from a camera kept open
         let stale = match taken {
             Some(t) => t < request.since,
-            None => !opened && asked.elapsed() < period / 4,
+            None => !opened && clock.now() - asked < period / 4,
         };
         if stale && stale_frames < STREAM_BUFFERS {
             stale_frames += 1;
@@ -405,7 +464,9 @@ pub struct CameraSource {
     format: Option<CameraFormat>,
     worker: Option<Worker>,
     keep_open: bool,
-    started: Instant,
+    clock: Arc<dyn Clock>,
+    /// When it was made, on its clock.
+    started: Duration,
     frames: u64,
     stop: Option<Arc<AtomicBool>>,
 }
@@ -418,7 +479,10 @@ impl CameraSource {
         selector: &CameraSelector,
         keep_open: bool,
     ) -> Result<Self, CaptureError> {
+        let clock = backend.clock();
         let mut source = CameraSource {
+            started: clock.now(),
+            clock,
             backend,
             selector: selector.clone(),
             device: None,
@@ -426,7 +490,6 @@ impl CameraSource {
             format: None,
             worker: None,
             keep_open,
-            started: Instant::now(),
             frames: 0,
             stop: None,
         };
@@ -443,6 +506,11 @@ impl CameraSource {
     /// The camera's name.
     pub fn label(&self) -> &str {
         &self.label
+    }
+
+    /// The clock it runs on (its backend's).
+    pub fn clock(&self) -> &Arc<dyn Clock> {
+        &self.clock
     }
 
     /// Resolve the selector (or, after a loss, the camera's name) to a device.
@@ -477,15 +545,17 @@ impl CameraSource {
         Ok(camera.index)
     }
 
-    /// Close the device if it is kept open (the capture thread ends with it); the next
-    /// burst opens it again.
+    /// Close the device if it is kept open, waiting until it is (the capture thread ends
+    /// with it); the next burst opens it again.
     pub fn release(&mut self) {
-        self.worker = None;
+        if let Some(worker) = self.worker.take() {
+            worker.close(self.clock.as_ref());
+        }
     }
 
     /// Seconds since the source was made (the clock of its frames' `t_s`).
     pub fn elapsed_s(&self) -> f64 {
-        self.started.elapsed().as_secs_f64()
+        (self.clock.now() - self.started).as_secs_f64()
     }
 
     /// Capture `frames` frames; the camera is released afterwards unless it is kept open.
@@ -520,35 +590,41 @@ impl CameraSource {
             format: self.format,
             frames,
             keep_open: self.keep_open,
-            since: SystemTime::now(),
+            since: SystemTime::from(self.clock.wall()),
+            _part: self.clock.take_part(),
         };
         let mut deadline = FRAME_TIMEOUT * (frames + STREAM_BUFFERS) as u32;
         if !worker.open {
             deadline += OPEN_TIMEOUT + WARMUP_MAX;
         }
-        let asked = Instant::now();
+        let asked = self.clock.now();
         let lost = |label: &str| CaptureError::Camera {
             device: label.into(),
             detail: "the capture thread ended".into(),
         };
-        worker.requests.send(request).map_err(|_| lost(&self.label))?;
+        worker.jobs.send(Job::Burst(request)).map_err(|_| lost(&self.label))?;
+        // the capture thread goes first (on a simulated clock, until it waits)
+        self.clock.sleep(Duration::ZERO);
         let reply = loop {
-            match worker.replies.recv_timeout(Duration::from_millis(100)) {
-                Ok(reply) => break reply,
-                Err(mpsc::RecvTimeoutError::Disconnected) => {
+            match worker.replies.try_recv() {
+                Ok(Reply::Burst(reply)) => break reply,
+                Ok(Reply::Closed) => {}
+                Err(mpsc::TryRecvError::Disconnected) => {
                     self.worker = None;
                     return Err(lost(&self.label));
                 }
-                Err(mpsc::RecvTimeoutError::Timeout) => {
+                Err(mpsc::TryRecvError::Empty) => {
                     let stopping = self.stop.as_ref().is_some_and(|s| s.load(Ordering::Relaxed));
-                    if stopping || asked.elapsed() >= deadline {
+                    let waited = self.clock.now() - asked;
+                    if stopping || waited >= deadline {
                         // leave the thread to its fate: it ends when the driver returns
                         self.worker = None;
                         return Err(CaptureError::CameraStalled {
                             device: self.label.clone(),
-                            waited_s: asked.elapsed().as_secs_f64(),
+                            waited_s: waited.as_secs_f64(),
                         });
                     }
+                    self.clock.sleep(REPLY_POLL);
                 }
             }
         };
@@ -581,8 +657,10 @@ pub struct Paced {
     burst: usize,
     interval: Duration,
     until: Option<Duration>,
-    next_at: Instant,
-    started: Instant,
+    /// When the next burst is due, on the camera's clock.
+    next_at: Duration,
+    /// When pacing began, on the camera's clock.
+    started: Duration,
     backoff: Duration,
     queue: VecDeque<Frame>,
     stop: Arc<AtomicBool>,
@@ -603,7 +681,7 @@ impl Paced {
         until: Option<Duration>,
         stop: Arc<AtomicBool>,
     ) -> Self {
-        let now = Instant::now();
+        let now = camera.clock.now();
         Paced {
             camera: camera.with_stop(Arc::clone(&stop)),
             burst: burst.max(1),
@@ -626,18 +704,20 @@ impl Paced {
         self
     }
 
-    /// Sleep until `until`, waking for a stop request or the end. False when it is time to end.
-    fn sleep_until(&self, until: Instant) -> bool {
+    /// Sleep until `until` on the camera's clock, waking for a stop request or the end.
+    /// False when it is time to end.
+    fn sleep_until(&self, until: Duration) -> bool {
+        let clock = &self.camera.clock;
         let end = self.until.map(|d| self.started + d);
         loop {
-            let now = Instant::now();
+            let now = clock.now();
             if self.stop.load(Ordering::Relaxed) || end.is_some_and(|e| now >= e) {
                 return false;
             }
             if now >= until {
                 return true;
             }
-            std::thread::sleep((until - now).min(Duration::from_millis(100)));
+            clock.sleep((until - now).min(Duration::from_millis(100)));
         }
     }
 }
@@ -645,6 +725,10 @@ impl Paced {
 impl FrameSource for Paced {
     fn clock_s(&self) -> Option<f64> {
         Some(self.camera.elapsed_s())
+    }
+
+    fn clock(&self) -> Arc<dyn Clock> {
+        Arc::clone(&self.camera.clock)
     }
 
     fn release(&mut self) {
@@ -662,7 +746,7 @@ impl FrameSource for Paced {
         if self.hold.as_ref().is_some_and(|hold| hold()) {
             return Some(Err(CaptureError::Paused));
         }
-        let now = Instant::now();
+        let now = self.camera.clock.now();
         match self.camera.burst(self.burst) {
             Ok(burst) => {
                 let r = &burst.report;

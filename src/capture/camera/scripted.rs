@@ -27,12 +27,18 @@
 //! vanishes for `away_s` seconds and comes back as `return_index`). `EVENT*N` repeats an
 //! event; after the list, every open and every read succeeds. Paths are relative to the
 //! script; the script is at most 1 MB.
+//!
+//! A scripted camera runs on a [`SimulatedClock`] (`"clock": "simulated"`, the default), and
+//! so does the audit that uses it: its frame rate, stalls and unplugs, the capture thread's
+//! deadlines and the audit's pacing all take simulated time, which passes only while every
+//! one of them waits — a 16-second script gives the same result however busy the machine
+//! is, in the time its computing takes. `"clock": "system"` plays it in real time.
 
 use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Duration, SystemTime};
 
 use image::RgbImage;
 use nokhwa::utils::{
@@ -45,6 +51,7 @@ use serde::Deserialize;
 use super::backend::{Backend, Device, Permission};
 use super::decode;
 use crate::capture::CaptureError;
+use crate::clock::{self, Clock, SimulatedClock};
 
 /// Buffers in the simulated driver's ring (nokhwa's V4L2 stream uses four).
 pub const RING_BUFFERS: usize = 4;
@@ -56,6 +63,19 @@ const BUSY: &str = "Device or resource busy (os error 16)";
 #[serde(deny_unknown_fields)]
 struct Script {
     devices: Vec<DeviceScript>,
+    #[serde(default)]
+    clock: ClockKind,
+}
+
+/// The clock a script plays on.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClockKind {
+    /// Simulated time (see the module documentation).
+    #[default]
+    Simulated,
+    /// Real time.
+    System,
 }
 
 /// One device of a script (see the module documentation).
@@ -172,7 +192,8 @@ struct DeviceState {
     modes: Vec<CameraFormat>,
     image: Arc<RgbImage>,
     index: u32,
-    away_until: Option<Instant>,
+    /// Until when an unplugged device is away, on the clock.
+    away_until: Option<Duration>,
     opens: VecDeque<OpenEvent>,
     frames: VecDeque<FrameEvent>,
     streaming: bool,
@@ -180,10 +201,11 @@ struct DeviceState {
 }
 
 impl DeviceState {
-    /// Present now? (An unplugged device comes back under its new index when its time is up.)
-    fn present(&mut self) -> bool {
+    /// Present at `now`? (An unplugged device comes back under its new index when its time
+    /// is up.)
+    fn present(&mut self, now: Duration) -> bool {
         match self.away_until {
-            Some(t) if Instant::now() < t => false,
+            Some(t) if now < t => false,
             Some(_) => {
                 self.away_until = None;
                 self.index = self.script.return_index.unwrap_or(self.index);
@@ -209,6 +231,7 @@ pub struct Counts {
 #[derive(Clone)]
 pub struct Scripted {
     devices: Arc<Mutex<Vec<DeviceState>>>,
+    clock: Arc<dyn Clock>,
 }
 
 impl Scripted {
@@ -223,14 +246,19 @@ impl Scripted {
         Self::from_json(&text, path.parent().unwrap_or(Path::new("."))).map_err(bad)
     }
 
-    /// A backend playing a script's text; image paths are relative to `base`.
+    /// A backend playing a script's text; image paths are relative to `base`. On a simulated
+    /// clock, the calling thread takes part in it (see [`crate::clock`]).
     pub fn from_json(text: &str, base: &Path) -> Result<Self, String> {
         let script: Script = serde_json::from_str(text).map_err(|e| e.to_string())?;
-        Self::new(script.devices, base)
+        let clock: Arc<dyn Clock> = match script.clock {
+            ClockKind::Simulated => SimulatedClock::new(jiff::Timestamp::now()),
+            ClockKind::System => clock::system(),
+        };
+        Self::new(script.devices, base, clock)
     }
 
-    /// A backend playing `devices`; image paths are relative to `base`.
-    pub fn new(devices: Vec<DeviceScript>, base: &Path) -> Result<Self, String> {
+    /// A backend playing `devices` on `clock`; image paths are relative to `base`.
+    pub fn new(devices: Vec<DeviceScript>, base: &Path, clock: Arc<dyn Clock>) -> Result<Self, String> {
         let mut states = Vec::new();
         for script in devices {
             let image = match &script.image {
@@ -270,7 +298,7 @@ impl Scripted {
                 script,
             });
         }
-        Ok(Scripted { devices: Arc::new(Mutex::new(states)) })
+        Ok(Scripted { devices: Arc::new(Mutex::new(states)), clock })
     }
 
     fn lock(&self) -> MutexGuard<'_, Vec<DeviceState>> {
@@ -285,11 +313,12 @@ impl Scripted {
 
 impl Backend for Scripted {
     fn devices(&self) -> Result<Vec<Device>, NokhwaError> {
+        let now = self.clock.now();
         Ok(self
             .lock()
             .iter_mut()
             .filter_map(|d| {
-                d.present().then(|| Device {
+                d.present(now).then(|| Device {
                     index: d.index,
                     name: d.script.name.clone(),
                     path: format!("/dev/video{}", d.index),
@@ -300,8 +329,9 @@ impl Backend for Scripted {
     }
 
     fn open(&self, index: u32, format: Option<CameraFormat>) -> Result<Camera, NokhwaError> {
+        let now = self.clock.now();
         let mut devices = self.lock();
-        let at = devices.iter_mut().position(|d| d.present() && d.index == index);
+        let at = devices.iter_mut().position(|d| d.present(now) && d.index == index);
         let Some(at) = at else {
             return Err(NokhwaError::OpenDeviceError(index.to_string(), NO_DEVICE.into()));
         };
@@ -347,13 +377,18 @@ impl Backend for Scripted {
     fn permission(&self, _wait: Duration) -> Permission {
         Permission::Granted
     }
+
+    fn clock(&self) -> Arc<dyn Clock> {
+        Arc::clone(&self.clock)
+    }
 }
 
 struct Stream {
-    /// Capture times of the frames waiting in the ring, oldest first.
-    ring: VecDeque<Instant>,
-    next_at: Instant,
-    clock: (Instant, SystemTime),
+    /// Capture times of the frames waiting in the ring (on the clock), oldest first.
+    ring: VecDeque<Duration>,
+    next_at: Duration,
+    /// When the stream started, on the clock and as wall time.
+    started: (Duration, SystemTime),
     produced: u32,
 }
 
@@ -491,18 +526,19 @@ impl CaptureBackendTrait for ScriptedCamera {
     }
 
     fn open_stream(&mut self) -> Result<(), NokhwaError> {
+        let clock = Arc::clone(&self.backend.clock);
+        let now = clock.now();
         let mut devices = self.backend.lock();
         let d = &mut devices[self.slot];
-        if !d.present() {
+        if !d.present(now) {
             return Err(NokhwaError::OpenStreamError(NO_DEVICE.into()));
         }
         d.counts.streams += 1;
         d.streaming = true;
-        let now = Instant::now();
         self.stream = Some(Stream {
             ring: VecDeque::new(),
             next_at: now + self.period(),
-            clock: (now, SystemTime::now()),
+            started: (now, SystemTime::from(clock.wall())),
             produced: 0,
         });
         Ok(())
@@ -513,10 +549,12 @@ impl CaptureBackendTrait for ScriptedCamera {
     }
 
     fn frame(&mut self) -> Result<Buffer, NokhwaError> {
+        let clock = Arc::clone(&self.backend.clock);
         let (event, timestamps, stall, away, exposure) = {
+            let now = clock.now();
             let mut devices = self.backend.lock();
             let d = &mut devices[self.slot];
-            if !d.present() || self.stream.is_none() {
+            if !d.present(now) || self.stream.is_none() {
                 return Err(NokhwaError::ReadFrameError(NO_DEVICE.into()));
             }
             d.counts.reads += 1;
@@ -531,20 +569,20 @@ impl CaptureBackendTrait for ScriptedCamera {
         };
         match event {
             FrameEvent::Unplug => {
-                self.backend.lock()[self.slot].away_until = Some(Instant::now() + away);
+                self.backend.lock()[self.slot].away_until = Some(clock.now() + away);
                 return Err(NokhwaError::ReadFrameError(NO_DEVICE.into()));
             }
             FrameEvent::Error => {
                 return Err(NokhwaError::ReadFrameError("Input/output error (os error 5)".into()));
             }
-            FrameEvent::Stall => std::thread::sleep(stall),
+            FrameEvent::Stall => clock.sleep(stall),
             _ => {}
         }
         let period = self.period();
         let stream = self.stream.as_mut().ok_or_else(|| NokhwaError::ReadFrameError(NO_DEVICE.into()))?;
         // the driver fills free buffers at the frame rate; with every buffer full, new
         // frames are dropped, so what waits in the ring is the oldest
-        let now = Instant::now();
+        let now = clock.now();
         while stream.next_at <= now {
             if stream.ring.len() < RING_BUFFERS {
                 stream.ring.push_back(stream.next_at);
@@ -554,13 +592,13 @@ impl CaptureBackendTrait for ScriptedCamera {
         let captured = match stream.ring.pop_front() {
             Some(t) => t,
             None => {
-                std::thread::sleep(stream.next_at - now);
+                clock.sleep(stream.next_at - now);
                 let t = stream.next_at;
                 stream.next_at += period;
                 t
             }
         };
-        let timestamp = (stream.clock.1 + (captured - stream.clock.0))
+        let timestamp = (stream.started.1 + (captured - stream.started.0))
             .duration_since(SystemTime::UNIX_EPOCH)
             .ok()
             .filter(|_| timestamps);
