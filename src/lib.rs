@@ -7,7 +7,7 @@
 //! it chooses the source, groups frames into samples and runs a session from the first
 //! sample to the last; [`thresholds`] and [`config`] sit on top, [`advice`], [`escape`] and
 //! [`files`] serve them all. No stage imports a later one and the import graph has no
-//! circle (`tests/imports.rs` draws it from the sources and checks both). This crate is
+//! circle (`tests/architecture.rs` draws it from the sources and checks both). This crate is
 //! the library behind the `ergoaudit` binary, whose commands only turn options into calls
 //! and results into output.
 

@@ -21,7 +21,7 @@ use crate::stats::median;
 
 /// How far below the bottom edge a shoulder landmark may lie and still be used, as a
 /// fraction of the frame height. Chosen from the crop table in `docs/measures.md`
-/// (`tests/shoulder_margin.rs`): rendered bodies cropped so their shoulders sit up to 10 %
+/// (`tests/validity/shoulder_margin.rs`): rendered bodies cropped so their shoulders sit up to 10 %
 /// below the edge keep values in ≥ 94 % of the frames and a chin poke's head-forward error
 /// at 0.6–1.3 cm (median); at 15 % it reaches 2.2 cm and values drop under 90 %.
 pub const SHOULDER_MARGIN: f64 = 0.10;

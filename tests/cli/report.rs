@@ -1,7 +1,7 @@
 //! `ergoaudit report` through the real binary: numbers checked by hand on a synthetic
 //! history, the three formats agreeing, the HTML self-contained and rendered by Chromium.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command as StdCommand, Stdio};

@@ -1,6 +1,6 @@
 //! Posture measures, calibration profiles and thresholds through the real binary.
 
-mod common;
+use crate::common;
 
 use assert_cmd::Command;
 use common::{NO_PERSON, WEBCAM, image};

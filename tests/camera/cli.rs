@@ -2,7 +2,7 @@
 //! camera, end to end through the binary and the real pose model, with the scripted camera
 //! (`ERGOAUDIT_CAMERA_SCRIPT`) standing in for the hardware.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 

@@ -1,6 +1,6 @@
 //! The posture measures on real photos, through the real pose model.
 
-mod common;
+use crate::common;
 
 use common::{image, references};
 use ergoaudit::capture::read_image;

@@ -5,7 +5,7 @@
 //! clock, so what it asserts of deadlines and pacing does not depend on how busy the
 //! machine is.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;

@@ -2,9 +2,9 @@
 //! that the shoulders fall 0–20 % of the new height below the edge, against the uncropped
 //! frames (real photos) and against the truth (rendered bodies). This is the table in
 //! `docs/measures.md` that `SHOULDER_MARGIN` and its confidence penalty were chosen from;
-//! `cargo test --release --test shoulder_margin -- --nocapture` prints it.
+//! `cargo test --release --test validity shoulder_margin:: -- --nocapture` prints it.
 
-mod common;
+use crate::common;
 
 use common::render::{SHAPES, largest, measure_body, median, truth};
 use common::{image, references};

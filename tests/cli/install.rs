@@ -1,7 +1,7 @@
 //! What an installed ergoaudit needs besides the checkout: the binary on its own (models
 //! built in), shell completions and man pages generated from the command line.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -1,7 +1,7 @@
 //! `ergoaudit audit`, `history`, `export` and `service` through the real binary, on real
 //! clips and synthetic landmark streams.
 
-mod common;
+use crate::common;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};

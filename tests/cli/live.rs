@@ -1,7 +1,7 @@
 //! `status`, `pause` and `resume` against a real running `audit` reading a landmark stream
 //! through a pipe; and `status` never writing.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::time::{Duration, Instant};

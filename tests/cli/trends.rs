@@ -2,7 +2,7 @@
 //! own for a real seated webcam frame, the head lowered for the worse postures), each day
 //! audited with `--recorded-at`, and every per-day figure checked against what was fed.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 

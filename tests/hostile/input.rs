@@ -2,7 +2,7 @@
 //! injection, no unbounded read, one-line errors, outputs that are never half-written or
 //! silently replaced.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};

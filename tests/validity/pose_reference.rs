@@ -1,6 +1,6 @@
 //! The Rust BlazePose pipeline against Google's MediaPipe on real photos.
 
-mod common;
+use crate::common;
 
 use common::{CROWD, NO_PERSON, WEBCAM, image, references};
 use ergoaudit::capture::read_image;
@@ -48,7 +48,7 @@ fn landmarks_match_mediapipe_on_every_single_person_photo() {
         }
         for i in SHOULDERS {
             // a shoulder MediaPipe itself places outside the frame (presence < 0.5) is an
-            // extrapolation; how far those can be used is tests/shoulder_margin.rs
+            // extrapolation; how far those can be used is tests/validity/shoulder_margin.rs
             let e = &expected[i];
             let inside = e[0] >= 0.0
                 && e[1] >= 0.0

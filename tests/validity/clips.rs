@@ -4,7 +4,7 @@
 //! here: the targets are steadiness (the median change between consecutive frames), values
 //! a neck can take, and availability. `-- --nocapture` prints the figures.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

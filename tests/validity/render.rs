@@ -1,8 +1,8 @@
 //! Validity: the measures against bodies whose posture is known (the rendered set in
 //! `tests/fixtures/render/`), through the real pose model, each frame on its own.
-//! `cargo test --release --test posture_render -- --nocapture` prints every figure.
+//! `cargo test --release --test validity render:: -- --nocapture` prints every figure.
 
-mod common;
+use crate::common;
 
 use common::render::{Figures, SHAPES, figures, measure_body, truth};
 use ergoaudit::pose::{BlazePose, ModelChoice};

@@ -1,6 +1,6 @@
 //! The audit loop with a source that fails mid-run (a camera unplugged and plugged back).
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::AtomicBool;
 

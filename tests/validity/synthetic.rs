@@ -3,7 +3,7 @@
 //!
 //! These tests prove the geometry is consistent — perspective, camera distance and tilt,
 //! yaw, necks of other lengths than assumed — not that it agrees with real images; that is
-//! `tests/posture_render.rs` (a rendered body of known posture) and `tests/posture_clips.rs`
+//! `tests/validity/render.rs` (a rendered body of known posture) and `tests/validity/clips.rs`
 //! (real webcam clips). "BlazePose-shaped" means the points sit where BlazePose puts them,
 //! as measured on the rendered set: its ears 1 cm behind and 0.5 cm above the tragi and
 //! 12 cm apart, its shoulder points near the joint centres; and when the head pitches, its

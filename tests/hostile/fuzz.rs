@@ -2,10 +2,10 @@
 //! line parser, config files, the risk engine and the report builder, fed arbitrary and
 //! hostile data (NaN, ±inf, huge and negative times, out-of-order samples). No panic, no
 //! NaN or infinity in any output. `scripts/fuzz` runs the same targets for longer; proptest
-//! keeps any failing input in `tests/fuzz.proptest-regressions`, which this suite replays.
+//! keeps any failing input in `tests/hostile/fuzz.proptest-regressions`, which this suite replays.
 //! (Durations are fuzzed beside their parser, in the binary's unit tests.)
 
-mod common;
+use crate::common;
 
 use ergoaudit::pose::PosedFrame;
 use ergoaudit::posture::{Camera, MeasureId, Measures, Observation, View, measure};

@@ -1,6 +1,6 @@
 //! `ergoaudit analyze` through the real binary.
 
-mod common;
+use crate::common;
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command as StdCommand, Stdio};

@@ -1,0 +1,92 @@
+//! A history written by the previous version (ergoaudit at 14a5ac5, schema 4; made by
+//! `tests/fixtures/previous/make.sh`, which keeps what that version printed of it beside it):
+//! six sessions — recorded landmarks with findings and a break, a real clip through the pose
+//! model, a live stream with a pause, a faulty camera with gaps, an audit killed and closed
+//! by the next one. This version reads it and prints the same, byte for byte, and an audit
+//! into it adds a session without changing the others.
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+use tempfile::TempDir;
+
+use crate::common::{ergoaudit, fixture, ok};
+
+/// The previous version's database, copied into `home` (an audit writes into it).
+fn previous_db(home: &TempDir) -> PathBuf {
+    let db = home.path().join("history.sqlite");
+    std::fs::copy(fixture("previous/history.sqlite"), &db).unwrap();
+    db
+}
+
+/// What the previous version printed, kept in the fixture folder.
+fn printed(name: &str) -> String {
+    std::fs::read_to_string(fixture(&format!("previous/{name}"))).unwrap()
+}
+
+/// `ergoaudit ARGS --db DB` in UTC (as the fixture was made), which must succeed.
+fn run(home: &TempDir, db: &Path, args: &[&str]) -> String {
+    ok(ergoaudit(home).args(args).arg("--db").arg(db).env("TZ", "UTC"))
+}
+
+/// A report as JSON, without the time it was made.
+fn report(text: &str) -> serde_json::Value {
+    let mut v: serde_json::Value = serde_json::from_str(text).unwrap();
+    v["generated_at"] = serde_json::Value::Null;
+    v
+}
+
+/// Everything that reads a history prints what the previous version printed of it.
+fn reads_as_before(home: &TempDir, db: &Path) {
+    for (args, file) in [
+        (&["export", "--format", "csv"][..], "samples.csv"),
+        (&["export", "--findings", "--format", "csv"], "findings.csv"),
+        (&["report", "--session", "1", "--format", "md"], "report-1.md"),
+    ] {
+        assert!(run(home, db, args) == printed(file), "{args:?} differs from {file}");
+    }
+    let jsonl = run(home, db, &["export", "--format", "jsonl"]);
+    assert_eq!(
+        format!("{:x}", Sha256::digest(jsonl.as_bytes())),
+        printed("samples.jsonl.sha256").trim(),
+        "export --format jsonl differs from the previous version's"
+    );
+    for session in 1..=6 {
+        let args = ["report", "--session", &session.to_string(), "--format", "json"];
+        assert_eq!(
+            report(&run(home, db, &args)),
+            report(&printed(&format!("report-{session}.json"))),
+            "report of session {session}"
+        );
+    }
+}
+
+#[test]
+fn a_history_written_by_the_previous_version_reads_as_it_did_and_takes_new_sessions() {
+    let home = tempfile::tempdir().unwrap();
+    let db = previous_db(&home);
+    let history = run(&home, &db, &["history", "--all", "--json"]);
+    assert_eq!(history, printed("history.json"));
+    let sessions: serde_json::Value = serde_json::from_str(&history).unwrap();
+    assert_eq!(sessions[4]["ended_at"], "interrupted", "the killed audit, closed by the next one");
+    reads_as_before(&home, &db);
+
+    // an audit into it: a seventh session, the six before untouched
+    let lines = crate::common::stream(0.0, 60.0, 5.0, |t| crate::common::side_frame(t, 4.0, 0.0));
+    let file = home.path().join("new.jsonl");
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    let said = ok(ergoaudit(&home)
+        .args(["audit", "--no-notify", "--recorded-at", "2026-12-02T08:00:00Z", "--landmarks"])
+        .arg(&file)
+        .arg("--db")
+        .arg(&db));
+    assert!(said.starts_with("session 7: 12 samples"), "{said}");
+    let after: serde_json::Value =
+        serde_json::from_str(&run(&home, &db, &["history", "--all", "--json"])).unwrap();
+    assert_eq!(after.as_array().unwrap()[..6], sessions.as_array().unwrap()[..]);
+    assert_eq!(after[6]["samples"], 12);
+    for session in 1..=6 {
+        let args = ["report", "--session", &session.to_string(), "--format", "json"];
+        assert_eq!(report(&run(&home, &db, &args)), report(&printed(&format!("report-{session}.json"))));
+    }
+}
