@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
-use anyhow::{Result, bail};
+use anyhow::{Context, Result, bail};
 use ergoaudit::audit::{Input, Pacing, PauseFile, Plan};
 use ergoaudit::config::{self, DEFAULT_PROFILE, Settings};
 use ergoaudit::pose::ModelChoice;
@@ -61,7 +61,12 @@ pub fn profile(
 pub fn db(flag: Option<&Path>) -> Result<PathBuf> {
     Ok(match flag {
         Some(p) => p.to_path_buf(),
-        None => ergoaudit::store::default_path()?,
+        None => ergoaudit::store::default_path().with_context(|| {
+            format!(
+                "cannot find a data folder for this user; set {} or pass --db",
+                ergoaudit::store::DATA_DIR_ENV
+            )
+        })?,
     })
 }
 

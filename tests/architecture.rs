@@ -28,10 +28,48 @@ fn modules(root: &Path, dir: &Path, out: &mut BTreeMap<Module, String>) {
     }
 }
 
-/// The code of a file without its tests and comments.
+/// The code of a file without its comments and its test-only items (each item marked
+/// `#[cfg(test)]`: a `mod tests { … }` block, a `mod testing;`, a helper), whatever follows
+/// them.
 fn code(text: &str) -> String {
-    let text = text.split("#[cfg(test)]").next().unwrap_or_default();
-    text.lines().filter(|l| !l.trim_start().starts_with("//")).collect::<Vec<_>>().join("\n")
+    let text = text.lines().filter(|l| !l.trim_start().starts_with("//")).collect::<Vec<_>>().join("\n");
+    let mut out = String::new();
+    let mut rest = text.as_str();
+    while let Some(at) = rest.find("#[cfg(test)]") {
+        out.push_str(&rest[..at]);
+        rest = &rest[at + "#[cfg(test)]".len()..];
+        rest = &rest[item_end(rest)..];
+    }
+    out + rest
+}
+
+/// Where the item at the start of `code` ends: after its `;`, or after the `}` that closes
+/// its first `{` (string and character literals skipped).
+fn item_end(code: &str) -> usize {
+    let bytes = code.as_bytes();
+    let (mut depth, mut i) = (0usize, 0);
+    while i < bytes.len() {
+        match bytes[i] {
+            b';' if depth == 0 => return i + 1,
+            b'{' => depth += 1,
+            b'}' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return i + 1;
+                }
+            }
+            b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != b'"' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+            }
+            b'\'' if bytes.get(i + 2) == Some(&b'\'') => i += 2,
+            _ => {}
+        }
+        i += 1;
+    }
+    bytes.len()
 }
 
 fn is_ident(c: char) -> bool {
@@ -182,6 +220,8 @@ fn the_import_graph_has_no_circle() {
     assert!(
         edge("audit::session", "store") && edge("report", "store") && edge("posture::front", "posture::head")
     );
+    // … and the code after a file's first test-only item (`mod testing;` here)
+    assert!(edge("pose::ops", "pose::ops::stem"), "pose::ops's swaps are read");
     let circles = circles(&graph);
     assert!(circles.is_empty(), "circles in the import graph:\n{}", circles.join("\n"));
 }
@@ -212,6 +252,15 @@ fn nothing_the_commands_build_on_imports_from_them() {
             to.iter().filter(|t| t.first().is_some_and(|f| f == "commands")).map(name).collect();
         assert!(wrong.is_empty(), "{} imports from {}", name(&m), wrong.join(", "));
     }
+}
+
+#[test]
+fn test_items_are_left_out_and_the_code_after_them_is_read() {
+    let text = "use a::b;\n#[cfg(test)]\nmod tests {\n    use c::d;\n    fn f() { let s = \"}\"; let c = '{'; }\n}\n\
+                #[cfg(test)]\nmod testing;\nuse e::f;\n";
+    let read = code(text);
+    assert!(read.contains("a::b") && read.contains("e::f"), "{read}");
+    assert!(!read.contains("c::d") && !read.contains("testing"), "{read}");
 }
 
 #[test]

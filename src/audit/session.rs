@@ -13,7 +13,7 @@ use crate::clock::Clock;
 use crate::pose::PosedFrame;
 use crate::posture::{Baseline, Camera};
 use crate::risk::{Assessment, Engine, Event, Pause};
-use crate::store::{SessionInfo, Store, StoreError};
+use crate::store::{NewSample, SessionId, SessionSetup, Store, StoreError};
 use crate::thresholds::Thresholds;
 
 /// Errors that end an audit.
@@ -29,7 +29,7 @@ pub enum AuditError {
     #[error("audit session {id}")]
     InSession {
         /// The session.
-        id: i64,
+        id: SessionId,
         /// What went wrong.
         source: Box<AuditError>,
     },
@@ -107,7 +107,7 @@ const PAUSE_POLL: std::time::Duration = std::time::Duration::from_millis(250);
 pub struct Session<'a> {
     store: &'a mut Store,
     observer: &'a mut dyn Observer,
-    id: i64,
+    id: SessionId,
     started_at: jiff::Timestamp,
     duration_s: Option<f64>,
     sampler: Sampler,
@@ -143,8 +143,7 @@ impl<'a> Session<'a> {
     ) -> Result<Self, AuditError> {
         let started_at = plan.started_at.unwrap_or_else(|| plan.clock.wall());
         let (profile_name, baseline) = plan.profile.unzip();
-        let info = SessionInfo {
-            started_at,
+        let setup = SessionSetup {
             source: plan.source,
             model: plan.model,
             profile: profile_name,
@@ -152,7 +151,7 @@ impl<'a> Session<'a> {
             interval_s: plan.interval_s,
             thresholds_json: serde_json::to_string(&plan.thresholds).expect("thresholds serialise"),
         };
-        let id = store.begin_session(&info)?;
+        let id = store.begin_session(started_at, &setup)?;
         Ok(Session {
             store,
             observer,
@@ -172,7 +171,7 @@ impl<'a> Session<'a> {
     }
 
     /// The session's id in the store.
-    pub fn id(&self) -> i64 {
+    pub fn id(&self) -> SessionId {
         self.id
     }
 
@@ -369,14 +368,16 @@ impl<'a> Session<'a> {
         let at = wall_clock(self.started_at, sample.input.t_s);
         self.store.add_sample(
             self.id,
-            at,
-            &sample.input,
-            &sample.missing,
-            sample.view,
-            sample.frames,
-            &assessment,
-            &changed,
-            &breaks,
+            &NewSample {
+                at,
+                sample: &sample.input,
+                missing: &sample.missing,
+                view: sample.view,
+                frames: sample.frames,
+                assessment: &assessment,
+                changed: &changed,
+                breaks: &breaks,
+            },
         )?;
         self.outcome.samples += 1;
         self.outcome.end_s = sample.input.t_s;

@@ -7,7 +7,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use ergoaudit::escape;
 use ergoaudit::posture::{MeasureId, View};
-use ergoaudit::store::{SessionEnd, Store, StoredSample, missing_map};
+use ergoaudit::store::{SessionEnd, SessionId, SessionSummary, Store, StoredSample, missing_map};
+use serde::Serialize;
 
 use crate::cli::{ExportArgs, ExportFormat, HistoryArgs};
 
@@ -19,6 +20,37 @@ fn since(ago: Option<jiff::SignedDuration>) -> Option<jiff::Timestamp> {
     ago.and_then(|d| jiff::Timestamp::now().checked_sub(d).ok())
 }
 
+/// A session as `history --json` lists it.
+#[derive(Serialize)]
+struct Listed<'a> {
+    id: SessionId,
+    started_at: jiff::Timestamp,
+    ended_at: SessionEnd,
+    source: &'a str,
+    profile: Option<&'a str>,
+    samples: i64,
+    present_samples: i64,
+    span_s: f64,
+    findings: &'a [(String, i64)],
+}
+
+impl<'a> From<&'a SessionSummary> for Listed<'a> {
+    fn from(s: &'a SessionSummary) -> Self {
+        let session = &s.session;
+        Listed {
+            id: session.id,
+            started_at: session.started_at,
+            ended_at: session.end,
+            source: &session.setup.source,
+            profile: session.setup.profile.as_deref(),
+            samples: s.samples,
+            present_samples: s.present_samples,
+            span_s: s.span_s,
+            findings: &s.findings,
+        }
+    }
+}
+
 /// Run `history`.
 pub fn history(args: &HistoryArgs) -> Result<ExitCode> {
     let store = open(args.db.as_deref())?;
@@ -26,7 +58,8 @@ pub fn history(args: &HistoryArgs) -> Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     if args.json {
-        serde_json::to_writer_pretty(&mut out, &sessions)?;
+        let listed: Vec<Listed> = sessions.iter().map(Listed::from).collect();
+        serde_json::to_writer_pretty(&mut out, &listed)?;
         writeln!(out)?;
         return Ok(ExitCode::SUCCESS);
     }
@@ -45,13 +78,13 @@ pub fn history(args: &HistoryArgs) -> Result<ExitCode> {
         writeln!(
             out,
             "{:>4}  {:<25} {:>8} {:>8} {:>7.0}%  {findings}  {}{}",
-            s.id,
-            s.started_at.chars().take(19).collect::<String>(),
+            s.session.id,
+            s.session.started_at.strftime("%Y-%m-%dT%H:%M:%S").to_string(),
             ergoaudit::advice::minutes(s.span_s),
             s.samples,
             if s.samples > 0 { s.present_samples as f64 / s.samples as f64 * 100.0 } else { 0.0 },
-            escape::terminal(&s.source),
-            if s.end == SessionEnd::Interrupted { " (interrupted)" } else { "" }
+            escape::terminal(&s.session.setup.source),
+            if s.session.end == SessionEnd::Interrupted { " (interrupted)" } else { "" }
         )?;
     }
     Ok(ExitCode::SUCCESS)
@@ -67,7 +100,7 @@ fn is_export(head: &[u8]) -> bool {
 /// Run `export`.
 pub fn export(args: &ExportArgs) -> Result<ExitCode> {
     let store = open(args.db.as_deref())?;
-    let ids: Vec<i64> = store.sessions(since(args.since))?.iter().map(|s| s.id).collect();
+    let ids: Vec<SessionId> = store.sessions(since(args.since))?.iter().map(|s| s.session.id).collect();
     match &args.output {
         Some(path) => {
             let mut rows = 0;
@@ -103,14 +136,14 @@ fn opt(v: Option<f64>) -> String {
 }
 
 /// Write the export; how many rows.
-fn write_export(store: &Store, ids: &[i64], args: &ExportArgs, out: &mut dyn Write) -> Result<usize> {
+fn write_export(store: &Store, ids: &[SessionId], args: &ExportArgs, out: &mut dyn Write) -> Result<usize> {
     if args.findings {
         let findings = store.findings(ids)?;
         match args.format {
             ExportFormat::Jsonl => {
-                for (session, f) in &findings {
+                for f in &findings {
                     let mut row = serde_json::to_value(f)?;
-                    row["session"] = serde_json::json!(session);
+                    row["session"] = serde_json::json!(f.session);
                     serde_json::to_writer(&mut *out, &row)?;
                     writeln!(out)?;
                 }
@@ -129,9 +162,9 @@ fn write_export(store: &Store, ids: &[i64], args: &ExportArgs, out: &mut dyn Wri
                     "limit",
                     "reference",
                 ])?;
-                for (session, f) in &findings {
+                for f in &findings {
                     csv.write_record([
-                        session.to_string(),
+                        f.session.to_string(),
                         f.id.to_string(),
                         f.kind.name().to_owned(),
                         f.severity.name().to_owned(),

@@ -33,22 +33,23 @@ pub fn status(args: &StatusArgs) -> Result<ExitCode> {
         None => None,
     };
     let session = match (&store, latest) {
-        (Some(store), Some(id)) => store.session_details(&[id])?.pop(),
+        (Some(store), Some(id)) => store.sessions_by_id(&[id])?.pop(),
         _ => None,
     };
     // the latest session's thresholds judge today's figures too
-    let thresholds =
-        session.as_ref().map_or_else(Thresholds::default, |s| Thresholds::from_stored(&s.thresholds_json).0);
+    let thresholds = session
+        .as_ref()
+        .map_or_else(Thresholds::default, |s| Thresholds::from_stored(&s.setup.thresholds_json).0);
     let (mut last, mut findings, mut today) = (None, Vec::new(), None);
     if let (Some(store), Some(id)) = (&store, latest) {
         last = store.last_sample(id)?;
         // a finding is open only while its audit records
         if recording {
-            findings = store.findings(&[id])?.into_iter().map(|(_, f)| f).collect();
+            findings = store.findings(&[id])?;
         }
         let midnight = now.to_zoned(tz.clone()).start_of_day()?.timestamp();
         let ids = store.sessions_touching(midnight)?;
-        let sessions = store.session_details(&ids)?;
+        let sessions = store.sessions_by_id(&ids)?;
         today = report::days(
             &report::Input {
                 kind: "history",

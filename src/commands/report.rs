@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
 use ergoaudit::report::{self, Input as ReportInput};
-use ergoaudit::store::Store;
+use ergoaudit::store::{SessionId, Store};
 use ergoaudit::thresholds::Thresholds;
 use ergoaudit::{escape, files};
 
@@ -54,12 +54,13 @@ pub fn run(args: &ReportArgs, config: Option<&Path>) -> Result<ExitCode> {
         }
         ReportFrom::History { db, session, since } => {
             let store = Store::open_read(db)?;
-            let ids: Vec<i64> = match session {
+            let ids: Vec<SessionId> = match session {
                 Some(id) => {
-                    if !store.sessions(None)?.iter().any(|s| s.id == *id) {
+                    let id = SessionId(*id);
+                    if store.sessions_by_id(&[id])?.is_empty() {
                         bail!("no session {id} in {}; `ergoaudit history` lists them", db.display());
                     }
-                    vec![*id]
+                    vec![id]
                 }
                 None => {
                     let start = now.checked_sub(*since).unwrap_or(jiff::Timestamp::MIN);
@@ -77,19 +78,19 @@ pub fn run(args: &ReportArgs, config: Option<&Path>) -> Result<ExitCode> {
             (store, ids, "history")
         }
     };
-    let details = store.session_details(&sessions)?;
+    let details = store.sessions_by_id(&sessions)?;
     let mut findings = store.findings(&sessions)?;
     let mut breaks = store.breaks(&sessions)?;
     let mut pauses = store.pauses(&sessions)?;
     let samples = match from {
         Some(from) => {
             // what ended before the period is left out
-            let t0 = |session: i64| {
-                details.iter().find(|d| d.id == session).and_then(|d| d.clock_s(from)).unwrap_or(f64::MIN)
+            let t0 = |session: SessionId| {
+                details.iter().find(|d| d.id == session).map_or(f64::MIN, |d| d.clock_s(from))
             };
-            findings.retain(|(s, f)| f.end_s.is_none_or(|end| end >= t0(*s)));
-            breaks.retain(|(s, b)| b.end_s >= t0(*s));
-            pauses.retain(|(s, p)| p.end_s >= t0(*s));
+            findings.retain(|f| f.end_s.is_none_or(|end| end >= t0(f.session)));
+            breaks.retain(|b| b.end_s >= t0(b.session));
+            pauses.retain(|p| p.end_s >= t0(p.session));
             store.samples_since(&details, from)?
         }
         None => store.samples(&sessions)?,
@@ -98,7 +99,7 @@ pub fn run(args: &ReportArgs, config: Option<&Path>) -> Result<ExitCode> {
     // threshold only
     let thresholds = match details.first() {
         Some(d) => {
-            let (mut stored, problems) = Thresholds::from_stored(&d.thresholds_json);
+            let (mut stored, problems) = Thresholds::from_stored(&d.setup.thresholds_json);
             if !problems.is_empty() {
                 tracing::warn!(
                     "session {}: stored thresholds not understood ({}); the defaults stand in for them",

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 
 use super::model::{Data, Day, Period};
 use crate::posture::MeasureId;
+use crate::store::SessionSpan;
 
 /// The measures whose bands the days compare.
 pub const TREND_MEASURES: [MeasureId; 3] =
@@ -50,17 +51,17 @@ pub(crate) fn days(d: &Data, period: &Period) -> Vec<Day> {
             b.count(s.measures[id].map(|v| t.verdict(id, v)), dt);
         }
     }
-    let day_of = |session: i64, t_s: f64| {
-        let wall = d.input.sessions.iter().find(|s| s.id == session)?.wall(t_s)?;
+    let day_of = |span: &SessionSpan| {
+        let wall = d.input.sessions.iter().find(|s| s.id == span.session)?.wall(span.start_s)?;
         Some(date_of(wall, &period.tz))
     };
-    for (session, b) in d.input.breaks {
-        if let Some(day) = day_of(*session, b.start_s).and_then(|date| out.get_mut(&date)) {
+    for b in d.input.breaks {
+        if let Some(day) = day_of(b).and_then(|date| out.get_mut(&date)) {
             day.breaks_taken += 1;
         }
     }
-    for (session, p) in d.input.pauses {
-        if let Some(day) = day_of(*session, p.start_s).and_then(|date| out.get_mut(&date)) {
+    for p in d.input.pauses {
+        if let Some(day) = day_of(p).and_then(|date| out.get_mut(&date)) {
             day.paused_s += p.end_s - p.start_s;
         }
     }
@@ -78,9 +79,8 @@ pub(crate) fn days(d: &Data, period: &Period) -> Vec<Day> {
 #[cfg(test)]
 mod tests {
     use super::super::model::{BandTime, Input};
-    use super::super::tests::{details, sample};
+    use super::super::tests::{details, sample, span};
     use super::*;
-    use crate::risk::{Break, Pause};
     use crate::thresholds::Thresholds;
 
     #[test]
@@ -95,9 +95,8 @@ mod tests {
         samples.extend((0..6).map(|k| sample(72_000.0 + k as f64 * 5.0, true, Some(30.0))));
         samples[3].sitting_min = 12.0;
         samples[17].sitting_min = 50.0;
-        let breaks =
-            [(1, Break { start_s: 100.0, end_s: 300.0 }), (1, Break { start_s: 72_100.0, end_s: 72_300.0 })];
-        let pauses = [(1, Pause { start_s: 60.0, end_s: 660.0 })];
+        let breaks = [span(100.0, 300.0), span(72_100.0, 72_300.0)];
+        let pauses = [span(60.0, 660.0)];
         let input = Input {
             kind: "history",
             sessions: &[details(5.0)],

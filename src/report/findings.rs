@@ -11,10 +11,10 @@ pub(crate) fn findings(d: &Data) -> Vec<ReportFinding> {
     d.input
         .findings
         .iter()
-        .map(|(session, f)| {
+        .map(|f| {
             let (factor, muscles) = risk_factor(f.kind, f.measure);
             ReportFinding {
-                session: *session,
+                session: f.session,
                 kind: f.kind,
                 measure: f.measure,
                 severity: f.severity,
@@ -61,8 +61,8 @@ mod tests {
     fn findings_carry_their_factor_and_holds_their_excess() {
         let t = Thresholds::default();
         let stored = [
-            (1, finding(FindingKind::StaticHold, None, Verdict::Risk, 60.0, Some(660.0), Some(480.0))),
-            (1, finding(FindingKind::Posture, Some(MeasureId::CvaDeg), Verdict::Warn, 0.0, None, Some(50.0))),
+            finding(FindingKind::StaticHold, None, Verdict::Risk, 60.0, Some(660.0), Some(480.0)),
+            finding(FindingKind::Posture, Some(MeasureId::CvaDeg), Verdict::Warn, 0.0, None, Some(50.0)),
         ];
         let input = Input {
             kind: "history",

@@ -74,8 +74,8 @@ pub(crate) fn method(d: &Data, quality: BTreeMap<String, MeasureQuality>) -> Met
                 reference: s.reference.to_owned(),
             })
             .collect(),
-        profiles: dedup(sessions.iter().filter_map(|s| s.profile.clone())),
-        models: dedup(sessions.iter().filter_map(|s| s.model.clone()).map(|m| match m.as_str() {
+        profiles: dedup(sessions.iter().filter_map(|s| s.setup.profile.clone())),
+        models: dedup(sessions.iter().filter_map(|s| s.setup.model.clone()).map(|m| match m.as_str() {
             "full" | "lite" => format!("BlazePose GHUM 3D {m} (MediaPipe @mediapipe/pose 0.5.1675469404)"),
             path => format!("landmark model file {path}"),
         })),
@@ -113,7 +113,7 @@ mod tests {
         let c = sample(10.0, true, None); // recorded before reasons were kept
         let samples = [a, b, c, sample(15.0, false, None)];
         let mut session = details(5.0);
-        session.model = Some("/models/mine.onnx".into());
+        session.setup.model = Some("/models/mine.onnx".into());
         let sessions = [session];
         let input = Input {
             kind: "history",

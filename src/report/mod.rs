@@ -15,7 +15,7 @@ mod time;
 mod verdict;
 
 use crate::risk::MAX_ABS_T_S;
-use crate::store::{SessionDetails, StoredFinding, StoredSample};
+use crate::store::{SessionSetup, StoredFinding, StoredSample, StoredSession};
 pub use knowledge::{NOT_JUDGED, fix_for, risk_factor};
 pub use model::{
     BandTime, Day, Distribution, Hold, Input, MeasureQuality, Method, Origin, Period, Point, Quality, Report,
@@ -41,12 +41,13 @@ pub fn is_report(head: &[u8]) -> bool {
 /// that are not positive.
 pub fn build(input: &Input) -> Report {
     let finite = |v: Option<f64>| v.filter(|x| x.abs() <= 1e4);
-    let sessions: Vec<SessionDetails> = input
+    let sessions: Vec<StoredSession> = input
         .sessions
         .iter()
-        .map(|s| SessionDetails {
-            interval_s: if s.interval_s > 0.0 && s.interval_s <= 86_400.0 { s.interval_s } else { 5.0 },
-            ..s.clone()
+        .map(|s| {
+            let interval_s = s.setup.interval_s;
+            let interval_s = if interval_s > 0.0 && interval_s <= 86_400.0 { interval_s } else { 5.0 };
+            StoredSession { setup: SessionSetup { interval_s, ..s.setup.clone() }, ..s.clone() }
         })
         .collect();
     let samples: Vec<StoredSample> = input
@@ -63,20 +64,17 @@ pub fn build(input: &Input) -> Report {
     let span = |start_s: f64, end_s: f64| {
         start_s.abs() <= MAX_ABS_T_S && end_s.abs() <= MAX_ABS_T_S && end_s >= start_s
     };
-    let breaks: Vec<_> = input.breaks.iter().filter(|(_, b)| span(b.start_s, b.end_s)).copied().collect();
-    let pauses: Vec<_> = input.pauses.iter().filter(|(_, p)| span(p.start_s, p.end_s)).copied().collect();
-    let findings: Vec<(i64, StoredFinding)> = input
+    let breaks: Vec<_> = input.breaks.iter().filter(|b| span(b.start_s, b.end_s)).copied().collect();
+    let pauses: Vec<_> = input.pauses.iter().filter(|p| span(p.start_s, p.end_s)).copied().collect();
+    let findings: Vec<StoredFinding> = input
         .findings
         .iter()
-        .filter(|(_, f)| f.start_s.abs() <= MAX_ABS_T_S)
-        .map(|(session, f)| {
-            let f = StoredFinding {
-                end_s: finite(f.end_s).filter(|e| e.abs() <= MAX_ABS_T_S),
-                value: finite(f.value),
-                limit: finite(f.limit),
-                ..f.clone()
-            };
-            (*session, f)
+        .filter(|f| f.start_s.abs() <= MAX_ABS_T_S)
+        .map(|f| StoredFinding {
+            end_s: finite(f.end_s).filter(|e| e.abs() <= MAX_ABS_T_S),
+            value: finite(f.value),
+            limit: finite(f.limit),
+            ..f.clone()
         })
         .collect();
     build_from(&Input {
@@ -124,20 +122,23 @@ mod tests {
 
     use crate::posture::{MeasureId, Measures};
     use crate::risk::FindingKind;
-    use crate::store::{SessionDetails, SessionEnd, StoredFinding, StoredSample};
+    use crate::store::{SessionEnd, SessionId, SessionSetup, StoredFinding, StoredSample, StoredSession};
     use crate::thresholds::Verdict;
 
     /// Session 1, sampled every `interval_s`.
-    pub(crate) fn details(interval_s: f64) -> SessionDetails {
-        SessionDetails {
-            id: 1,
-            started_at: "2026-01-05T09:00:00Z".into(),
+    pub(crate) fn details(interval_s: f64) -> StoredSession {
+        StoredSession {
+            id: SessionId(1),
+            started_at: "2026-01-05T09:00:00Z".parse().unwrap(),
             end: SessionEnd::Running,
-            source: "camera".into(),
-            model: Some("full".into()),
-            profile: None,
-            interval_s,
-            thresholds_json: "{}".into(),
+            setup: SessionSetup {
+                source: "camera".into(),
+                model: Some("full".into()),
+                profile: None,
+                profile_toml: None,
+                interval_s,
+                thresholds_json: "{}".into(),
+            },
         }
     }
 
@@ -148,7 +149,7 @@ mod tests {
         let at =
             jiff::Timestamp::from_second(1_767_603_600).unwrap() + jiff::SignedDuration::from_secs_f64(t_s);
         StoredSample {
-            session: 1,
+            session: SessionId(1),
             t_s,
             at: Some(at),
             person: present,
@@ -163,6 +164,11 @@ mod tests {
         }
     }
 
+    /// A break or a pause of session 1.
+    pub(crate) fn span(start_s: f64, end_s: f64) -> crate::store::SessionSpan {
+        crate::store::SessionSpan { session: SessionId(1), start_s, end_s }
+    }
+
     /// A finding from `start_s` to `end_s`.
     pub(crate) fn finding(
         kind: FindingKind,
@@ -173,6 +179,7 @@ mod tests {
         limit: Option<f64>,
     ) -> StoredFinding {
         StoredFinding {
+            session: SessionId(1),
             id: 0,
             kind,
             severity,

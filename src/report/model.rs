@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::posture::MeasureId;
-use crate::risk::{Break, FindingKind, Pause};
-use crate::store::{SessionDetails, StoredFinding, StoredSample};
+use crate::risk::FindingKind;
+use crate::store::{SessionId, SessionSpan, StoredFinding, StoredSample, StoredSession};
 use crate::thresholds::{Thresholds, Verdict};
 
 /// Where the data came from.
@@ -15,7 +15,7 @@ pub struct Origin {
     /// `history` (stored sessions) or `recording` (audited on the spot).
     pub kind: String,
     /// Session ids.
-    pub sessions: Vec<i64>,
+    pub sessions: Vec<SessionId>,
     /// Sources of the sessions.
     pub sources: Vec<String>,
     /// First sample (RFC 3339).
@@ -121,7 +121,7 @@ pub struct TimeSummary {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Hold {
     /// Session.
-    pub session: i64,
+    pub session: SessionId,
     /// Start, seconds on the session clock.
     pub start_s: f64,
     /// Duration, seconds.
@@ -142,7 +142,7 @@ pub struct Hold {
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct ReportFinding {
     /// Session.
-    pub session: i64,
+    pub session: SessionId,
     /// Kind.
     pub kind: FindingKind,
     /// Measure.
@@ -326,15 +326,15 @@ pub struct Input<'a> {
     /// `history` or `recording`.
     pub kind: &'a str,
     /// Sessions.
-    pub sessions: &'a [SessionDetails],
+    pub sessions: &'a [StoredSession],
     /// Their samples, in time order per session.
     pub samples: &'a [StoredSample],
     /// Their findings.
-    pub findings: &'a [(i64, StoredFinding)],
+    pub findings: &'a [StoredFinding],
     /// Their breaks, as the risk engine recorded them.
-    pub breaks: &'a [(i64, Break)],
+    pub breaks: &'a [SessionSpan],
     /// Their pauses.
-    pub pauses: &'a [(i64, Pause)],
+    pub pauses: &'a [SessionSpan],
     /// The period to split into days, if any (`report --since` beyond a day).
     pub period: Option<&'a Period>,
     /// Thresholds to judge with (the sessions' own, normally).
@@ -369,8 +369,8 @@ impl<'a> Data<'a> {
     }
 
     /// Seconds one sample of `session` stands for.
-    pub fn interval(&self, session: i64) -> f64 {
-        self.input.sessions.iter().find(|s| s.id == session).map_or(5.0, |s| s.interval_s)
+    pub fn interval(&self, session: SessionId) -> f64 {
+        self.input.sessions.iter().find(|s| s.id == session).map_or(5.0, |s| s.setup.interval_s)
     }
 
     /// Seconds audited (every sample).

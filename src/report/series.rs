@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use super::method::dedup;
 use super::model::{Data, Distribution, Origin, Point};
 use crate::posture::MeasureId;
+use crate::store::SessionSpan;
 
 /// Where the data came from: the sessions, their sources, the first and last sample.
 pub(crate) fn origin(d: &Data) -> Origin {
@@ -13,7 +14,7 @@ pub(crate) fn origin(d: &Data) -> Origin {
     Origin {
         kind: d.input.kind.to_owned(),
         sessions: d.input.sessions.iter().map(|s| s.id).collect(),
-        sources: dedup(d.input.sessions.iter().map(|s| s.source.clone())),
+        sources: dedup(d.input.sessions.iter().map(|s| s.setup.source.clone())),
         from: at.clone().min().map(|t| t.to_string()),
         to: at.max().map(|t| t.to_string()),
     }
@@ -41,22 +42,23 @@ pub(crate) fn series(d: &Data) -> Vec<Point> {
 
 /// The recorded breaks on the series' clock (seconds since the first sample).
 pub(crate) fn break_spans(d: &Data) -> Vec<(f64, f64)> {
-    spans(d, d.input.breaks.iter().map(|(session, b)| (*session, b.start_s, b.end_s)))
+    spans(d, d.input.breaks)
 }
 
 /// The recorded pauses on the series' clock.
 pub(crate) fn pause_spans(d: &Data) -> Vec<(f64, f64)> {
-    spans(d, d.input.pauses.iter().map(|(session, p)| (*session, p.start_s, p.end_s)))
+    spans(d, d.input.pauses)
 }
 
-/// Spans on session clocks, `(session, start, end)`, on the series' clock.
-fn spans(d: &Data, spans: impl Iterator<Item = (i64, f64, f64)>) -> Vec<(f64, f64)> {
+/// Spans on their sessions' clocks, on the series' clock.
+fn spans(d: &Data, spans: &[SessionSpan]) -> Vec<(f64, f64)> {
     let Some(first) = d.input.samples.iter().filter_map(|s| s.at).min() else { return Vec::new() };
     spans
-        .filter_map(|(session, start_s, end_s)| {
-            let started = d.input.sessions.iter().find(|s| s.id == session)?.started()?;
+        .iter()
+        .filter_map(|span| {
+            let started = d.input.sessions.iter().find(|s| s.id == span.session)?.started_at;
             let offset = started.duration_since(first).as_secs_f64();
-            Some((offset + start_s, offset + end_s))
+            Some((offset + span.start_s, offset + span.end_s))
         })
         .collect()
 }

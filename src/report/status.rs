@@ -10,7 +10,7 @@ use crate::advice::hm;
 use crate::audit::PauseRequest;
 use crate::posture::MeasureId;
 use crate::risk::FindingKind;
-use crate::store::{SessionDetails, SessionEnd, StoredFinding, StoredSample};
+use crate::store::{SessionEnd, StoredFinding, StoredSample, StoredSession};
 use crate::thresholds::{Thresholds, Verdict};
 
 /// The measures the status shows for the last sample.
@@ -29,7 +29,7 @@ pub struct StatusInput<'a> {
     /// The pause in force, if any.
     pub pause: Option<PauseRequest>,
     /// The latest session (the running one while recording).
-    pub session: Option<&'a SessionDetails>,
+    pub session: Option<&'a StoredSession>,
     /// Its last sample.
     pub last: Option<&'a StoredSample>,
     /// Its findings (the open ones are shown while it records).
@@ -130,7 +130,7 @@ impl StatusInput<'_> {
             return State::Paused;
         }
         let Some(last) = self.last else { return State::Starting };
-        let interval = self.session.map_or(5.0, |s| s.interval_s);
+        let interval = self.session.map_or(5.0, |s| s.setup.interval_s);
         if self.sample_age_s().is_some_and(|age| age > (STALE_INTERVALS * interval).max(60.0)) {
             return State::Stale;
         }
@@ -150,16 +150,16 @@ impl StatusInput<'_> {
     pub fn lines(&self, escape: impl Fn(&str) -> String) -> Vec<String> {
         let tz = self.tz;
         let mut out = Vec::new();
-        let source = self.session.map(|s| escape(&s.source)).unwrap_or_default();
-        out.push(match (self.recording, self.session, self.session.and_then(SessionDetails::started)) {
-            (true, Some(s), Some(at)) => format!(
+        let source = self.session.map(|s| escape(&s.setup.source)).unwrap_or_default();
+        out.push(match (self.recording, self.session) {
+            (true, Some(s)) => format!(
                 "audit: recording into {} since {} (session {}, {source})",
                 escape(self.db),
-                clock(at, tz),
+                clock(s.started_at, tz),
                 s.id
             ),
-            (true, _, _) => format!("audit: recording into {}", escape(self.db)),
-            (false, Some(s), _) => format!(
+            (true, None) => format!("audit: recording into {}", escape(self.db)),
+            (false, Some(s)) => format!(
                 "audit: none recording into {}; the last, session {} ({source}), {}",
                 escape(self.db),
                 s.id,
@@ -168,7 +168,7 @@ impl StatusInput<'_> {
                     SessionEnd::Running | SessionEnd::Interrupted => "was cut short".to_owned(),
                 }
             ),
-            (false, None, _) => format!("audit: none recording into {}", escape(self.db)),
+            (false, None) => format!("audit: none recording into {}", escape(self.db)),
         });
         out.push(match self.pause {
             None => "pause: none".to_owned(),

@@ -26,7 +26,7 @@ pub(crate) fn time(d: &Data, findings: &[ReportFinding]) -> TimeSummary {
         audited_s,
         present_s,
         away_s: audited_s - present_s,
-        paused_s: d.input.pauses.iter().map(|(_, p)| p.end_s - p.start_s).fold(0.0, |a, b| a + b),
+        paused_s: d.input.pauses.iter().map(|p| p.end_s - p.start_s).fold(0.0, |a, b| a + b),
         breaks_taken: d.input.breaks.len(),
         break_rule: format!("{} min every {} min", t.break_min, t.sitting_max),
         longest_sitting_min: d.input.samples.iter().map(|s| s.sitting_min).fold(0.0, f64::max),
@@ -38,9 +38,8 @@ pub(crate) fn time(d: &Data, findings: &[ReportFinding]) -> TimeSummary {
 #[cfg(test)]
 mod tests {
     use super::super::model::Input;
-    use super::super::tests::{details, sample};
+    use super::super::tests::{details, sample, span};
     use super::*;
-    use crate::risk::Break;
     use crate::thresholds::Thresholds;
 
     #[test]
@@ -52,7 +51,7 @@ mod tests {
             .chain([(15.0, true, None), (20.0, false, None), (25.0, false, None)])
             .map(|(t_s, present, cva)| sample(t_s, present, cva))
             .collect();
-        let breaks = [(1, Break { start_s: 20.0, end_s: 200.0 })];
+        let breaks = [span(20.0, 200.0)];
         let input = Input {
             kind: "history",
             sessions: &[details(5.0)],

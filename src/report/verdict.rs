@@ -119,9 +119,9 @@ mod tests {
 
     fn input<'a>(
         samples: &'a [crate::store::StoredSample],
-        stored: &'a [(i64, crate::store::StoredFinding)],
+        stored: &'a [crate::store::StoredFinding],
         t: &'a Thresholds,
-        sessions: &'a [crate::store::SessionDetails],
+        sessions: &'a [crate::store::StoredSession],
     ) -> Input<'a> {
         Input {
             kind: "history",
@@ -188,44 +188,25 @@ mod tests {
     fn the_top_findings_rank_risk_first_then_time() {
         let t = Thresholds::default();
         let stored = [
-            (
-                1,
-                finding(FindingKind::Posture, Some(MeasureId::CvaDeg), Verdict::Warn, 0.0, Some(900.0), None),
+            finding(FindingKind::Posture, Some(MeasureId::CvaDeg), Verdict::Warn, 0.0, Some(900.0), None),
+            finding(
+                FindingKind::Posture,
+                Some(MeasureId::NeckFlexionDeg),
+                Verdict::Warn,
+                0.0,
+                Some(60.0),
+                None,
             ),
-            (
-                1,
-                finding(
-                    FindingKind::Posture,
-                    Some(MeasureId::NeckFlexionDeg),
-                    Verdict::Warn,
-                    0.0,
-                    Some(60.0),
-                    None,
-                ),
+            finding(
+                FindingKind::Posture,
+                Some(MeasureId::NeckFlexionDeg),
+                Verdict::Risk,
+                100.0,
+                Some(160.0),
+                None,
             ),
-            (
-                1,
-                finding(
-                    FindingKind::Posture,
-                    Some(MeasureId::NeckFlexionDeg),
-                    Verdict::Risk,
-                    100.0,
-                    Some(160.0),
-                    None,
-                ),
-            ),
-            (1, finding(FindingKind::BreakOverdue, None, Verdict::Risk, 2700.0, Some(2760.0), None)),
-            (
-                1,
-                finding(
-                    FindingKind::Posture,
-                    Some(MeasureId::HeadTiltDeg),
-                    Verdict::Warn,
-                    0.0,
-                    Some(30.0),
-                    None,
-                ),
-            ),
+            finding(FindingKind::BreakOverdue, None, Verdict::Risk, 2700.0, Some(2760.0), None),
+            finding(FindingKind::Posture, Some(MeasureId::HeadTiltDeg), Verdict::Warn, 0.0, Some(30.0), None),
         ];
         let input = input(&[], &stored, &t, &[]);
         let top = top_findings(&findings(&Data::new(&input)));

@@ -302,7 +302,7 @@ fn a_paused_audit_closes_the_camera_and_opens_it_no_more_until_resumed() {
     assert_eq!(cams.counts("Webcam").unwrap().streams, 2, "the pause closed it: a new stream after");
     let pauses = store.pauses(&[id]).unwrap();
     assert_eq!(pauses.len(), 1, "{pauses:?}");
-    let p = pauses[0].1;
+    let p = pauses[0];
     // seen at the first look after 1 s, over at the first after 2 s (a paused audit looks
     // every 250 ms)
     assert!(p.start_s >= 1.0 && p.start_s < 1.25 && (p.end_s - p.start_s - 1.0).abs() < 0.25, "{p:?}");

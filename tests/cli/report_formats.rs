@@ -1,23 +1,30 @@
-//! The report's Markdown and JSON on a fixed history, as snapshots (`tests/snapshots/`): a
+//! The report's Markdown and JSON on a fixed history, as snapshots (`tests/cli/snapshots/`): a
 //! change to either format shows up here as a diff to review (`cargo insta review`), and the
 //! JSON schema version must be bumped with a note when the JSON changes.
 
 use ergoaudit::posture::{MeasureId, Measures, Missing, View};
 use ergoaudit::report::{self, Input};
-use ergoaudit::risk::{Break, FindingKind};
-use ergoaudit::store::{SessionDetails, SessionEnd, StoredFinding, StoredSample};
+use ergoaudit::risk::FindingKind;
+use ergoaudit::store::{
+    SessionEnd, SessionId, SessionSetup, SessionSpan, StoredFinding, StoredSample, StoredSession,
+};
 use ergoaudit::thresholds::{Thresholds, Verdict};
 
-fn session() -> SessionDetails {
-    SessionDetails {
-        id: 7,
-        started_at: "2026-03-02T09:00:00Z".into(),
+const SEVEN: SessionId = SessionId(7);
+
+fn session() -> StoredSession {
+    StoredSession {
+        id: SEVEN,
+        started_at: "2026-03-02T09:00:00Z".parse().unwrap(),
         end: SessionEnd::Ended("2026-03-02T10:00:00Z".parse().unwrap()),
-        source: "camera:0 <Integrated | Webcam>".into(),
-        model: Some("full".into()),
-        profile: Some("desk".into()),
-        interval_s: 60.0,
-        thresholds_json: "{}".into(),
+        setup: SessionSetup {
+            source: "camera:0 <Integrated | Webcam>".into(),
+            model: Some("full".into()),
+            profile: Some("desk".into()),
+            profile_toml: None,
+            interval_s: 60.0,
+            thresholds_json: "{}".into(),
+        },
     }
 }
 
@@ -41,7 +48,7 @@ fn samples() -> Vec<StoredSample> {
                 }
             }
             StoredSample {
-                session: 7,
+                session: SEVEN,
                 t_s,
                 at: Some(start + jiff::SignedDuration::from_secs_f64(t_s)),
                 person: present,
@@ -58,8 +65,9 @@ fn samples() -> Vec<StoredSample> {
         .collect()
 }
 
-fn findings() -> Vec<(i64, StoredFinding)> {
+fn findings() -> Vec<StoredFinding> {
     let f = |id, kind, measure, severity, start_s: f64, end_s: f64, value, limit| StoredFinding {
+        session: SEVEN,
         id,
         kind,
         severity,
@@ -71,14 +79,14 @@ fn findings() -> Vec<(i64, StoredFinding)> {
         reference: "a reference, with | and *".into(),
     };
     vec![
-        (7, f(0, FindingKind::Posture, Some(MeasureId::CvaDeg), Verdict::Risk, 60.0, 1200.0, 44.0, 45.0)),
-        (7, f(1, FindingKind::StaticHold, None, Verdict::Risk, 60.0, 1200.0, 24.0, 480.0)),
+        f(0, FindingKind::Posture, Some(MeasureId::CvaDeg), Verdict::Risk, 60.0, 1200.0, 44.0, 45.0),
+        f(1, FindingKind::StaticHold, None, Verdict::Risk, 60.0, 1200.0, 24.0, 480.0),
     ]
 }
 
 fn report() -> report::Report {
     let (sessions, samples, findings) = ([session()], samples(), findings());
-    let breaks = [(7, Break { start_s: 1200.0, end_s: 1500.0 })];
+    let breaks = [SessionSpan { session: SEVEN, start_s: 1200.0, end_s: 1500.0 }];
     report::build(&Input {
         kind: "history",
         sessions: &sessions,

@@ -11,8 +11,10 @@ use ergoaudit::pose::PosedFrame;
 use ergoaudit::posture::{Camera, MeasureId, Measures, Observation, View, measure};
 use ergoaudit::replay::FrameRecord;
 use ergoaudit::report::{self, Input};
-use ergoaudit::risk::{Break, Engine, FindingKind, SampleInput};
-use ergoaudit::store::{SessionDetails, SessionEnd, StoredFinding, StoredSample};
+use ergoaudit::risk::{Engine, FindingKind, SampleInput};
+use ergoaudit::store::{
+    SessionEnd, SessionId, SessionSetup, SessionSpan, StoredFinding, StoredSample, StoredSession,
+};
 use ergoaudit::thresholds::{SPECS, Thresholds, Verdict};
 use proptest::prelude::*;
 
@@ -191,20 +193,24 @@ proptest! {
         breaks in prop::collection::vec((number(), number()), 0..4),
         interval in number(),
     ) {
-        let session = SessionDetails {
-            id: 1,
-            started_at: "2026-11-29T09:00:00Z".into(),
+        let one = SessionId(1);
+        let session = StoredSession {
+            id: one,
+            started_at: "2026-11-29T09:00:00Z".parse().unwrap(),
             end: SessionEnd::Running,
-            source: "fuzz".into(),
-            model: None,
-            profile: None,
-            interval_s: interval,
-            thresholds_json: "{}".into(),
+            setup: SessionSetup {
+                source: "fuzz".into(),
+                model: None,
+                profile: None,
+                profile_toml: None,
+                interval_s: interval,
+                thresholds_json: "{}".into(),
+            },
         };
         let stored: Vec<StoredSample> = samples
             .iter()
             .map(|(t, present, measures, sitting, movement)| StoredSample {
-                session: 1,
+                session: one,
                 t_s: *t,
                 at: "2026-11-29T09:00:00Z".parse().ok(),
                 person: *present,
@@ -222,11 +228,12 @@ proptest! {
             })
             .collect();
         let kinds = [FindingKind::BreakOverdue, FindingKind::StaticHold, FindingKind::Posture];
-        let stored_findings: Vec<(i64, StoredFinding)> = findings
+        let stored_findings: Vec<StoredFinding> = findings
             .iter()
             .enumerate()
             .map(|(i, (kind, start, end, value))| {
-                (1, StoredFinding {
+                StoredFinding {
+                    session: one,
                     id: i as i64,
                     kind: kinds[*kind],
                     severity: Verdict::Risk,
@@ -236,7 +243,7 @@ proptest! {
                     value: *value,
                     limit: Some(45.0),
                     reference: "fuzz".into(),
-                })
+                }
             })
             .collect();
         let report = report::build(&Input {
@@ -244,7 +251,7 @@ proptest! {
             sessions: std::slice::from_ref(&session),
             samples: &stored,
             findings: &stored_findings,
-            breaks: &breaks.iter().map(|&(start_s, end_s)| (1, Break { start_s, end_s })).collect::<Vec<_>>(),
+            breaks: &breaks.iter().map(|&(start_s, end_s)| SessionSpan { session: one, start_s, end_s }).collect::<Vec<_>>(),
             pauses: &[],
             period: None,
             thresholds: &Thresholds::default(),

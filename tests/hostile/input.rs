@@ -273,6 +273,23 @@ fn a_damaged_database_is_one_line() {
 }
 
 #[test]
+fn a_lock_that_cannot_be_asked_is_said_as_the_lock_not_the_database() {
+    let home = tempfile::tempdir().unwrap();
+    let db = audited(&home, 60.0);
+    // the lock beside the database, a link to itself: the system cannot open it
+    std::os::unix::fs::symlink("h.sqlite.lock", home.path().join("h.sqlite.lock.tmp")).unwrap();
+    std::fs::rename(home.path().join("h.sqlite.lock.tmp"), home.path().join("h.sqlite.lock")).unwrap();
+    for args in [&["status"][..], &["audit", "--no-notify", "--landmarks", "l.jsonl"]] {
+        let err = fails(ergoaudit(&home).args(args).arg("--db").arg(&db).current_dir(home.path()), 1);
+        assert!(
+            err.starts_with("ergoaudit: cannot lock ") && err.contains("h.sqlite.lock"),
+            "{args:?}: {err}"
+        );
+        assert!(err.contains("symbolic links") && !err.contains("SQLite"), "{args:?}: {err}");
+    }
+}
+
+#[test]
 fn a_cut_jpeg_is_refused_not_padded() {
     let home = tempfile::tempdir().unwrap();
     let whole = std::fs::read(common::image("frontal_headshoulders__pyfeat_single_face.jpg")).unwrap();

@@ -1,0 +1,170 @@
+//! What an audit writes: each sample with the findings and breaks it changed, in one
+//! transaction (so a crash loses at most the sample under way), gaps, pauses, and the end.
+
+use rusqlite::types::ToSql;
+use rusqlite::{params, params_from_iter};
+
+use super::error::{StoreError, sqlite_error};
+use super::open::Store;
+use super::read::missing_json;
+use super::schema::measure_columns;
+use super::session::SessionId;
+use crate::posture::{MeasureId, Measures, Missing, View};
+use crate::risk::{Assessment, Break, Finding, Pause, SampleInput};
+
+/// A sample to commit, with what the risk engine made of it.
+#[derive(Clone, Copy, Debug)]
+pub struct NewSample<'a> {
+    /// Wall-clock time of the sample.
+    pub at: jiff::Timestamp,
+    /// The sample as the engine judged it.
+    pub sample: &'a SampleInput,
+    /// Why each measure without a value has none.
+    pub missing: &'a Measures<Option<Missing>>,
+    /// The camera view.
+    pub view: Option<View>,
+    /// Frames it was made from.
+    pub frames: usize,
+    /// The engine's assessment.
+    pub assessment: &'a Assessment,
+    /// The findings it changed.
+    pub changed: &'a [Finding],
+    /// The breaks it ended.
+    pub breaks: &'a [Break],
+}
+
+impl Store {
+    /// Commit one sample, and the findings and breaks it changed, in one transaction.
+    pub fn add_sample(&mut self, session: SessionId, new: &NewSample) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let e = |e| sqlite_error(&path, e);
+        let tx = self.conn.transaction().map_err(e)?;
+        for b in new.breaks {
+            insert_break(&tx, session, b.start_s, b.end_s).map_err(e)?;
+        }
+        let (sample, assessment) = (new.sample, new.assessment);
+        let (at, view, frames, missing) =
+            (new.at.to_string(), new.view.map(View::name), new.frames as i64, missing_json(new.missing));
+        let mut values: Vec<&dyn ToSql> = vec![
+            &session,
+            &sample.t_s,
+            &at,
+            &sample.person,
+            &assessment.present,
+            &view,
+            &frames,
+            &sample.movement,
+            &assessment.rula,
+            &assessment.static_posture,
+            &assessment.sitting_min,
+            &missing,
+        ];
+        values.extend(sample.measures.values().map(|v| v as &dyn ToSql));
+        let placeholders: Vec<String> = (1..=values.len()).map(|i| format!("?{i}")).collect();
+        tx.prepare_cached(&format!(
+            "INSERT INTO samples (session_id, t_s, at, person, present, view, frames, movement, rula, static_posture,
+               sitting_min, missing, {}) VALUES ({})",
+            measure_columns(),
+            placeholders.join(", ")
+        ))
+        .and_then(|mut insert| insert.execute(params_from_iter(values)))
+        .map_err(e)?;
+        Self::upsert_findings(&tx, session, new.changed).map_err(e)?;
+        tx.execute("UPDATE sessions SET last_sample_s = ?1 WHERE id = ?2", params![sample.t_s, session])
+            .map_err(e)?;
+        tx.commit().map_err(e)
+    }
+
+    /// Record findings as they changed outside a sample (a pause closed them).
+    pub fn update_findings(&mut self, session: SessionId, findings: &[Finding]) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let e = |e| sqlite_error(&path, e);
+        let tx = self.conn.transaction().map_err(e)?;
+        Self::upsert_findings(&tx, session, findings).map_err(e)?;
+        tx.commit().map_err(e)
+    }
+
+    /// Record a gap in the samples (the source failed).
+    pub fn add_gap(&self, session: SessionId, t_s: f64, reason: &str) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO gaps (session_id, t_s, reason) VALUES (?1, ?2, ?3)",
+                params![session, t_s, reason],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Record a pause of a session.
+    pub fn add_pause(&self, session: SessionId, pause: &Pause) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO pauses (session_id, start_s, end_s) VALUES (?1, ?2, ?3)",
+                params![session, pause.start_s, pause.end_s],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    /// End a session: its findings as they closed, the breaks that ended with it, and the
+    /// end time.
+    pub fn end_session(
+        &mut self,
+        session: SessionId,
+        at: jiff::Timestamp,
+        findings: &[Finding],
+        breaks: &[Break],
+    ) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let e = |e| sqlite_error(&path, e);
+        let tx = self.conn.transaction().map_err(e)?;
+        for b in breaks {
+            insert_break(&tx, session, b.start_s, b.end_s).map_err(e)?;
+        }
+        Self::upsert_findings(&tx, session, findings).map_err(e)?;
+        tx.execute("UPDATE sessions SET ended_at = ?1 WHERE id = ?2", params![at.to_string(), session])
+            .map_err(e)?;
+        tx.commit().map_err(e)
+    }
+
+    /// Insert or update the findings (by their id within the session).
+    fn upsert_findings(
+        tx: &rusqlite::Transaction,
+        session: SessionId,
+        findings: &[Finding],
+    ) -> rusqlite::Result<()> {
+        let mut upsert = tx.prepare_cached(
+            "INSERT INTO findings (session_id, id, kind, severity, measure, start_s, end_s, value, limit_value, reference)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             ON CONFLICT (session_id, id) DO UPDATE SET severity = excluded.severity, end_s = excluded.end_s,
+               value = excluded.value, limit_value = excluded.limit_value, reference = excluded.reference",
+        )?;
+        for f in findings {
+            upsert.execute(params![
+                session,
+                f.id as i64,
+                f.kind.name(),
+                f.severity.name(),
+                f.measure.map(MeasureId::name),
+                f.start_s,
+                f.end_s,
+                f.value,
+                f.limit,
+                f.reference
+            ])?;
+        }
+        Ok(())
+    }
+}
+
+/// Insert a break.
+pub(super) fn insert_break(
+    tx: &rusqlite::Transaction,
+    session: SessionId,
+    start_s: f64,
+    end_s: f64,
+) -> rusqlite::Result<()> {
+    tx.prepare_cached("INSERT INTO breaks (session_id, start_s, end_s) VALUES (?1, ?2, ?3)")?
+        .execute(params![session, start_s, end_s])
+        .map(drop)
+}
