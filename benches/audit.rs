@@ -14,7 +14,7 @@ use ergoaudit::capture::CaptureError;
 use ergoaudit::capture::read_image;
 use ergoaudit::pose::{BlazePose, ModelChoice, PoseEstimator, PosedFrame};
 use ergoaudit::posture::calibration::Calibrator;
-use ergoaudit::posture::{Camera, Observation};
+use ergoaudit::posture::{Observation, Optics};
 use ergoaudit::risk::Event;
 use ergoaudit::store::Store;
 use ergoaudit::thresholds::Thresholds;
@@ -39,7 +39,7 @@ fn audit_sample(c: &mut Criterion) {
         let mut frame = read_image(&Path::new(env!("CARGO_MANIFEST_DIR")).join(FRAME)).unwrap();
         let mut pose = BlazePose::load(&model).unwrap().with_redetect_interval(u32::MAX);
         let first = pose.estimate(&frame.image).unwrap().unwrap();
-        let mut calibrator = Calibrator::new(Camera::default());
+        let mut calibrator = Calibrator::new(Optics::default());
         calibrator.add(Some(&Observation {
             landmarks: &first.landmarks,
             world: Some(&first.world_landmarks),
@@ -56,7 +56,6 @@ fn audit_sample(c: &mut Criterion) {
             interval_s: 5.0,
             duration_s: None,
             thresholds: Thresholds::default(),
-            camera: Camera::default(),
             pause: None,
             started_at: None,
             clock: ergoaudit::clock::system(),

@@ -1,8 +1,51 @@
 //! Drawing what the model saw: the skeleton over the input image (`analyze --annotate`).
 
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
 use image::{Rgb, RgbImage};
 
+use crate::capture::Frame;
 use crate::pose::{Landmark, SKELETON};
+
+/// Writes each frame with its skeleton into a folder, as `NAME.annotated.png` (`NAME-2…`
+/// for a second frame of the same name).
+#[derive(Debug)]
+pub struct Annotator {
+    dir: PathBuf,
+    written: HashSet<PathBuf>,
+}
+
+impl Annotator {
+    /// Into `dir` (made if missing).
+    pub fn new(dir: &Path) -> std::io::Result<Self> {
+        std::fs::create_dir_all(dir)?;
+        Ok(Annotator { dir: dir.to_path_buf(), written: HashSet::new() })
+    }
+
+    /// Write `frame` with `landmarks` drawn on it; the file written.
+    pub fn save(
+        &mut self,
+        frame: &Frame,
+        landmarks: Option<&[Landmark]>,
+    ) -> Result<PathBuf, image::ImageError> {
+        let stem =
+            Path::new(&frame.source).file_stem().map_or_else(|| "frame".into(), |s| s.to_string_lossy());
+        let mut path = self.dir.join(format!("{stem}.annotated.png"));
+        for n in 2.. {
+            if self.written.insert(path.clone()) {
+                break;
+            }
+            path = self.dir.join(format!("{stem}-{n}.annotated.png"));
+        }
+        let mut canvas = frame.image.clone();
+        if let Some(landmarks) = landmarks {
+            draw_pose(&mut canvas, landmarks);
+        }
+        canvas.save(&path)?;
+        Ok(path)
+    }
+}
 
 /// Landmarks less visible than this are not drawn.
 const MIN_VISIBILITY: f32 = 0.5;

@@ -2,7 +2,10 @@
 
 use std::path::PathBuf;
 
+use clap::builder::{OsStringValueParser, TypedValueParser};
 use clap::{Arg, ArgMatches, Args, Parser, Subcommand, value_parser};
+use ergoaudit::audit::SourceArg;
+use ergoaudit::capture::camera::CameraSelector;
 use ergoaudit::pose::ModelChoice;
 use ergoaudit::thresholds::SPECS;
 use jiff::SignedDuration;
@@ -160,6 +163,11 @@ fn interval(s: &str) -> Result<SignedDuration, String> {
     }
 }
 
+/// `--source`: a camera or a path (any path, UTF-8 or not).
+fn source() -> impl TypedValueParser<Value = SourceArg> {
+    OsStringValueParser::new().try_map(|s| SourceArg::parse(&s))
+}
+
 /// Most frames per second `--fps` takes from a video (no webcam or screen records faster).
 const MAX_FPS: f64 = 240.0;
 
@@ -185,8 +193,9 @@ pub struct CamerasArgs {
     /// sample through the pose model and say what it saw: the mode, how long the exposure
     /// took to settle, the brightness, whether a person was found and which measures are
     /// available. Exits 1 when nobody was found.
-    #[arg(long, value_name = "CAMERA", num_args = 0..=1, default_missing_value = "camera")]
-    pub test: Option<String>,
+    #[arg(long, value_name = "CAMERA", num_args = 0..=1, default_missing_value = "camera",
+          value_parser = |s: &str| s.parse::<CameraSelector>())]
+    pub test: Option<CameraSelector>,
 
     /// Landmark model for `--test` (`full`, `lite` or a path).
     #[arg(long, default_value = "full", requires = "test")]
@@ -199,8 +208,8 @@ pub struct AuditArgs {
     /// Where frames come from: `camera`, `camera:INDEX`, `camera:NAME` (see `ergoaudit
     /// cameras`), a video file (mp4, mov, webm, …; needs ffmpeg), an image or a folder of
     /// images. Recordings are replayed on their own clock, as fast as the CPU allows.
-    #[arg(long, value_name = "SOURCE", default_value = "camera")]
-    pub source: String,
+    #[arg(long, value_name = "SOURCE", default_value = "camera", value_parser = source())]
+    pub source: SourceArg,
 
     /// Replay recorded landmarks (JSON lines as `analyze --json` writes, with t_s) instead
     /// of frames.
@@ -260,8 +269,19 @@ pub enum ReportFormat {
     Html,
     /// Markdown (the same facts, no charts).
     Md,
-    /// JSON, schema `ergoaudit-report/1` (docs/report-schema.md).
+    /// JSON, schema `ergoaudit-report/4` (docs/report-schema.md).
     Json,
+}
+
+impl ReportFormat {
+    /// The extension of a file in this format.
+    pub fn extension(self) -> &'static str {
+        match self {
+            ReportFormat::Html => "html",
+            ReportFormat::Md => "md",
+            ReportFormat::Json => "json",
+        }
+    }
 }
 
 /// `ergoaudit report`.
@@ -281,8 +301,8 @@ pub struct ReportArgs {
 
     /// Audit this on the spot instead of reading the history: a video file, images, or
     /// `camera` (for `--for`, default 5 min); replayed on its own clock with a progress line.
-    #[arg(long, value_name = "camera|FILE|DIR", conflicts_with_all = ["session", "db"])]
-    pub source: Option<String>,
+    #[arg(long, value_name = "camera|FILE|DIR", conflicts_with_all = ["session", "db"], value_parser = source())]
+    pub source: Option<SourceArg>,
 
     /// Audit recorded landmarks on the spot.
     #[arg(long, value_name = "FILE.jsonl", conflicts_with_all = ["source", "session", "db"])]
@@ -470,8 +490,8 @@ pub struct CalibrateArgs {
     /// Where to see you sitting upright: `camera` (`camera:INDEX`, `camera:NAME`; about 30
     /// frames), images (a file or a folder) or a video; the median over the frames with a
     /// confident pose is stored.
-    #[arg(long, value_name = "camera|FILE|DIR", required_unless_present = "landmarks")]
-    pub source: Option<PathBuf>,
+    #[arg(long, value_name = "camera|FILE|DIR", required_unless_present = "landmarks", value_parser = source())]
+    pub source: Option<SourceArg>,
 
     /// Read the frames from a landmarks file (JSON lines) instead.
     #[arg(long, value_name = "FILE.jsonl", conflicts_with_all = ["source", "model"])]
@@ -547,6 +567,13 @@ mod tests {
     #[test]
     fn the_command_line_is_consistent() {
         super::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn the_help_names_the_report_schema_the_report_writes() {
+        let mut report = super::Cli::command().find_subcommand_mut("report").unwrap().clone();
+        let help = report.render_long_help().to_string();
+        assert!(help.contains(ergoaudit::report::SCHEMA), "{help}");
     }
 
     #[test]

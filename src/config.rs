@@ -21,7 +21,7 @@ pub const DEFAULT_PROFILE: &str = "default";
 /// Where a threshold's effective value came from.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
-pub enum Source {
+pub enum SetBy {
     /// The built-in default.
     Default,
     /// The config file.
@@ -32,14 +32,14 @@ pub enum Source {
     Flag,
 }
 
-impl Source {
+impl SetBy {
     /// `default`, `file`, `env` or `flag`.
     pub fn name(&self) -> &'static str {
         match self {
-            Source::Default => "default",
-            Source::File => "file",
-            Source::Env => "env",
-            Source::Flag => "flag",
+            SetBy::Default => "default",
+            SetBy::File => "file",
+            SetBy::Env => "env",
+            SetBy::Flag => "flag",
         }
     }
 }
@@ -157,7 +157,7 @@ pub struct Settings {
     /// `[notify] quiet_hours` from the config file.
     pub quiet_hours: Option<QuietHours>,
     /// Source of each threshold, by key.
-    pub sources: BTreeMap<&'static str, Source>,
+    pub sources: BTreeMap<&'static str, SetBy>,
     /// The config file read, if any.
     pub file: Option<PathBuf>,
 }
@@ -255,8 +255,7 @@ pub fn load(
     flags: &[(&'static str, f64)],
 ) -> Result<Settings, ConfigError> {
     let mut thresholds = Thresholds::default();
-    let mut sources: BTreeMap<&'static str, Source> =
-        SPECS.iter().map(|s| (s.key, Source::Default)).collect();
+    let mut sources: BTreeMap<&'static str, SetBy> = SPECS.iter().map(|s| (s.key, SetBy::Default)).collect();
     let mut origins: BTreeMap<&'static str, String> = BTreeMap::new();
 
     let path = match file {
@@ -269,7 +268,7 @@ pub fn load(
         quiet_hours = file.quiet_hours;
         for (key, value, line) in file.thresholds {
             thresholds.set(key, value);
-            sources.insert(key, Source::File);
+            sources.insert(key, SetBy::File);
             origins.insert(key, format!("{} line {line}", path.display()));
         }
     }
@@ -279,13 +278,13 @@ pub fn load(
             let value =
                 text.trim().parse::<f64>().map_err(|_| ConfigError::Env { var: var.clone(), value: text })?;
             thresholds.set(spec.key, value);
-            sources.insert(spec.key, Source::Env);
+            sources.insert(spec.key, SetBy::Env);
             origins.insert(spec.key, var);
         }
     }
     for &(key, value) in flags {
         thresholds.set(key, value);
-        sources.insert(key, Source::Flag);
+        sources.insert(key, SetBy::Flag);
         origins.insert(key, format!("--{}", key.replace('_', "-")));
     }
     thresholds.validate().map_err(|invalid| {
@@ -379,12 +378,12 @@ mod tests {
             |v: &str| (v == "ERGOAUDIT_CVA_WARN" || v == "ERGOAUDIT_TRUNK_WARN").then(|| "48.5".to_owned());
         let s = load(Some(&path), env, &[("trunk_warn", 25.0)]).unwrap();
         assert_eq!(s.thresholds.cva_warn, 48.5);
-        assert_eq!(s.sources["cva_warn"], Source::Env);
+        assert_eq!(s.sources["cva_warn"], SetBy::Env);
         assert_eq!(s.thresholds.cva_risk, 44.0);
-        assert_eq!(s.sources["cva_risk"], Source::File);
+        assert_eq!(s.sources["cva_risk"], SetBy::File);
         assert_eq!(s.thresholds.trunk_warn, 25.0);
-        assert_eq!(s.sources["trunk_warn"], Source::Flag);
-        assert_eq!(s.sources["static_hold"], Source::Default);
+        assert_eq!(s.sources["trunk_warn"], SetBy::Flag);
+        assert_eq!(s.sources["static_hold"], SetBy::Default);
     }
 
     #[test]

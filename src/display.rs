@@ -60,16 +60,16 @@ impl Observer for Display {
     }
 
     fn sample(&mut self, status: &Status) {
-        let s = status.sample;
+        let s = status.sampled;
         let a = status.assessment;
         let mut parts = vec![
             format!("sample {}", status.samples),
-            format!("t {}", ergoaudit::advice::minutes(s.input.t_s)),
+            format!("t {}", ergoaudit::advice::minutes(s.sample.t_s)),
         ];
         if a.present {
             parts.push(format!("view {}", s.view.map_or("?", |v| v.name())));
             for id in [MeasureId::CvaDeg, MeasureId::NeckFlexionDeg, MeasureId::HeadTiltDeg] {
-                if let Some(v) = s.input.measures[id] {
+                if let Some(v) = s.sample.measures[id] {
                     parts.push(format!("{} {v:.0}{}", id.label(), id.unit()));
                 }
             }

@@ -14,6 +14,7 @@
 #![warn(missing_docs)]
 
 pub mod advice;
+pub mod analysis;
 pub mod annotate;
 pub mod audit;
 pub mod capture;

@@ -1,18 +1,23 @@
-//! Turns the parsed command line into validated options, once per command: thresholds
+//! Turns the parsed command line into one validated options struct per command: thresholds
 //! resolved from defaults, the config file, the environment and flags; the calibration
-//! profile; the input and how it is paced; the database.
+//! profile; the source and how it is paced; the database; where output goes. The commands
+//! take these and call the library.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context, Result, bail};
-use ergoaudit::audit::{Input, Pacing, PauseFile, Plan};
+use ergoaudit::audit::{PauseFile, Recorder, Source};
+use ergoaudit::capture::camera::CameraSelector;
 use ergoaudit::config::{self, DEFAULT_PROFILE, Settings};
 use ergoaudit::pose::ModelChoice;
-use ergoaudit::posture::Baseline;
+use ergoaudit::posture::{Baseline, Optics};
+use ergoaudit::report::Selection;
+use ergoaudit::store::SessionId;
 
-use crate::cli::{AuditArgs, ReportArgs, ThresholdFlags};
+use crate::cli::{
+    AnalyzeArgs, AuditArgs, CalibrateArgs, CamerasArgs, ReportArgs, ReportFormat, ThresholdFlags,
+    ThresholdsArgs,
+};
 
 /// Resolve thresholds (flag > env > file > default) and validate them.
 pub fn settings(config: Option<&Path>, flags: &ThresholdFlags) -> Result<Settings> {
@@ -43,7 +48,7 @@ pub fn profile(
             "profile `{chosen}` was calibrated through the {then} landmark model, not {now}; use --model {then} or calibrate again with --model {now}"
         );
     }
-    let now = settings.thresholds.camera();
+    let now = settings.thresholds.optics();
     for (flag, then, now) in [
         ("--camera-hfov", baseline.camera_hfov_deg, now.hfov_deg),
         ("--camera-pitch", baseline.camera_pitch_deg, now.pitch_deg),
@@ -59,79 +64,148 @@ pub fn profile(
 
 /// The database: `--db`, else the default one.
 pub fn db(flag: Option<&Path>) -> Result<PathBuf> {
-    Ok(match flag {
-        Some(p) => p.to_path_buf(),
+    match flag {
+        Some(p) => Ok(p.to_path_buf()),
         None => ergoaudit::store::default_path().with_context(|| {
             format!(
                 "cannot find a data folder for this user; set {} or pass --db",
                 ergoaudit::store::DATA_DIR_ENV
             )
-        })?,
-    })
+        }),
+    }
 }
 
-/// How a recorded session is made (`audit`, and `report` on a recording).
-pub struct Recording {
+/// What `analyze` reads.
+pub enum Analyzed {
+    /// Recorded landmarks, as they are.
+    Landmarks(PathBuf),
+    /// Images, folders of images and videos, through the pose model.
+    Frames {
+        /// The files and folders.
+        inputs: Vec<PathBuf>,
+        /// The landmark model.
+        model: ModelChoice,
+        /// Frames per second taken from videos.
+        fps: f64,
+        /// Where to draw the skeletons, if anywhere.
+        annotate: Option<PathBuf>,
+    },
+}
+
+/// `ergoaudit analyze`, resolved.
+pub struct AnalyzeOptions {
     /// Thresholds and settings.
     pub settings: Settings,
-    /// Where frames come from.
-    pub input: Input,
-    /// The landmark model (unused for recorded landmarks).
-    pub model: ModelChoice,
     /// The calibration profile, if any.
     pub profile: Option<(String, Baseline)>,
-    /// Between samples.
-    pub interval: jiff::SignedDuration,
-    /// Frames per sample.
-    pub burst: usize,
-    /// How long to record; a recording otherwise ends on its own.
-    pub duration: Option<jiff::SignedDuration>,
-    /// When a recording was made (now when `None`).
-    pub recorded_at: Option<jiff::Timestamp>,
+    /// What is read.
+    pub what: Analyzed,
+    /// JSON lines instead of text.
+    pub json: bool,
 }
 
-impl Recording {
-    /// How the input is paced; `stop` ends it; a camera honours `pause`.
-    pub fn pacing(&self, stop: &Arc<AtomicBool>, pause: Option<&PauseFile>) -> Pacing {
-        Pacing {
-            interval_s: self.interval.as_secs_f64(),
-            burst: self.burst,
-            duration_s: self.duration.map(|d| d.as_secs_f64()),
-            stop: Arc::clone(stop),
-            pause: pause.cloned(),
-        }
+impl AnalyzeOptions {
+    /// From the command line and the config file.
+    pub fn new(args: &AnalyzeArgs, config: Option<&Path>) -> Result<Self> {
+        let settings = settings(config, &args.thresholds)?;
+        let model = args.landmarks.is_none().then_some(&args.model);
+        let profile = profile(args.profile.as_deref(), &settings, model)?;
+        let what = match &args.landmarks {
+            Some(path) => Analyzed::Landmarks(path.clone()),
+            None => Analyzed::Frames {
+                inputs: args.inputs.clone(),
+                model: args.model.clone(),
+                fps: args.fps,
+                annotate: args.annotate.clone(),
+            },
+        };
+        Ok(AnalyzeOptions { settings, profile, what, json: args.json })
     }
+}
 
-    /// The session to begin, honouring `pause`, on the source's `clock`.
-    pub fn plan(
-        &self,
-        pause: Option<&PauseFile>,
-        clock: std::sync::Arc<dyn ergoaudit::clock::Clock>,
-    ) -> Plan {
-        Plan {
-            source: self.input.describe(),
-            model: self.input.needs_model().then(|| self.model.to_string()),
-            profile: self.profile.clone(),
-            interval_s: self.interval.as_secs_f64(),
-            duration_s: self.duration.map(|d| d.as_secs_f64()),
-            thresholds: self.settings.thresholds,
-            camera: self.settings.thresholds.camera(),
-            pause: pause.cloned(),
-            started_at: self.recorded_at,
-            clock,
-        }
+/// `ergoaudit calibrate`, resolved.
+pub struct CalibrateOptions {
+    /// The camera the measures assume.
+    pub optics: Optics,
+    /// Where the upright posture is seen.
+    pub source: Source,
+    /// The landmark model (unused for recorded landmarks).
+    pub model: ModelChoice,
+    /// The profile's name.
+    pub profile: String,
+}
+
+impl CalibrateOptions {
+    /// From the command line and the config file.
+    pub fn new(args: &CalibrateArgs, config: Option<&Path>) -> Result<Self> {
+        let settings = settings(config, &args.thresholds)?;
+        Ok(CalibrateOptions {
+            optics: settings.thresholds.optics(),
+            source: Source::new(args.source.as_ref(), args.landmarks.as_deref())?,
+            model: args.model.clone(),
+            profile: args.profile.clone(),
+        })
+    }
+}
+
+/// `ergoaudit cameras --test`, resolved.
+pub struct CameraTest {
+    /// Which camera.
+    pub selector: CameraSelector,
+    /// The landmark model.
+    pub model: ModelChoice,
+    /// The camera the measures assume.
+    pub optics: Optics,
+}
+
+/// `ergoaudit cameras`, resolved.
+pub struct CamerasOptions {
+    /// JSON instead of text.
+    pub json: bool,
+    /// Every mode, not only the one used.
+    pub all_modes: bool,
+    /// A test of one camera instead of the list.
+    pub test: Option<CameraTest>,
+}
+
+impl CamerasOptions {
+    /// From the command line and the config file.
+    pub fn new(args: &CamerasArgs, config: Option<&Path>) -> Result<Self> {
+        let test = match &args.test {
+            Some(selector) => Some(CameraTest {
+                selector: selector.clone(),
+                model: args.model.clone(),
+                optics: settings(config, &ThresholdFlags::default())?.thresholds.optics(),
+            }),
+            None => None,
+        };
+        Ok(CamerasOptions { json: args.json, all_modes: args.all_modes, test })
+    }
+}
+
+/// `ergoaudit thresholds`, resolved.
+pub struct ThresholdsOptions {
+    /// The thresholds and where each came from.
+    pub settings: Settings,
+    /// JSON instead of a table.
+    pub json: bool,
+}
+
+impl ThresholdsOptions {
+    /// From the command line and the config file.
+    pub fn new(args: &ThresholdsArgs, config: Option<&Path>) -> Result<Self> {
+        Ok(ThresholdsOptions { settings: settings(config, &args.thresholds)?, json: args.json })
     }
 }
 
 /// `ergoaudit audit`, resolved.
 pub struct AuditOptions {
-    /// What is recorded, and how.
-    pub recording: Recording,
+    /// The session to record.
+    pub recorder: Recorder,
+    /// Thresholds and settings (notifications read their cool-down and quiet hours).
+    pub settings: Settings,
     /// The database.
     pub db: PathBuf,
-    /// The pause file the audit honours: a live input's only (a recording runs on its own
-    /// clock, which a pause in wall time does not map onto).
-    pub pause: Option<PauseFile>,
     /// Desktop notifications on.
     pub notify: bool,
 }
@@ -140,26 +214,28 @@ impl AuditOptions {
     /// From the command line and the config file.
     pub fn new(args: &AuditArgs, config: Option<&Path>) -> Result<Self> {
         let settings = settings(config, &args.thresholds)?;
-        let input = Input::new(Some(&args.source), args.landmarks.as_deref())?;
-        let input_live = input.is_live();
-        if args.recorded_at.is_some() && input_live {
-            bail!("--recorded-at dates a recording; {} records now", input.describe());
+        let source = Source::new(Some(&args.source), args.landmarks.as_deref())?;
+        let live = source.is_live();
+        if args.recorded_at.is_some() && live {
+            bail!("--recorded-at dates a recording; {} records now", source.describe());
         }
         let profile =
-            profile(args.profile.as_deref(), &settings, input.needs_model().then_some(&args.model))?;
+            profile(args.profile.as_deref(), &settings, source.needs_model().then_some(&args.model))?;
         let db = db(args.db.as_deref())?;
         Ok(AuditOptions {
-            recording: Recording {
-                settings,
-                input,
+            recorder: Recorder {
                 model: args.model.clone(),
                 profile,
-                interval: args.interval,
+                thresholds: settings.thresholds,
+                interval_s: args.interval.as_secs_f64(),
                 burst: args.burst,
-                duration: args.duration,
+                duration_s: args.duration.map(|d| d.as_secs_f64()),
                 recorded_at: args.recorded_at,
+                // a recording runs on its own clock, which a pause in wall time does not map onto
+                pause: live.then(|| PauseFile::of(&db)),
+                source,
             },
-            pause: input_live.then(|| PauseFile::of(&db)),
+            settings,
             db,
             notify: !args.no_notify,
         })
@@ -172,24 +248,38 @@ const CAMERA_REPORT: jiff::SignedDuration = jiff::SignedDuration::from_mins(5);
 /// What a report is made from.
 pub enum ReportFrom {
     /// A recording audited on the spot.
-    Recording(Box<Recording>),
-    /// The history: one session, or those since a time.
+    Recording(Box<Recorder>),
+    /// The history: one session, or those of a period.
     History {
         /// The database.
         db: PathBuf,
-        /// `--session`.
-        session: Option<i64>,
-        /// `--since`.
-        since: jiff::SignedDuration,
+        /// `--session` or `--since`.
+        selection: Selection,
     },
 }
 
-/// `ergoaudit report`, resolved (output options stay with the arguments).
+/// Where a report goes.
+pub struct ReportOutput {
+    /// Its format.
+    pub format: ReportFormat,
+    /// The file it is written to (`-o`, or a temporary file to open); stdout when `None`.
+    pub path: Option<PathBuf>,
+    /// Replace a file that is not an ergoaudit report.
+    pub force: bool,
+    /// Open it in the browser (or the program for its type) once written.
+    pub open: bool,
+}
+
+/// `ergoaudit report`, resolved.
 pub struct ReportOptions {
-    /// Thresholds and settings (of a recording, or for flags over the stored ones).
+    /// Thresholds and settings (of a recording, or stated for an empty history).
     pub settings: Settings,
+    /// Threshold flags, set over each stored session's own thresholds.
+    pub overrides: Vec<(&'static str, f64)>,
     /// What the report is made from.
     pub from: ReportFrom,
+    /// Where it goes.
+    pub output: ReportOutput,
 }
 
 impl ReportOptions {
@@ -197,23 +287,78 @@ impl ReportOptions {
     pub fn new(args: &ReportArgs, config: Option<&Path>) -> Result<Self> {
         let settings = settings(config, &args.thresholds)?;
         let from = if args.source.is_some() || args.landmarks.is_some() {
-            let input = Input::new(args.source.as_deref(), args.landmarks.as_deref())?;
+            let source = Source::new(args.source.as_ref(), args.landmarks.as_deref())?;
             let profile =
-                profile(args.profile.as_deref(), &settings, input.needs_model().then_some(&args.model))?;
-            let duration = args.duration.or(matches!(input, Input::Camera(_)).then_some(CAMERA_REPORT));
-            ReportFrom::Recording(Box::new(Recording {
-                settings: settings.clone(),
-                input,
+                profile(args.profile.as_deref(), &settings, source.needs_model().then_some(&args.model))?;
+            let duration = args.duration.or(matches!(source, Source::Camera(_)).then_some(CAMERA_REPORT));
+            ReportFrom::Recording(Box::new(Recorder {
+                source,
                 model: args.model.clone(),
                 profile,
-                interval: args.interval,
+                thresholds: settings.thresholds,
+                interval_s: args.interval.as_secs_f64(),
                 burst: args.burst,
-                duration,
+                duration_s: duration.map(|d| d.as_secs_f64()),
                 recorded_at: None,
+                pause: None,
             }))
         } else {
-            ReportFrom::History { db: db(args.db.as_deref())?, session: args.session, since: args.since }
+            let selection = match args.session {
+                Some(id) => Selection::Session(SessionId(id)),
+                None => Selection::Since(args.since),
+            };
+            ReportFrom::History { db: db(args.db.as_deref())?, selection }
         };
-        Ok(ReportOptions { settings, from })
+        // the format: `--format`, else the `-o` file's extension, else HTML
+        let format = args.format.unwrap_or_else(|| {
+            match args.output.as_ref().and_then(|p| p.extension()).and_then(|e| e.to_str()) {
+                Some("md" | "markdown") => ReportFormat::Md,
+                Some("json") => ReportFormat::Json,
+                _ => ReportFormat::Html,
+            }
+        });
+        // opened without `-o`: a temporary file named for what it holds
+        let path = args.output.clone().or_else(|| {
+            args.open.then(|| {
+                std::env::temp_dir().join(format!(
+                    "ergoaudit-report-{}.{}",
+                    std::process::id(),
+                    format.extension()
+                ))
+            })
+        });
+        Ok(ReportOptions {
+            overrides: args.thresholds.0.clone(),
+            settings,
+            from,
+            output: ReportOutput { format, path, force: args.force, open: args.open },
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use super::*;
+    use crate::cli::{Cli, Command};
+
+    fn report(args: &[&str]) -> ReportOutput {
+        let cli = Cli::try_parse_from([&["ergoaudit", "report"][..], args].concat()).unwrap();
+        let Command::Report(args) = cli.command else { unreachable!("a report") };
+        ReportOptions::new(&args, None).unwrap().output
+    }
+
+    #[test]
+    fn a_report_opened_without_a_file_is_written_as_its_format_says() {
+        for (format, ext) in [("html", "html"), ("md", "md"), ("json", "json")] {
+            let out = report(&["--db", "h.sqlite", "--open", "--format", format]);
+            let path = out.path.unwrap();
+            assert_eq!(path.extension().unwrap(), ext, "{format}: {}", path.display());
+            assert!(out.open);
+        }
+        let out = report(&["--db", "h.sqlite", "-o", "r.md"]);
+        assert_eq!((out.format.extension(), out.path.unwrap()), ("md", PathBuf::from("r.md")));
+        assert!(report(&["--db", "h.sqlite"]).path.is_none(), "stdout");
     }
 }

@@ -21,7 +21,7 @@ use serde_json::{Map, Value, json};
 
 use crate::capture::CaptureError;
 use crate::pose::{Landmark, NUM_LANDMARKS, PoseData, PosedFrame};
-use crate::posture::{Measures, Missing, PostureSample, View};
+use crate::posture::{FrameMeasures, Measures, Missing, View};
 use crate::thresholds::{Thresholds, Verdict};
 
 /// A line of a landmarks file that cannot be used.
@@ -118,7 +118,7 @@ pub struct Metrics {
 
 impl Metrics {
     /// The metrics of a frame's posture sample (`None`: nobody), judged with `thresholds`.
-    pub fn new(sample: Option<&PostureSample>, thresholds: &Thresholds) -> Self {
+    pub fn new(sample: Option<&FrameMeasures>, thresholds: &Thresholds) -> Self {
         Metrics {
             view: sample.map(|s| s.view),
             values: Measures::from_fn(|id| sample.and_then(|s| s.get(id).value)),

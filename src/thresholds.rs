@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::posture::{Camera, MeasureId};
+use crate::posture::{MeasureId, Optics};
 
 /// What a threshold is for, and what it may hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -58,9 +58,9 @@ macro_rules! thresholds {
         ];
 
         impl Thresholds {
-    /// The camera the measures assume (`camera_hfov`, `camera_pitch`).
-    pub fn camera(&self) -> Camera {
-        Camera { hfov_deg: self.camera_hfov, pitch_deg: self.camera_pitch }
+    /// The camera optics the measures assume (`camera_hfov`, `camera_pitch`).
+    pub fn optics(&self) -> Optics {
+        Optics { hfov_deg: self.camera_hfov, pitch_deg: self.camera_pitch }
     }
 
             /// The value of the threshold named `key`.

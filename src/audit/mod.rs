@@ -3,12 +3,15 @@
 //! the store, one committed transaction per sample ([`session`]). Recordings are replayed on
 //! their own clock, a camera on the wall clock.
 
+pub mod calibrate;
 pub mod pause;
+pub mod recorder;
 pub mod sampler;
 pub mod session;
 pub mod source;
 
 pub use pause::{PauseError, PauseFile, PauseRequest};
-pub use sampler::{Sample, Sampler};
+pub use recorder::{Opened, Recorded, Recorder};
+pub use sampler::{Sampled, Sampler};
 pub use session::{AuditError, Flow, Observer, Outcome, Plan, Session, Status, stop_on_signals};
-pub use source::{Input, OpenError, Pacing, PoseSource, SourceError, each_frame};
+pub use source::{OpenError, Pacing, PoseSource, Source, SourceArg, SourceError, each_frame};

@@ -2,8 +2,8 @@
 //! measure, how much the person moved), judged later by the risk engine.
 
 use crate::pose::{Landmark, PosedFrame, point};
-use crate::posture::{Baseline, Camera, Measure, MeasureId, Measures, Missing, Observation, View, measure};
-use crate::risk::SampleInput;
+use crate::posture::{Baseline, Measure, MeasureId, Measures, Missing, Observation, Optics, View, measure};
+use crate::risk::Sample;
 use crate::stats::median;
 
 /// Landmarks whose displacement measures movement: nose, ears, shoulders.
@@ -15,11 +15,11 @@ const AT_RIGHT_EAR: usize = 2;
 const AT_LEFT_SHOULDER: usize = 3;
 const AT_RIGHT_SHOULDER: usize = 4;
 
-/// One finished sample.
+/// A sample as the sampler made it: the sample the risk engine judges, and how it was made.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Sample {
-    /// What the engine takes.
-    pub input: SampleInput,
+pub struct Sampled {
+    /// The sample.
+    pub sample: Sample,
     /// Why each measure without a value has none (`None`
     /// where there is a value, or nobody to measure).
     pub missing: Measures<Option<Missing>>,
@@ -35,7 +35,7 @@ pub struct Sample {
 #[derive(Debug)]
 pub struct Sampler {
     interval_s: f64,
-    camera: Camera,
+    camera: Optics,
     baseline: Option<Baseline>,
     min_confidence: f64,
     bucket: Option<i64>,
@@ -47,7 +47,7 @@ pub struct Sampler {
 impl Sampler {
     /// A sampler for samples `interval_s` apart; values below `min_confidence` are left out
     /// (`--min-confidence`).
-    pub fn new(interval_s: f64, camera: Camera, baseline: Option<Baseline>, min_confidence: f64) -> Self {
+    pub fn new(interval_s: f64, camera: Optics, baseline: Option<Baseline>, min_confidence: f64) -> Self {
         Sampler {
             interval_s,
             camera,
@@ -70,7 +70,7 @@ impl Sampler {
     }
 
     /// Add a frame; returns the previous sample when this frame starts a new one.
-    pub fn push(&mut self, mut frame: PosedFrame) -> Option<Sample> {
+    pub fn push(&mut self, mut frame: PosedFrame) -> Option<Sampled> {
         self.stamp(&mut frame);
         let t = frame.t_s.unwrap_or_default();
         let bucket = (t / self.interval_s).floor() as i64;
@@ -85,14 +85,14 @@ impl Sampler {
 
     /// The sample being collected, if any, and no movement measured across what follows
     /// (the audit pauses: the next sample is not compared with this one).
-    pub fn interrupt(&mut self) -> Option<Sample> {
+    pub fn interrupt(&mut self) -> Option<Sampled> {
         let sample = self.finish();
         self.previous = None;
         sample
     }
 
     /// The sample being collected, if any.
-    pub fn finish(&mut self) -> Option<Sample> {
+    pub fn finish(&mut self) -> Option<Sampled> {
         let frames = std::mem::take(&mut self.frames);
         self.bucket = None;
         let first = frames.first()?;
@@ -128,8 +128,8 @@ impl Sampler {
         } else {
             self.previous = None;
         }
-        Some(Sample {
-            input: SampleInput { t_s, person, measures, movement },
+        Some(Sampled {
+            sample: Sample { t_s, person, measures, movement },
             missing,
             view,
             frames: frames.len(),

@@ -6,12 +6,12 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::pause::PauseFile;
-use super::sampler::{Sample, Sampler};
+use super::sampler::{Sampled, Sampler};
 use super::source::{PoseSource, SourceError};
 use crate::capture::CaptureError;
 use crate::clock::Clock;
 use crate::pose::PosedFrame;
-use crate::posture::{Baseline, Camera};
+use crate::posture::Baseline;
 use crate::risk::{Assessment, Engine, Event, Pause};
 use crate::store::{NewSample, SessionId, SessionSetup, Store, StoreError};
 use crate::thresholds::Thresholds;
@@ -38,8 +38,8 @@ pub enum AuditError {
 /// What happened in one sample, for progress displays.
 #[derive(Clone, Debug)]
 pub struct Status<'a> {
-    /// The sample.
-    pub sample: &'a Sample,
+    /// The sample, and how it was made.
+    pub sampled: &'a Sampled,
     /// The engine's assessment.
     pub assessment: &'a Assessment,
     /// Samples so far.
@@ -85,10 +85,9 @@ pub struct Plan {
     pub interval_s: f64,
     /// Stop after this long on the session clock.
     pub duration_s: Option<f64>,
-    /// The thresholds the session is judged with (stored with it).
+    /// The thresholds the session is judged with (stored with it; their camera optics are
+    /// what the measures assume).
     pub thresholds: Thresholds,
-    /// The camera the measures assume.
-    pub camera: Camera,
     /// The pause file the session honours (live sources only: a recording runs on its own
     /// clock, which a pause in wall time does not map onto).
     pub pause: Option<PauseFile>,
@@ -158,7 +157,12 @@ impl<'a> Session<'a> {
             id,
             started_at,
             duration_s: plan.duration_s,
-            sampler: Sampler::new(plan.interval_s, plan.camera, baseline, plan.thresholds.min_confidence),
+            sampler: Sampler::new(
+                plan.interval_s,
+                plan.thresholds.optics(),
+                baseline,
+                plan.thresholds.min_confidence,
+            ),
             engine: Engine::new(plan.thresholds),
             outcome: Outcome { samples: 0, gaps: 0, end_s: 0.0, interrupted: false },
             latest_t: None,
@@ -361,31 +365,32 @@ impl<'a> Session<'a> {
     }
 
     /// Judge one sample and commit it with the findings it changed.
-    fn commit(&mut self, sample: Sample) -> Result<(), AuditError> {
-        let (events, assessment) = self.engine.push(&sample.input);
+    fn commit(&mut self, sampled: Sampled) -> Result<(), AuditError> {
+        let sample = &sampled.sample;
+        let (events, assessment) = self.engine.push(sample);
         let changed: Vec<_> = events.iter().map(|e| e.finding.clone()).collect();
         let breaks = self.engine.take_breaks();
-        let at = wall_clock(self.started_at, sample.input.t_s);
+        let at = wall_clock(self.started_at, sample.t_s);
         self.store.add_sample(
             self.id,
             &NewSample {
                 at,
-                sample: &sample.input,
-                missing: &sample.missing,
-                view: sample.view,
-                frames: sample.frames,
+                sample,
+                missing: &sampled.missing,
+                view: sampled.view,
+                frames: sampled.frames,
                 assessment: &assessment,
                 changed: &changed,
                 breaks: &breaks,
             },
         )?;
         self.outcome.samples += 1;
-        self.outcome.end_s = sample.input.t_s;
+        self.outcome.end_s = sample.t_s;
         for e in &events {
-            self.observer.event(e, at, sample.input.t_s);
+            self.observer.event(e, at, sample.t_s);
         }
         self.observer.sample(&Status {
-            sample: &sample,
+            sampled: &sampled,
             assessment: &assessment,
             samples: self.outcome.samples,
         });

@@ -159,9 +159,30 @@ impl PoseSource for RecordedPoses {
     }
 }
 
+/// What `--source` names: a camera (`camera`, `camera:INDEX`, `camera:NAME`), or a file or
+/// folder (any path, UTF-8 or not; checked when the source is made).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SourceArg {
+    /// A camera.
+    Camera(CameraSelector),
+    /// A video, an image or a folder of images.
+    Path(PathBuf),
+}
+
+impl SourceArg {
+    /// Read a `--source` value: a camera when it says `camera` or starts with `camera:` (a
+    /// file may well be called `camera_clip.mp4`), else a path.
+    pub fn parse(arg: &std::ffi::OsStr) -> Result<Self, String> {
+        match arg.to_str() {
+            Some(text) if is_camera(text) => text.parse().map(SourceArg::Camera),
+            _ => Ok(SourceArg::Path(PathBuf::from(arg))),
+        }
+    }
+}
+
 /// Where frames come from.
 #[derive(Clone, Debug, PartialEq)]
-pub enum Input {
+pub enum Source {
     /// A live camera.
     Camera(CameraSelector),
     /// A video file.
@@ -172,20 +193,19 @@ pub enum Input {
     Landmarks(PathBuf),
 }
 
-impl Input {
+impl Source {
     /// From `--source` (a camera, a video, images; the first camera when absent) and
     /// `--landmarks` (which wins).
-    pub fn new(source: Option<&str>, landmarks: Option<&Path>) -> Result<Self, CaptureError> {
+    pub fn new(source: Option<&SourceArg>, landmarks: Option<&Path>) -> Result<Self, CaptureError> {
         Ok(match (landmarks, source) {
-            (Some(path), _) => Input::Landmarks(path.to_path_buf()),
-            (None, None) => Input::Camera(CameraSelector::First),
-            (None, Some(s)) if is_camera(s) => Input::Camera(s.parse().map_err(CaptureError::NotACamera)?),
-            (None, Some(s)) => {
-                let path = PathBuf::from(s);
+            (Some(path), _) => Source::Landmarks(path.to_path_buf()),
+            (None, None) => Source::Camera(CameraSelector::First),
+            (None, Some(SourceArg::Camera(selector))) => Source::Camera(selector.clone()),
+            (None, Some(SourceArg::Path(path))) => {
                 if !path.exists() {
-                    return Err(CaptureError::Missing(path));
+                    return Err(CaptureError::Missing(path.clone()));
                 }
-                if is_video(&path) { Input::Video(path) } else { Input::Images(path) }
+                if is_video(path) { Source::Video(path.clone()) } else { Source::Images(path.clone()) }
             }
         })
     }
@@ -193,8 +213,8 @@ impl Input {
     /// How the session names its source.
     pub fn describe(&self) -> String {
         match self {
-            Input::Camera(sel) => sel.to_string(),
-            Input::Video(p) | Input::Images(p) | Input::Landmarks(p) => p.display().to_string(),
+            Source::Camera(sel) => sel.to_string(),
+            Source::Video(p) | Source::Images(p) | Source::Landmarks(p) => p.display().to_string(),
         }
     }
 
@@ -202,15 +222,15 @@ impl Input {
     /// landmarks streamed through a pipe (a file is a recording, on its own clock).
     pub fn is_live(&self) -> bool {
         match self {
-            Input::Camera(_) => true,
-            Input::Landmarks(path) => std::fs::metadata(path).is_ok_and(|m| !m.is_file()),
-            Input::Video(_) | Input::Images(_) => false,
+            Source::Camera(_) => true,
+            Source::Landmarks(path) => std::fs::metadata(path).is_ok_and(|m| !m.is_file()),
+            Source::Video(_) | Source::Images(_) => false,
         }
     }
 
     /// Whether frames go through the pose model (everything but recorded landmarks).
     pub fn needs_model(&self) -> bool {
-        !matches!(self, Input::Landmarks(_))
+        !matches!(self, Source::Landmarks(_))
     }
 }
 
@@ -240,15 +260,15 @@ pub enum OpenError {
     Pose(#[from] PoseError),
 }
 
-impl Input {
+impl Source {
     /// The frame source: recorded landmarks as they are, pixels through the pose model
     /// (video in bursts on the recording's clock, a camera in bursts on the wall clock).
     pub fn open(&self, pacing: &Pacing, model: &ModelChoice) -> Result<Box<dyn PoseSource>, OpenError> {
         let burst = pacing.burst.max(1);
         let interval = pacing.interval_s;
         Ok(match self {
-            Input::Landmarks(path) => Box::new(RecordedPoses::new(LandmarkFile::open(path)?)),
-            Input::Video(path) => {
+            Source::Landmarks(path) => Box::new(RecordedPoses::new(LandmarkFile::open(path)?)),
+            Source::Video(path) => {
                 let sampling = if burst == 1 {
                     Sampling::Samples(interval)
                 } else {
@@ -262,12 +282,12 @@ impl Input {
                     interval,
                 ))
             }
-            Input::Images(path) => Box::new(PosedFrames::new(
+            Source::Images(path) => Box::new(PosedFrames::new(
                 ImageFiles::from_inputs(std::slice::from_ref(path))?,
                 BlazePose::load(model)?.with_redetect_interval(1),
                 interval,
             )),
-            Input::Camera(selector) => {
+            Source::Camera(selector) => {
                 let camera = CameraSource::new(camera::backend()?, selector, interval < KEEP_OPEN_BELOW_S)?;
                 tracing::info!(camera = camera.label(), "camera found");
                 let mut frames = Paced::new(

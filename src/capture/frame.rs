@@ -100,9 +100,6 @@ pub enum CaptureError {
         /// What went wrong.
         detail: String,
     },
-    /// A `--source` that starts with `camera` but names no camera.
-    #[error("{0}")]
-    NotACamera(String),
     /// A file is not a decodable image.
     #[error("{}: not a readable image ({source}); give a PNG, JPEG or PNM file", .path.display())]
     Undecodable {

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context, Result};
-use ergoaudit::audit::{self, Session};
+use ergoaudit::audit;
 use ergoaudit::store::Store;
 
 use crate::cli::AuditArgs;
@@ -16,21 +16,17 @@ use crate::options::AuditOptions;
 /// Run `audit`.
 pub fn run(args: &AuditArgs, config: Option<&Path>) -> Result<ExitCode> {
     let options = AuditOptions::new(args, config)?;
-    let rec = &options.recording;
-    let stop = Arc::new(AtomicBool::new(false));
     let db = &options.db;
-    let pause = options.pause.as_ref();
-    let mut source = rec.input.open(&rec.pacing(&stop, pause), &rec.model)?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let source = options.recorder.open(&stop)?;
     audit::stop_on_signals(&stop)?;
     let mut store = Store::open_for_audit(db)?;
-    let mut display = Display::new(options.notify, &rec.settings);
-    let plan = rec.plan(pause, source.clock());
-    let recorded = Session::begin(&mut store, plan, &mut display)
-        .and_then(|session| Ok((session.id(), session.record(source.as_mut(), &stop)?)));
-    let (session, outcome) = recorded.with_context(|| format!("audit in {}", db.display()))?;
+    let mut display = Display::new(options.notify, &options.settings);
+    let recorded =
+        source.record(&mut store, &mut display).with_context(|| format!("audit in {}", db.display()))?;
     let code = display.finish();
 
-    let usage = rusage();
+    let (session, outcome) = (recorded.session, recorded.outcome);
     let findings = store.findings(&[session])?;
     println!(
         "session {session}: {} samples over {} ({} gaps){}, {} findings; saved in {}",
@@ -41,7 +37,7 @@ pub fn run(args: &AuditArgs, config: Option<&Path>) -> Result<ExitCode> {
         findings.len(),
         db.display()
     );
-    if let Some((cpu_s, rss_kb)) = usage {
+    if let Some((cpu_s, rss_kb)) = rusage() {
         let per_sample = if outcome.samples > 0 { cpu_s / outcome.samples as f64 * 1e3 } else { 0.0 };
         println!("cost: {cpu_s:.2} s CPU ({per_sample:.1} ms per sample), peak memory {} MB", rss_kb / 1024);
     }

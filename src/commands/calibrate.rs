@@ -4,61 +4,31 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Result;
-use ergoaudit::audit::Input;
-use ergoaudit::capture::camera::{self, CameraSource};
+use ergoaudit::audit::calibrate::calibrate;
 use ergoaudit::config;
-use ergoaudit::pose::{BlazePose, PoseEstimator, PosedFrame};
-use ergoaudit::posture::Observation;
 use ergoaudit::posture::calibration::Calibrator;
-use ergoaudit::replay::LandmarkFile;
 
 use crate::cli::CalibrateArgs;
-use crate::options;
-
-/// Frames taken from a camera for a calibration (about two seconds).
-const CAMERA_FRAMES: usize = 30;
+use crate::options::CalibrateOptions;
 
 /// Run `calibrate`.
 pub fn run(args: &CalibrateArgs, config: Option<&Path>) -> Result<ExitCode> {
-    let settings = options::settings(config, &args.thresholds)?;
-    let mut calibrator = Calibrator::new(settings.thresholds.camera());
-    let mut offer = |frame: &PosedFrame| {
-        calibrator.add(frame.pose.as_ref().map(|d| Observation::of(d, frame.width, frame.height)).as_ref());
-    };
-    let input =
-        Input::new(args.source.as_ref().map(|p| p.to_string_lossy()).as_deref(), args.landmarks.as_deref())?;
-    let failed = match &input {
-        Input::Landmarks(path) => {
-            for record in LandmarkFile::open(path)? {
-                offer(&record?.into());
-            }
-            0
-        }
-        Input::Camera(selector) => {
-            let mut camera = CameraSource::new(camera::backend()?, selector, true)?;
-            let mut pose = BlazePose::load(&args.model)?;
-            println!("sit upright, facing {}, for a few seconds…", camera.label());
-            let burst = camera.burst(CAMERA_FRAMES)?;
-            tracing::info!(report = ?burst.report, "calibration frames taken");
-            for frame in burst.frames {
-                let found = pose.estimate(&frame.image)?;
-                offer(&PosedFrame::new(&frame, found.as_ref()));
-            }
-            0
-        }
-        Input::Video(path) | Input::Images(path) => {
-            super::for_each_input(std::slice::from_ref(path), &args.model, 2.0, |_, posed| {
-                offer(&posed);
-                Ok(())
-            })?
-        }
-    };
+    let options = CalibrateOptions::new(args, config)?;
+    let input = &options.source;
+    let mut calibrator = Calibrator::new(options.optics);
+    let failed = calibrate(
+        input,
+        &options.model,
+        &mut calibrator,
+        |camera| println!("sit upright, facing {}, for a few seconds…", ergoaudit::escape::terminal(camera)),
+        |e| eprintln!("ergoaudit: {}", ergoaudit::escape::terminal(e.to_string().trim_end())),
+    )?;
     let source = input.describe();
     let (seen, usable) = (calibrator.seen(), calibrator.usable());
     let shoulder_advice = calibrator.shoulder_advice();
     let mut baseline = calibrator.finish(source.clone(), jiff::Timestamp::now())?;
-    baseline.model = args.landmarks.is_none().then(|| args.model.to_string());
-    let baseline = match config::load_profile(&args.profile, false) {
+    baseline.model = input.needs_model().then(|| options.model.to_string());
+    let baseline = match config::load_profile(&options.profile, false) {
         Ok(Some(older)) => baseline.merged_with(older),
         // an older or damaged profile of the same name is replaced
         Ok(None) | Err(config::ConfigError::OldProfile { .. } | config::ConfigError::BadProfile { .. }) => {
@@ -66,10 +36,10 @@ pub fn run(args: &CalibrateArgs, config: Option<&Path>) -> Result<ExitCode> {
         }
         Err(e) => return Err(e.into()),
     };
-    let path = config::save_profile(&args.profile, &baseline)?;
+    let path = config::save_profile(&options.profile, &baseline)?;
     println!(
         "calibrated profile `{}` from {}: {usable} of {seen} frames used",
-        args.profile,
+        options.profile,
         ergoaudit::escape::path(Path::new(&source))
     );
     if let Some(f) = &baseline.front {

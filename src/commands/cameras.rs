@@ -4,30 +4,25 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use ergoaudit::capture::CaptureError;
+use ergoaudit::audit::calibrate::{Probe, probe};
 use ergoaudit::capture::camera::format::describe;
-use ergoaudit::capture::camera::{CameraInfo, CameraSource, list};
-use ergoaudit::pose::{BlazePose, PoseEstimator, PosedFrame};
-use ergoaudit::posture::{Observation, measure};
+use ergoaudit::capture::camera::{CameraInfo, list};
 use serde_json::json;
 
 use crate::cli::CamerasArgs;
-use crate::options;
+use crate::options::CamerasOptions;
 
 /// Run `cameras`.
 pub fn run(args: &CamerasArgs, config: Option<&std::path::Path>) -> Result<ExitCode> {
+    let options = CamerasOptions::new(args, config)?;
     let backend = ergoaudit::capture::camera::backend()?;
-    if let Some(selector) = &args.test {
-        let settings = options::settings(config, &crate::cli::ThresholdFlags::default())?;
-        return test(
-            backend,
-            &selector.parse().map_err(anyhow::Error::msg)?,
-            args,
-            &settings.thresholds.camera(),
-        );
+    if let Some(test) = &options.test {
+        let seen = probe(backend, &test.selector, &test.model, &test.optics)?;
+        show(&seen, options.json);
+        return Ok(if seen.person { ExitCode::SUCCESS } else { ExitCode::FAILURE });
     }
     let cameras = list(backend.as_ref())?;
-    if args.json {
+    if options.json {
         println!("{}", serde_json::Value::Array(cameras.iter().map(camera_json).collect()));
         return Ok(ExitCode::SUCCESS);
     }
@@ -44,7 +39,7 @@ pub fn run(args: &CamerasArgs, config: Option<&std::path::Path>) -> Result<ExitC
             }
             (None, None) => {}
         }
-        if args.all_modes {
+        if options.all_modes {
             for f in &c.formats {
                 println!("    {}{}", describe(f), if Some(f) == c.chosen.as_ref() { "  ← used" } else { "" });
             }
@@ -65,74 +60,54 @@ fn camera_json(c: &CameraInfo) -> serde_json::Value {
     })
 }
 
-/// Open the camera once, take one sample and say what it saw.
-fn test(
-    backend: std::sync::Arc<dyn ergoaudit::capture::camera::Backend>,
-    selector: &ergoaudit::capture::camera::CameraSelector,
-    args: &CamerasArgs,
-    optics: &ergoaudit::posture::Camera,
-) -> Result<ExitCode> {
-    let mut camera = CameraSource::new(backend, selector, false)?;
-    let mut pose = BlazePose::load(&args.model)?;
-    let started = camera.elapsed_s();
-    let burst = camera.burst(1)?;
-    let took_s = camera.elapsed_s() - started;
-    let r = &burst.report;
-    let Some(frame) = burst.frames.first() else {
-        return Err(CaptureError::CameraFrames { device: camera.label().into(), bad: r.bad_frames }.into());
-    };
-    let found = pose.estimate(&frame.image)?;
-    let posed = PosedFrame::new(frame, found.as_ref());
-    let sample =
-        posed.pose.as_ref().map(|d| measure(&Observation::of(d, posed.width, posed.height), optics, None));
-    let available: Vec<&str> = sample
-        .as_ref()
-        .map(|s| s.iter().filter(|(_, m)| m.value.is_some()).map(|(id, _)| id.name()).collect())
-        .unwrap_or_default();
-    if args.json {
+/// Say what the camera test saw.
+fn show(p: &Probe, json: bool) {
+    let r = &p.report;
+    let measures: Vec<&str> = p.measures.iter().map(|id| id.name()).collect();
+    if json {
         println!(
             "{}",
             json!({
-                "camera": camera.label(),
+                "camera": p.camera,
                 "format": describe(&r.format),
-                "open_and_first_frame_s": took_s,
+                "open_and_first_frame_s": p.took_s,
                 "warmup_frames": r.warmup_frames,
                 "warmup_s": r.warmup_s,
                 "brightness": r.brightness,
                 "bad_frames": r.bad_frames,
-                "person": found.is_some(),
-                "view": sample.as_ref().map(|s| s.view.name()),
-                "measures": available,
+                "person": p.person,
+                "view": p.view.map(|v| v.name()),
+                "measures": measures,
             })
         );
-    } else {
-        println!("camera {}: {}", camera.label(), describe(&r.format));
-        println!(
-            "  opened and read in {took_s:.2} s; exposure settled after {} frames ({:.2} s); brightness {:.0} %{}",
-            r.warmup_frames,
-            r.warmup_s,
-            r.brightness * 100.0,
-            if r.bad_frames > 0 {
-                format!("; {} unreadable frames skipped", r.bad_frames)
-            } else {
-                String::new()
-            }
-        );
-        if r.brightness < 0.15 {
-            println!("  the picture is dark: turn on a light facing you");
-        }
-        match (&found, &sample) {
-            (Some(_), Some(s)) => println!(
-                "  person found, {} view; measures available: {}",
-                s.view.name(),
-                if available.is_empty() {
-                    "none (face the camera, sit back)".to_owned()
-                } else {
-                    available.join(", ")
-                }
-            ),
-            _ => println!("  nobody found: sit in front of the camera, facing it, in good light"),
-        }
+        return;
     }
-    Ok(if found.is_some() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    println!("camera {}: {}", p.camera, describe(&r.format));
+    let bad = if r.bad_frames > 0 {
+        format!("; {} unreadable frames skipped", r.bad_frames)
+    } else {
+        String::new()
+    };
+    println!(
+        "  opened and read in {:.2} s; exposure settled after {} frames ({:.2} s); brightness {:.0} %{bad}",
+        p.took_s,
+        r.warmup_frames,
+        r.warmup_s,
+        r.brightness * 100.0,
+    );
+    if r.brightness < 0.15 {
+        println!("  the picture is dark: turn on a light facing you");
+    }
+    match (p.person, p.view) {
+        (true, Some(view)) => println!(
+            "  person found, {} view; measures available: {}",
+            view.name(),
+            if measures.is_empty() {
+                "none (face the camera, sit back)".to_owned()
+            } else {
+                measures.join(", ")
+            }
+        ),
+        _ => println!("  nobody found: sit in front of the camera, facing it, in good light"),
+    }
 }

@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use ergoaudit::escape;
-use ergoaudit::posture::{MeasureId, View};
-use ergoaudit::store::{SessionEnd, SessionId, SessionSummary, Store, StoredSample, missing_map};
+use ergoaudit::report::export;
+use ergoaudit::store::{SessionEnd, SessionId, SessionSummary, Store};
 use serde::Serialize;
 
 use crate::cli::{ExportArgs, ExportFormat, HistoryArgs};
@@ -90,17 +90,14 @@ pub fn history(args: &HistoryArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Whether the start of a file is an export ergoaudit wrote (CSV with its header, or JSON
-/// lines of samples or findings), which `export -o` may replace without `--force`.
-fn is_export(head: &[u8]) -> bool {
-    head.starts_with(b"session,")
-        || (head.starts_with(b"{") && head.windows(10).any(|w| w == b"\"session\":"))
-}
-
 /// Run `export`.
 pub fn export(args: &ExportArgs) -> Result<ExitCode> {
     let store = open(args.db.as_deref())?;
     let ids: Vec<SessionId> = store.sessions(since(args.since))?.iter().map(|s| s.session.id).collect();
+    let format = match args.format {
+        ExportFormat::Csv => export::Format::Csv,
+        ExportFormat::Jsonl => export::Format::Jsonl,
+    };
     match &args.output {
         Some(path) => {
             let mut rows = 0;
@@ -108,129 +105,21 @@ pub fn export(args: &ExportArgs) -> Result<ExitCode> {
                 path,
                 args.force,
                 "an ergoaudit export",
-                is_export,
-                |out| -> Result<()> {
-                    rows = write_export(&store, &ids, args, out)?;
-                    Ok(())
+                export::is_export,
+                |out| {
+                    rows = export::write(&store, &ids, args.findings, format, out)?;
+                    Ok::<(), export::ExportError>(())
                 },
             )
             .with_context(|| format!("cannot write {}", escape::path(path)))?;
-            eprintln!(
-                "exported {rows} {} to {}",
-                if args.findings { "findings" } else { "samples" },
-                escape::path(path)
-            );
+            let what = if args.findings { "findings" } else { "samples" };
+            eprintln!("exported {rows} {what} to {}", escape::path(path));
         }
         None => {
             let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            write_export(&store, &ids, args, &mut out)?;
+            export::write(&store, &ids, args.findings, format, &mut out)?;
             out.flush()?;
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// A number as CSV writes it (empty for none).
-fn opt(v: Option<f64>) -> String {
-    v.map_or_else(String::new, |v| v.to_string())
-}
-
-/// Write the export; how many rows.
-fn write_export(store: &Store, ids: &[SessionId], args: &ExportArgs, out: &mut dyn Write) -> Result<usize> {
-    if args.findings {
-        let findings = store.findings(ids)?;
-        match args.format {
-            ExportFormat::Jsonl => {
-                for f in &findings {
-                    let mut row = serde_json::to_value(f)?;
-                    row["session"] = serde_json::json!(f.session);
-                    serde_json::to_writer(&mut *out, &row)?;
-                    writeln!(out)?;
-                }
-            }
-            ExportFormat::Csv => {
-                let mut csv = csv::Writer::from_writer(out);
-                csv.write_record([
-                    "session",
-                    "id",
-                    "kind",
-                    "severity",
-                    "measure",
-                    "start_s",
-                    "end_s",
-                    "value",
-                    "limit",
-                    "reference",
-                ])?;
-                for f in &findings {
-                    csv.write_record([
-                        f.session.to_string(),
-                        f.id.to_string(),
-                        f.kind.name().to_owned(),
-                        f.severity.name().to_owned(),
-                        f.measure.map_or("", MeasureId::name).to_owned(),
-                        f.start_s.to_string(),
-                        opt(f.end_s),
-                        opt(f.value),
-                        opt(f.limit),
-                        escape::spreadsheet(&f.reference).into_owned(),
-                    ])?;
-                }
-                csv.flush()?;
-            }
-        }
-        return Ok(findings.len());
-    }
-    let samples = store.samples(ids)?;
-    let at = |s: &StoredSample| s.at.map_or_else(String::new, |t| t.to_string());
-    match args.format {
-        ExportFormat::Jsonl => {
-            for s in &samples {
-                let mut row = serde_json::json!({
-                    "session": s.session, "t_s": s.t_s, "at": at(s), "person": s.person, "present": s.present,
-                    "view": s.view, "movement": s.movement, "rula": s.rula, "static": s.static_posture,
-                    "sitting_min": s.sitting_min,
-                });
-                for (id, v) in s.measures.iter() {
-                    row[id.name()] = serde_json::json!(v);
-                }
-                row["missing"] = serde_json::json!(missing_map(&s.missing));
-                serde_json::to_writer(&mut *out, &row)?;
-                writeln!(out)?;
-            }
-        }
-        ExportFormat::Csv => {
-            let mut csv = csv::Writer::from_writer(out);
-            let head = [
-                "session",
-                "t_s",
-                "at",
-                "person",
-                "present",
-                "view",
-                "movement",
-                "rula",
-                "static",
-                "sitting_min",
-            ];
-            csv.write_record(head.into_iter().chain(MeasureId::all().map(MeasureId::name)))?;
-            for s in &samples {
-                let fields = [
-                    s.session.to_string(),
-                    s.t_s.to_string(),
-                    at(s),
-                    u8::from(s.person).to_string(),
-                    u8::from(s.present).to_string(),
-                    s.view.map_or("", View::name).to_owned(),
-                    opt(s.movement),
-                    s.rula.map_or_else(String::new, |r| r.to_string()),
-                    u8::from(s.static_posture).to_string(),
-                    s.sitting_min.to_string(),
-                ];
-                csv.write_record(fields.into_iter().chain(s.measures.values().map(|v| opt(*v))))?;
-            }
-            csv.flush()?;
-        }
-    }
-    Ok(samples.len())
 }

@@ -6,83 +6,20 @@ use std::process::ExitCode;
 use anyhow::Result;
 use ergoaudit::audit::{PauseFile, PauseRequest};
 use ergoaudit::escape;
-use ergoaudit::report::status::StatusInput;
-use ergoaudit::report::{self, Period};
-use ergoaudit::store::{Store, StoreError};
-use ergoaudit::thresholds::Thresholds;
+use ergoaudit::report::status::Status;
+use ergoaudit::store::Store;
 
 use crate::cli::{PauseArgs, ResumeArgs, StatusArgs};
 use crate::options;
 
-/// Run `status`: reads the lock, the pause file and the database (as a reader, without the
-/// page check), writes nothing.
+/// Run `status`: reads the lock, the pause file and the database, writes nothing.
 pub fn status(args: &StatusArgs) -> Result<ExitCode> {
     let db = options::db(args.db.as_deref())?;
-    let now = jiff::Timestamp::now();
-    let tz = jiff::tz::TimeZone::system();
-    let recording = Store::is_recording(&db)?;
-    let pause = PauseFile::of(&db).active(now)?;
-    // an audit that is just starting may not have made its tables yet
-    let store = match Store::open_glance(&db, recording) {
-        Ok(store) => Some(store),
-        Err(StoreError::Missing(_)) => None,
-        Err(e) => return Err(e.into()),
-    };
-    let latest = match &store {
-        Some(s) => s.latest_session()?,
-        None => None,
-    };
-    let session = match (&store, latest) {
-        (Some(store), Some(id)) => store.sessions_by_id(&[id])?.pop(),
-        _ => None,
-    };
-    // the latest session's thresholds judge today's figures too
-    let thresholds = session
-        .as_ref()
-        .map_or_else(Thresholds::default, |s| Thresholds::from_stored(&s.setup.thresholds_json).0);
-    let (mut last, mut findings, mut today) = (None, Vec::new(), None);
-    if let (Some(store), Some(id)) = (&store, latest) {
-        last = store.last_sample(id)?;
-        // a finding is open only while its audit records
-        if recording {
-            findings = store.findings(&[id])?;
-        }
-        let midnight = now.to_zoned(tz.clone()).start_of_day()?.timestamp();
-        let ids = store.sessions_touching(midnight)?;
-        let sessions = store.sessions_by_id(&ids)?;
-        today = report::days(
-            &report::Input {
-                kind: "history",
-                sessions: &sessions,
-                samples: &store.samples_since(&sessions, midnight)?,
-                findings: &[],
-                breaks: &store.breaks(&ids)?,
-                pauses: &store.pauses(&ids)?,
-                period: None,
-                thresholds: &thresholds,
-                now,
-            },
-            &Period { from: midnight, to: now, tz: tz.clone() },
-        )
-        .pop();
-    }
-    let db_text = db.display().to_string();
-    let input = StatusInput {
-        db: &db_text,
-        recording,
-        pause,
-        session: session.as_ref(),
-        last: last.as_ref(),
-        findings: &findings,
-        today: today.as_ref(),
-        thresholds: &thresholds,
-        now,
-        tz: &tz,
-    };
+    let status = Status::read(&db, jiff::Timestamp::now(), jiff::tz::TimeZone::system())?;
     if args.json {
-        println!("{}", serde_json::to_string(&input.bar())?);
+        println!("{}", serde_json::to_string(&status.bar())?);
     } else {
-        for line in input.lines(|s| escape::terminal(s).into_owned()) {
+        for line in status.lines(|s| escape::terminal(s).into_owned()) {
             println!("{line}");
         }
     }

@@ -11,9 +11,9 @@ pub mod report;
 pub mod service;
 pub mod thresholds;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
-use anyhow::{Context, Result};
+use anyhow::Result;
 use ergoaudit::audit::each_frame;
 use ergoaudit::capture::Frame;
 use ergoaudit::pose::ModelChoice;
@@ -38,9 +38,4 @@ pub fn for_each_input(
         }
     })?;
     Ok(failed)
-}
-
-/// Create `dir` (for output files) with a clear error.
-pub fn ensure_dir(dir: &Path, what: &str) -> Result<()> {
-    std::fs::create_dir_all(dir).with_context(|| format!("cannot create the {what} folder {}", dir.display()))
 }

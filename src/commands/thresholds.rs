@@ -9,15 +9,15 @@ use ergoaudit::thresholds::SPECS;
 use serde_json::json;
 
 use crate::cli::ThresholdsArgs;
-use crate::options;
+use crate::options::ThresholdsOptions;
 
 /// Run `thresholds`.
 pub fn run(args: &ThresholdsArgs, config: Option<&Path>) -> Result<ExitCode> {
-    let settings = options::settings(config, &args.thresholds)?;
+    let ThresholdsOptions { settings, json } = ThresholdsOptions::new(args, config)?;
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
     let value = |key: &str| settings.thresholds.get(key).expect("spec keys are thresholds");
-    if args.json {
+    if json {
         let rows: Vec<_> = SPECS
             .iter()
             .map(|s| {

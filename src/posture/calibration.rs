@@ -6,7 +6,7 @@ use super::anatomy::NORMAL_CVA_DEG;
 use super::front::{self, CalibrationFrame, NoShoulders, SHOULDER_MARGIN};
 pub use super::front::{FrontBaseline, ShoulderBaseline};
 use super::geometry::{SideRaw, plausibility};
-use super::sample::{Camera, Observation};
+use super::sample::{Observation, Optics};
 use super::view::{self, View};
 use crate::stats::median;
 
@@ -57,15 +57,15 @@ impl Baseline {
         self.side.as_ref().map_or(NORMAL_CVA_DEG, |s| s.cva_deg)
     }
 
-    /// The camera this profile was made for.
-    pub fn camera(&self) -> Camera {
-        Camera { hfov_deg: self.camera_hfov_deg, pitch_deg: self.camera_pitch_deg }
+    /// The camera optics this profile was made with.
+    pub fn optics(&self) -> Optics {
+        Optics { hfov_deg: self.camera_hfov_deg, pitch_deg: self.camera_pitch_deg }
     }
 
     /// Keep the parts of `older` this calibration did not record (calibrating the side view
     /// keeps an earlier front view and vice versa, if the camera and model are the same).
     pub fn merged_with(mut self, older: Baseline) -> Baseline {
-        if older.camera() == self.camera() && older.model == self.model {
+        if older.optics() == self.optics() && older.model == self.model {
             self.front = self.front.or(older.front);
             self.side = self.side.or(older.side);
         }
@@ -106,7 +106,7 @@ pub struct TooFewFrames {
 /// Collects frames of the upright posture and makes a [`Baseline`] from their medians.
 #[derive(Debug)]
 pub struct Calibrator {
-    camera: Camera,
+    camera: Optics,
     front: Vec<CalibrationFrame>,
     side: Vec<SideRaw>,
     seen: usize,
@@ -117,7 +117,7 @@ pub struct Calibrator {
 
 impl Calibrator {
     /// Start a calibration for a camera.
-    pub fn new(camera: Camera) -> Self {
+    pub fn new(camera: Optics) -> Self {
         Calibrator {
             camera,
             front: Vec::new(),

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use super::anatomy::*;
 use super::geometry::{P3, add3, dot3, norm3, scale3, sub3};
 use super::head::{self, HeadPose, Template};
-use super::sample::{Camera, Missing, Observation};
+use super::sample::{Missing, Observation, Optics};
 use super::view::MIN_VISIBILITY;
 use crate::pose::point;
 use crate::stats::median;
@@ -95,7 +95,7 @@ struct Axes {
 }
 
 impl Axes {
-    fn new(camera: &Camera) -> Self {
+    fn new(camera: &Optics) -> Self {
         let (s, c) = camera.pitch_deg.to_radians().sin_cos();
         Axes { up: [0.0, -c, s], fwd: [0.0, -s, -c] }
     }
@@ -190,7 +190,7 @@ pub(crate) struct CalibrationFrame {
 impl CalibrationFrame {
     /// A frontal frame with all eleven face points seen, whose head was classified as
     /// turned by `yaw_deg`.
-    pub(crate) fn new(obs: &Observation, camera: &Camera, yaw_deg: Option<f64>) -> Option<Self> {
+    pub(crate) fn new(obs: &Observation, camera: &Optics, yaw_deg: Option<f64>) -> Option<Self> {
         let template = Template::from_frame(obs, camera.focal_px(obs.width), Axes::new(camera).fwd)?;
         Some(CalibrationFrame {
             landmarks: obs.landmarks.to_vec(),
@@ -231,7 +231,7 @@ fn nose_drop_m(obs: &Observation, f: f64, z_ears: f64, axes: &Axes) -> Option<f6
 /// The calibrated front view from its frames, or `None` without any. The head is the
 /// median of the fitted positions; the shoulders, when seen in at least half of the frames,
 /// are placed [`SHOULDER_BEHIND_TRAGUS_M`] behind the tragus, which fixes their width.
-pub(crate) fn calibrate(frames: &[CalibrationFrame], camera: &Camera) -> Option<FrontBaseline> {
+pub(crate) fn calibrate(frames: &[CalibrationFrame], camera: &Optics) -> Option<FrontBaseline> {
     let templates: Vec<Template> = frames.iter().map(|f| f.template.clone()).collect();
     let template = Template::median_of(&templates)?;
     let axes = Axes::new(camera);
@@ -332,7 +332,7 @@ const SHOULDER_NOISE: f64 = 0.01;
 /// `cva_ref_deg` the calibration posture's craniovertebral angle.
 pub(crate) fn estimate(
     obs: &Observation,
-    camera: &Camera,
+    camera: &Optics,
     base: &FrontBaseline,
     head: &HeadPose,
     factor: f64,
@@ -481,13 +481,13 @@ mod tests {
 
     #[test]
     fn leaning_turns_up_towards_forward() {
-        let axes = Axes::new(&Camera { hfov_deg: 70.0, pitch_deg: 0.0 });
+        let axes = Axes::new(&Optics { hfov_deg: 70.0, pitch_deg: 0.0 });
         // up is −y in camera space, forward (towards the camera) is −z
         let v = axes.lean(axes.up, 90f64.to_radians());
         for (a, b) in v.iter().zip(axes.fwd) {
             assert!((a - b).abs() < 1e-12);
         }
-        let tilted = Axes::new(&Camera { hfov_deg: 70.0, pitch_deg: 15.0 });
+        let tilted = Axes::new(&Optics { hfov_deg: 70.0, pitch_deg: 15.0 });
         assert!((dot3(tilted.up, tilted.fwd)).abs() < 1e-12);
         // a camera tilted up sees the world's up partly along its own +z (away)
         assert!(tilted.up[2] > 0.0 && tilted.up[1] < 0.0);

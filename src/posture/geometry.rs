@@ -1,7 +1,7 @@
 //! The geometry behind each measure (formulas in `docs/measures.md`).
 
 use super::anatomy::*;
-use super::sample::{Camera, Measure, Missing, Observation};
+use super::sample::{Measure, Missing, Observation, Optics};
 use super::view::{View, usable};
 use crate::pose::point;
 
@@ -60,7 +60,7 @@ fn visibility(obs: &Observation, ids: &[usize]) -> f64 {
 /// `a = Z_a·ray_a`, `b = Z_b·ray_b` and `Z_a = Z_b + d_z`, the x and y components give
 /// `Z_b·(ray_a − ray_b) = d_xy − d_z·ray_a` (least squares over the two). Scaling `d`
 /// scales both positions.
-fn place_pair(obs: &Observation, camera: &Camera, a: P2, b: P2, d: P3) -> Option<(P3, P3)> {
+fn place_pair(obs: &Observation, camera: &Optics, a: P2, b: P2, d: P3) -> Option<(P3, P3)> {
     let f = camera.focal_px(obs.width);
     let (cx, cy) = (f64::from(obs.width) / 2.0, f64::from(obs.height) / 2.0);
     let ray = |p: P2| [(p.0 - cx) / f, (p.1 - cy) / f, 1.0];
@@ -141,7 +141,7 @@ impl SideRaw {
     /// are placed in metres: the depth of the pair from the pixels-per-metre scale of their
     /// segment, each point's own depth from BlazePose's world z (the near shoulder is ≈ 12 cm
     /// nearer the camera than the ear, which would otherwise skew the angle by degrees).
-    pub fn new(obs: &Observation, camera: &Camera, view: View) -> Option<Self> {
+    pub fn new(obs: &Observation, camera: &Optics, view: View) -> Option<Self> {
         let (ear, shoulder) = near_side(obs, view)?;
         let s = facing(obs, view, ear);
         let (e, sh) = (px(obs, ear), px(obs, shoulder));

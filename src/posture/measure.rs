@@ -2,7 +2,7 @@
 
 use super::calibration::Baseline;
 use super::geometry::{self, SideRaw, angle_deg};
-use super::sample::{Camera, Measure, MeasureId, Measures, Missing, Observation, PostureSample};
+use super::sample::{FrameMeasures, Measure, MeasureId, Measures, Missing, Observation, Optics};
 use super::view::{self, View};
 use super::{front, head};
 use crate::pose::point;
@@ -14,7 +14,7 @@ const NO_TRUNK_FACTOR: f64 = 0.7;
 
 /// Compute every measure for one frame. `baseline` is the calibrated upright posture, if
 /// any; measures that are relative to it are `None` (`needs calibration`) without it.
-pub fn measure(obs: &Observation, camera: &Camera, baseline: Option<&Baseline>) -> PostureSample {
+pub fn measure(obs: &Observation, camera: &Optics, baseline: Option<&Baseline>) -> FrameMeasures {
     let view = view::classify(obs.landmarks, obs.width, obs.height);
     let plausibility = geometry::plausibility(obs);
     let mut m = Measures::from_fn(|_| Measure::missing(Missing::NotInThisView));
@@ -37,12 +37,12 @@ pub fn measure(obs: &Observation, camera: &Camera, baseline: Option<&Baseline>) 
     }
     set(&mut m, MeasureId::ElbowAngleLeftDeg, geometry::elbow_angle(obs, point::LEFT_ELBOW, plausibility));
     set(&mut m, MeasureId::ElbowAngleRightDeg, geometry::elbow_angle(obs, point::RIGHT_ELBOW, plausibility));
-    PostureSample { view, measures: m }
+    FrameMeasures { view, measures: m }
 }
 
 fn front_measures(
     obs: &Observation,
-    camera: &Camera,
+    camera: &Optics,
     baseline: Option<&Baseline>,
     factor: f64,
     m: &mut Measures<Measure>,
@@ -126,7 +126,7 @@ fn front_measures(
 
 fn side_measures(
     obs: &Observation,
-    camera: &Camera,
+    camera: &Optics,
     baseline: Option<&Baseline>,
     view: View,
     factor: f64,

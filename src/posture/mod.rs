@@ -21,5 +21,5 @@ mod sample;
 pub use calibration::Baseline;
 pub use front::SHOULDER_MARGIN;
 pub use measure::measure;
-pub use sample::{Camera, Measure, MeasureId, Measures, Missing, Observation, PostureSample};
+pub use sample::{FrameMeasures, Measure, MeasureId, Measures, Missing, Observation, Optics};
 pub use view::View;

@@ -28,7 +28,7 @@ impl<'a> Observation<'a> {
 
 /// The camera's geometry, as far as the measures need it.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct Camera {
+pub struct Optics {
     /// Horizontal field of view, degrees (`--camera-hfov`; laptop webcams are ≈ 60–80°).
     pub hfov_deg: f64,
     /// How far the camera looks up from the horizontal, degrees (`--camera-pitch`; negative:
@@ -37,13 +37,13 @@ pub struct Camera {
     pub pitch_deg: f64,
 }
 
-impl Default for Camera {
+impl Default for Optics {
     fn default() -> Self {
-        Camera { hfov_deg: 70.0, pitch_deg: 0.0 }
+        Optics { hfov_deg: 70.0, pitch_deg: 0.0 }
     }
 }
 
-impl Camera {
+impl Optics {
     /// Focal length in pixels for a frame `width` pixels wide (pinhole model).
     pub fn focal_px(&self, width: u32) -> f64 {
         f64::from(width) / 2.0 / (self.hfov_deg.to_radians() / 2.0).tan()
@@ -248,14 +248,14 @@ impl<T> std::ops::IndexMut<MeasureId> for Measures<T> {
 
 /// The posture measures of one frame.
 #[derive(Clone, Debug, PartialEq)]
-pub struct PostureSample {
+pub struct FrameMeasures {
     /// Camera view.
     pub view: View,
     /// The measures.
     pub measures: Measures<Measure>,
 }
 
-impl PostureSample {
+impl FrameMeasures {
     /// One measure.
     pub fn get(&self, id: MeasureId) -> &Measure {
         &self.measures[id]

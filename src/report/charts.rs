@@ -53,8 +53,8 @@ pub fn charts(r: &Report) -> Vec<Chart> {
     }
     let title = if r.pauses.is_empty() { "Presence and breaks" } else { "Presence, breaks and pauses" };
     out.push(Chart { id: "presence".into(), title: title.into(), svg: presence(r, end) });
-    for (name, d) in &r.distributions {
-        let id = MeasureId::from_name(name).expect("distributions are of measures");
+    for (id, d) in &r.distributions {
+        let name = id.name();
         out.push(Chart {
             id: format!("distribution-{name}"),
             title: format!("Distribution: {} ({})", id.label(), id.unit().trim()),
@@ -380,7 +380,7 @@ fn stacked(svg: &mut String, k: usize, title: &str, days: &[Day], id: MeasureId)
     let (left, top, width, bottom) = plot_area(k);
     let slot = width / days.len() as f64;
     for (i, d) in days.iter().enumerate() {
-        let Some(b) = d.bands.get(id.name()) else { continue };
+        let Some(b) = d.bands.get(id) else { continue };
         let total = b.measured_s();
         if total <= 0.0 {
             continue;

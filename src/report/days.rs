@@ -35,20 +35,27 @@ pub(crate) fn days(d: &Data, period: &Period) -> Vec<Day> {
     if date <= last {
         return Vec::new();
     }
-    let t = d.input.thresholds;
+    // for the breaks due: the time present under each sitting limit (each session's own)
+    let mut under_limit: BTreeMap<jiff::civil::Date, Vec<(f64, f64)>> = BTreeMap::new();
     for s in d.input.samples {
-        let Some(day) = s.at.and_then(|at| out.get_mut(&date_of(at, &period.tz))) else { continue };
-        let dt = d.interval(s.session);
+        let Some(date) = s.at.map(|at| date_of(at, &period.tz)) else { continue };
+        let Some(day) = out.get_mut(&date) else { continue };
+        let (dt, t) = (d.interval(s.session), d.thresholds(s.session));
         if s.present {
             day.present_s += dt;
             day.longest_sitting_min = day.longest_sitting_min.max(s.sitting_min);
+            let every_s = t.sitting_max * 60.0;
+            let limits = under_limit.entry(date).or_default();
+            match limits.iter_mut().find(|(limit, _)| *limit == every_s) {
+                Some((_, present_s)) => *present_s += dt,
+                None => limits.push((every_s, dt)),
+            }
         }
         if !(s.present && s.person) {
             continue;
         }
         for id in TREND_MEASURES {
-            let b = day.bands.entry(id.name().to_owned()).or_default();
-            b.count(s.measures[id].map(|v| t.verdict(id, v)), dt);
+            day.bands.entry(id).count(s.measures[id].map(|v| t.verdict(id, v)), dt);
         }
     }
     let day_of = |span: &SessionSpan| {
@@ -65,12 +72,18 @@ pub(crate) fn days(d: &Data, period: &Period) -> Vec<Day> {
             day.paused_s += p.end_s - p.start_s;
         }
     }
-    let every_s = t.sitting_max * 60.0;
-    out.into_values()
-        .map(|mut day| {
+    out.into_iter()
+        .map(|(date, mut day)| {
             // a measure without any value that day has no bands
-            day.bands.retain(|_, b| b.measured_s() > 0.0);
-            day.breaks_due = if every_s > 0.0 { (day.present_s / every_s).floor() as usize } else { 0 };
+            day.bands.retain(|b| b.measured_s() > 0.0);
+            let due: f64 = under_limit
+                .get(&date)
+                .into_iter()
+                .flatten()
+                .filter(|(every_s, _)| *every_s > 0.0)
+                .map(|(every_s, present_s)| present_s / every_s)
+                .sum();
+            day.breaks_due = due.floor() as usize;
             day
         })
         .collect()
@@ -78,7 +91,7 @@ pub(crate) fn days(d: &Data, period: &Period) -> Vec<Day> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::model::{BandTime, Input};
+    use super::super::model::{BandTime, Records};
     use super::super::tests::{details, sample, span};
     use super::*;
     use crate::thresholds::Thresholds;
@@ -97,7 +110,7 @@ mod tests {
         samples[17].sitting_min = 50.0;
         let breaks = [span(100.0, 300.0), span(72_100.0, 72_300.0)];
         let pauses = [span(60.0, 660.0)];
-        let input = Input {
+        let input = Records {
             kind: "history",
             sessions: &[details(5.0)],
             samples: &samples,
@@ -105,6 +118,7 @@ mod tests {
             breaks: &breaks,
             pauses: &pauses,
             thresholds: &t,
+            judged: &[],
             period: None,
             now: jiff::Timestamp::UNIX_EPOCH,
         };
@@ -122,13 +136,16 @@ mod tests {
             (d5.present_s, d5.paused_s, d5.breaks_taken, d5.longest_sitting_min),
             (75.0, 600.0, 1, 12.0)
         );
-        assert_eq!(d5.bands["cva_deg"], BandTime { ok_s: 60.0, warn_s: 15.0, ..BandTime::default() });
+        assert_eq!(
+            d5.bands.get(MeasureId::CvaDeg),
+            Some(&BandTime { ok_s: 60.0, warn_s: 15.0, ..BandTime::default() })
+        );
         assert_eq!(
             (d6.present_s, d6.paused_s, d6.breaks_taken, d6.longest_sitting_min),
             (30.0, 0.0, 1, 50.0)
         );
-        assert_eq!(d6.bands["cva_deg"], BandTime { risk_s: 30.0, ..BandTime::default() });
-        assert!(!d6.bands.contains_key("head_forward_cm"), "no values, no bands");
+        assert_eq!(d6.bands.get(MeasureId::CvaDeg), Some(&BandTime { risk_s: 30.0, ..BandTime::default() }));
+        assert!(!d6.bands.contains(MeasureId::HeadForwardCm), "no values, no bands");
         assert_eq!(d5.breaks_due, 0);
     }
 
@@ -137,7 +154,7 @@ mod tests {
         let t = Thresholds::default();
         // 100 min present at 5 s: two breaks due under the 45-minute rule
         let samples: Vec<_> = (0..1200).map(|k| sample(k as f64 * 5.0, true, None)).collect();
-        let input = Input {
+        let input = Records {
             kind: "history",
             sessions: &[details(5.0)],
             samples: &samples,
@@ -145,6 +162,7 @@ mod tests {
             breaks: &[],
             pauses: &[],
             thresholds: &t,
+            judged: &[],
             period: None,
             now: jiff::Timestamp::UNIX_EPOCH,
         };

@@ -51,7 +51,7 @@ pub(crate) fn holds(findings: &[ReportFinding]) -> Vec<Hold> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::model::Input;
+    use super::super::model::Records;
     use super::super::tests::finding;
     use super::*;
     use crate::posture::MeasureId;
@@ -64,7 +64,7 @@ mod tests {
             finding(FindingKind::StaticHold, None, Verdict::Risk, 60.0, Some(660.0), Some(480.0)),
             finding(FindingKind::Posture, Some(MeasureId::CvaDeg), Verdict::Warn, 0.0, None, Some(50.0)),
         ];
-        let input = Input {
+        let input = Records {
             kind: "history",
             sessions: &[],
             samples: &[],
@@ -73,6 +73,7 @@ mod tests {
             pauses: &[],
             period: None,
             thresholds: &t,
+            judged: &[],
             now: jiff::Timestamp::UNIX_EPOCH,
         };
         let f = findings(&Data::new(&input));

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::knowledge::fix_for;
-use super::model::{Data, MeasureQuality, Method, Quality, ThresholdUsed};
+use super::model::{Data, MeasureQuality, Method, PerMeasure, Quality, ThresholdUsed};
 use crate::posture::MeasureId;
 use crate::store::StoredSample;
 use crate::thresholds::SPECS;
@@ -17,11 +17,11 @@ const POSTURE: [MeasureId; 4] =
     [MeasureId::CvaDeg, MeasureId::HeadForwardCm, MeasureId::NeckFlexionDeg, MeasureId::ShoulderRoundingDeg];
 
 /// Per measure, over the present samples: how many had a value, and why the others not.
-pub(crate) fn measure_quality(present: &[&StoredSample]) -> BTreeMap<String, MeasureQuality> {
-    let mut out: BTreeMap<String, MeasureQuality> = BTreeMap::new();
+pub(crate) fn measure_quality(present: &[&StoredSample]) -> PerMeasure<MeasureQuality> {
+    let mut out: PerMeasure<MeasureQuality> = PerMeasure::default();
     for s in present {
         for (id, value) in s.measures.iter() {
-            let q = out.entry(id.name().to_owned()).or_default();
+            let q = out.entry(id);
             if value.is_some() {
                 q.with_value += 1;
             } else {
@@ -45,7 +45,7 @@ pub(crate) fn dedup(items: impl Iterator<Item = String>) -> Vec<String> {
 }
 
 /// The method section.
-pub(crate) fn method(d: &Data, quality: BTreeMap<String, MeasureQuality>) -> Method {
+pub(crate) fn method(d: &Data, quality: PerMeasure<MeasureQuality>) -> Method {
     let t = d.input.thresholds;
     let mut views: BTreeMap<String, usize> = BTreeMap::new();
     for s in &d.present {
@@ -55,7 +55,7 @@ pub(crate) fn method(d: &Data, quality: BTreeMap<String, MeasureQuality>) -> Met
     // why the posture measures had no value, most common first, each with what to change
     let mut why: BTreeMap<String, usize> = BTreeMap::new();
     for id in POSTURE {
-        if let Some(q) = quality.get(id.name()) {
+        if let Some(q) = quality.get(id) {
             for (reason, n) in &q.without {
                 *why.entry(reason.clone()).or_default() += n;
             }
@@ -97,7 +97,7 @@ pub(crate) fn method(d: &Data, quality: BTreeMap<String, MeasureQuality>) -> Met
 
 #[cfg(test)]
 mod tests {
-    use super::super::model::Input;
+    use super::super::model::Records;
     use super::super::tests::{details, sample};
     use super::*;
     use crate::posture::{Missing, View};
@@ -115,7 +115,7 @@ mod tests {
         let mut session = details(5.0);
         session.setup.model = Some("/models/mine.onnx".into());
         let sessions = [session];
-        let input = Input {
+        let input = Records {
             kind: "history",
             sessions: &sessions,
             samples: &samples,
@@ -124,11 +124,12 @@ mod tests {
             pauses: &[],
             period: None,
             thresholds: &t,
+            judged: &[],
             now: jiff::Timestamp::UNIX_EPOCH,
         };
         let d = Data::new(&input);
         let q = measure_quality(&d.present);
-        let cva = &q["cva_deg"];
+        let cva = q.get(MeasureId::CvaDeg).unwrap();
         assert_eq!(cva.with_value, 1);
         assert_eq!(cva.without["shoulders below the frame"], 1);
         assert_eq!(cva.without["not recorded"], 1);

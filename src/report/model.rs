@@ -2,12 +2,84 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 use crate::posture::MeasureId;
 use crate::risk::FindingKind;
 use crate::store::{SessionId, SessionSpan, StoredFinding, StoredSample, StoredSession};
 use crate::thresholds::{Thresholds, Verdict};
+
+/// One value for each measure that has one, keyed by the measure; iterated, and serialised as
+/// a JSON object, in the order of the measures' names (the object's keys).
+#[derive(Clone, Debug, PartialEq)]
+pub struct PerMeasure<T>(BTreeMap<MeasureId, T>);
+
+impl<T> Default for PerMeasure<T> {
+    fn default() -> Self {
+        PerMeasure(BTreeMap::new())
+    }
+}
+
+impl<T> PerMeasure<T> {
+    /// The value of `id`, if it has one.
+    pub fn get(&self, id: MeasureId) -> Option<&T> {
+        self.0.get(&id)
+    }
+
+    /// Whether `id` has a value.
+    pub fn contains(&self, id: MeasureId) -> bool {
+        self.0.contains_key(&id)
+    }
+
+    /// Whether no measure has a value.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// How many measures have a value.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Every measure with its value, in name order.
+    pub fn iter(&self) -> impl Iterator<Item = (MeasureId, &T)> {
+        let mut entries: Vec<(MeasureId, &T)> = self.0.iter().map(|(id, v)| (*id, v)).collect();
+        entries.sort_by_key(|(id, _)| id.name());
+        entries.into_iter()
+    }
+
+    /// The value of `id`, made with `T::default()` when it has none.
+    pub(crate) fn entry(&mut self, id: MeasureId) -> &mut T
+    where
+        T: Default,
+    {
+        self.0.entry(id).or_default()
+    }
+
+    /// Set the value of `id`.
+    pub(crate) fn insert(&mut self, id: MeasureId, value: T) {
+        self.0.insert(id, value);
+    }
+
+    /// Keep the values for which `keep` says so.
+    pub(crate) fn retain(&mut self, mut keep: impl FnMut(&T) -> bool) {
+        self.0.retain(|_, v| keep(v));
+    }
+}
+
+impl<'a, T> IntoIterator for &'a PerMeasure<T> {
+    type Item = (MeasureId, &'a T);
+    type IntoIter = std::vec::IntoIter<(MeasureId, &'a T)>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.iter().collect::<Vec<_>>().into_iter()
+    }
+}
+
+impl<T: Serialize> Serialize for PerMeasure<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.iter().map(|(id, v)| (id.name(), v)))
+    }
+}
 
 /// Where the data came from.
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -45,9 +117,9 @@ pub struct TopFinding {
     pub action: String,
 }
 
-/// The verdict first.
+/// The verdict first: the overall action level and what it rests on.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Verdict1 {
+pub struct OverallVerdict {
     /// RULA-style score (1–7) reached or exceeded during at least 10 % of the present time
     /// (90th percentile of the scores of the samples whose neck flexion was measured, nearest
     /// rank); `None` when the neck was measured in less than half of the present time.
@@ -114,7 +186,7 @@ pub struct TimeSummary {
     /// How often a break was overdue.
     pub breaks_overdue: usize,
     /// Time in band per measure (measures with any value).
-    pub bands: BTreeMap<String, BandTime>,
+    pub bands: PerMeasure<BandTime>,
 }
 
 /// A static hold.
@@ -193,7 +265,7 @@ pub struct Quality {
     /// Why, and what to change.
     pub reasons: Vec<String>,
     /// Per measure: how many present samples had a value, and why the others had none.
-    pub measures: BTreeMap<String, MeasureQuality>,
+    pub measures: PerMeasure<MeasureQuality>,
 }
 
 /// How often one measure had a value, and why not.
@@ -269,7 +341,7 @@ pub struct Day {
     pub paused_s: f64,
     /// Time in each band of `cva_deg`, `head_forward_cm` and `shoulder_rounding_deg`, and
     /// present without a value, seconds (the measures with a value that day).
-    pub bands: BTreeMap<String, BandTime>,
+    pub bands: PerMeasure<BandTime>,
     /// Breaks taken (counted on the day they began).
     pub breaks_taken: usize,
     /// Breaks the rule asks for: one per `sitting_max` minutes present.
@@ -291,7 +363,7 @@ pub struct Report {
     /// Set when there is nothing to judge (no data, or nobody in it): why.
     pub notice: Option<String>,
     /// The verdict (absent with a notice).
-    pub verdict: Option<Verdict1>,
+    pub verdict: Option<OverallVerdict>,
     /// Time at a glance.
     pub time: TimeSummary,
     /// Static holds.
@@ -305,7 +377,7 @@ pub struct Report {
     /// Chart data.
     pub series: Vec<Point>,
     /// Distribution of each measure with values.
-    pub distributions: BTreeMap<String, Distribution>,
+    pub distributions: PerMeasure<Distribution>,
     /// Trends across days: one entry per calendar day of a `--since` period of more than a
     /// day (empty otherwise).
     pub days: Vec<Day>,
@@ -321,8 +393,8 @@ pub struct Report {
     pub pauses: Vec<(f64, f64)>,
 }
 
-/// The stored data a report is made from.
-pub struct Input<'a> {
+/// The stored records a report is made from.
+pub struct Records<'a> {
     /// `history` or `recording`.
     pub kind: &'a str,
     /// Sessions.
@@ -337,8 +409,11 @@ pub struct Input<'a> {
     pub pauses: &'a [SessionSpan],
     /// The period to split into days, if any (`report --since` beyond a day).
     pub period: Option<&'a Period>,
-    /// Thresholds to judge with (the sessions' own, normally).
+    /// The thresholds the report states (its method, its charts' bands, the break rule),
+    /// and judges with the sessions `judged` does not name.
     pub thresholds: &'a Thresholds,
+    /// Each session's own thresholds, to judge its samples with.
+    pub judged: &'a [(SessionId, Thresholds)],
     /// When the report is made.
     pub now: jiff::Timestamp,
 }
@@ -356,21 +431,26 @@ pub(crate) fn pct(part: f64, total: f64) -> String {
 
 /// The (cleaned) data every section reads.
 pub(crate) struct Data<'a> {
-    /// The input.
-    pub input: &'a Input<'a>,
+    /// The records.
+    pub input: &'a Records<'a>,
     /// The samples with the person present.
     pub present: Vec<&'a StoredSample>,
 }
 
 impl<'a> Data<'a> {
     /// The data of `input`.
-    pub fn new(input: &'a Input<'a>) -> Self {
+    pub fn new(input: &'a Records<'a>) -> Self {
         Data { input, present: input.samples.iter().filter(|s| s.present && s.person).collect() }
     }
 
     /// Seconds one sample of `session` stands for.
     pub fn interval(&self, session: SessionId) -> f64 {
         self.input.sessions.iter().find(|s| s.id == session).map_or(5.0, |s| s.setup.interval_s)
+    }
+
+    /// The thresholds the samples of `session` are judged with.
+    pub fn thresholds(&self, session: SessionId) -> &'a Thresholds {
+        self.input.judged.iter().find(|(id, _)| *id == session).map_or(self.input.thresholds, |(_, t)| t)
     }
 
     /// Seconds audited (every sample).

@@ -12,10 +12,6 @@ use crate::escape;
 use crate::posture::MeasureId;
 use crate::risk::FindingKind;
 
-fn label(name: &str) -> String {
-    MeasureId::from_name(name).map_or_else(|| name.to_owned(), |id| id.label().to_owned())
-}
-
 fn value(v: Option<f64>, measure: Option<MeasureId>) -> String {
     v.map_or_else(|| "–".to_owned(), |v| format!("{v:.1}{}", measure.map_or("", MeasureId::unit)))
 }
@@ -47,9 +43,6 @@ trait Helpers {
     fn hm(&self, s: impl Borrow<f64>) -> String {
         crate::advice::hm(*s.borrow())
     }
-    fn label(&self, name: &str) -> String {
-        label(name)
-    }
     fn pct(&self, part: impl Borrow<f64>, total: impl Borrow<f64>) -> String {
         pct(*part.borrow(), *total.borrow())
     }
@@ -62,13 +55,13 @@ trait Helpers {
     fn limit(&self, v: &Option<f64>) -> String {
         v.map_or_else(|| "–".to_owned(), minutes)
     }
-    /// The measures the days compare, by name.
-    fn trend_measures(&self) -> Vec<&'static str> {
-        super::days::TREND_MEASURES.iter().map(|m| m.name()).collect()
+    /// The measures the days compare.
+    fn trend_measures(&self) -> [MeasureId; 3] {
+        super::days::TREND_MEASURES
     }
     /// The ok / warn / risk shares of `measure` on `day`, in per cent ("–" without values).
-    fn shares(&self, day: &Day, measure: &str) -> String {
-        day.bands.get(measure).map_or_else(
+    fn shares(&self, day: &Day, measure: &MeasureId) -> String {
+        day.bands.get(*measure).map_or_else(
             || "–".to_owned(),
             |b| {
                 let total = b.measured_s();

@@ -1,10 +1,8 @@
 //! The charts' data: where the report's samples come from, the time series of the charted
 //! measures, and each measure's distribution.
 
-use std::collections::BTreeMap;
-
 use super::method::dedup;
-use super::model::{Data, Distribution, Origin, Point};
+use super::model::{Data, Distribution, Origin, PerMeasure, Point};
 use crate::posture::MeasureId;
 use crate::store::SessionSpan;
 
@@ -64,12 +62,12 @@ fn spans(d: &Data, spans: &[SessionSpan]) -> Vec<(f64, f64)> {
 }
 
 /// The distribution of every measure with values over the present samples.
-pub(crate) fn distributions(d: &Data) -> BTreeMap<String, Distribution> {
-    let mut out = BTreeMap::new();
+pub(crate) fn distributions(d: &Data) -> PerMeasure<Distribution> {
+    let mut out = PerMeasure::default();
     for id in MeasureId::all() {
         let values: Vec<f64> = d.present.iter().filter_map(|s| s.measures[id]).collect();
         if let Some(h) = histogram(&values) {
-            out.insert(id.name().to_owned(), h);
+            out.insert(id, h);
         }
     }
     out

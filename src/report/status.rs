@@ -3,14 +3,16 @@
 //! for a person and as one JSON object shaped for status bars (waybar's `text`, `tooltip`,
 //! `class`, `alt`).
 
+use std::path::Path;
+
 use serde::Serialize;
 
 use super::model::Day;
 use crate::advice::hm;
-use crate::audit::PauseRequest;
+use crate::audit::{PauseError, PauseFile, PauseRequest};
 use crate::posture::MeasureId;
 use crate::risk::FindingKind;
-use crate::store::{SessionEnd, StoredFinding, StoredSample, StoredSession};
+use crate::store::{SessionEnd, Store, StoreError, StoredFinding, StoredSample, StoredSession};
 use crate::thresholds::{Thresholds, Verdict};
 
 /// The measures the status shows for the last sample.
@@ -20,28 +22,40 @@ const SHOWN: [MeasureId; 4] =
 /// A sample is stale when it is older than this many intervals (and a minute).
 const STALE_INTERVALS: f64 = 3.0;
 
-/// What `status` is made from.
-pub struct StatusInput<'a> {
+/// How things stand: what `status` shows.
+#[derive(Clone, Debug)]
+pub struct Status {
     /// The database, as the user named it (shown escaped).
-    pub db: &'a str,
+    pub db: String,
     /// An audit holds the database's lock.
     pub recording: bool,
     /// The pause in force, if any.
     pub pause: Option<PauseRequest>,
     /// The latest session (the running one while recording).
-    pub session: Option<&'a StoredSession>,
+    pub session: Option<StoredSession>,
     /// Its last sample.
-    pub last: Option<&'a StoredSample>,
+    pub last: Option<StoredSample>,
     /// Its findings (the open ones are shown while it records).
-    pub findings: &'a [StoredFinding],
+    pub findings: Vec<StoredFinding>,
     /// Today so far.
-    pub today: Option<&'a Day>,
+    pub today: Option<Day>,
     /// The thresholds the session judges with.
-    pub thresholds: &'a Thresholds,
+    pub thresholds: Thresholds,
     /// Now.
     pub now: jiff::Timestamp,
     /// The time zone times are shown in.
-    pub tz: &'a jiff::tz::TimeZone,
+    pub tz: jiff::tz::TimeZone,
+}
+
+/// Why the status cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum StatusError {
+    /// The history cannot be read.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The pause file cannot be read.
+    #[error(transparent)]
+    Pause(#[from] PauseError),
 }
 
 /// The state in one word: the status bar's `class` (and `alt`).
@@ -99,7 +113,45 @@ fn mins(seconds: f64) -> String {
     format!("{}m", (seconds.max(0.0) / 60.0).floor())
 }
 
-impl StatusInput<'_> {
+impl Status {
+    /// How things stand for the database `db` at `now`: its lock, its pause file, and (read
+    /// without the page check, and as immutable when no audit writes) its latest session and
+    /// today's figures. Never blocks, never writes.
+    pub fn read(db: &Path, now: jiff::Timestamp, tz: jiff::tz::TimeZone) -> Result<Status, StatusError> {
+        let recording = Store::is_recording(db)?;
+        let pause = PauseFile::of(db).active(now)?;
+        let mut status = Status {
+            db: db.display().to_string(),
+            recording,
+            pause,
+            session: None,
+            last: None,
+            findings: Vec::new(),
+            today: None,
+            thresholds: Thresholds::default(),
+            now,
+            tz,
+        };
+        // an audit that is just starting may not have made its tables yet
+        let store = match Store::open_glance(db, recording) {
+            Ok(store) => store,
+            Err(StoreError::Missing(_)) => return Ok(status),
+            Err(e) => return Err(e.into()),
+        };
+        let Some(id) = store.latest_session()? else { return Ok(status) };
+        status.session = store.sessions_by_id(&[id])?.pop();
+        if let Some(session) = &status.session {
+            status.thresholds = Thresholds::from_stored(&session.setup.thresholds_json).0;
+        }
+        status.last = store.last_sample(id)?;
+        // a finding is open only while its audit records
+        if recording {
+            status.findings = store.findings(&[id])?;
+        }
+        status.today = super::history::today(&store, now, &status.tz)?;
+        Ok(status)
+    }
+
     fn open_findings(&self) -> Vec<&StoredFinding> {
         if !self.recording {
             return Vec::new();
@@ -109,7 +161,7 @@ impl StatusInput<'_> {
 
     /// The last sample's bands, for the measures shown.
     fn bands(&self) -> Vec<(MeasureId, Option<f64>, Option<Verdict>)> {
-        let Some(s) = self.last.filter(|s| s.present && s.person) else { return Vec::new() };
+        let Some(s) = self.last.as_ref().filter(|s| s.present && s.person) else { return Vec::new() };
         SHOWN
             .iter()
             .map(|&id| (id, s.measures[id], s.measures[id].map(|v| self.thresholds.verdict(id, v))))
@@ -117,7 +169,7 @@ impl StatusInput<'_> {
     }
 
     fn sample_age_s(&self) -> Option<f64> {
-        let at = self.last?.at?;
+        let at = self.last.as_ref()?.at?;
         Some(self.now.duration_since(at).as_secs_f64().max(0.0))
     }
 
@@ -129,8 +181,8 @@ impl StatusInput<'_> {
         if self.pause.is_some() {
             return State::Paused;
         }
-        let Some(last) = self.last else { return State::Starting };
-        let interval = self.session.map_or(5.0, |s| s.setup.interval_s);
+        let Some(last) = &self.last else { return State::Starting };
+        let interval = self.session.as_ref().map_or(5.0, |s| s.setup.interval_s);
         if self.sample_age_s().is_some_and(|age| age > (STALE_INTERVALS * interval).max(60.0)) {
             return State::Stale;
         }
@@ -148,27 +200,27 @@ impl StatusInput<'_> {
 
     /// Everything, one fact per line (user text escaped with `escape`).
     pub fn lines(&self, escape: impl Fn(&str) -> String) -> Vec<String> {
-        let tz = self.tz;
+        let tz = &self.tz;
         let mut out = Vec::new();
-        let source = self.session.map(|s| escape(&s.setup.source)).unwrap_or_default();
-        out.push(match (self.recording, self.session) {
+        let source = self.session.as_ref().map(|s| escape(&s.setup.source)).unwrap_or_default();
+        out.push(match (self.recording, &self.session) {
             (true, Some(s)) => format!(
                 "audit: recording into {} since {} (session {}, {source})",
-                escape(self.db),
+                escape(&self.db),
                 clock(s.started_at, tz),
                 s.id
             ),
-            (true, None) => format!("audit: recording into {}", escape(self.db)),
+            (true, None) => format!("audit: recording into {}", escape(&self.db)),
             (false, Some(s)) => format!(
                 "audit: none recording into {}; the last, session {} ({source}), {}",
-                escape(self.db),
+                escape(&self.db),
                 s.id,
                 match s.end {
                     SessionEnd::Ended(at) => format!("ended at {}", clock(at, tz)),
                     SessionEnd::Running | SessionEnd::Interrupted => "was cut short".to_owned(),
                 }
             ),
-            (false, None) => format!("audit: none recording into {}", escape(self.db)),
+            (false, None) => format!("audit: none recording into {}", escape(&self.db)),
         });
         out.push(match self.pause {
             None => "pause: none".to_owned(),
@@ -179,7 +231,7 @@ impl StatusInput<'_> {
                 hm(u.duration_since(self.now).as_secs_f64())
             ),
         });
-        if let Some(s) = self.last {
+        if let Some(s) = &self.last {
             let when = s.at.map_or_else(|| "–".to_owned(), |at| clock(at, tz));
             let age = self.sample_age_s().map_or_else(String::new, |a| format!(", {} ago", hm(a)));
             let seen = if s.present && s.person {
@@ -215,6 +267,7 @@ impl StatusInput<'_> {
                     };
                     let since = self
                         .session
+                        .as_ref()
                         .and_then(|s| s.wall(f.start_s))
                         .map_or_else(String::new, |at| format!(" since {}", clock(at, tz)));
                     format!("{} {kind}{what}{since}", f.severity.name())
@@ -225,7 +278,7 @@ impl StatusInput<'_> {
                 if list.is_empty() { "none".to_owned() } else { list.join("; ") }
             ));
         }
-        if let Some(d) = self.today {
+        if let Some(d) = &self.today {
             out.push(format!(
                 "today: present {}, paused {}, breaks {} of {} due, longest sitting stretch {}",
                 hm(d.present_s),
@@ -251,7 +304,7 @@ impl StatusInput<'_> {
             State::Stale => format!("no sample {}", mins(self.sample_age_s().unwrap_or_default())),
             State::Away => "away".to_owned(),
             State::Ok | State::Warn | State::Risk => {
-                let sitting = self.last.map_or(0.0, |s| s.sitting_min * 60.0);
+                let sitting = self.last.as_ref().map_or(0.0, |s| s.sitting_min * 60.0);
                 let mut text = format!("sit {}", mins(sitting));
                 let overdue = self.open_findings().iter().any(|f| f.kind == FindingKind::BreakOverdue);
                 let worst = self
@@ -281,19 +334,18 @@ mod tests {
     /// The status of a running session (started 2026-01-05 09:00 UTC) whose last sample is
     /// `last`, seen `age_s` after it.
     fn bar_of(last: &StoredSample, findings: &[StoredFinding], age_s: f64) -> BarLine {
-        let session = details(5.0);
         let now = last.at.unwrap() + jiff::SignedDuration::from_secs_f64(age_s);
-        StatusInput {
-            db: "<db>",
+        Status {
+            db: "<db>".into(),
             recording: true,
             pause: None,
-            session: Some(&session),
-            last: Some(last),
-            findings,
+            session: Some(details(5.0)),
+            last: Some(last.clone()),
+            findings: findings.to_vec(),
             today: None,
-            thresholds: &Thresholds::default(),
+            thresholds: Thresholds::default(),
             now,
-            tz: &jiff::tz::TimeZone::UTC,
+            tz: jiff::tz::TimeZone::UTC,
         }
         .bar()
     }

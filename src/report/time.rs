@@ -1,25 +1,25 @@
 //! Time at a glance: audited, present and away, breaks against the movement-break rule, the
 //! longest sitting stretch, and the time each measure spent in each band.
 
-use std::collections::BTreeMap;
-
-use super::model::{BandTime, Data, ReportFinding, TimeSummary};
+use super::model::{BandTime, Data, PerMeasure, ReportFinding, TimeSummary};
 use crate::posture::MeasureId;
 use crate::risk::FindingKind;
 
-/// The time section. Breaks are the ones the risk engine recorded.
+/// The time section. Breaks are the ones the risk engine recorded; each sample is put in
+/// its band by its own session's thresholds.
 pub(crate) fn time(d: &Data, findings: &[ReportFinding]) -> TimeSummary {
     let t = d.input.thresholds;
     let audited_s = d.audited_s();
     let present_s: f64 = d.input.samples.iter().filter(|s| s.present).map(|s| d.interval(s.session)).sum();
-    let mut bands: BTreeMap<String, BandTime> = BTreeMap::new();
+    let mut bands = PerMeasure::default();
     for id in MeasureId::all() {
         let mut b = BandTime::default();
         for s in &d.present {
-            b.count(s.measures[id].map(|v| t.verdict(id, v)), d.interval(s.session));
+            let judged = d.thresholds(s.session);
+            b.count(s.measures[id].map(|v| judged.verdict(id, v)), d.interval(s.session));
         }
         if b.measured_s() > 0.0 {
-            bands.insert(id.name().to_owned(), b);
+            bands.insert(id, b);
         }
     }
     TimeSummary {
@@ -37,7 +37,7 @@ pub(crate) fn time(d: &Data, findings: &[ReportFinding]) -> TimeSummary {
 
 #[cfg(test)]
 mod tests {
-    use super::super::model::Input;
+    use super::super::model::Records;
     use super::super::tests::{details, sample, span};
     use super::*;
     use crate::thresholds::Thresholds;
@@ -52,7 +52,7 @@ mod tests {
             .map(|(t_s, present, cva)| sample(t_s, present, cva))
             .collect();
         let breaks = [span(20.0, 200.0)];
-        let input = Input {
+        let input = Records {
             kind: "history",
             sessions: &[details(5.0)],
             samples: &samples,
@@ -61,13 +61,14 @@ mod tests {
             pauses: &[],
             period: None,
             thresholds: &t,
+            judged: &[],
             now: jiff::Timestamp::UNIX_EPOCH,
         };
         let s = time(&Data::new(&input), &[]);
         assert_eq!((s.audited_s, s.present_s, s.away_s), (30.0, 20.0, 10.0));
         assert_eq!(s.breaks_taken, 1, "one recorded break, though the absence here is short");
-        let cva = &s.bands["cva_deg"];
+        let cva = s.bands.get(MeasureId::CvaDeg).unwrap();
         assert_eq!((cva.ok_s, cva.risk_s, cva.no_value_s), (5.0, 10.0, 5.0));
-        assert!(!s.bands.contains_key("neck_flexion_deg"), "no values, no band");
+        assert!(!s.bands.contains(MeasureId::NeckFlexionDeg), "no values, no band");
     }
 }

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use super::knowledge::{fix_for, title_of};
-use super::model::{Data, MeasureQuality, ReportFinding, TopFinding, Verdict1, pct};
+use super::model::{Data, MeasureQuality, OverallVerdict, PerMeasure, ReportFinding, TopFinding, pct};
 use crate::advice;
 use crate::posture::MeasureId;
 use crate::risk::standards::rula_action;
@@ -58,8 +58,8 @@ pub(crate) fn top_findings(findings: &[ReportFinding]) -> Vec<TopFinding> {
 pub(crate) fn verdict(
     d: &Data,
     findings: &[ReportFinding],
-    quality: &BTreeMap<String, MeasureQuality>,
-) -> Option<Verdict1> {
+    quality: &PerMeasure<MeasureQuality>,
+) -> Option<OverallVerdict> {
     if d.present.is_empty() {
         return None;
     }
@@ -70,9 +70,8 @@ pub(crate) fn verdict(
         .filter_map(|s| s.rula.and_then(|r| u8::try_from(r).ok()))
         .collect();
     scores.sort_unstable();
-    let share = |id: MeasureId| {
-        quality.get(id.name()).map_or(0.0, |q| q.with_value as f64 / d.present.len().max(1) as f64)
-    };
+    let share =
+        |id: MeasureId| quality.get(id).map_or(0.0, |q| q.with_value as f64 / d.present.len().max(1) as f64);
     let (neck, trunk) = (share(MeasureId::NeckFlexionDeg), share(MeasureId::TrunkInclinationDeg));
     let mut measured = vec![format!("neck flexion ({} of the present time)", pct(neck, 1.0))];
     let mut assumed = vec![
@@ -91,7 +90,7 @@ pub(crate) fn verdict(
         (Some(level), rula_action(level).to_owned())
     } else {
         let why = quality
-            .get(MeasureId::NeckFlexionDeg.name())
+            .get(MeasureId::NeckFlexionDeg)
             .and_then(|q| q.without.iter().max_by_key(|&(_, n)| *n).map(|(reason, _)| reason.clone()));
         (
             None,
@@ -103,14 +102,14 @@ pub(crate) fn verdict(
             ),
         )
     };
-    Some(Verdict1 { action_level, meaning, measured, assumed, top_findings: top_findings(findings) })
+    Some(OverallVerdict { action_level, meaning, measured, assumed, top_findings: top_findings(findings) })
 }
 
 #[cfg(test)]
 mod tests {
     use super::super::findings::findings;
     use super::super::method::measure_quality;
-    use super::super::model::Input;
+    use super::super::model::Records;
     use super::super::tests::{details, finding, sample};
     use super::*;
     use crate::posture::Missing;
@@ -122,8 +121,8 @@ mod tests {
         stored: &'a [crate::store::StoredFinding],
         t: &'a Thresholds,
         sessions: &'a [crate::store::StoredSession],
-    ) -> Input<'a> {
-        Input {
+    ) -> Records<'a> {
+        Records {
             kind: "history",
             sessions,
             samples,
@@ -132,6 +131,7 @@ mod tests {
             pauses: &[],
             period: None,
             thresholds: t,
+            judged: &[],
             now: jiff::Timestamp::UNIX_EPOCH,
         }
     }
@@ -178,7 +178,7 @@ mod tests {
         );
         // nobody at all: a notice, no verdict
         let away: Vec<_> = (0..3).map(|k| sample(k as f64 * 5.0, false, None)).collect();
-        let input = super::super::model::Input { samples: &away, ..input };
+        let input = super::super::model::Records { samples: &away, ..input };
         let d = Data::new(&input);
         assert!(verdict(&d, &[], &measure_quality(&d.present)).is_none());
         assert!(notice(&d).unwrap().starts_with("Nobody was seen in the 0:15"));

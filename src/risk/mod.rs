@@ -3,7 +3,7 @@
 //! breaks against the 45 min / 2 min rule. Time, not frames: every rule is in seconds of the
 //! sample timeline, so a recording replays deterministically on its own clock.
 //!
-//! Plain data in ([`SampleInput`]), [`Event`]s out; it knows nothing of cameras or models.
+//! Plain data in ([`Sample`]), [`Event`]s out; it knows nothing of cameras or models.
 
 pub mod standards;
 
@@ -30,7 +30,7 @@ const POSTURE_MEASURES: [MeasureId; 5] = [
 
 /// One sample: the medians of a burst of frames.
 #[derive(Clone, Debug, PartialEq)]
-pub struct SampleInput {
+pub struct Sample {
     /// Time on the session's clock, seconds.
     pub t_s: f64,
     /// Whether a person was seen (gated on presence and visibility upstream).
@@ -42,7 +42,7 @@ pub struct SampleInput {
     pub movement: Option<f64>,
 }
 
-impl SampleInput {
+impl Sample {
     fn get(&self, id: MeasureId) -> Option<f64> {
         self.measures[id]
     }
@@ -307,7 +307,7 @@ impl Engine {
 
     /// Feed one sample (in time order); returns the findings that opened, escalated or
     /// closed, and the sample's assessment.
-    pub fn push(&mut self, s: &SampleInput) -> (Vec<Event>, Assessment) {
+    pub fn push(&mut self, s: &Sample) -> (Vec<Event>, Assessment) {
         let mut events = Vec::new();
         // faulty input: a time that is no number (or absurd) makes no sample; one before
         // the last (a clock set back) counts as the last; a value that is no number, no value
@@ -315,7 +315,7 @@ impl Engine {
             let present = self.present == Some(true);
             return (events, Assessment { present, static_posture: false, rula: None, sitting_min: 0.0 });
         }
-        let clean = SampleInput {
+        let clean = Sample {
             t_s: self.last_t.map_or(s.t_s, |last| s.t_s.max(last)),
             person: s.person,
             measures: s.measures.map(|_, m| m.filter(|v| v.is_finite())),
@@ -404,7 +404,7 @@ impl Engine {
         self.end_hold(t_s, events);
     }
 
-    fn update_presence(&mut self, s: &SampleInput, events: &mut Vec<Event>) {
+    fn update_presence(&mut self, s: &Sample, events: &mut Vec<Event>) {
         if s.person {
             self.last_seen_s = Some(s.t_s);
         }
@@ -453,7 +453,7 @@ impl Engine {
     /// Move each measure's band: towards worse as soon as the value is there, towards
     /// better only once it clears the threshold by the hysteresis margin; either way only
     /// after the new band has lasted the dwell time.
-    fn update_bands(&mut self, s: &SampleInput, events: &mut Vec<Event>) {
+    fn update_bands(&mut self, s: &Sample, events: &mut Vec<Event>) {
         let dwell = self.thresholds.dwell;
         for id in MeasureId::all() {
             let Some(value) = s.get(id) else { continue };
@@ -535,12 +535,12 @@ impl Engine {
     }
 
     /// Head inclination (ISO 11226: neck flexion + trunk inclination).
-    fn head_inclination(s: &SampleInput) -> Option<f64> {
+    fn head_inclination(s: &Sample) -> Option<f64> {
         s.get(MeasureId::NeckFlexionDeg).map(|n| n + s.get(MeasureId::TrunkInclinationDeg).unwrap_or(0.0))
     }
 
     /// Returns whether the posture is static (held past the RULA limit).
-    fn update_hold(&mut self, s: &SampleInput, events: &mut Vec<Event>) -> bool {
+    fn update_hold(&mut self, s: &Sample, events: &mut Vec<Event>) -> bool {
         let band = self.posture_band();
         let still = s.movement.is_some_and(|m| m <= self.thresholds.movement);
         let continues = self.hold.as_ref().is_some_and(|h| h.band == band) && still;
@@ -620,7 +620,7 @@ impl Engine {
         }
     }
 
-    fn rula(&self, s: &SampleInput, static_posture: bool) -> u8 {
+    fn rula(&self, s: &Sample, static_posture: bool) -> u8 {
         let neck = s.get(MeasureId::NeckFlexionDeg).map_or(1, |n| {
             let side_bent =
                 s.get(MeasureId::HeadTiltDeg).is_some_and(|t| t.abs() > self.thresholds.head_tilt_warn);
@@ -635,15 +635,15 @@ impl Engine {
 mod tests {
     use super::*;
 
-    fn sample(t_s: f64, person: bool, neck: Option<f64>, movement: f64) -> SampleInput {
+    fn sample(t_s: f64, person: bool, neck: Option<f64>, movement: f64) -> Sample {
         let mut measures = Measures::default();
         measures[MeasureId::NeckFlexionDeg] = neck;
         measures[MeasureId::HeadTiltDeg] = person.then_some(2.0);
-        SampleInput { t_s, person, measures, movement: person.then_some(movement) }
+        Sample { t_s, person, measures, movement: person.then_some(movement) }
     }
 
     /// Run samples every `step` seconds from `from` (exclusive end `to`).
-    fn run(engine: &mut Engine, from: f64, to: f64, step: f64, f: impl Fn(f64) -> SampleInput) -> Vec<Event> {
+    fn run(engine: &mut Engine, from: f64, to: f64, step: f64, f: impl Fn(f64) -> Sample) -> Vec<Event> {
         let mut events = Vec::new();
         let mut t = from;
         while t < to {

@@ -7,7 +7,7 @@ use super::read::SessionSpan;
 use super::schema::{BREAKS_SCHEMA, MIGRATIONS};
 use super::session::SessionId;
 use super::write::insert_break;
-use crate::risk::{Engine, SampleInput};
+use crate::risk::{Engine, Sample};
 use crate::thresholds::Thresholds;
 
 impl Store {
@@ -66,7 +66,7 @@ impl Store {
             let mut engine = Engine::new(thresholds);
             let samples = self.samples(&[id])?;
             for s in &samples {
-                engine.push(&SampleInput {
+                engine.push(&Sample {
                     t_s: s.t_s,
                     person: s.person,
                     measures: s.measures,

@@ -10,7 +10,7 @@ use super::read::missing_json;
 use super::schema::measure_columns;
 use super::session::SessionId;
 use crate::posture::{MeasureId, Measures, Missing, View};
-use crate::risk::{Assessment, Break, Finding, Pause, SampleInput};
+use crate::risk::{Assessment, Break, Finding, Pause, Sample};
 
 /// A sample to commit, with what the risk engine made of it.
 #[derive(Clone, Copy, Debug)]
@@ -18,7 +18,7 @@ pub struct NewSample<'a> {
     /// Wall-clock time of the sample.
     pub at: jiff::Timestamp,
     /// The sample as the engine judged it.
-    pub sample: &'a SampleInput,
+    pub sample: &'a Sample,
     /// Why each measure without a value has none.
     pub missing: &'a Measures<Option<Missing>>,
     /// The camera view.

@@ -7,7 +7,6 @@ use std::sync::atomic::AtomicBool;
 use ergoaudit::audit::{Observer, Plan, PoseSource, Sampler, Session, SourceError, Status};
 use ergoaudit::capture::CaptureError;
 use ergoaudit::pose::PosedFrame;
-use ergoaudit::posture::Camera;
 use ergoaudit::replay::FrameRecord;
 use ergoaudit::risk::Event;
 use ergoaudit::store::Store;
@@ -64,7 +63,6 @@ fn a_failing_source_leaves_gaps_and_the_audit_goes_on() {
         interval_s: 5.0,
         duration_s: None,
         thresholds: Thresholds::default(),
-        camera: Camera::default(),
         pause: None,
         started_at: None,
         clock: ergoaudit::clock::system(),
@@ -84,7 +82,7 @@ fn a_failing_source_leaves_gaps_and_the_audit_goes_on() {
 
 #[test]
 fn samples_are_medians_of_their_burst() {
-    let mut sampler = Sampler::new(5.0, Camera::default(), None, 0.3);
+    let mut sampler = Sampler::new(5.0, ergoaudit::posture::Optics::default(), None, 0.3);
     let frame =
         |t: f64, neck: f64| PosedFrame::from(FrameRecord::parse(&common::side_frame(t, neck, 0.0)).unwrap());
     assert!(sampler.push(frame(0.0, 10.0)).is_none());
@@ -92,13 +90,13 @@ fn samples_are_medians_of_their_burst() {
     assert!(sampler.push(frame(0.4, 12.0)).is_none());
     let done = sampler.push(frame(5.0, 4.0)).expect("the first burst ends");
     assert_eq!(done.frames, 3);
-    let neck = done.input.measures[ergoaudit::posture::MeasureId::NeckFlexionDeg].unwrap();
+    let neck = done.sample.measures[ergoaudit::posture::MeasureId::NeckFlexionDeg].unwrap();
     assert!((neck - 12.0).abs() < 0.01, "median {neck}");
-    assert!(done.input.person);
+    assert!(done.sample.person);
     // the head moved by 20° within the burst: not still
-    assert!(done.input.movement.unwrap() > 0.1);
+    assert!(done.sample.movement.unwrap() > 0.1);
     let last = sampler.finish().unwrap();
-    assert_eq!(last.input.t_s, 5.0);
+    assert_eq!(last.sample.t_s, 5.0);
 }
 
 /// An audit whose disk fills mid-session (the file size limit stands in for the disk:

@@ -3,7 +3,7 @@
 //! JSON schema version must be bumped with a note when the JSON changes.
 
 use ergoaudit::posture::{MeasureId, Measures, Missing, View};
-use ergoaudit::report::{self, Input};
+use ergoaudit::report::{self, Records};
 use ergoaudit::risk::FindingKind;
 use ergoaudit::store::{
     SessionEnd, SessionId, SessionSetup, SessionSpan, StoredFinding, StoredSample, StoredSession,
@@ -87,7 +87,7 @@ fn findings() -> Vec<StoredFinding> {
 fn report() -> report::Report {
     let (sessions, samples, findings) = ([session()], samples(), findings());
     let breaks = [SessionSpan { session: SEVEN, start_s: 1200.0, end_s: 1500.0 }];
-    report::build(&Input {
+    report::build(&Records {
         kind: "history",
         sessions: &sessions,
         samples: &samples,
@@ -96,6 +96,7 @@ fn report() -> report::Report {
         pauses: &[],
         period: None,
         thresholds: &Thresholds::default(),
+        judged: &[],
         now: "2026-03-02T12:00:00Z".parse().unwrap(),
     })
 }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use ergoaudit::capture::read_image;
 use ergoaudit::pose::{BlazePose, Pose, PoseEstimator};
 use ergoaudit::posture::calibration::Calibrator;
-use ergoaudit::posture::{Camera, MeasureId, Observation, PostureSample, measure};
+use ergoaudit::posture::{FrameMeasures, MeasureId, Observation, Optics, measure};
 use image::RgbImage;
 use serde_json::Value;
 
@@ -28,7 +28,7 @@ pub struct Measured {
     /// The frame's index in it.
     pub index: usize,
     /// The measures (`None` when nobody was found).
-    pub sample: Option<PostureSample>,
+    pub sample: Option<FrameMeasures>,
     /// The truth's `derived` object.
     pub derived: Value,
     /// The sequence's `base_truth`.
@@ -51,13 +51,13 @@ impl Measured {
 
 /// The camera of a body/camera pair: its field of view, and its tilt from the rotation
 /// (rows: camera axes in the model frame, z up).
-pub fn camera(truth: &Value, shape: &str, cam: &str) -> Camera {
+pub fn camera(truth: &Value, shape: &str, cam: &str) -> Optics {
     let c = &truth["sequences"][format!("{shape}/{cam}/base")]["camera"];
     let r = &c["R_model_to_cam"];
     let up = [r[0][2].as_f64().unwrap(), r[1][2].as_f64().unwrap(), r[2][2].as_f64().unwrap()];
     // world up in camera axes is (0, −cos β, sin β) for a camera looking up by β
     let pitch = up[2].atan2(-up[1]).to_degrees();
-    Camera { hfov_deg: c["hfov_deg"].as_f64().unwrap(), pitch_deg: pitch }
+    Optics { hfov_deg: c["hfov_deg"].as_f64().unwrap(), pitch_deg: pitch }
 }
 
 /// Where the pose model puts the shoulders' midpoint in a body's first `base` frame, pixels

@@ -8,10 +8,10 @@
 use crate::common;
 
 use ergoaudit::pose::PosedFrame;
-use ergoaudit::posture::{Camera, MeasureId, Measures, Observation, View, measure};
+use ergoaudit::posture::{MeasureId, Measures, Observation, Optics, View, measure};
 use ergoaudit::replay::FrameRecord;
-use ergoaudit::report::{self, Input};
-use ergoaudit::risk::{Engine, FindingKind, SampleInput};
+use ergoaudit::report::{self, Records};
+use ergoaudit::risk::{Engine, FindingKind, Sample};
 use ergoaudit::store::{
     SessionEnd, SessionId, SessionSetup, SessionSpan, StoredFinding, StoredSample, StoredSession,
 };
@@ -104,7 +104,7 @@ proptest! {
             }
             let posed = PosedFrame::from(record);
             let observed = posed.pose.as_ref().map(|d| Observation::of(d, posed.width, posed.height));
-            if let Some(sample) = observed.map(|o| measure(&o, &Camera::default(), None)) {
+            if let Some(sample) = observed.map(|o| measure(&o, &Optics::default(), None)) {
                 for (id, m) in sample.iter() {
                     if let Some(v) = m.value {
                         prop_assert!(v.is_finite(), "{} = {v}", id.name());
@@ -152,7 +152,7 @@ proptest! {
         let mut engine = Engine::new(Thresholds::default());
         let mut last = 0.0f64;
         for (t, person, measures, movement) in &samples {
-            let input = SampleInput {
+            let input = Sample {
                 t_s: *t,
                 person: *person,
                 measures: {
@@ -246,7 +246,7 @@ proptest! {
                 }
             })
             .collect();
-        let report = report::build(&Input {
+        let report = report::build(&Records {
             kind: "history",
             sessions: std::slice::from_ref(&session),
             samples: &stored,
@@ -255,6 +255,7 @@ proptest! {
             pauses: &[],
             period: None,
             thresholds: &Thresholds::default(),
+            judged: &[],
             now: jiff::Timestamp::UNIX_EPOCH,
         });
         let json = serde_json::to_string(&report).unwrap();

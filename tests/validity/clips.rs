@@ -13,7 +13,7 @@ use ergoaudit::capture::FrameSource;
 use ergoaudit::capture::video::{Sampling, VideoFile};
 use ergoaudit::pose::{BlazePose, ModelChoice, PoseEstimator};
 use ergoaudit::posture::calibration::Calibrator;
-use ergoaudit::posture::{Camera, MeasureId, Missing, Observation, measure};
+use ergoaudit::posture::{MeasureId, Missing, Observation, Optics, measure};
 use serde_json::Value;
 use tempfile::TempDir;
 
@@ -107,7 +107,7 @@ fn frames(clip: &Path, keep: f64) -> Vec<image::RgbImage> {
 fn head_only_measures_need_no_shoulders() {
     let clip = fixture("videos/webcam_front_headshoulders_2s__pyfeat_single_face.mp4");
     let mut pose = BlazePose::load(&ModelChoice::Full).unwrap().with_redetect_interval(1);
-    let camera = Camera::default();
+    let camera = Optics::default();
     for (keep, shoulders_seen) in [(1.0, true), (0.72, false)] {
         let images = frames(&clip, keep);
         assert!(images.len() >= 20, "{}", images.len());

@@ -5,9 +5,9 @@ use crate::common;
 use common::{image, references};
 use ergoaudit::capture::read_image;
 use ergoaudit::pose::{BlazePose, ModelChoice, PoseEstimator};
-use ergoaudit::posture::{Camera, MeasureId, Missing, Observation, PostureSample, View, measure};
+use ergoaudit::posture::{FrameMeasures, MeasureId, Missing, Observation, Optics, View, measure};
 
-fn posture_of(model: &mut BlazePose, name: &str) -> PostureSample {
+fn posture_of(model: &mut BlazePose, name: &str) -> FrameMeasures {
     let frame = read_image(&image(name)).unwrap();
     let pose = model.estimate(&frame.image).unwrap().unwrap();
     let obs = Observation {
@@ -16,7 +16,7 @@ fn posture_of(model: &mut BlazePose, name: &str) -> PostureSample {
         width: frame.image.width(),
         height: frame.image.height(),
     };
-    measure(&obs, &Camera::default(), None)
+    measure(&obs, &Optics::default(), None)
 }
 
 #[test]

@@ -19,7 +19,7 @@ use approx::assert_abs_diff_eq;
 use ergoaudit::pose::Landmark;
 use ergoaudit::posture::anatomy::EAR_FOLLOWS_FACE_M;
 use ergoaudit::posture::calibration::Calibrator;
-use ergoaudit::posture::{Baseline, Camera, MeasureId, Missing, Observation, PostureSample, View, measure};
+use ergoaudit::posture::{Baseline, FrameMeasures, MeasureId, Missing, Observation, Optics, View, measure};
 use proptest::prelude::*;
 
 const W: u32 = 1280;
@@ -186,9 +186,9 @@ enum Shot {
 }
 
 /// The camera (70° wide) a shot needs to be told about.
-fn camera(shot: Shot) -> Camera {
+fn camera(shot: Shot) -> Optics {
     let tilt = if let Shot::Front { tilt, .. } = shot { tilt } else { 0.0 };
-    Camera { hfov_deg: 70.0, pitch_deg: tilt }
+    Optics { hfov_deg: 70.0, pitch_deg: tilt }
 }
 
 /// Project a body into BlazePose-shaped landmarks and world landmarks.
@@ -237,7 +237,7 @@ fn frame(body: &Body, shot: Shot) -> (Vec<Landmark>, Vec<[f32; 3]>) {
     (landmarks, world)
 }
 
-fn sample(body: &Body, shot: Shot, baseline: Option<&Baseline>) -> PostureSample {
+fn sample(body: &Body, shot: Shot, baseline: Option<&Baseline>) -> FrameMeasures {
     let (lm, world) = frame(body, shot);
     measure(
         &Observation { landmarks: &lm, world: Some(&world), width: W, height: H },
@@ -247,7 +247,7 @@ fn sample(body: &Body, shot: Shot, baseline: Option<&Baseline>) -> PostureSample
 }
 
 /// Like [`sample`], every pixel moved by up to `jitter_px`.
-fn noisy_sample(body: &Body, shot: Shot, baseline: &Baseline, jitter_px: f32, seed: u32) -> PostureSample {
+fn noisy_sample(body: &Body, shot: Shot, baseline: &Baseline, jitter_px: f32, seed: u32) -> FrameMeasures {
     let (mut lm, world) = frame(body, shot);
     for (i, l) in lm.iter_mut().enumerate() {
         // a fixed pseudo-random pattern per landmark and seed
@@ -269,7 +269,7 @@ fn calibrate(body: &Body, shot: Shot) -> Baseline {
     c.finish("synthetic".into(), jiff::Timestamp::UNIX_EPOCH).unwrap()
 }
 
-fn value(s: &PostureSample, id: MeasureId) -> f64 {
+fn value(s: &FrameMeasures, id: MeasureId) -> f64 {
     s.get(id).value.unwrap_or_else(|| panic!("{} missing: {:?}", id.name(), s.get(id).missing))
 }
 
@@ -500,7 +500,7 @@ fn relative_measures_need_a_calibration() {
     // without world landmarks the side view has no metric scale
     let (lm, _) = frame(&Body::upright(), Shot::Side { distance: 1.0 });
     let s =
-        measure(&Observation { landmarks: &lm, world: None, width: W, height: H }, &Camera::default(), None);
+        measure(&Observation { landmarks: &lm, world: None, width: W, height: H }, &Optics::default(), None);
     assert_eq!(s.get(MeasureId::CvaDeg).missing, Some(Missing::NeedsWorldLandmarks));
     assert!(s.get(MeasureId::NeckFlexionDeg).value.is_some());
 }

@@ -1,0 +1,92 @@
+//! Recording an audit session — the facade `audit` and `report --source` use: a source and how
+//! it is paced, judged with given thresholds against a profile; opened (the pose model
+//! loaded, the camera found) before anything is written, then recorded into a store from
+//! the first sample to the last, the session closed on every way out but a crash.
+
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+
+use super::pause::PauseFile;
+use super::session::{AuditError, Observer, Outcome, Plan, Session};
+use super::source::{OpenError, Pacing, PoseSource, Source};
+use crate::pose::ModelChoice;
+use crate::posture::Baseline;
+use crate::store::{SessionId, Store};
+use crate::thresholds::Thresholds;
+
+/// An audit session to record, resolved.
+#[derive(Clone, Debug)]
+pub struct Recorder {
+    /// Where frames come from.
+    pub source: Source,
+    /// The landmark model (unused for recorded landmarks).
+    pub model: ModelChoice,
+    /// The calibration profile, by name, if any.
+    pub profile: Option<(String, Baseline)>,
+    /// The thresholds the session is judged with (stored with it).
+    pub thresholds: Thresholds,
+    /// Seconds between samples.
+    pub interval_s: f64,
+    /// Frames per sample.
+    pub burst: usize,
+    /// Stop after this long on the session clock; a recording otherwise ends on its own.
+    pub duration_s: Option<f64>,
+    /// When a recording was made (now when `None`).
+    pub recorded_at: Option<jiff::Timestamp>,
+    /// The pause file a live source honours (a recording runs on its own clock, which a
+    /// pause in wall time does not map onto).
+    pub pause: Option<PauseFile>,
+}
+
+/// A session recorded.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Recorded {
+    /// Its id in the store.
+    pub session: SessionId,
+    /// How it went.
+    pub outcome: Outcome,
+}
+
+/// A recorder whose source is open: nothing is written yet.
+pub struct Opened<'a> {
+    recorder: &'a Recorder,
+    source: Box<dyn PoseSource>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Recorder {
+    /// Open the source; `stop` ends the recording (a camera waiting between samples wakes up).
+    pub fn open(&self, stop: &Arc<AtomicBool>) -> Result<Opened<'_>, OpenError> {
+        let pacing = Pacing {
+            interval_s: self.interval_s,
+            burst: self.burst,
+            duration_s: self.duration_s,
+            stop: Arc::clone(stop),
+            pause: self.pause.clone(),
+        };
+        Ok(Opened { recorder: self, source: self.source.open(&pacing, &self.model)?, stop: Arc::clone(stop) })
+    }
+}
+
+impl Opened<'_> {
+    /// Record one session into `store` until the source ends, the duration is reached or
+    /// `stop` is set; `observer` hears of its findings, samples and gaps.
+    pub fn record(mut self, store: &mut Store, observer: &mut dyn Observer) -> Result<Recorded, AuditError> {
+        let r = self.recorder;
+        let plan = Plan {
+            source: r.source.describe(),
+            model: r.source.needs_model().then(|| r.model.to_string()),
+            profile: r.profile.clone(),
+            interval_s: r.interval_s,
+            duration_s: r.duration_s,
+            thresholds: r.thresholds,
+            pause: r.pause.clone(),
+            started_at: r.recorded_at,
+            clock: self.source.clock(),
+        };
+        let session = Session::begin(store, plan, observer)?;
+        let id = session.id();
+        let outcome = session.record(self.source.as_mut(), &self.stop)?;
+        Ok(Recorded { session: id, outcome })
+    }
+}
