@@ -3,9 +3,8 @@
 # sudo; otherwise the exact install line is printed and the script stops.
 
 # System packages ergoaudit needs to build and run: a C compiler (tract's kernels, SQLite),
-# libclang (nokhwa's V4L2 camera bindings are generated at build time), nasm (SIMD MJPEG
-# decoding), ffmpeg (video input).
-ERGOAUDIT_PACKAGES=(gcc libc6-dev pkg-config libclang1-14 nasm ffmpeg)
+# libclang (nokhwa's V4L2 camera bindings are generated at build time), ffmpeg (video input).
+ERGOAUDIT_PACKAGES=(gcc libc6-dev pkg-config libclang1-14 ffmpeg)
 # … and to test: strace (the audit opens no network socket) and Chromium (the HTML report
 # renders).
 ERGOAUDIT_TEST_PACKAGES=(strace chromium)

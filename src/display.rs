@@ -31,7 +31,7 @@ impl Display {
             indicatif::ProgressBar::hidden()
         };
         Display {
-            notifier: Notifier::new(notify, settings.thresholds.notify_cooldown, settings.quiet_hours),
+            notifier: Notifier::new(notify, &settings.thresholds, settings.quiet_hours),
             bar,
             gap_said: None,
             failed_inputs: 0,

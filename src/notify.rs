@@ -3,9 +3,9 @@
 
 use std::collections::HashMap;
 
-use crate::advice::{action, minutes};
+use crate::advice::{action, hm, minutes};
 use crate::risk::{Change, Event, Finding, FindingKind};
-use crate::thresholds::Verdict;
+use crate::thresholds::{Thresholds, Verdict};
 
 /// Quiet hours: no notifications from `start` to `end` local time (may wrap midnight).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -31,19 +31,24 @@ impl QuietHours {
     }
 }
 
-/// The title and body of the notification for a finding (`now_s` on the session clock).
-pub fn message(f: &Finding, now_s: f64) -> (String, String) {
+/// The title and body of the notification for a finding (`now_s` on the session clock),
+/// the break rule as `thresholds` set it.
+pub fn message(f: &Finding, now_s: f64, thresholds: &Thresholds) -> (String, String) {
     let held = minutes(f.duration_s(now_s));
     let what = |unit: &str| f.value.map_or_else(String::new, |v| format!("{v:.0}{unit}"));
     let (title, why) = match f.kind {
-        FindingKind::BreakOverdue => (
-            "Movement break overdue".to_owned(),
-            format!(
-                "Sitting for {} min without a break ({}).",
-                f.value.unwrap_or_default().round(),
-                f.reference
-            ),
-        ),
+        FindingKind::BreakOverdue => {
+            let move_for = hm(thresholds.break_min * 60.0);
+            return (
+                "Movement break overdue".to_owned(),
+                format!(
+                    "Sitting for {} min without a break; the rule: move for {move_for} every {}. Stand up and \
+                     move for {move_for}: walk, roll your shoulders, look into the distance.",
+                    f.value.unwrap_or_default().round(),
+                    hm(thresholds.sitting_max * 60.0),
+                ),
+            );
+        }
         FindingKind::StaticHold => (
             format!("Held still for {held}"),
             match f.limit {
@@ -77,16 +82,24 @@ pub fn message(f: &Finding, now_s: f64) -> (String, String) {
 pub struct Notifier {
     enabled: bool,
     desktop: bool,
+    thresholds: Thresholds,
     cooldown_s: f64,
     quiet: Option<QuietHours>,
     last: HashMap<FindingKind, jiff::Timestamp>,
 }
 
 impl Notifier {
-    /// `cooldown_min` between two notifications of one kind; none during `quiet` hours;
-    /// none at all unless `enabled`.
-    pub fn new(enabled: bool, cooldown_min: f64, quiet: Option<QuietHours>) -> Self {
-        Notifier { enabled, desktop: true, cooldown_s: cooldown_min * 60.0, quiet, last: HashMap::new() }
+    /// The thresholds' `notify_cooldown` between two notifications of one kind (their break
+    /// rule in the break's); none during `quiet` hours; none at all unless `enabled`.
+    pub fn new(enabled: bool, thresholds: &Thresholds, quiet: Option<QuietHours>) -> Self {
+        Notifier {
+            enabled,
+            desktop: true,
+            thresholds: *thresholds,
+            cooldown_s: thresholds.notify_cooldown * 60.0,
+            quiet,
+            last: HashMap::new(),
+        }
     }
 
     /// The notification for `event` at wall time `at`, `now_s` seconds into the session
@@ -109,7 +122,7 @@ impl Notifier {
         }
         self.last.insert(kind, at);
         let now = event.finding.end_s.unwrap_or(now_s).max(event.finding.start_s);
-        Some(message(&event.finding, now))
+        Some(message(&event.finding, now, &self.thresholds))
     }
 
     /// Show a notification on the desktop; when there is no notification service, print it
@@ -135,6 +148,10 @@ mod tests {
     use super::*;
     use crate::posture::MeasureId;
 
+    fn cooldown(minutes: f64) -> Thresholds {
+        Thresholds { notify_cooldown: minutes, ..Thresholds::default() }
+    }
+
     fn finding(kind: FindingKind) -> Finding {
         Finding {
             id: 0,
@@ -152,7 +169,7 @@ mod tests {
     #[test]
     fn a_new_finding_says_how_long_it_has_lasted() {
         // a hold found at 1:00 into the session that began at 0:00: "for 1:00", not "0:00"
-        let mut n = Notifier::new(true, 10.0, None);
+        let mut n = Notifier::new(true, &cooldown(10.0), None);
         let t0: jiff::Timestamp = "2026-11-22T10:00:00Z".parse().unwrap();
         for kind in [FindingKind::StaticHold, FindingKind::Posture] {
             let opened = Event { finding: finding(kind), change: Change::Opened };
@@ -162,13 +179,13 @@ mod tests {
         // a closed one is told to its end
         let mut f = finding(FindingKind::StaticHold);
         f.end_s = Some(90.0);
-        let (title, _) = message(&f, 300.0);
+        let (title, _) = message(&f, 300.0, &Thresholds::default());
         assert!(title.ends_with("for 1:30"), "{title}");
     }
 
     #[test]
     fn cool_down_per_kind_and_quiet_hours() {
-        let mut n = Notifier::new(true, 10.0, None);
+        let mut n = Notifier::new(true, &cooldown(10.0), None);
         let t0: jiff::Timestamp = "2026-11-22T10:00:00Z".parse().unwrap();
         let ev = |kind| Event { finding: finding(kind), change: Change::Opened };
         assert!(n.consider(&ev(FindingKind::StaticHold), t0, 0.0).is_some());
@@ -186,7 +203,7 @@ mod tests {
         assert!(n.consider(&closed, t0 + jiff::SignedDuration::from_hours(1), 0.0).is_none());
 
         let all_day: QuietHours = "00:00-23:59".parse().unwrap();
-        let mut quiet = Notifier::new(true, 10.0, Some(all_day));
+        let mut quiet = Notifier::new(true, &cooldown(10.0), Some(all_day));
         assert!(quiet.consider(&ev(FindingKind::StaticHold), t0, 0.0).is_none());
         let night: QuietHours = "22:00-07:00".parse().unwrap();
         assert!(night.contains("23:30".parse().unwrap()) && night.contains("06:59".parse().unwrap()));
@@ -198,12 +215,28 @@ mod tests {
     fn messages_say_what_how_long_which_limit_and_what_to_do() {
         let mut f = finding(FindingKind::StaticHold);
         f.end_s = Some(240.0);
-        let (title, body) = message(&f, 240.0);
+        let (title, body) = message(&f, 240.0, &Thresholds::default());
         assert_eq!(title, "Held still for 4:00");
         assert!(body.contains("30° head inclination") && body.contains("allows 7:25"), "{body}");
         assert!(body.contains("Change position"), "{body}");
-        let (title, body) = message(&finding(FindingKind::Posture), 120.0);
+        let (title, body) = message(&finding(FindingKind::Posture), 120.0, &Thresholds::default());
         assert_eq!(title, "Neck flexion for 2:00");
         assert!(body.contains("30°") && body.contains("Raise the screen"), "{body}");
+    }
+
+    #[test]
+    fn the_break_notification_names_the_rule_the_thresholds_set() {
+        let mut overdue = finding(FindingKind::BreakOverdue);
+        overdue.value = Some(31.0);
+        let (title, body) = message(&overdue, 0.0, &Thresholds::default());
+        assert_eq!(title, "Movement break overdue");
+        assert!(body.contains("31 min without a break; the rule: move for 2 min every 45 min"), "{body}");
+        let mine = Thresholds { break_min: 3.0, sitting_max: 30.0, ..Thresholds::default() };
+        let (_, body) = message(&overdue, 0.0, &mine);
+        assert!(
+            body.contains("move for 3 min every 30 min") && body.contains("Stand up and move for 3 min"),
+            "{body}"
+        );
+        assert!(!body.contains("45") && !body.contains("two minutes"), "{body}");
     }
 }

@@ -15,21 +15,32 @@ const MAX_BYTES: u64 = 4096;
 #[derive(Debug, thiserror::Error)]
 pub enum PauseError {
     /// It cannot be read or written.
-    #[error("{}: {detail}; check the data folder's permissions or pass another --db", .path.display())]
+    #[error("{}: {source}; check the data folder's permissions or pass another --db", .path.display())]
     Io {
         /// The pause file.
         path: PathBuf,
         /// Why.
-        detail: String,
+        source: std::io::Error,
     },
     /// It holds something else.
-    #[error("{} is not an ergoaudit pause ({detail}); `ergoaudit resume` removes it", .path.display())]
+    #[error("{} is not an ergoaudit pause ({why}); `ergoaudit resume` removes it", .path.display())]
     Malformed {
         /// The pause file.
         path: PathBuf,
         /// What is wrong.
-        detail: String,
+        why: Malformation,
     },
+}
+
+/// What is wrong with a pause file's contents.
+#[derive(Debug, thiserror::Error)]
+pub enum Malformation {
+    /// More than a pause file holds.
+    #[error("too long")]
+    TooLong,
+    /// Not the JSON of a pause.
+    #[error(transparent)]
+    Json(#[from] serde_json::Error),
 }
 
 /// A pause: since when, and until when (`None`: until `ergoaudit resume`).
@@ -67,8 +78,8 @@ impl PauseFile {
         &self.path
     }
 
-    fn io(&self, e: &std::io::Error) -> PauseError {
-        PauseError::Io { path: self.path.clone(), detail: e.to_string() }
+    fn io(&self, e: std::io::Error) -> PauseError {
+        PauseError::Io { path: self.path.clone(), source: e }
     }
 
     /// The pause written there (expired or not), if any.
@@ -76,16 +87,16 @@ impl PauseFile {
         let file = match std::fs::File::open(&self.path) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(self.io(&e)),
+            Err(e) => return Err(self.io(e)),
         };
         let mut text = String::new();
-        file.take(MAX_BYTES + 1).read_to_string(&mut text).map_err(|e| self.io(&e))?;
+        file.take(MAX_BYTES + 1).read_to_string(&mut text).map_err(|e| self.io(e))?;
         if text.len() as u64 > MAX_BYTES {
-            return Err(PauseError::Malformed { path: self.path.clone(), detail: "too long".into() });
+            return Err(PauseError::Malformed { path: self.path.clone(), why: Malformation::TooLong });
         }
         serde_json::from_str(&text)
             .map(Some)
-            .map_err(|e| PauseError::Malformed { path: self.path.clone(), detail: e.to_string() })
+            .map_err(|e| PauseError::Malformed { path: self.path.clone(), why: e.into() })
     }
 
     /// The pause in force at `now`, if any (an expired one is none).
@@ -96,10 +107,10 @@ impl PauseFile {
     /// Write `pause` (replacing any), whole: readers see the old file or the new one.
     pub fn write(&self, pause: &PauseRequest) -> Result<(), PauseError> {
         let dir = self.path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        std::fs::create_dir_all(dir).map_err(|e| self.io(&e))?;
-        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| self.io(&e))?;
-        serde_json::to_writer(&mut tmp, pause).map_err(|e| self.io(&e.into()))?;
-        tmp.persist(&self.path).map_err(|e| self.io(&e.error))?;
+        std::fs::create_dir_all(dir).map_err(|e| self.io(e))?;
+        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| self.io(e))?;
+        serde_json::to_writer(&mut tmp, pause).map_err(|e| self.io(e.into()))?;
+        tmp.persist(&self.path).map_err(|e| self.io(e.error))?;
         Ok(())
     }
 
@@ -110,7 +121,7 @@ impl PauseFile {
         match std::fs::remove_file(&self.path) {
             Ok(()) => Ok(was),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
-            Err(e) => Err(self.io(&e)),
+            Err(e) => Err(self.io(e)),
         }
     }
 }

@@ -7,13 +7,13 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::pause::PauseFile;
 use super::sampler::{Sampled, Sampler};
-use super::source::{PoseSource, SourceError};
+use super::source::{Fatal, PoseSource, SourceError};
 use crate::capture::CaptureError;
 use crate::clock::Clock;
 use crate::pose::PosedFrame;
 use crate::posture::Baseline;
 use crate::risk::{Assessment, Engine, Event, Pause};
-use crate::store::{NewSample, SessionId, SessionSetup, Store, StoreError};
+use crate::store::{NewSample, SessionId, SessionSetup, Store, StoreError, StoredSession};
 use crate::thresholds::Thresholds;
 
 /// Errors that end an audit.
@@ -23,8 +23,8 @@ pub enum AuditError {
     #[error(transparent)]
     Store(#[from] StoreError),
     /// The source failed for good (the session was closed first).
-    #[error("{0}")]
-    Source(String),
+    #[error(transparent)]
+    Source(Fatal),
     /// What went wrong in a session, with the session's id.
     #[error("audit session {id}")]
     InSession {
@@ -106,8 +106,8 @@ const PAUSE_POLL: std::time::Duration = std::time::Duration::from_millis(250);
 pub struct Session<'a> {
     store: &'a mut Store,
     observer: &'a mut dyn Observer,
-    id: SessionId,
-    started_at: jiff::Timestamp,
+    /// The session as stored (its id, its start).
+    stored: StoredSession,
     duration_s: Option<f64>,
     sampler: Sampler,
     engine: Engine,
@@ -150,12 +150,11 @@ impl<'a> Session<'a> {
             interval_s: plan.interval_s,
             thresholds_json: serde_json::to_string(&plan.thresholds).expect("thresholds serialise"),
         };
-        let id = store.begin_session(started_at, &setup)?;
+        let stored = store.begin_session(started_at, &setup)?;
         Ok(Session {
             store,
             observer,
-            id,
-            started_at,
+            stored,
             duration_s: plan.duration_s,
             sampler: Sampler::new(
                 plan.interval_s,
@@ -176,7 +175,7 @@ impl<'a> Session<'a> {
 
     /// The session's id in the store.
     pub fn id(&self) -> SessionId {
-        self.id
+        self.stored.id
     }
 
     /// Take one frame: a sample is judged and committed when the frame starts the next
@@ -210,7 +209,7 @@ impl<'a> Session<'a> {
     pub fn gap(&mut self, error: &CaptureError, clock_s: Option<f64>) -> Result<(), AuditError> {
         self.outcome.gaps += 1;
         let t_s = clock_s.map_or(self.outcome.end_s, |t| t.max(self.outcome.end_s));
-        self.store.add_gap(self.id, t_s, &error.to_string())?;
+        self.store.add_gap(self.stored.id, t_s, &error.to_string())?;
         self.observer.gap(error, t_s);
         Ok(())
     }
@@ -267,7 +266,7 @@ impl<'a> Session<'a> {
                     self.pausing(clock, source)?;
                 }
                 Err(SourceError::Capture(e)) => self.gap(&e, source.clock_s())?,
-                Err(SourceError::Fatal(message)) => return Err(AuditError::Source(message)),
+                Err(SourceError::Fatal(fatal)) => return Err(AuditError::Source(fatal)),
             }
         }
     }
@@ -276,7 +275,7 @@ impl<'a> Session<'a> {
     /// is closed on every way out but a store failure or a crash — a source that fails for
     /// good too (its error is returned after closing).
     pub fn record(mut self, source: &mut dyn PoseSource, stop: &AtomicBool) -> Result<Outcome, AuditError> {
-        let id = self.id;
+        let id = self.stored.id;
         let in_session = |e| AuditError::InSession { id, source: Box::new(e) };
         let ran = self.run(source, stop);
         if let Err(e @ AuditError::Store(_)) = ran {
@@ -299,7 +298,7 @@ impl<'a> Session<'a> {
         }
         let closed: Vec<_> = self.engine.finish(self.outcome.end_s).into_iter().map(|e| e.finding).collect();
         let breaks = self.engine.take_breaks();
-        self.store.end_session(self.id, wall_clock(self.started_at, end_s), &closed, &breaks)?;
+        self.store.end_session(self.stored.id, self.wall(end_s), &closed, &breaks)?;
         Ok(self.outcome)
     }
 
@@ -344,8 +343,8 @@ impl<'a> Session<'a> {
         }
         let events = self.engine.pause_begins();
         let closed: Vec<_> = events.iter().map(|e| e.finding.clone()).collect();
-        self.store.update_findings(self.id, &closed)?;
-        let at = wall_clock(self.started_at, clock_s);
+        self.store.update_findings(self.stored.id, &closed)?;
+        let at = self.wall(clock_s);
         for e in &events {
             self.observer.event(e, at, clock_s);
         }
@@ -358,10 +357,15 @@ impl<'a> Session<'a> {
     /// The pause is over: the engine and the store are told.
     fn end_pause(&mut self, pause: Pause) -> Result<(), AuditError> {
         self.engine.pause_ends(pause.start_s, pause.end_s);
-        self.store.add_pause(self.id, &pause)?;
+        self.store.add_pause(self.stored.id, &pause)?;
         tracing::info!("resumed after {}", crate::advice::minutes(pause.end_s - pause.start_s));
         self.observer.paused(false);
         Ok(())
+    }
+
+    /// The wall time of `t_s` on the session clock (its start, beyond the range of times).
+    fn wall(&self, t_s: f64) -> jiff::Timestamp {
+        self.stored.wall(t_s).unwrap_or(self.stored.started_at)
     }
 
     /// Judge one sample and commit it with the findings it changed.
@@ -370,9 +374,9 @@ impl<'a> Session<'a> {
         let (events, assessment) = self.engine.push(sample);
         let changed: Vec<_> = events.iter().map(|e| e.finding.clone()).collect();
         let breaks = self.engine.take_breaks();
-        let at = wall_clock(self.started_at, sample.t_s);
+        let at = self.wall(sample.t_s);
         self.store.add_sample(
-            self.id,
+            self.stored.id,
             &NewSample {
                 at,
                 sample,
@@ -407,11 +411,4 @@ pub fn stop_on_signals(stop: &Arc<AtomicBool>) -> std::io::Result<()> {
         signal_hook::flag::register(signal, Arc::clone(stop))?;
     }
     Ok(())
-}
-
-fn wall_clock(started_at: jiff::Timestamp, t_s: f64) -> jiff::Timestamp {
-    jiff::SignedDuration::try_from_secs_f64(t_s)
-        .ok()
-        .and_then(|d| started_at.checked_add(d).ok())
-        .unwrap_or(started_at)
 }

@@ -30,8 +30,22 @@ pub enum SourceError {
     Capture(#[from] CaptureError),
     /// The input itself is wrong (a malformed landmarks line, the pose model failing): the
     /// audit stops, after closing the session.
-    #[error("{0}")]
-    Fatal(String),
+    #[error(transparent)]
+    Fatal(#[from] Fatal),
+}
+
+/// Why a source fails for good.
+#[derive(Debug, thiserror::Error)]
+pub enum Fatal {
+    /// A video that cannot be decoded (it will not get better), or no ffmpeg.
+    #[error(transparent)]
+    Capture(CaptureError),
+    /// The pose model failed.
+    #[error(transparent)]
+    Pose(#[from] PoseError),
+    /// A line of recorded landmarks is malformed.
+    #[error(transparent)]
+    Line(#[from] crate::replay::BadLine),
 }
 
 /// Something that yields posed frames in time order (the pose found now, or recorded).
@@ -132,11 +146,11 @@ impl<S: FrameSource> PoseSource for PosedFrames<S> {
                     self.note(pose.as_ref());
                     Ok(PosedFrame::new(&frame, pose.as_ref()))
                 }
-                Err(e) => Err(SourceError::Fatal(e.to_string())),
+                Err(e) => Err(Fatal::Pose(e).into()),
             },
             // a video that cannot be decoded will not get better
             Err(e @ (CaptureError::Video { .. } | CaptureError::FfmpegMissing)) => {
-                Err(SourceError::Fatal(e.to_string()))
+                Err(Fatal::Capture(e).into())
             }
             Err(e) => Err(e.into()),
         })
@@ -155,7 +169,7 @@ impl RecordedPoses {
 
 impl PoseSource for RecordedPoses {
     fn next_posed(&mut self) -> Option<Result<PosedFrame, SourceError>> {
-        Some(self.0.next()?.map(PosedFrame::from).map_err(|e| SourceError::Fatal(e.to_string())))
+        Some(self.0.next()?.map(PosedFrame::from).map_err(|e| Fatal::Line(e).into()))
     }
 }
 

@@ -153,12 +153,12 @@ fn session_from_row(r: &rusqlite::Row) -> rusqlite::Result<Option<StoredSession>
 }
 
 impl Store {
-    /// Begin a session that started at `started_at`, recorded with `setup`; its id.
+    /// Begin a session that started at `started_at`, recorded with `setup`.
     pub fn begin_session(
         &self,
         started_at: jiff::Timestamp,
         setup: &SessionSetup,
-    ) -> Result<SessionId, StoreError> {
+    ) -> Result<StoredSession, StoreError> {
         self.conn
             .execute(
                 "INSERT INTO sessions (started_at, source, model, profile, profile_toml, interval_s, thresholds_json)
@@ -174,7 +174,8 @@ impl Store {
                 ],
             )
             .map_err(|e| self.err(e))?;
-        Ok(SessionId(self.conn.last_insert_rowid()))
+        let id = SessionId(self.conn.last_insert_rowid());
+        Ok(StoredSession { id, started_at, end: SessionEnd::Running, setup: setup.clone() })
     }
 
     /// The sessions of `ids` that exist, in the order asked.

@@ -187,6 +187,20 @@ fn calibration_profiles_make_relative_measures_available() {
     );
 }
 
+#[test]
+fn calibrate_reads_a_folder_whose_name_is_not_utf8() {
+    use std::os::unix::ffi::OsStrExt;
+    let config = tempfile::tempdir().unwrap();
+    // a folder named in Latin-1 (`bür`), as an old file system may hold
+    let dir = config.path().join(std::ffi::OsStr::from_bytes(b"b\xfcr"));
+    std::fs::create_dir(&dir).unwrap();
+    std::fs::copy(image(WEBCAM), dir.join("upright.png")).unwrap();
+    let out = stdout_of(ergoaudit(&config).args(["calibrate", "--profile", "latin", "--source"]).arg(&dir));
+    assert!(out.contains("calibrated profile `latin`") && out.contains("1 of 1 frames used"), "{out}");
+    // shown with a replacement character for the byte that is no UTF-8 (only shown so)
+    assert!(out.contains("b\u{fffd}r"), "{out}");
+}
+
 fn thresholds_json(cmd: &mut Command, flags: &[&str]) -> Vec<Value> {
     let out = stdout_of(cmd.args(["thresholds", "--json"]).args(flags));
     serde_json::from_str::<Value>(&out).unwrap().as_array().unwrap().clone()

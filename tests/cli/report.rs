@@ -346,6 +346,72 @@ fn a_threshold_flag_changes_its_own_threshold_only() {
     assert_eq!(value(&all, "cva_warn"), 50.0, "the session's own, not the environment's");
 }
 
+#[test]
+fn a_report_opened_without_a_file_is_written_in_its_format() {
+    let home = tempfile::tempdir().unwrap();
+    day(&home);
+    // an `xdg-open` that notes what it was asked to open
+    let bin = home.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    let opener = bin.join("xdg-open");
+    let noted = home.path().join("opened.txt");
+    // (written whole, then renamed: the test sees no note half-written)
+    let script =
+        format!("#!/bin/sh\nprintf '%s' \"$1\" > '{0}.tmp' && mv '{0}.tmp' '{0}'\n", noted.display());
+    common::write_executable(&opener, &script);
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    for (format, ext, start) in [("md", "md", "# Ergonomics report"), ("json", "json", "{")] {
+        let _ = std::fs::remove_file(&noted);
+        let out = ergoaudit(&home)
+            .env("PATH", &path)
+            .args(["report", "--open", "--format", format])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        // the opener runs on its own: wait for its note
+        let deadline = std::time::Instant::now() + common::LIVENESS;
+        while !noted.exists() {
+            assert!(std::time::Instant::now() < deadline, "the report was not opened");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let opened = PathBuf::from(std::fs::read_to_string(&noted).unwrap());
+        assert_eq!(opened.extension().unwrap(), ext, "{}", opened.display());
+        assert!(std::fs::read_to_string(&opened).unwrap().starts_with(start), "{format}");
+        std::fs::remove_file(&opened).unwrap();
+    }
+}
+
+#[test]
+fn each_session_is_judged_with_its_own_thresholds() {
+    let home = tempfile::tempdir().unwrap();
+    // the same 10 minutes, the head bent 15° and moving: audited twice, once with the
+    // neck's warn at 20° (so 15° is ok), once with the defaults (warn 10°: 15° is a warn)
+    let lines =
+        stream(0.0, 600.0, 5.0, |t| side_frame(t, 15.0, if (t / 5.0) as i64 % 2 == 0 { 0.0 } else { 40.0 }));
+    let file = home.path().join("bent.jsonl");
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    let audit = |flags: &[&str], at: &str| {
+        ok(ergoaudit(&home)
+            .args(["audit", "--no-notify", "--recorded-at", at])
+            .args(flags)
+            .arg("--landmarks")
+            .arg(&file))
+    };
+    let now = jiff::Timestamp::now();
+    let at = |hours: i64| (now - jiff::SignedDuration::from_hours(hours)).to_string();
+    audit(&["--neck-flexion-warn", "20", "--neck-flexion-risk", "30"], &at(3));
+    audit(&[], &at(2));
+    let r: Value = serde_json::from_str(&report(&home, "json")).unwrap();
+    let neck = &r["time"]["bands"]["neck_flexion_deg"];
+    let (ok_s, warn_s) = (neck["ok_s"].as_f64().unwrap(), neck["warn_s"].as_f64().unwrap());
+    // each session's present time (its first sample confirms presence), in its own band
+    assert!(ok_s > 500.0 && (ok_s - warn_s).abs() < 1e-9, "{neck}");
+    // the thresholds stated are the first session's
+    let stated =
+        r["method"]["thresholds"].as_array().unwrap().iter().find(|t| t["key"] == "neck_flexion_warn");
+    assert_eq!(stated.unwrap()["value"], 20.0);
+}
+
 /// One definition of a break: the samples stop for 4 minutes (the camera was busy, the
 /// laptop slept) — the engine ends the sitting stretch there and records a break, which the
 /// report counts and the chart draws, in every format.

@@ -14,6 +14,20 @@ use tempfile::TempDir;
 /// calls it hung. Never a measure of speed: the suite passes however busy the machine is.
 pub const LIVENESS: Duration = Duration::from_secs(120);
 
+/// Write an executable script: by `sh`, in a process of its own. Written by this process,
+/// its writable descriptor would live on in any child another test thread forks meanwhile
+/// (until that child execs), and running the script could then fail with ETXTBSY.
+pub fn write_executable(path: &Path, text: &str) {
+    let mut sh = StdCommand::new("sh")
+        .args(["-c", "cat > \"$1\" && chmod 755 \"$1\"", "sh"])
+        .arg(path)
+        .stdin(Stdio::piped())
+        .spawn()
+        .unwrap();
+    sh.stdin.take().unwrap().write_all(text.as_bytes()).unwrap();
+    assert!(sh.wait().unwrap().success(), "cannot write {}", path.display());
+}
+
 /// `tests/fixtures/<rel>`.
 pub fn fixture(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
