@@ -1,13 +1,35 @@
 //! ergoaudit: audits workstation posture from a webcam.
 //!
 //! Data flows one way: [`capture`] (frames: a camera, a video, images) → [`pose`]
-//! (BlazePose landmarks) → [`posture`] (measures) → [`risk`] (holds, breaks, scores over
-//! time) → [`store`] (SQLite) → [`report`] / [`notify`]. [`replay`] is the landmarks' JSON
-//! form, written by `analyze` and read back instead of pixels. [`audit`] joins the stages:
-//! it chooses the source, groups frames into samples and runs a session from the first
-//! sample to the last; [`thresholds`] and [`config`] sit on top, [`advice`], [`escape`] and
-//! [`files`] serve them all. No stage imports a later one and the import graph has no
-//! circle (`tests/architecture.rs` draws it from the sources and checks both). This crate is
+//! (BlazePose landmarks) → [`posture`] (measures) → [`risk`] (holds, breaks, findings over
+//! time) → [`store`] (SQLite) → [`report`] / [`notify`]. [`audit`] runs that loop as a
+//! session (a source, samples of bursts, the engine, the store; the pause file; a facade,
+//! [`audit::Recorder`]); [`report`] reads the store back (a report, `status`, an export;
+//! a facade, [`report::FromHistory`]). `docs/architecture.md` is the map, with a glossary.
+//!
+//! The layers, first to last: a module imports only from the layers before its own
+//! (`tests/architecture.rs` reads this list and checks every import of `src/`, and that the
+//! import graph has no circle):
+//!
+//! ```text
+//! clock escape files stats
+//! capture
+//! pose
+//! posture
+//! thresholds
+//! risk replay annotate
+//! advice store
+//! notify
+//! config
+//! analysis audit
+//! report
+//! ```
+//!
+//! [`clock`] is time behind a seam, [`escape`] makes text safe where it goes, [`files`]
+//! reads and writes with size limits, `stats` has medians; [`thresholds`] holds every limit
+//! with its reference and [`config`] resolves them (file, environment, flags) and keeps the
+//! calibration profiles; [`replay`] is the landmarks' JSON form; [`advice`] says what to
+//! change; [`annotate`] draws a skeleton; [`analysis`] is `analyze`'s output. This crate is
 //! the library behind the `ergoaudit` binary, whose commands only turn options into calls
 //! and results into output.
 
