@@ -36,11 +36,6 @@ impl<T> PerMeasure<T> {
         self.0.is_empty()
     }
 
-    /// How many measures have a value.
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
     /// Every measure with its value, in name order.
     pub fn iter(&self) -> impl Iterator<Item = (MeasureId, &T)> {
         let mut entries: Vec<(MeasureId, &T)> = self.0.iter().map(|(id, v)| (*id, v)).collect();
