@@ -87,7 +87,7 @@ fn ray(obs: &Observation, f: f64, p: (f64, f64)) -> P3 {
 }
 
 impl Template {
-    /// The generic face: [`FRONT_LAYOUT`] scaled to BlazePose's ear span, each point at its
+    /// The generic face: `FRONT_LAYOUT` scaled to BlazePose's ear span, each point at its
     /// anthropometric depth.
     pub fn generic() -> Self {
         let points = FRONT_LAYOUT

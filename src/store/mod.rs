@@ -1,11 +1,11 @@
 //! The audit history: SQLite (bundled) in WAL mode, every sample committed as it is taken,
 //! a versioned schema with migrations. Only measures are stored, never images.
 //!
-//! By concern, each file importing only those before it: [`error`] (what goes wrong, with
-//! the fix), [`schema`] (the tables, one migration per version), [`open`] (the [`Store`],
-//! the three ways to open it, the audit's lock), [`session`] (the sessions and their
-//! queries), [`read`] (samples, findings, breaks, pauses), [`write`] (what an audit
-//! commits), [`migrate`] (bringing an older file up to date).
+//! By concern, each file importing only those before it: `error.rs` (what goes wrong, with
+//! the fix), `schema.rs` (the tables, one migration per version), `open.rs` (the [`Store`],
+//! the three ways to open it, the audit's lock), `session.rs` (the sessions and their
+//! queries), `read.rs` (samples, findings, breaks, pauses), `write.rs` (what an audit
+//! commits), `migrate.rs` (bringing an older file up to date).
 
 mod error;
 mod migrate;
