@@ -342,23 +342,45 @@ impl Worker {
         Ok(Worker { jobs, replies, open: false })
     }
 
-    /// Close the camera and wait (at most [`OPEN_TIMEOUT`]) until it is, so that the next
-    /// open does not find it still held; the thread ends with this worker.
-    fn close(self, clock: &dyn Clock) {
-        if self.jobs.send(Job::Close(clock.take_part())).is_err() {
-            return;
+    /// Send `job` and wait on `clock` for the reply: the capture thread goes first (on a
+    /// simulated clock, until it waits), then it is looked at every [`REPLY_POLL`] until
+    /// `deadline` has passed or `stop` says so.
+    fn ask(&self, job: Job, clock: &dyn Clock, deadline: Duration, stop: impl Fn() -> bool) -> Answer {
+        if self.jobs.send(job).is_err() {
+            return Answer::Gone;
         }
         let asked = clock.now();
         clock.sleep(Duration::ZERO);
         loop {
             match self.replies.try_recv() {
-                Ok(Reply::Closed) | Err(mpsc::TryRecvError::Disconnected) => return,
-                Ok(Reply::Burst(_)) => {}
-                Err(mpsc::TryRecvError::Empty) if clock.now() - asked >= OPEN_TIMEOUT => return,
-                Err(mpsc::TryRecvError::Empty) => clock.sleep(REPLY_POLL),
+                Ok(reply) => return Answer::Reply(reply),
+                Err(mpsc::TryRecvError::Disconnected) => return Answer::Gone,
+                Err(mpsc::TryRecvError::Empty) => {
+                    let waited = clock.now() - asked;
+                    if stop() || waited >= deadline {
+                        return Answer::Waited(waited);
+                    }
+                    clock.sleep(REPLY_POLL);
+                }
             }
         }
     }
+
+    /// Close the camera and wait (at most [`OPEN_TIMEOUT`]) until it is, so that the next
+    /// open does not find it still held; the thread ends with this worker.
+    fn close(self, clock: &dyn Clock) {
+        let _ = self.ask(Job::Close(clock.take_part()), clock, OPEN_TIMEOUT, || false);
+    }
+}
+
+/// What came of asking the capture thread.
+enum Answer {
+    /// Its reply.
+    Reply(Reply),
+    /// The thread has ended.
+    Gone,
+    /// No reply within the deadline (or a stop was asked for): how long it was waited for.
+    Waited(Duration),
 }
 
 /// Open (if needed), warm up and read one burst; runs on the capture thread.
@@ -597,35 +619,25 @@ impl CameraSource {
         if !worker.open {
             deadline += OPEN_TIMEOUT + WARMUP_MAX;
         }
-        let asked = self.clock.now();
-        let lost = |label: &str| CaptureError::Camera {
-            device: label.into(),
-            detail: "the capture thread ended".into(),
-        };
-        worker.jobs.send(Job::Burst(request)).map_err(|_| lost(&self.label))?;
-        // the capture thread goes first (on a simulated clock, until it waits)
-        self.clock.sleep(Duration::ZERO);
-        let reply = loop {
-            match worker.replies.try_recv() {
-                Ok(Reply::Burst(reply)) => break reply,
-                Ok(Reply::Closed) => {}
-                Err(mpsc::TryRecvError::Disconnected) => {
-                    self.worker = None;
-                    return Err(lost(&self.label));
-                }
-                Err(mpsc::TryRecvError::Empty) => {
-                    let stopping = self.stop.as_ref().is_some_and(|s| s.load(Ordering::Relaxed));
-                    let waited = self.clock.now() - asked;
-                    if stopping || waited >= deadline {
-                        // leave the thread to its fate: it ends when the driver returns
-                        self.worker = None;
-                        return Err(CaptureError::CameraStalled {
-                            device: self.label.clone(),
-                            waited_s: waited.as_secs_f64(),
-                        });
-                    }
-                    self.clock.sleep(REPLY_POLL);
-                }
+        let stop = self.stop.clone();
+        let stopping = move || stop.as_ref().is_some_and(|s| s.load(Ordering::Relaxed));
+        let reply = match worker.ask(Job::Burst(request), self.clock.as_ref(), deadline, stopping) {
+            Answer::Reply(Reply::Burst(reply)) => reply,
+            // a close is asked for only by `release`, which lets go of the worker with it
+            Answer::Reply(Reply::Closed) | Answer::Gone => {
+                self.worker = None;
+                return Err(CaptureError::Camera {
+                    device: self.label.clone(),
+                    detail: "the capture thread ended".into(),
+                });
+            }
+            Answer::Waited(waited) => {
+                // leave the thread to its fate: it ends when the driver returns
+                self.worker = None;
+                return Err(CaptureError::CameraStalled {
+                    device: self.label.clone(),
+                    waited_s: waited.as_secs_f64(),
+                });
             }
         };
         let (images, report) = match reply {
