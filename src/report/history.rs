@@ -175,12 +175,7 @@ impl FromHistory<'_> {
     /// Read what the selection covers from `store` and build the report.
     pub fn build(&self, store: &Store) -> Result<Report, ReportError> {
         let (ids, from, period) = match self.selection {
-            Selection::Session(id) => {
-                if store.sessions_by_id(&[id])?.is_empty() {
-                    return Err(ReportError::NoSuchSession { id, db: store.path().to_path_buf() });
-                }
-                (vec![id], None, None)
-            }
+            Selection::Session(id) => (vec![id], None, None),
             Selection::Since(since) => {
                 let from = self.now.checked_sub(since).unwrap_or(Timestamp::MIN);
                 let period =
@@ -191,6 +186,11 @@ impl FromHistory<'_> {
             }
         };
         let loaded = Loaded::load(store, &ids, from)?;
+        if let Selection::Session(id) = self.selection
+            && loaded.sessions.is_empty()
+        {
+            return Err(ReportError::NoSuchSession { id, db: store.path().to_path_buf() });
+        }
         let judged = loaded.judged(self.overrides).map_err(ReportError::Thresholds)?;
         Ok(build(&loaded.records(self.kind, &judged, self.defaults, period.as_ref(), self.now)))
     }

@@ -37,7 +37,7 @@ impl<T> PerMeasure<T> {
     }
 
     /// Every measure with its value, in name order.
-    pub fn iter(&self) -> impl Iterator<Item = (MeasureId, &T)> {
+    pub fn iter(&self) -> std::vec::IntoIter<(MeasureId, &T)> {
         let mut entries: Vec<(MeasureId, &T)> = self.0.iter().map(|(id, v)| (*id, v)).collect();
         entries.sort_by_key(|(id, _)| id.name());
         entries.into_iter()
@@ -66,7 +66,7 @@ impl<'a, T> IntoIterator for &'a PerMeasure<T> {
     type Item = (MeasureId, &'a T);
     type IntoIter = std::vec::IntoIter<(MeasureId, &'a T)>;
     fn into_iter(self) -> Self::IntoIter {
-        self.iter().collect::<Vec<_>>().into_iter()
+        self.iter()
     }
 }
 

@@ -70,6 +70,12 @@ fn a_history_written_by_the_previous_version_reads_as_it_did_and_takes_new_sessi
     let sessions: serde_json::Value = serde_json::from_str(&history).unwrap();
     assert_eq!(sessions[4]["ended_at"], "interrupted", "the killed audit, closed by the next one");
     reads_as_before(&home, &db);
+    // a session it does not hold: one line, naming the id and where to look
+    let out = ergoaudit(&home).args(["report", "--session", "99", "--db"]).arg(&db).output().unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.contains("no session 99 in") && err.contains("`ergoaudit history` lists them"), "{err}");
 
     // an audit into it: a seventh session, the six before untouched
     let lines = crate::common::stream(0.0, 60.0, 5.0, |t| crate::common::side_frame(t, 4.0, 0.0));
