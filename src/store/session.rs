@@ -216,26 +216,25 @@ impl Store {
             .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([since], |r| {
-                Ok(session_from_row(r)?.map(|session| (session, r.get(10), r.get(11), r.get(12))))
+                let Some(session) = session_from_row(r)? else { return Ok(None) };
+                Ok(Some(SessionSummary {
+                    session,
+                    samples: r.get(10)?,
+                    present_samples: r.get(11)?,
+                    span_s: r.get(12)?,
+                    findings: Vec::new(),
+                }))
             })
             .map_err(|e| self.err(e))?;
         let mut out = Vec::new();
         for row in rows {
-            let Some((session, samples, present_samples, span_s)) = row.map_err(|e| self.err(e))? else {
-                continue;
-            };
-            let findings = by_kind
-                .query_map([session.id], |r| Ok((r.get(0)?, r.get(1)?)))
+            let Some(mut summary) = row.map_err(|e| self.err(e))? else { continue };
+            summary.findings = by_kind
+                .query_map([summary.session.id], |r| Ok((r.get(0)?, r.get(1)?)))
                 .map_err(|e| self.err(e))?
                 .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| self.err(e))?;
-            out.push(SessionSummary {
-                session,
-                samples: samples.map_err(|e| self.err(e))?,
-                present_samples: present_samples.map_err(|e| self.err(e))?,
-                span_s: span_s.map_err(|e| self.err(e))?,
-                findings,
-            });
+            out.push(summary);
         }
         Ok(out)
     }
