@@ -144,7 +144,7 @@ fn recorded_at(s: &str) -> Result<jiff::Timestamp, String> {
         Ok(at) => at,
         Err(_) => {
             let civil: jiff::civil::DateTime = s.trim().parse().map_err(|_| bad())?;
-            civil.to_zoned(jiff::tz::TimeZone::system()).map_err(|_| bad())?.timestamp()
+            civil.to_zoned(ergoaudit::zone::local()).map_err(|_| bad())?.timestamp()
         }
     };
     if at > jiff::Timestamp::now() {

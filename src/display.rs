@@ -40,10 +40,11 @@ impl Display {
 
     /// Remove the status line; the exit code: failure when an input file could not be read
     /// (the others were still audited, as `analyze` does).
-    pub fn finish(&self) -> ExitCode {
+    pub fn finish(&mut self) -> ExitCode {
+        self.notifier.finish();
         self.bar.finish_and_clear();
         if self.failed_inputs > 0 {
-            eprintln!("ergoaudit: {} input files could not be read (see above)", self.failed_inputs);
+            errln!("ergoaudit: {} input files could not be read (see above)", self.failed_inputs);
             ExitCode::FAILURE
         } else {
             ExitCode::SUCCESS
@@ -100,14 +101,13 @@ impl Observer for Display {
         ) {
             // a file of a recording: said once, skipped, and the exit code says so
             self.failed_inputs += 1;
-            self.bar.suspend(|| eprintln!("ergoaudit: {text}"));
+            self.bar.suspend(|| errln!("ergoaudit: {text}"));
             return;
         }
         // say each kind of trouble once, not at every retry
         if self.gap_said.as_deref() != Some(text.as_str()) {
-            self.bar.suspend(|| {
-                eprintln!("ergoaudit: {text} (at {}); retrying", ergoaudit::advice::minutes(t_s))
-            });
+            self.bar
+                .suspend(|| errln!("ergoaudit: {text} (at {}); retrying", ergoaudit::advice::minutes(t_s)));
             self.gap_said = Some(text);
         }
     }

@@ -5,8 +5,17 @@
 use std::borrow::Cow;
 use std::fmt::Write;
 
-/// For HTML text and attribute values: `& < > " '` as entities, control characters (other
-/// than tab) as visible escapes.
+/// A character that must not reach a reader as it is: a control character (a line break,
+/// an ANSI escape), or a bidirectional formatting character (U+202E, the right-to-left
+/// override, shows `Cam\u{202e}gpj.exe` as `Camexe.jpg`). Each is shown as its visible
+/// escape (`\u{202e}`).
+pub fn is_hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{61c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+}
+
+/// For HTML text and attribute values: `& < > " '` as entities, [hidden](is_hidden)
+/// characters (other than tab) as visible escapes.
 pub fn html(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
@@ -16,7 +25,7 @@ pub fn html(s: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            c if c.is_control() && c != '\t' => out.extend(c.escape_default()),
+            c if is_hidden(c) && c != '\t' => out.extend(c.escape_default()),
             c => out.push(c),
         }
     }
@@ -34,12 +43,12 @@ impl askama::filters::Escaper for Html {
 }
 
 /// For Markdown text (CommonMark): every ASCII punctuation character backslash-escaped, so
-/// nothing in the string can open a tag, a link, a table cell, emphasis or code; control
-/// characters (a newline would start a new block) as visible escapes.
+/// nothing in the string can open a tag, a link, a table cell, emphasis or code;
+/// [hidden](is_hidden) characters (a newline would start a new block) as visible escapes.
 pub fn markdown(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     // a control character becomes its visible escape (`\n`, `\u{1b}`), escaped in turn
-    for c in s.chars().flat_map(|c| if c.is_control() { c.escape_default().collect() } else { vec![c] }) {
+    for c in s.chars().flat_map(|c| if is_hidden(c) { c.escape_default().collect() } else { vec![c] }) {
         if c.is_ascii_punctuation() {
             out.push('\\');
         }
@@ -86,16 +95,17 @@ pub fn systemd_arg(s: &str) -> Result<String, NotForSystemd> {
     Ok(out)
 }
 
-/// For the terminal and log lines: control characters (newlines, carriage returns, ANSI
-/// escape sequences) shown as visible escapes, so a string stays on its line and cannot
-/// restyle or rewrite the screen.
+/// For the terminal and log lines: [hidden](is_hidden) characters (newlines, carriage
+/// returns, ANSI escape sequences, bidirectional overrides) shown as visible escapes, so a
+/// string stays on its line, reads in its own order and cannot restyle or rewrite the
+/// screen.
 pub fn terminal(s: &str) -> Cow<'_, str> {
-    if !s.chars().any(char::is_control) {
+    if !s.chars().any(is_hidden) {
         return Cow::Borrowed(s);
     }
     let mut out = String::with_capacity(s.len() + 8);
     for c in s.chars() {
-        if c.is_control() {
+        if is_hidden(c) {
             let _ = write!(out, "{}", c.escape_default());
         } else {
             out.push(c);
@@ -116,7 +126,7 @@ mod tests {
 
     /// The hostile corpus: markup, line breaks, table pipes, code, specifiers, variables,
     /// ANSI escapes, and what a non-UTF-8 path becomes.
-    pub(crate) const HOSTILE: [&str; 10] = [
+    pub(crate) const HOSTILE: [&str; 11] = [
         "<script>alert(1)</script>",
         "<img src=x onerror=alert(1)>.mp4",
         "name\n# heading\r\n[Install]",
@@ -127,6 +137,7 @@ mod tests {
         "\"quoted\" 'single' \\back\\",
         "=cmd|' /C calc'!A0",
         "bad\u{FFFD}utf8",
+        "Cam\u{202e}gpj.exe\u{2066}x\u{2069}",
     ];
 
     #[test]
@@ -134,6 +145,7 @@ mod tests {
         for s in HOSTILE {
             let e = html(s);
             assert!(!e.contains(['<', '>', '"', '\'', '\n', '\r', '\u{1b}']), "{s:?} -> {e}");
+            assert!(!e.chars().any(|c| is_hidden(c) && c != '\t'), "{s:?} -> {e}");
         }
         assert_eq!(html("a<b & \"c\""), "a&lt;b &amp; &quot;c&quot;");
     }
@@ -142,7 +154,7 @@ mod tests {
     fn markdown_leaves_no_syntax_and_one_line() {
         for s in HOSTILE {
             let e = markdown(s);
-            assert!(!e.contains(['\n', '\r', '\u{1b}']), "{s:?} -> {e}");
+            assert!(!e.chars().any(is_hidden), "{s:?} -> {e}");
             // every punctuation character is preceded by an (unescaped) backslash
             let chars: Vec<char> = e.chars().collect();
             let mut i = 0;
@@ -204,9 +216,10 @@ mod tests {
     fn terminal_text_stays_on_its_line() {
         for s in HOSTILE {
             let e = terminal(s);
-            assert!(!e.chars().any(char::is_control), "{s:?} -> {e}");
+            assert!(!e.chars().any(is_hidden), "{s:?} -> {e}");
         }
         assert_eq!(terminal("plain"), "plain");
+        assert_eq!(terminal("Cam\u{202e}gpj.exe"), "Cam\\u{202e}gpj.exe");
         assert_eq!(terminal("a\nb"), "a\\nb");
         #[cfg(unix)]
         {

@@ -13,7 +13,7 @@
 //!
 //! ```text
 //! clock escape files stats
-//! capture
+//! capture zone
 //! pose
 //! posture
 //! thresholds
@@ -26,7 +26,8 @@
 //! ```
 //!
 //! [`clock`] is time behind a seam, [`escape`] makes text safe where it goes, [`files`]
-//! reads and writes with size limits, `stats` has medians; [`thresholds`] holds every limit
+//! reads and writes with size limits, `stats` has medians, [`zone`] finds the local time
+//! zone; [`thresholds`] holds every limit
 //! with its reference and [`config`] resolves them (file, environment, flags) and keeps the
 //! calibration profiles; [`replay`] is the landmarks' JSON form; [`advice`] says what to
 //! change; [`annotate`] draws a skeleton; [`analysis`] is `analyze`'s output. This crate is
@@ -34,6 +35,8 @@
 //! and results into output.
 
 #![warn(missing_docs)]
+// nothing in the library prints with a macro that panics when the stream cannot be written
+#![deny(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod advice;
 pub mod analysis;
@@ -53,3 +56,4 @@ pub mod risk;
 mod stats;
 pub mod store;
 pub mod thresholds;
+pub mod zone;

@@ -1,5 +1,11 @@
 //! The `ergoaudit` binary: parse the command line, dispatch, map the result to an exit code.
 
+// every line printed goes through `output` (`outln!`, `errln!`), never a panicking macro
+#![deny(clippy::print_stdout, clippy::print_stderr)]
+
+#[macro_use]
+mod output;
+
 mod cli;
 mod commands;
 mod display;
@@ -13,12 +19,19 @@ use tracing_subscriber::EnvFilter;
 fn main() -> ExitCode {
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
-        Err(err) if !err.use_stderr() => err.exit(), // --help, --version
+        Err(err) if !err.use_stderr() => {
+            // --help, --version: through the one output path (clap's own print hides a full disk)
+            let text = err.render();
+            let text = if std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+                text.ansi().to_string()
+            } else {
+                text.to_string()
+            };
+            let printed = output::line(format_args!("{}", text.trim_end()));
+            return exit_code(printed.map(|()| ExitCode::SUCCESS).map_err(anyhow::Error::from));
+        }
         Err(err) => {
-            // clap's first line says what is wrong; the usage it appends is one `--help` away
-            let text = err.render().to_string();
-            let first = text.lines().next().unwrap_or_default().trim_start_matches("error: ");
-            eprintln!("ergoaudit: {}; see `ergoaudit --help`", ergoaudit::escape::terminal(first));
+            errln!("ergoaudit: {}; see `ergoaudit --help`", usage_error(&err.render().to_string()));
             return ExitCode::from(2);
         }
     };
@@ -29,11 +42,17 @@ fn main() -> ExitCode {
         // colours only on a terminal, not in the journal or a log file
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
-    match run(&cli) {
+    exit_code(run(&cli))
+}
+
+/// The exit code of a command's result: its own; success on a closed standard output (the
+/// reader has all it wanted); else failure, the error said on one line.
+fn exit_code(result: anyhow::Result<ExitCode>) -> ExitCode {
+    match result {
         Ok(code) => code,
-        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) if output::closed() || is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => {
-            eprintln!("ergoaudit: {}", one_line(&err));
+            errln!("ergoaudit: {}", one_line(&err));
             ExitCode::FAILURE
         }
     }
@@ -78,12 +97,23 @@ fn one_line(err: &anyhow::Error) -> String {
     ergoaudit::escape::terminal(&line).into_owned()
 }
 
-/// A closed stdout (`ergoaudit analyze … | head`) ends the program quietly and successfully.
+/// clap's usage error on one line: what is wrong, with the arguments it names, the values
+/// it allows and its tip (each on a line of their own in clap's text) joined; the usage
+/// synopsis it appends (one `--help` away) left out.
+fn usage_error(text: &str) -> String {
+    let parts: Vec<&str> = text
+        .lines()
+        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+        .map(|l| l.trim().trim_start_matches("error: "))
+        .filter(|l| !l.is_empty())
+        .collect();
+    ergoaudit::escape::terminal(&parts.join(" ")).into_owned()
+}
+
+/// An error of writing a pipe whose reader is gone that did not pass through
+/// [`output::Stdout`] (`report -o /dev/stdout | head`).
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
     err.chain().any(|e| {
         e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-            || e.downcast_ref::<serde_json::Error>()
-                .and_then(|j| j.io_error_kind())
-                .is_some_and(|k| k == std::io::ErrorKind::BrokenPipe)
     })
 }

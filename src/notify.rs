@@ -2,6 +2,9 @@
 //! line on the terminal; a cool-down per finding kind and quiet hours so that it never nags.
 
 use std::collections::HashMap;
+use std::io::Write;
+use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
+use std::time::Duration;
 
 use crate::advice::{action, hm, minutes};
 use crate::risk::{Change, Event, Finding, FindingKind};
@@ -77,11 +80,65 @@ pub fn message(f: &Finding, now_s: f64, thresholds: &Thresholds) -> (String, Str
     (title, format!("{why} {}", action(f.kind, f.measure)))
 }
 
+/// How long [`Notifier::finish`] waits for queued notifications to be shown.
+const FINISH_WAIT: Duration = Duration::from_secs(10);
+
+/// The desktop's notification service, asked by a thread of its own: a session bus that
+/// never answers (`DBUS_SESSION_BUS_ADDRESS` naming a socket nobody serves) holds up that
+/// thread, never the audit.
+/// When the service fails (there is none), the thread prints the notifications on the
+/// terminal instead, in their order.
+#[derive(Debug)]
+struct Desktop {
+    queue: SyncSender<(String, String)>,
+    /// Closed by the thread when its queue is done.
+    done: Receiver<()>,
+}
+
+impl Desktop {
+    /// Start the thread; `None` when it cannot be started.
+    fn start() -> Option<Desktop> {
+        let (queue, notifications) = std::sync::mpsc::sync_channel::<(String, String)>(4);
+        let (finished, done) = std::sync::mpsc::channel::<()>();
+        let shown = std::thread::Builder::new().name("notify".into()).spawn(move || {
+            let _finished = finished; // dropped, and so `done` closed, when the queue is done
+            let mut desktop = true;
+            for (title, body) in notifications.iter() {
+                if desktop {
+                    let shown = notify_rust::Notification::new()
+                        .appname("ergoaudit")
+                        .summary(&title)
+                        .body(&body)
+                        .show();
+                    match shown {
+                        Ok(_) => continue,
+                        Err(e) => {
+                            tracing::info!(error = %e, "no desktop notifications; printing them instead");
+                            desktop = false;
+                        }
+                    }
+                }
+                to_terminal(&title, &body);
+            }
+        });
+        shown.ok().map(|_| Desktop { queue, done })
+    }
+}
+
+/// Print a notification on stderr.
+fn to_terminal(title: &str, body: &str) {
+    // a terminal that cannot be written has nowhere left to be told so
+    let _ = writeln!(std::io::stderr(), "ergoaudit: {title} — {body}");
+}
+
 /// Decides which events are worth a notification, and delivers them.
 #[derive(Debug)]
 pub struct Notifier {
     enabled: bool,
-    desktop: bool,
+    /// The desktop's service, once asked; `None` before, and after it failed.
+    desktop: Option<Desktop>,
+    /// The desktop failed or does not answer: notifications go to the terminal.
+    terminal: bool,
     thresholds: Thresholds,
     cooldown_s: f64,
     quiet: Option<QuietHours>,
@@ -94,7 +151,8 @@ impl Notifier {
     pub fn new(enabled: bool, thresholds: &Thresholds, quiet: Option<QuietHours>) -> Self {
         Notifier {
             enabled,
-            desktop: true,
+            desktop: None,
+            terminal: false,
             thresholds: *thresholds,
             cooldown_s: thresholds.notify_cooldown * 60.0,
             quiet,
@@ -110,7 +168,7 @@ impl Notifier {
             return None;
         }
         if let Some(q) = self.quiet
-            && q.contains(at.to_zoned(jiff::tz::TimeZone::system()).time())
+            && q.contains(at.to_zoned(crate::zone::local()).time())
         {
             return None;
         }
@@ -125,21 +183,43 @@ impl Notifier {
         Some(message(&event.finding, now, &self.thresholds))
     }
 
-    /// Show a notification on the desktop; when there is no notification service, print it
-    /// on stderr instead (and stop trying the desktop).
+    /// Show a notification on the desktop, without waiting for it; when there is no
+    /// notification service, or it does not take them, print it on stderr instead (and stop
+    /// trying the desktop).
     pub fn deliver(&mut self, title: &str, body: &str) {
-        if self.desktop {
-            let shown =
-                notify_rust::Notification::new().appname("ergoaudit").summary(title).body(body).show();
-            match shown {
-                Ok(_) => return,
-                Err(e) => {
-                    tracing::info!(error = %e, "no desktop notifications; printing them instead");
-                    self.desktop = false;
-                }
+        if !self.terminal {
+            if self.desktop.is_none() {
+                self.desktop = Desktop::start();
             }
+            let queued = match &self.desktop {
+                Some(d) => match d.queue.try_send((title.into(), body.into())) {
+                    Ok(()) => true,
+                    Err(TrySendError::Full(_)) => {
+                        tracing::info!(
+                            "the desktop's notification service does not answer; printing them instead"
+                        );
+                        false
+                    }
+                    Err(TrySendError::Disconnected(_)) => false,
+                },
+                None => false,
+            };
+            if queued {
+                return;
+            }
+            self.terminal = true;
         }
-        eprintln!("ergoaudit: {title} — {body}");
+        to_terminal(title, body);
+    }
+
+    /// Let the notifications queued for the desktop be shown (or printed, when it failed),
+    /// waiting at most 10 s for a desktop that does not answer.
+    pub fn finish(&mut self) {
+        if let Some(Desktop { queue, done, .. }) = self.desktop.take() {
+            drop(queue);
+            // Err either way: disconnected once the thread is done, or timed out
+            let _ = done.recv_timeout(FINISH_WAIT);
+        }
     }
 }
 

@@ -28,7 +28,7 @@ pub fn run(args: &AuditArgs, config: Option<&Path>) -> Result<ExitCode> {
 
     let (session, outcome) = (recorded.session, recorded.outcome);
     let findings = store.findings(&[session])?;
-    println!(
+    outln!(
         "session {session}: {} samples over {} ({} gaps){}, {} findings; saved in {}",
         outcome.samples,
         ergoaudit::advice::minutes(outcome.end_s),
@@ -39,7 +39,7 @@ pub fn run(args: &AuditArgs, config: Option<&Path>) -> Result<ExitCode> {
     );
     if let Some((cpu_s, rss_kb)) = rusage() {
         let per_sample = if outcome.samples > 0 { cpu_s / outcome.samples as f64 * 1e3 } else { 0.0 };
-        println!("cost: {cpu_s:.2} s CPU ({per_sample:.1} ms per sample), peak memory {} MB", rss_kb / 1024);
+        outln!("cost: {cpu_s:.2} s CPU ({per_sample:.1} ms per sample), peak memory {} MB", rss_kb / 1024);
     }
     Ok(code)
 }

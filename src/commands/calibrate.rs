@@ -16,13 +16,20 @@ pub fn run(args: &CalibrateArgs, config: Option<&Path>) -> Result<ExitCode> {
     let options = CalibrateOptions::new(args, config)?;
     let input = &options.source;
     let mut calibrator = Calibrator::new(options.optics);
+    let mut prompted = Ok(());
     let failed = calibrate(
         input,
         &options.model,
         &mut calibrator,
-        |camera| println!("sit upright, facing {}, for a few seconds…", ergoaudit::escape::terminal(camera)),
-        |e| eprintln!("ergoaudit: {}", ergoaudit::escape::terminal(e.to_string().trim_end())),
+        |camera| {
+            prompted = crate::output::line(format_args!(
+                "sit upright, facing {}, for a few seconds…",
+                ergoaudit::escape::terminal(camera)
+            ))
+        },
+        |e| errln!("ergoaudit: {}", ergoaudit::escape::terminal(e.to_string().trim_end())),
     )?;
+    prompted?;
     let source = input.describe();
     let (seen, usable) = (calibrator.seen(), calibrator.usable());
     let shoulder_advice = calibrator.shoulder_advice();
@@ -37,7 +44,7 @@ pub fn run(args: &CalibrateArgs, config: Option<&Path>) -> Result<ExitCode> {
         Err(e) => return Err(e.into()),
     };
     let path = config::save_profile(&options.profile, &baseline)?;
-    println!(
+    outln!(
         "calibrated profile `{}` from {}: {usable} of {seen} frames used",
         options.profile,
         ergoaudit::escape::path(Path::new(&source))
@@ -53,7 +60,7 @@ pub fn run(args: &CalibrateArgs, config: Option<&Path>) -> Result<ExitCode> {
             (Some(s), _) => format!("shoulders in the frame, {:.0} cm apart", s.width_m * 100.0),
             (None, _) => "shoulders not seen".to_owned(),
         };
-        println!(
+        outln!(
             "  front view: {} frames; ears {:.0} cm from the camera, head turned {:.0}°; {shoulders} (camera field of view {}°, tilt {}°{})",
             f.frames,
             f.framing.ear_distance_m * 100.0,
@@ -64,17 +71,17 @@ pub fn run(args: &CalibrateArgs, config: Option<&Path>) -> Result<ExitCode> {
         );
     }
     if let Some(s) = &baseline.side {
-        println!("  side view: {} frames used; craniovertebral angle {:.1}°", s.frames, s.cva_deg);
+        outln!("  side view: {} frames used; craniovertebral angle {:.1}°", s.frames, s.cva_deg);
     }
     if baseline.side.is_none() {
-        println!(
+        outln!(
             "  reference craniovertebral angle: {:.1}° (population normal; calibrate a side view to measure yours)",
             baseline.reference_cva_deg()
         );
     }
     if let Some(advice) = shoulder_advice {
-        println!("  note: {advice}");
+        outln!("  note: {advice}");
     }
-    println!("  saved to {}", ergoaudit::escape::path(&path));
+    outln!("  saved to {}", ergoaudit::escape::path(&path));
     Ok(if failed > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }

@@ -18,30 +18,30 @@ pub fn run(args: &CamerasArgs, config: Option<&std::path::Path>) -> Result<ExitC
     let backend = ergoaudit::capture::camera::backend()?;
     if let Some(test) = &options.test {
         let seen = probe(backend, &test.selector, &test.model, &test.optics)?;
-        show(&seen, options.json);
+        show(&seen, options.json)?;
         return Ok(if seen.person { ExitCode::SUCCESS } else { ExitCode::FAILURE });
     }
     let cameras = list(backend.as_ref())?;
     if options.json {
-        println!("{}", serde_json::Value::Array(cameras.iter().map(camera_json).collect()));
+        outln!("{}", serde_json::Value::Array(cameras.iter().map(camera_json).collect()));
         return Ok(ExitCode::SUCCESS);
     }
     if cameras.is_empty() {
-        println!("no camera found; audit a recording instead with `ergoaudit audit --source FILE`");
+        outln!("no camera found; audit a recording instead with `ergoaudit audit --source FILE`");
         return Ok(ExitCode::SUCCESS);
     }
     for c in &cameras {
-        println!("camera:{}  {}  ({})", c.index, c.name, c.path);
+        outln!("camera:{}  {}  ({})", c.index, c.name, c.path);
         match (&c.chosen, &c.problem) {
-            (_, Some(problem)) => println!("  modes unknown: {problem}"),
+            (_, Some(problem)) => outln!("  modes unknown: {problem}"),
             (Some(chosen), None) => {
-                println!("  uses {} of {} modes offered", describe(chosen), c.formats.len())
+                outln!("  uses {} of {} modes offered", describe(chosen), c.formats.len())
             }
             (None, None) => {}
         }
         if options.all_modes {
             for f in &c.formats {
-                println!("    {}{}", describe(f), if Some(f) == c.chosen.as_ref() { "  ← used" } else { "" });
+                outln!("    {}{}", describe(f), if Some(f) == c.chosen.as_ref() { "  ← used" } else { "" });
             }
         }
     }
@@ -61,11 +61,11 @@ fn camera_json(c: &CameraInfo) -> serde_json::Value {
 }
 
 /// Say what the camera test saw.
-fn show(p: &Probe, json: bool) {
+fn show(p: &Probe, json: bool) -> Result<()> {
     let r = &p.report;
     let measures: Vec<&str> = p.measures.iter().map(|id| id.name()).collect();
     if json {
-        println!(
+        outln!(
             "{}",
             json!({
                 "camera": p.camera,
@@ -80,15 +80,15 @@ fn show(p: &Probe, json: bool) {
                 "measures": measures,
             })
         );
-        return;
+        return Ok(());
     }
-    println!("camera {}: {}", p.camera, describe(&r.format));
+    outln!("camera {}: {}", p.camera, describe(&r.format));
     let bad = if r.bad_frames > 0 {
         format!("; {} unreadable frames skipped", r.bad_frames)
     } else {
         String::new()
     };
-    println!(
+    outln!(
         "  opened and read in {:.2} s; exposure settled after {} frames ({:.2} s); brightness {:.0} %{bad}",
         p.took_s,
         r.warmup_frames,
@@ -96,10 +96,10 @@ fn show(p: &Probe, json: bool) {
         r.brightness * 100.0,
     );
     if r.brightness < 0.15 {
-        println!("  the picture is dark: turn on a light facing you");
+        outln!("  the picture is dark: turn on a light facing you");
     }
     match (p.person, p.view) {
-        (true, Some(view)) => println!(
+        (true, Some(view)) => outln!(
             "  person found, {} view; measures available: {}",
             view.name(),
             if measures.is_empty() {
@@ -108,6 +108,7 @@ fn show(p: &Probe, json: bool) {
                 measures.join(", ")
             }
         ),
-        _ => println!("  nobody found: sit in front of the camera, facing it, in good light"),
+        _ => outln!("  nobody found: sit in front of the camera, facing it, in good light"),
     }
+    Ok(())
 }

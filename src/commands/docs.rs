@@ -1,6 +1,7 @@
 //! `ergoaudit completions` and `ergoaudit man-pages`: the shell completions and the man pages,
 //! generated from the command line's own definition (`cli.rs`), so they never drift from it.
 
+use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
@@ -9,12 +10,15 @@ use clap::CommandFactory;
 use ergoaudit::escape;
 
 use crate::cli::{Cli, CompletionsArgs, ManPagesArgs};
+use crate::output::Stdout;
 
 /// Print the completion script for the chosen shell on stdout.
 pub fn completions(args: &CompletionsArgs) -> Result<ExitCode> {
     let mut command = Cli::command();
-    let mut out = std::io::stdout().lock();
-    clap_complete::generate(args.shell, &mut command, "ergoaudit", &mut out);
+    // generated in memory: clap_complete panics on a failed write
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut command, "ergoaudit", &mut script);
+    Stdout::write_with(|out| out.write_all(&script))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -26,7 +30,7 @@ pub fn man_pages(args: &ManPagesArgs) -> Result<ExitCode> {
     let mut command = Cli::command();
     command.build();
     let written = write_pages(&command, "ergoaudit", &args.out)?;
-    println!("{written} man pages written to {}", escape::path(&args.out));
+    outln!("{written} man pages written to {}", escape::path(&args.out));
     Ok(ExitCode::SUCCESS)
 }
 

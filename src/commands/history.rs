@@ -11,6 +11,7 @@ use ergoaudit::store::{SessionEnd, SessionId, SessionSummary, Store};
 use serde::Serialize;
 
 use crate::cli::{ExportArgs, ExportFormat, HistoryArgs};
+use crate::output::Stdout;
 
 fn open(db: Option<&Path>) -> Result<Store> {
     Ok(Store::open_read(&crate::options::db(db)?)?)
@@ -55,17 +56,21 @@ impl<'a> From<&'a SessionSummary> for Listed<'a> {
 pub fn history(args: &HistoryArgs) -> Result<ExitCode> {
     let store = open(args.db.as_deref())?;
     let sessions = store.sessions(since((!args.all).then_some(args.since)))?;
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
-    if args.json {
+    Stdout::write_with(|out| list(&store, &sessions, args.json, out))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Write the sessions, as JSON or a table.
+fn list(store: &Store, sessions: &[SessionSummary], json: bool, out: &mut Stdout) -> Result<()> {
+    if json {
         let listed: Vec<Listed> = sessions.iter().map(Listed::from).collect();
-        serde_json::to_writer_pretty(&mut out, &listed)?;
+        serde_json::to_writer_pretty(&mut *out, &listed)?;
         writeln!(out)?;
-        return Ok(ExitCode::SUCCESS);
+        return Ok(());
     }
     if sessions.is_empty() {
         writeln!(out, "no audit sessions in this period ({})", escape::path(store.path()))?;
-        return Ok(ExitCode::SUCCESS);
+        return Ok(());
     }
     writeln!(
         out,
@@ -87,7 +92,7 @@ pub fn history(args: &HistoryArgs) -> Result<ExitCode> {
             if s.session.end == SessionEnd::Interrupted { " (interrupted)" } else { "" }
         )?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 /// Run `export`.
@@ -113,12 +118,10 @@ pub fn export(args: &ExportArgs) -> Result<ExitCode> {
             )
             .with_context(|| format!("cannot write {}", escape::path(path)))?;
             let what = if args.findings { "findings" } else { "samples" };
-            eprintln!("exported {rows} {what} to {}", escape::path(path));
+            errln!("exported {rows} {what} to {}", escape::path(path));
         }
         None => {
-            let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-            export::write(&store, &ids, args.findings, format, &mut out)?;
-            out.flush()?;
+            Stdout::write_with(|out| export::write(&store, &ids, args.findings, format, out))?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -15,12 +15,12 @@ use crate::options;
 /// Run `status`: reads the lock, the pause file and the database, writes nothing.
 pub fn status(args: &StatusArgs) -> Result<ExitCode> {
     let db = options::db(args.db.as_deref())?;
-    let status = Status::read(&db, jiff::Timestamp::now(), jiff::tz::TimeZone::system())?;
+    let status = Status::read(&db, jiff::Timestamp::now(), ergoaudit::zone::local())?;
     if args.json {
-        println!("{}", serde_json::to_string(&status.bar())?);
+        outln!("{}", serde_json::to_string(&status.bar())?);
     } else {
         for line in status.lines(|s| escape::terminal(s).into_owned()) {
-            println!("{line}");
+            outln!("{line}");
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -33,17 +33,29 @@ pub fn pause(args: &PauseArgs) -> Result<ExitCode> {
     let until = args.duration.map(|d| now.checked_add(d)).transpose()?;
     PauseFile::of(&db).write(&PauseRequest { since: now, until })?;
     let when = match until {
-        Some(u) => format!("until {}", u.to_zoned(jiff::tz::TimeZone::system()).strftime("%H:%M")),
+        Some(u) => format!("until {}", clock_or_date(u, now)),
         None => "until `ergoaudit resume`".to_owned(),
     };
     if Store::is_recording(&db)? {
-        println!(
+        outln!(
             "paused {when}: the camera is closed and nothing is recorded; `ergoaudit resume` ends it sooner"
         );
     } else {
-        println!("no audit is recording into {}; one started {when} begins paused", escape::path(&db));
+        outln!(
+            "no audit is recording into {}; one started before the pause ends begins paused ({when})",
+            escape::path(&db)
+        );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `at` as local time of day (`10:24`), with its date when it is not today's
+/// (`Mon 7 Dec 10:24`).
+fn clock_or_date(at: jiff::Timestamp, now: jiff::Timestamp) -> String {
+    let tz = ergoaudit::zone::local();
+    let (at, now) = (at.to_zoned(tz.clone()), now.to_zoned(tz));
+    let format = if at.date() == now.date() { "%H:%M" } else { "%a %-d %b %H:%M" };
+    at.strftime(format).to_string()
 }
 
 /// Run `resume`: removes the pause file.
@@ -51,7 +63,7 @@ pub fn resume(args: &ResumeArgs) -> Result<ExitCode> {
     let db = options::db(args.db.as_deref())?;
     let was = PauseFile::of(&db).remove(jiff::Timestamp::now())?;
     let recording = Store::is_recording(&db)?;
-    println!(
+    outln!(
         "{}",
         match (was, recording) {
             (true, true) => "resumed: the audit samples again".to_owned(),

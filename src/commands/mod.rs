@@ -32,7 +32,7 @@ pub fn for_each_input(
     each_frame(inputs, model, fps, |frame| match frame {
         Ok((frame, posed)) => each(frame, posed),
         Err(err) => {
-            eprintln!("ergoaudit: {}", ergoaudit::escape::terminal(err.to_string().trim_end()));
+            errln!("ergoaudit: {}", ergoaudit::escape::terminal(err.to_string().trim_end()));
             failed += 1;
             Ok(())
         }

@@ -40,7 +40,7 @@ pub fn run(args: &ReportArgs, config: Option<&Path>) -> Result<ExitCode> {
         selection,
         overrides: &options.overrides,
         defaults: &options.settings.thresholds,
-        tz: jiff::tz::TimeZone::system(),
+        tz: ergoaudit::zone::local(),
         now: jiff::Timestamp::now(),
     }
     .build(&Store::open_read(&db)?)?;
@@ -51,14 +51,14 @@ pub fn run(args: &ReportArgs, config: Option<&Path>) -> Result<ExitCode> {
         ReportFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
     };
     let Some(path) = &out.path else {
-        std::io::stdout().lock().write_all(text.as_bytes())?;
+        crate::output::Stdout::write_with(|out| out.write_all(text.as_bytes()))?;
         return Ok(code);
     };
     files::write_output(path, out.force, "an ergoaudit report", report::is_report, |file| {
         file.write_all(text.as_bytes())
     })
     .with_context(|| format!("cannot write {}", escape::path(path)))?;
-    eprintln!("report written to {}", escape::path(path));
+    errln!("report written to {}", escape::path(path));
     if out.open {
         open(path);
     }
@@ -75,9 +75,6 @@ fn open(path: &Path) {
         "xdg-open"
     };
     if let Err(e) = std::process::Command::new(opener).arg(path).spawn() {
-        eprintln!(
-            "ergoaudit: cannot open the report with {opener} ({e}); open {} yourself",
-            escape::path(path)
-        );
+        errln!("ergoaudit: cannot open the report with {opener} ({e}); open {} yourself", escape::path(path));
     }
 }

@@ -45,29 +45,31 @@ pub fn run(args: &ServiceArgs) -> Result<ExitCode> {
                 .with_context(|| format!("cannot create {}", path.display()))?;
             ergoaudit::files::write_atomically(&path, |out| out.write_all(unit.as_bytes()))
                 .with_context(|| format!("cannot write {}", escape::path(&path)))?;
-            println!("wrote {}", escape::path(&path));
-            println!("to start it now and at every login, run:");
-            println!("  systemctl --user daemon-reload && systemctl --user enable --now {UNIT}");
+            outln!("wrote {}", escape::path(&path));
+            outln!("to start it now and at every login, run:");
+            outln!("  systemctl --user daemon-reload && systemctl --user enable --now {UNIT}");
         }
-        ServiceAction::PrintUnit { exe, audit_args } => print!("{}", unit(exe.as_deref(), audit_args)?),
+        ServiceAction::PrintUnit { exe, audit_args } => {
+            outln!("{}", unit(exe.as_deref(), audit_args)?.trim_end())
+        }
         ServiceAction::Uninstall => {
             if !path.exists() {
                 bail!("no {UNIT} installed ({} does not exist)", path.display());
             }
-            println!("first stop it:  systemctl --user disable --now {UNIT}");
+            outln!("first stop it:  systemctl --user disable --now {UNIT}");
             std::fs::remove_file(&path).with_context(|| format!("cannot remove {}", path.display()))?;
-            println!("removed {}", path.display());
-            println!("then run:  systemctl --user daemon-reload");
+            outln!("removed {}", path.display());
+            outln!("then run:  systemctl --user daemon-reload");
         }
         ServiceAction::Status => {
             if path.exists() {
-                let unit = std::fs::read_to_string(&path)
-                    .with_context(|| format!("cannot read {}", path.display()))?;
+                let unit = ergoaudit::files::read_to_string(&path, ergoaudit::files::CONFIG)
+                    .with_context(|| format!("cannot read {}", escape::path(&path)))?;
                 let exec = unit.lines().find_map(|l| l.strip_prefix("ExecStart=")).unwrap_or("?");
-                println!("installed: {}\n  runs: {}", escape::path(&path), escape::terminal(exec));
-                println!("is it running?  systemctl --user status {UNIT}");
+                outln!("installed: {}\n  runs: {}", escape::path(&path), escape::terminal(exec));
+                outln!("is it running?  systemctl --user status {UNIT}");
             } else {
-                println!(
+                outln!(
                     "not installed ({} does not exist); `ergoaudit service install` writes it",
                     path.display()
                 );

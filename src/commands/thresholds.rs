@@ -5,17 +5,23 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Result;
+use ergoaudit::config::Settings;
 use ergoaudit::thresholds::SPECS;
 use serde_json::json;
 
 use crate::cli::ThresholdsArgs;
 use crate::options::ThresholdsOptions;
+use crate::output::Stdout;
 
 /// Run `thresholds`.
 pub fn run(args: &ThresholdsArgs, config: Option<&Path>) -> Result<ExitCode> {
     let ThresholdsOptions { settings, json } = ThresholdsOptions::new(args, config)?;
-    let stdout = std::io::stdout();
-    let mut out = stdout.lock();
+    Stdout::write_with(|out| table(&settings, json, out))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Write every threshold, as JSON or a table.
+fn table(settings: &Settings, json: bool, out: &mut Stdout) -> Result<()> {
     let value = |key: &str| settings.thresholds.get(key).expect("spec keys are thresholds");
     if json {
         let rows: Vec<_> = SPECS
@@ -32,9 +38,9 @@ pub fn run(args: &ThresholdsArgs, config: Option<&Path>) -> Result<ExitCode> {
                 })
             })
             .collect();
-        serde_json::to_writer_pretty(&mut out, &rows)?;
+        serde_json::to_writer_pretty(&mut *out, &rows)?;
         writeln!(out)?;
-        return Ok(ExitCode::SUCCESS);
+        return Ok(());
     }
     match &settings.file {
         Some(file) => writeln!(out, "config file: {}", file.display())?,
@@ -52,5 +58,5 @@ pub fn run(args: &ThresholdsArgs, config: Option<&Path>) -> Result<ExitCode> {
             s.reference
         )?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
