@@ -42,7 +42,11 @@ impl Annotator {
         if let Some(landmarks) = landmarks {
             draw_pose(&mut canvas, landmarks);
         }
-        canvas.save(&path)?;
+        // encoded first, then written whole (never through a link planted in the folder)
+        let mut png = std::io::Cursor::new(Vec::new());
+        canvas.write_to(&mut png, image::ImageFormat::Png)?;
+        crate::files::write_atomically(&path, |out| out.write_all(png.get_ref()))
+            .map_err(image::ImageError::IoError)?;
         Ok(path)
     }
 }

@@ -344,8 +344,9 @@ pub fn load_profile(name: &str, required: bool) -> Result<Option<Baseline>, Conf
     Ok(Some(baseline))
 }
 
-/// Store `baseline` as profile `name` (written to a temporary file, then renamed, so a
-/// crash never leaves half a profile). Returns the file written.
+/// Store `baseline` as profile `name` (through [`crate::files::write_atomically`], so a
+/// crash never leaves half a profile, and a symbolic link planted in its place is refused).
+/// Returns the file written.
 pub fn save_profile(name: &str, baseline: &Baseline) -> Result<PathBuf, ConfigError> {
     let path = profile_path(name)?;
     let unwritable = |source| ConfigError::Unwritable { path: path.clone(), source };
@@ -354,9 +355,7 @@ pub fn save_profile(name: &str, baseline: &Baseline) -> Result<PathBuf, ConfigEr
         "# ergoaudit calibration profile `{name}`: the upright reference posture at one desk set-up\n{}",
         toml::to_string(baseline).expect("a baseline serialises")
     );
-    let tmp = path.with_extension("toml.tmp");
-    std::fs::write(&tmp, text).map_err(unwritable)?;
-    std::fs::rename(&tmp, &path).map_err(unwritable)?;
+    crate::files::write_atomically(&path, |out| out.write_all(text.as_bytes())).map_err(unwritable)?;
     Ok(path)
 }
 

@@ -35,17 +35,23 @@ fn invalid(message: String) -> io::Error {
 }
 
 /// Check that `path` is a regular file (following symlinks) of at most `limit` bytes; its
-/// size. Errors read as the cause in "PATH: cannot read it: …".
+/// size. For a file handed to another program (a video to ffmpeg); what ergoaudit reads
+/// itself is opened with [`open`]. Errors read as the cause in "PATH: cannot read it: …".
 pub fn check(path: &Path, limit: Limit) -> io::Result<u64> {
     let meta = std::fs::metadata(path)?;
     if !meta.is_file() {
-        let kind = if meta.is_dir() { "a folder" } else { "not a regular file (a pipe or a device?)" };
-        return Err(invalid(format!("it is {kind}; give {}", limit.what)));
+        return Err(not_regular(&meta, limit.what));
     }
     if meta.len() > limit.bytes {
         return Err(too_large(meta.len(), limit));
     }
     Ok(meta.len())
+}
+
+/// The refusal of something that is not a regular file.
+fn not_regular(meta: &std::fs::Metadata, what: &str) -> io::Error {
+    let kind = if meta.is_dir() { "a folder" } else { "not a regular file (a pipe or a device?)" };
+    invalid(format!("it is {kind}; give {what}"))
 }
 
 fn too_large(bytes: u64, limit: Limit) -> io::Error {
@@ -57,13 +63,59 @@ fn too_large(bytes: u64, limit: Limit) -> io::Error {
     ))
 }
 
-/// Open `path` for reading after [`check`].
-pub fn open(path: &Path, limit: Limit) -> io::Result<std::fs::File> {
-    check(path, limit)?;
-    std::fs::File::open(path)
+/// Open `path` as `options` say, only if it is a regular file (`what` names what it should
+/// be, for the refusal). It is opened without blocking — opening a FIFO waits for the other
+/// end, forever if nobody comes — then checked on the open file (`fstat`, so it cannot be
+/// swapped between the check and the use), and made blocking again.
+pub fn open_regular(
+    path: &Path,
+    options: &mut std::fs::OpenOptions,
+    what: &str,
+) -> io::Result<std::fs::File> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let file = options.open(path).map_err(|e| {
+        // a FIFO opened to write without blocking, with no reader
+        if cfg!(unix) && e.raw_os_error() == Some(libc::ENXIO) {
+            invalid(format!("it is not a regular file (a pipe or a device?); give {what}"))
+        } else {
+            e
+        }
+    })?;
+    let meta = file.metadata()?;
+    if !meta.is_file() {
+        return Err(not_regular(&meta, what));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsRawFd;
+        let fd = file.as_raw_fd();
+        // SAFETY: fcntl on a descriptor this function owns, with integer arguments only
+        let cleared = unsafe {
+            let flags = libc::fcntl(fd, libc::F_GETFL);
+            flags >= 0 && libc::fcntl(fd, libc::F_SETFL, flags & !libc::O_NONBLOCK) == 0
+        };
+        if !cleared {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(file)
 }
 
-/// Open a stream to read a line at a time: a regular file (see [`check`]) or a named pipe
+/// Open `path` for reading: a regular file (see [`open_regular`]) of at most `limit` bytes.
+pub fn open(path: &Path, limit: Limit) -> io::Result<std::fs::File> {
+    let file = open_regular(path, std::fs::OpenOptions::new().read(true), limit.what)?;
+    let size = file.metadata()?.len();
+    if size > limit.bytes {
+        return Err(too_large(size, limit));
+    }
+    Ok(file)
+}
+
+/// Open a stream to read a line at a time: a regular file (see [`open`]) or a named pipe
 /// another program writes live (opening it waits for that writer); never a device or a
 /// folder.
 pub fn open_stream(path: &Path, limit: Limit) -> io::Result<std::fs::File> {
@@ -77,11 +129,12 @@ pub fn open_stream(path: &Path, limit: Limit) -> io::Result<std::fs::File> {
     open(path, limit)
 }
 
-/// Read all of `path` after [`check`] (and never more than the limit, should it grow).
+/// Read all of `path` after [`open`] (and never more than the limit, should it grow).
 pub fn read(path: &Path, limit: Limit) -> io::Result<Vec<u8>> {
-    let size = check(path, limit)?;
+    let file = open(path, limit)?;
+    let size = file.metadata()?.len();
     let mut bytes = Vec::with_capacity(size as usize);
-    std::fs::File::open(path)?.take(limit.bytes + 1).read_to_end(&mut bytes)?;
+    file.take(limit.bytes + 1).read_to_end(&mut bytes)?;
     if bytes.len() as u64 > limit.bytes {
         return Err(too_large(bytes.len() as u64, limit));
     }
@@ -126,8 +179,8 @@ pub fn read_line(reader: &mut impl BufRead, line: &mut String, limit: Limit) -> 
 
 /// Write an output the user named with `-o`: a regular file through
 /// [`write_atomically`], replacing an existing one only if `is_ours` recognises it (or
-/// `force`); a device or a pipe (`-o /dev/stdout`) written directly. `what` names our kind
-/// of file for the refusal (`an ergoaudit report`).
+/// `force`); a device or a pipe (`-o /dev/stdout`, even through its symbolic link) written
+/// directly. `what` names our kind of file for the refusal (`an ergoaudit report`).
 pub fn write_output<E: From<io::Error>>(
     path: &Path,
     force: bool,
@@ -144,6 +197,7 @@ pub fn write_output<E: From<io::Error>>(
         }
         _ => {}
     }
+    refuse_symlink(path)?;
     if !may_replace(path, force, is_ours)? {
         return Err(io::Error::new(
             io::ErrorKind::AlreadyExists,
@@ -162,7 +216,7 @@ fn may_replace(path: &Path, force: bool, is_ours: impl Fn(&[u8]) -> bool) -> io:
         return Ok(true);
     }
     let mut head = Vec::new();
-    match std::fs::File::open(path) {
+    match open_regular(path, std::fs::OpenOptions::new().read(true), "an output file") {
         Ok(f) => {
             f.take(4096).read_to_end(&mut head)?;
             Ok(is_ours(&head))
@@ -172,17 +226,47 @@ fn may_replace(path: &Path, force: bool, is_ours: impl Fn(&[u8]) -> bool) -> io:
     }
 }
 
-/// Write `path` through `write`: into a temporary file in the same folder, flushed and
-/// synced, then renamed over `path`. If anything fails the temporary file is removed and
-/// `path` is left as it was.
+/// Refuse to write where a symbolic link is: one planted in a folder we write into would
+/// have the write land on its target (or create a file elsewhere through a dangling one).
+fn refuse_symlink(path: &Path) -> io::Result<()> {
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            let target = std::fs::read_link(path).map(|t| crate::escape::path(&t)).unwrap_or_default();
+            Err(io::Error::new(
+                io::ErrorKind::AlreadyExists,
+                format!("it is a symbolic link (to {target}); write to the file itself, or remove the link"),
+            ))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Write `path` through `write`, whole or not at all: into an unnamed temporary file in the
+/// same folder (Linux `O_TMPFILE`; a named `.ergoaudit-*.tmp` elsewhere), flushed and
+/// synced, then given its name by a rename — which replaces a file, and never follows a
+/// symbolic link. A symbolic link at `path` is refused. If anything fails `path` is left as
+/// it was, and a process killed while writing leaves nothing behind (the unnamed file is
+/// freed by the system).
 pub fn write_atomically<E: From<io::Error>>(
     path: &Path,
     write: impl FnOnce(&mut dyn Write) -> Result<(), E>,
 ) -> Result<(), E> {
+    refuse_symlink(path)?;
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
+    #[cfg(target_os = "linux")]
+    if let Some(mut file) = unnamed::create(dir)? {
+        {
+            let mut out = io::BufWriter::new(&mut file);
+            write(&mut out)?;
+            out.flush()?;
+        }
+        file.sync_all()?;
+        unnamed::name(&file, dir, path)?;
+        return Ok(());
+    }
     let mut file = tempfile::Builder::new().prefix(".ergoaudit-").suffix(".tmp").tempfile_in(dir)?;
     {
         let mut out = io::BufWriter::new(file.as_file_mut());
@@ -192,6 +276,66 @@ pub fn write_atomically<E: From<io::Error>>(
     file.as_file().sync_all()?;
     file.persist(path).map_err(|e| e.error)?;
     Ok(())
+}
+
+/// Unnamed temporary files (`O_TMPFILE`), named once written.
+#[cfg(target_os = "linux")]
+mod unnamed {
+    use std::ffi::CString;
+    use std::io;
+    use std::os::fd::AsRawFd;
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::fs::OpenOptionsExt;
+    use std::path::Path;
+
+    /// An unnamed file in `dir`, readable as a normal new file would be (0666 less the
+    /// umask); `None` where the file system (or the system, without `/proc`) does not have
+    /// them.
+    pub fn create(dir: &Path) -> io::Result<Option<std::fs::File>> {
+        // naming it later goes through /proc
+        if !Path::new("/proc/self/fd").is_dir() {
+            return Ok(None);
+        }
+        match std::fs::OpenOptions::new().write(true).custom_flags(libc::O_TMPFILE).mode(0o666).open(dir) {
+            Ok(file) => Ok(Some(file)),
+            Err(e) if matches!(e.raw_os_error(), Some(libc::EOPNOTSUPP | libc::EISDIR | libc::EINVAL)) => {
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Give `file` (unnamed, in `dir`) the name `path`: linked under a fresh temporary name,
+    /// then renamed over `path`.
+    pub fn name(file: &std::fs::File, dir: &Path, path: &Path) -> io::Result<()> {
+        let from = CString::new(format!("/proc/self/fd/{}", file.as_raw_fd())).expect("no NUL");
+        for n in 0..100u32 {
+            let tmp = dir.join(format!(".ergoaudit-{}-{n}.tmp", std::process::id()));
+            let to = CString::new(tmp.as_os_str().as_bytes())
+                .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "a NUL byte in the path"))?;
+            // SAFETY: linkat with two NUL-terminated paths that outlive the call
+            let linked = unsafe {
+                libc::linkat(
+                    libc::AT_FDCWD,
+                    from.as_ptr(),
+                    libc::AT_FDCWD,
+                    to.as_ptr(),
+                    libc::AT_SYMLINK_FOLLOW,
+                )
+            };
+            if linked != 0 {
+                let e = io::Error::last_os_error();
+                if e.kind() == io::ErrorKind::AlreadyExists {
+                    continue;
+                }
+                return Err(e);
+            }
+            return std::fs::rename(&tmp, path).inspect_err(|_| {
+                let _ = std::fs::remove_file(&tmp);
+            });
+        }
+        Err(io::Error::new(io::ErrorKind::AlreadyExists, "no free temporary name in the folder"))
+    }
 }
 
 #[cfg(test)]
@@ -252,6 +396,22 @@ mod tests {
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no temporary file left");
         write_atomically(&path, |out| -> io::Result<()> { out.write_all(b"new") }).unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+    }
+
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_file_being_written_has_no_name_so_a_killed_writer_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.html");
+        write_atomically(&path, |out| -> io::Result<()> {
+            out.write_all(&[b'x'; 1 << 20])?;
+            // mid-write, as a `kill -9` would find it: nothing in the folder
+            assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), 1 << 20);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 
     #[test]

@@ -12,7 +12,8 @@
 //! import graph has no circle):
 //!
 //! ```text
-//! clock escape files stats
+//! clock escape stats
+//! files
 //! capture zone
 //! pose
 //! posture

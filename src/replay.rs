@@ -13,7 +13,10 @@
 //! landmarks are metres with the origin between the hips. With no person, `person` is false
 //! and `detection_score`, `landmarks` and `world_landmarks` are null.
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use serde::{Deserialize, Serialize};
 
@@ -266,11 +269,54 @@ impl FrameRecord {
     }
 }
 
+/// How often a read of a landmarks stream waiting for its writer looks at the stop flag.
+const STOP_POLL_MS: libc::c_int = 100;
+
+/// The bytes of a landmarks file or stream; with a stop flag, a read that waits for a live
+/// writer (a FIFO stalled mid-line) gives up, as the end of the input, once the flag is set.
+struct Stream {
+    file: std::fs::File,
+    stop: Option<Arc<AtomicBool>>,
+}
+
+impl Stream {
+    fn stopped(&self) -> bool {
+        self.stop.as_ref().is_some_and(|s| s.load(Ordering::Relaxed))
+    }
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        #[cfg(unix)]
+        if self.stop.is_some() {
+            use std::os::fd::AsRawFd;
+            loop {
+                if self.stopped() {
+                    return Ok(0);
+                }
+                let mut ready = libc::pollfd { fd: self.file.as_raw_fd(), events: libc::POLLIN, revents: 0 };
+                // SAFETY: poll on one pollfd this function owns, for a bounded time
+                match unsafe { libc::poll(&mut ready, 1, STOP_POLL_MS) } {
+                    n if n > 0 => break, // data, or the writer is gone (the read says which)
+                    0 => {}
+                    _ => {
+                        let e = std::io::Error::last_os_error();
+                        if e.kind() != std::io::ErrorKind::Interrupted {
+                            return Err(e);
+                        }
+                    }
+                }
+            }
+        }
+        self.file.read(buf)
+    }
+}
+
 /// A landmarks file (`--landmarks FILE.jsonl`): one frame record per line, in the shape
 /// `analyze --json` writes. Blank lines are skipped.
 pub struct LandmarkFile {
     path: PathBuf,
-    reader: std::io::BufReader<std::fs::File>,
+    reader: std::io::BufReader<Stream>,
     text: String,
     line: usize,
     done: bool,
@@ -300,11 +346,18 @@ impl LandmarkFile {
         })?;
         Ok(LandmarkFile {
             path: path.to_path_buf(),
-            reader: std::io::BufReader::new(file),
+            reader: std::io::BufReader::new(Stream { file, stop: None }),
             text: String::new(),
             line: 0,
             done: false,
         })
+    }
+
+    /// End the records as soon as `stop` is set, even while waiting for a live writer
+    /// mid-line (what was read of an unfinished line is dropped).
+    pub fn stopped_by(mut self, stop: &Arc<AtomicBool>) -> Self {
+        self.reader.get_mut().stop = Some(Arc::clone(stop));
+        self
     }
 }
 
@@ -315,7 +368,12 @@ impl Iterator for LandmarkFile {
         while !self.done {
             self.line += 1;
             let bad = |problem: String| BadLine { path: self.path.clone(), line: self.line, problem };
-            match crate::files::read_line(&mut self.reader, &mut self.text, crate::files::LANDMARK_LINE) {
+            let read = crate::files::read_line(&mut self.reader, &mut self.text, crate::files::LANDMARK_LINE);
+            if self.reader.get_ref().stopped() {
+                self.done = true;
+                break;
+            }
+            match read {
                 Ok(true) if self.text.trim().is_empty() => {}
                 Ok(true) => {
                     return Some(FrameRecord::parse(&self.text).map_err(|e: BadRecord| bad(e.to_string())));

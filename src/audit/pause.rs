@@ -84,7 +84,11 @@ impl PauseFile {
 
     /// The pause written there (expired or not), if any.
     pub fn read(&self) -> Result<Option<PauseRequest>, PauseError> {
-        let file = match std::fs::File::open(&self.path) {
+        let file = match crate::files::open_regular(
+            &self.path,
+            std::fs::OpenOptions::new().read(true),
+            "a pause file",
+        ) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => return Err(self.io(e)),
@@ -108,10 +112,8 @@ impl PauseFile {
     pub fn write(&self, pause: &PauseRequest) -> Result<(), PauseError> {
         let dir = self.path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
         std::fs::create_dir_all(dir).map_err(|e| self.io(e))?;
-        let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| self.io(e))?;
-        serde_json::to_writer(&mut tmp, pause).map_err(|e| self.io(e.into()))?;
-        tmp.persist(&self.path).map_err(|e| self.io(e.error))?;
-        Ok(())
+        let text = serde_json::to_vec(pause).map_err(|e| self.io(e.into()))?;
+        crate::files::write_atomically(&self.path, |out| out.write_all(&text)).map_err(|e| self.io(e))
     }
 
     /// Remove the pause; whether there was one in force at `now`.

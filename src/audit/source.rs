@@ -281,7 +281,9 @@ impl Source {
         let burst = pacing.burst.max(1);
         let interval = pacing.interval_s;
         Ok(match self {
-            Source::Landmarks(path) => Box::new(RecordedPoses::new(LandmarkFile::open(path)?)),
+            Source::Landmarks(path) => {
+                Box::new(RecordedPoses::new(LandmarkFile::open(path)?.stopped_by(&pacing.stop)))
+            }
             Source::Video(path) => {
                 let sampling = if burst == 1 {
                     Sampling::Samples(interval)

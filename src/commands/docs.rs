@@ -43,7 +43,8 @@ fn write_pages(command: &clap::Command, name: &str, out: &Path) -> Result<usize>
     let mut text = Vec::new();
     clap_mangen::Man::new(page).render(&mut text).context("cannot render a man page")?;
     let path = out.join(format!("{name}.1"));
-    std::fs::write(&path, text).with_context(|| format!("cannot write {}", escape::path(&path)))?;
+    ergoaudit::files::write_atomically(&path, |out| out.write_all(&text))
+        .with_context(|| format!("cannot write {}", escape::path(&path)))?;
     let mut written = 1;
     for sub in command.get_subcommands().filter(|sub| sub.get_name() != "help") {
         written += write_pages(sub, &format!("{name}-{}", sub.get_name()), out)?;

@@ -50,6 +50,18 @@ pub enum StoreError {
     /// a file size limit, a failing disk) while recording.
     #[error("{}: cannot write any more (the disk is full, a file size limit is reached, or the disk fails); what was recorded until now is kept — free some space and start again", .0.display())]
     Full(PathBuf),
+    /// The database, or a file SQLite keeps beside it (`-wal`, `-shm`, `-journal`), is not a
+    /// regular file (a FIFO would block forever, a device never ends).
+    #[error("{}: {source}; pass the history's file with --db", .path.display())]
+    NotAFile {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Another program holds the database exclusively (not an audit: they share it).
+    #[error("{} is held exclusively by another program; try again when it has finished", .0.display())]
+    Busy(PathBuf),
     /// The database does not exist (for commands that only read).
     #[error("no audit history at {}; run `ergoaudit audit` first (or pass --db)", .0.display())]
     Missing(PathBuf),
@@ -102,6 +114,7 @@ pub(super) fn sqlite_error(path: &Path, e: rusqlite::Error) -> StoreError {
             StoreError::Corrupt { path, why: Corruption::Sqlite(e) }
         }
         Some(ErrorCode::DiskFull) => StoreError::Full(path),
+        Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => StoreError::Busy(path),
         Some(ErrorCode::SystemIoFailure)
             if e.sqlite_error().is_some_and(|f| f.extended_code == rusqlite::ffi::SQLITE_IOERR_WRITE) =>
         {

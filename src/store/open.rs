@@ -23,6 +23,34 @@ fn lock_path(db: &Path) -> PathBuf {
     PathBuf::from(lock)
 }
 
+/// Refuse a database, or a file SQLite keeps beside it, that is a FIFO or a device: SQLite
+/// would open a FIFO and block on it forever. (A folder SQLite refuses by itself, as on
+/// read-only storage. Looked at, not opened: closing a descriptor of a database this
+/// process has open would drop SQLite's locks on it.)
+fn check_files(db: &Path) -> Result<(), StoreError> {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut path = db.as_os_str().to_owned();
+        path.push(suffix);
+        let path = PathBuf::from(path);
+        match std::fs::metadata(&path) {
+            Ok(meta) if !meta.is_file() && !meta.is_dir() => {
+                let source = std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    "it is not a regular file (a pipe or a device?)",
+                );
+                return Err(StoreError::NotAFile { path, source });
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Open the lock file `DB.lock` as `options` say: a regular file only.
+fn open_lock(db: &Path, options: &mut std::fs::OpenOptions) -> std::io::Result<std::fs::File> {
+    crate::files::open_regular(&lock_path(db), options, "the audit's lock file")
+}
+
 /// How a database is opened.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Mode {
@@ -78,11 +106,7 @@ impl Store {
             std::fs::create_dir_all(dir).map_err(ro)?;
         }
         let lock_error = |e| StoreError::Lock { path: lock_path(path), source: e };
-        let lock = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(lock_path(path))
+        let lock = open_lock(path, std::fs::OpenOptions::new().create(true).truncate(false).write(true))
             .map_err(lock_error)?;
         // `status` holds a shared lock for an instant to look: try a few times
         let mut tries = 0;
@@ -99,6 +123,7 @@ impl Store {
                 Err(std::fs::TryLockError::Error(e)) => return Err(lock_error(e)),
             }
         }
+        check_files(path)?;
         let conn = Connection::open(path).map_err(|e| sqlite_error(path, e))?;
         let mut store = Store { conn, path: path.to_path_buf(), _lock: Some(lock), schema: 0 };
         store.prepare(Mode::Write)?;
@@ -109,7 +134,7 @@ impl Store {
     /// Never blocks, never writes: a shared lock is tried and let go at once.
     pub fn is_recording(path: &Path) -> Result<bool, StoreError> {
         let lock_error = |e| StoreError::Lock { path: lock_path(path), source: e };
-        let lock = match std::fs::File::open(lock_path(path)) {
+        let lock = match open_lock(path, std::fs::OpenOptions::new().read(true)) {
             Ok(f) => f,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
             Err(e) => return Err(lock_error(e)),
@@ -143,8 +168,11 @@ impl Store {
         if !path.exists() {
             return Err(StoreError::Missing(path.to_path_buf()));
         }
+        check_files(path)?;
         let open = |conn: rusqlite::Result<Connection>| {
             let conn = conn.map_err(|e| sqlite_error(path, e))?;
+            // a reader never waits: a database held exclusively is said at once
+            conn.busy_timeout(std::time::Duration::ZERO).map_err(|e| sqlite_error(path, e))?;
             let mut store = Store { conn, path: path.to_path_buf(), _lock: None, schema: 0 };
             store.prepare(mode).map(|()| store)
         };

