@@ -3,40 +3,58 @@
 
 use super::days as by_day;
 use super::knowledge::NOT_JUDGED;
-use super::model::{self, Day, Period, Records, Report};
+use super::model::{Day, Records, Report};
+use super::tally::{Data, Sessions, Tally};
 use super::{findings, method, series, time, verdict};
 use crate::risk::MAX_ABS_T_S;
 use crate::store::{SessionSetup, StoredFinding, StoredSample, StoredSession};
 
 /// Version of the JSON schema (`docs/report-schema.md`).
-pub const SCHEMA: &str = "ergoaudit-report/4";
+pub const SCHEMA: &str = "ergoaudit-report/5";
 
-/// Build the report. Faulty data (as an old or damaged database may hold) is set aside
-/// first: samples whose time is no number or absurd, values and findings' times that are
-/// no numbers or absurd (no measure of ours goes beyond ±10 000 in its unit), intervals
-/// that are not positive.
+/// Build the report from records that hold their samples.
 pub fn build(input: &Records) -> Report {
+    assemble(Data::new(input))
+}
+
+/// The days of `input.period` (see [`Day`]), as a report over it would show them.
+pub fn days(input: &Records) -> Vec<Day> {
+    by_day::days(&Data::new(input))
+}
+
+/// A report built from records whose samples are not held but streamed in, one at a time
+/// (a year of history is two million samples): [`Builder::add`] each, then
+/// [`Builder::finish`]. Faulty data (as an old or damaged database may hold) is set aside:
+/// samples whose time is no number or absurd, values and findings' times that are no
+/// numbers or absurd (no measure of ours goes beyond ±10 000 in its unit), intervals that
+/// are not positive.
+pub struct Builder<'a> {
+    input: &'a Records<'a>,
+    tally: Tally,
+    sessions: Sessions,
+}
+
+impl<'a> Builder<'a> {
+    /// A report on `input` (its `samples` left unread: they come through [`Builder::add`]).
+    pub fn new(input: &'a Records<'a>) -> Self {
+        Builder { input, tally: Tally::new(input.period), sessions: Sessions::default() }
+    }
+
+    /// Add one sample of `input`'s sessions.
+    pub fn add(&mut self, sample: &StoredSample) {
+        self.tally.add(self.input, &mut self.sessions, sample);
+    }
+
+    /// The report.
+    pub fn finish(self) -> Report {
+        assemble(Data::gathered(self.input, self.tally))
+    }
+}
+
+/// The report of `d`, its faulty findings, breaks and pauses set aside first.
+fn assemble(d: Data) -> Report {
+    let input = d.input;
     let finite = |v: Option<f64>| v.filter(|x| x.abs() <= 1e4);
-    let sessions: Vec<StoredSession> = input
-        .sessions
-        .iter()
-        .map(|s| {
-            let interval_s = s.setup.interval_s;
-            let interval_s = if interval_s > 0.0 && interval_s <= 86_400.0 { interval_s } else { 5.0 };
-            StoredSession { setup: SessionSetup { interval_s, ..s.setup.clone() }, ..s.clone() }
-        })
-        .collect();
-    let samples: Vec<StoredSample> = input
-        .samples
-        .iter()
-        .filter(|s| s.t_s.abs() <= MAX_ABS_T_S)
-        .map(|s| StoredSample {
-            measures: s.measures.map(|_, v| finite(*v)),
-            movement: finite(s.movement),
-            sitting_min: if s.sitting_min.is_finite() { s.sitting_min.max(0.0) } else { 0.0 },
-            ..s.clone()
-        })
-        .collect();
     let span = |start_s: f64, end_s: f64| {
         start_s.abs() <= MAX_ABS_T_S && end_s.abs() <= MAX_ABS_T_S && end_s >= start_s
     };
@@ -53,25 +71,27 @@ pub fn build(input: &Records) -> Report {
             ..f.clone()
         })
         .collect();
-    build_from(&Records {
+    let sessions: Vec<StoredSession> = input
+        .sessions
+        .iter()
+        .map(|s| {
+            let interval_s = s.setup.interval_s;
+            let interval_s = if interval_s > 0.0 && interval_s <= 86_400.0 { interval_s } else { 5.0 };
+            StoredSession { setup: SessionSetup { interval_s, ..s.setup.clone() }, ..s.clone() }
+        })
+        .collect();
+    let cleaned = Records {
         sessions: &sessions,
-        samples: &samples,
+        samples: &[],
         findings: &findings,
         breaks: &breaks,
         pauses: &pauses,
         ..*input
-    })
-}
-
-/// The days of `period` (see [`Day`]) in `input`, as a report over it would show them.
-pub fn days(input: &Records, period: &Period) -> Vec<Day> {
-    by_day::days(&model::Data::new(input), period)
-}
-
-fn build_from(input: &Records) -> Report {
-    let d = model::Data::new(input);
+    };
+    let d = Data::gathered(&cleaned, d.tally);
     let findings = findings::findings(&d);
-    let quality = method::measure_quality(&d.present);
+    let quality = method::measure_quality(&d);
+    let (series, resolution) = d.tally.series();
     Report {
         schema: SCHEMA,
         generated_at: input.now.to_string(),
@@ -82,11 +102,12 @@ fn build_from(input: &Records) -> Report {
         holds: findings::holds(&findings),
         not_judged: NOT_JUDGED.iter().map(|s| (*s).to_owned()).collect(),
         method: method::method(&d, quality),
-        series: series::series(&d),
-        distributions: series::distributions(&d),
+        series,
+        series_resolution_s: resolution,
+        distributions: d.tally.distributions(),
         breaks: series::break_spans(&d),
         pauses: series::pause_spans(&d),
-        days: input.period.map(|p| by_day::days(&d, p)).unwrap_or_default(),
+        days: by_day::days(&d),
         findings,
         thresholds: *input.thresholds,
     }

@@ -277,7 +277,7 @@ pub fn days(r: &Report) -> Option<Chart> {
         },
         Some(t.sitting_max),
     );
-    for (k, id) in super::days::TREND_MEASURES.into_iter().enumerate() {
+    for (k, id) in super::tally::TREND_MEASURES.into_iter().enumerate() {
         let title = format!("{}: ok / warn / risk", id.label());
         stacked(&mut svg, 3 + k, &title, &r.days, id);
     }

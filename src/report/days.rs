@@ -3,64 +3,18 @@
 //! against breaks due, and the longest sitting stretch. `report --since 7d` shows them, and
 //! `status` shows today's.
 
-use std::collections::BTreeMap;
-
-use super::model::{Data, Day, Period};
-use crate::posture::MeasureId;
+use super::model::Day;
+use super::tally::Data;
 use crate::store::SessionSpan;
 
-/// The measures whose bands the days compare.
-pub const TREND_MEASURES: [MeasureId; 3] =
-    [MeasureId::CvaDeg, MeasureId::HeadForwardCm, MeasureId::ShoulderRoundingDeg];
-
-/// Most days a report splits its period into (a longer period gets no per-day section).
-pub const MAX_DAYS: usize = 400;
-
-/// The date of `at` in `tz`.
-fn date_of(at: jiff::Timestamp, tz: &jiff::tz::TimeZone) -> jiff::civil::Date {
-    at.to_zoned(tz.clone()).date()
-}
-
-/// Every day of `period` (the first and the last in part), oldest first; none when it is
-/// empty or longer than [`MAX_DAYS`].
-pub(crate) fn days(d: &Data, period: &Period) -> Vec<Day> {
-    let (first, last) = (date_of(period.from, &period.tz), date_of(period.to, &period.tz));
-    let mut out: BTreeMap<jiff::civil::Date, Day> = BTreeMap::new();
-    let mut date = first;
-    while date <= last && out.len() < MAX_DAYS {
-        out.insert(date, Day { date: date.to_string(), ..Day::default() });
-        let Ok(next) = date.tomorrow() else { break };
-        date = next;
-    }
-    if date <= last {
-        return Vec::new();
-    }
-    // for the breaks due: the time present under each sitting limit (each session's own)
-    let mut under_limit: BTreeMap<jiff::civil::Date, Vec<(f64, f64)>> = BTreeMap::new();
-    for s in d.input.samples {
-        let Some(date) = s.at.map(|at| date_of(at, &period.tz)) else { continue };
-        let Some(day) = out.get_mut(&date) else { continue };
-        let (dt, t) = (d.interval(s.session), d.thresholds(s.session));
-        if s.present {
-            day.present_s += dt;
-            day.longest_sitting_min = day.longest_sitting_min.max(s.sitting_min);
-            let every_s = t.sitting_max * 60.0;
-            let limits = under_limit.entry(date).or_default();
-            match limits.iter_mut().find(|(limit, _)| *limit == every_s) {
-                Some((_, present_s)) => *present_s += dt,
-                None => limits.push((every_s, dt)),
-            }
-        }
-        if !(s.present && s.person) {
-            continue;
-        }
-        for id in TREND_MEASURES {
-            day.bands.entry(id).count(s.measures[id].map(|v| t.verdict(id, v)), dt);
-        }
-    }
+/// Every day of the period `d` was gathered over (the first and the last in part; the last
+/// [`super::tally::MAX_DAYS`] of a longer one), oldest first; none without a period.
+pub(crate) fn days(d: &Data) -> Vec<Day> {
+    let Some(gathered) = &d.tally.days else { return Vec::new() };
+    let mut out = gathered.days.clone();
     let day_of = |span: &SessionSpan| {
         let wall = d.input.sessions.iter().find(|s| s.id == span.session)?.wall(span.start_s)?;
-        Some(date_of(wall, &period.tz))
+        Some(wall.to_zoned(gathered.tz.clone()).date())
     };
     for b in d.input.breaks {
         if let Some(day) = day_of(b).and_then(|date| out.get_mut(&date)) {
@@ -76,7 +30,8 @@ pub(crate) fn days(d: &Data, period: &Period) -> Vec<Day> {
         .map(|(date, mut day)| {
             // a measure without any value that day has no bands
             day.bands.retain(|b| b.measured_s() > 0.0);
-            let due: f64 = under_limit
+            let due: f64 = gathered
+                .under_limit
                 .get(&date)
                 .into_iter()
                 .flatten()
@@ -91,9 +46,11 @@ pub(crate) fn days(d: &Data, period: &Period) -> Vec<Day> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::model::{BandTime, Records};
+    use super::super::model::{BandTime, Period, Records};
+    use super::super::tally::MAX_DAYS;
     use super::super::tests::{details, sample, span};
     use super::*;
+    use crate::posture::MeasureId;
     use crate::thresholds::Thresholds;
 
     #[test]
@@ -110,6 +67,11 @@ mod tests {
         samples[17].sitting_min = 50.0;
         let breaks = [span(100.0, 300.0), span(72_100.0, 72_300.0)];
         let pauses = [span(60.0, 660.0)];
+        let period = Period {
+            from: "2026-01-04T12:00:00Z".parse().unwrap(),
+            to: "2026-01-06T12:00:00Z".parse().unwrap(),
+            tz,
+        };
         let input = Records {
             kind: "history",
             sessions: &[details(5.0)],
@@ -119,15 +81,10 @@ mod tests {
             pauses: &pauses,
             thresholds: &t,
             judged: &[],
-            period: None,
+            period: Some(&period),
             now: jiff::Timestamp::UNIX_EPOCH,
         };
-        let period = Period {
-            from: "2026-01-04T12:00:00Z".parse().unwrap(),
-            to: "2026-01-06T12:00:00Z".parse().unwrap(),
-            tz,
-        };
-        let days = days(&Data::new(&input), &period);
+        let days = days(&Data::new(&input));
         let dates: Vec<&str> = days.iter().map(|d| d.date.as_str()).collect();
         assert_eq!(dates, ["2026-01-04", "2026-01-05", "2026-01-06"]);
         assert_eq!(days[0], Day { date: "2026-01-04".into(), ..Day::default() });
@@ -154,28 +111,31 @@ mod tests {
         let t = Thresholds::default();
         // 100 min present at 5 s: two breaks due under the 45-minute rule
         let samples: Vec<_> = (0..1200).map(|k| sample(k as f64 * 5.0, true, None)).collect();
-        let input = Records {
+        let session = details(5.0);
+        let period = Period {
+            from: "2026-01-05T00:00:00Z".parse().unwrap(),
+            to: "2026-01-05T23:00:00Z".parse().unwrap(),
+            tz: jiff::tz::TimeZone::UTC,
+        };
+        let records = |period| Records {
             kind: "history",
-            sessions: &[details(5.0)],
+            sessions: std::slice::from_ref(&session),
             samples: &samples,
             findings: &[],
             breaks: &[],
             pauses: &[],
             thresholds: &t,
             judged: &[],
-            period: None,
+            period: Some(period),
             now: jiff::Timestamp::UNIX_EPOCH,
         };
-        let period = Period {
-            from: "2026-01-05T00:00:00Z".parse().unwrap(),
-            to: "2026-01-05T23:00:00Z".parse().unwrap(),
-            tz: jiff::tz::TimeZone::UTC,
-        };
-        let days = days(&Data::new(&input), &period);
+        let days = days(&Data::new(&records(&period)));
         assert_eq!(days.len(), 1);
         assert_eq!((days[0].present_s, days[0].breaks_due), (6000.0, 2));
-        // a period too long to split has no days
-        let long = Period { from: "2020-01-01T00:00:00Z".parse().unwrap(), ..period };
-        assert!(super::days(&Data::new(&input), &long).is_empty());
+        // a period of six years shows its last MAX_DAYS days, the last one this
+        let long = Period { from: "2020-01-01T00:00:00Z".parse().unwrap(), ..period.clone() };
+        let days = super::days(&Data::new(&records(&long)));
+        assert_eq!(days.len(), MAX_DAYS);
+        assert_eq!((days[MAX_DAYS - 1].date.as_str(), days[MAX_DAYS - 1].present_s), ("2026-01-05", 6000.0));
     }
 }

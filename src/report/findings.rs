@@ -2,7 +2,8 @@
 //! holds among them, judged against their limit.
 
 use super::knowledge::risk_factor;
-use super::model::{Data, Hold, ReportFinding};
+use super::model::{Hold, ReportFinding};
+use super::tally::Data;
 use crate::advice;
 use crate::risk::FindingKind;
 

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 
-use super::assemble::{build, days};
+use super::assemble::{Builder, days};
 use super::model::{Day, Period, Records, Report};
 use crate::store::{SessionId, SessionSpan, Store, StoreError, StoredFinding, StoredSample, StoredSession};
 use crate::thresholds::{Invalid, Thresholds};
@@ -83,13 +83,21 @@ impl Loaded {
     /// The records of the sessions `ids`: all of them, or those from `from` on (the samples
     /// taken since, the findings, breaks and pauses that had not ended before).
     pub fn load(store: &Store, ids: &[SessionId], from: Option<Timestamp>) -> Result<Self, StoreError> {
+        let mut loaded = Self::load_without_samples(store, ids, from)?;
+        store.each_sample(&loaded.sessions, from, |s| loaded.samples.push(s))?;
+        Ok(loaded)
+    }
+
+    /// [`Loaded::load`] but the samples, which [`Store::each_sample`] streams.
+    fn load_without_samples(
+        store: &Store,
+        ids: &[SessionId],
+        from: Option<Timestamp>,
+    ) -> Result<Self, StoreError> {
         let sessions = store.sessions_by_id(ids)?;
         let ids: Vec<SessionId> = sessions.iter().map(|s| s.id).collect();
         let mut loaded = Loaded {
-            samples: match from {
-                Some(from) => store.samples_since(&sessions, from)?,
-                None => store.samples(&ids)?,
-            },
+            samples: Vec::new(),
             findings: store.findings(&ids)?,
             breaks: store.breaks(&ids)?,
             pauses: store.pauses(&ids)?,
@@ -185,14 +193,18 @@ impl FromHistory<'_> {
                 (store.sessions_touching(from)?, Some(from), period)
             }
         };
-        let loaded = Loaded::load(store, &ids, from)?;
+        let loaded = Loaded::load_without_samples(store, &ids, from)?;
         if let Selection::Session(id) = self.selection
             && loaded.sessions.is_empty()
         {
             return Err(ReportError::NoSuchSession { id, db: store.path().to_path_buf() });
         }
         let judged = loaded.judged(self.overrides).map_err(ReportError::Thresholds)?;
-        Ok(build(&loaded.records(self.kind, &judged, self.defaults, period.as_ref(), self.now)))
+        let records = loaded.records(self.kind, &judged, self.defaults, period.as_ref(), self.now);
+        // the samples streamed, never held
+        let mut report = Builder::new(&records);
+        store.each_sample(&loaded.sessions, from, |s| report.add(&s))?;
+        Ok(report.finish())
     }
 }
 
@@ -207,5 +219,5 @@ pub fn today(store: &Store, now: Timestamp, tz: &TimeZone) -> Result<Option<Day>
     let defaults = Thresholds::default();
     let period = Period { from: midnight, to: now, tz: tz.clone() };
     let records = loaded.records(Kind::History, &judged, &defaults, Some(&period), now);
-    Ok(days(&records, &period).pop())
+    Ok(days(&records).pop())
 }

@@ -4,30 +4,17 @@
 use std::collections::BTreeMap;
 
 use super::knowledge::fix_for;
-use super::model::{Data, MeasureQuality, Method, PerMeasure, Quality, ThresholdUsed};
-use crate::posture::MeasureId;
-use crate::store::StoredSample;
+use super::model::{MeasureQuality, Method, PerMeasure, Quality, ThresholdUsed};
+use super::tally::{Data, POSTURE};
 use crate::thresholds::SPECS;
 
-/// What a measure without a value and without a recorded reason is counted as.
-const NOT_RECORDED: &str = "not recorded";
-
-/// The measures a verdict on posture rests on.
-const POSTURE: [MeasureId; 4] =
-    [MeasureId::CvaDeg, MeasureId::HeadForwardCm, MeasureId::NeckFlexionDeg, MeasureId::ShoulderRoundingDeg];
-
-/// Per measure, over the present samples: how many had a value, and why the others not.
-pub(crate) fn measure_quality(present: &[&StoredSample]) -> PerMeasure<MeasureQuality> {
+/// Per measure, over the present samples: how many had a value, and why the others not
+/// (every measure once anybody was present, none before).
+pub(crate) fn measure_quality(d: &Data) -> PerMeasure<MeasureQuality> {
     let mut out: PerMeasure<MeasureQuality> = PerMeasure::default();
-    for s in present {
-        for (id, value) in s.measures.iter() {
-            let q = out.entry(id);
-            if value.is_some() {
-                q.with_value += 1;
-            } else {
-                let reason = s.missing[id].map_or(NOT_RECORDED, |m| m.text());
-                *q.without.entry(reason.to_owned()).or_default() += 1;
-            }
+    if d.tally.present > 0 {
+        for (id, q) in d.tally.quality.iter() {
+            out.insert(id, q.clone());
         }
     }
     out
@@ -47,11 +34,7 @@ pub(crate) fn dedup(items: impl Iterator<Item = String>) -> Vec<String> {
 /// The method section.
 pub(crate) fn method(d: &Data, quality: PerMeasure<MeasureQuality>) -> Method {
     let t = d.input.thresholds;
-    let mut views: BTreeMap<String, usize> = BTreeMap::new();
-    for s in &d.present {
-        *views.entry(s.view.map_or("unknown", |v| v.name()).to_owned()).or_default() += 1;
-    }
-    let no_verdict = d.present.iter().filter(|s| POSTURE.iter().all(|&id| s.measures[id].is_none())).count();
+    let tally = &d.tally;
     // why the posture measures had no value, most common first, each with what to change
     let mut why: BTreeMap<String, usize> = BTreeMap::new();
     for id in POSTURE {
@@ -80,14 +63,14 @@ pub(crate) fn method(d: &Data, quality: PerMeasure<MeasureQuality>) -> Method {
             path => format!("landmark model file {path}"),
         })),
         ergoaudit: env!("CARGO_PKG_VERSION").to_owned(),
-        views,
+        views: tally.views.clone(),
         data_quality: Quality {
-            samples: d.input.samples.len(),
-            present_samples: d.present.len(),
-            no_verdict_share: if d.present.is_empty() {
+            samples: tally.samples,
+            present_samples: tally.present,
+            no_verdict_share: if tally.present == 0 {
                 0.0
             } else {
-                no_verdict as f64 / d.present.len() as f64
+                tally.no_verdict as f64 / tally.present as f64
             },
             reasons: why.into_iter().map(|(reason, _)| format!("{reason}: {}", fix_for(&reason))).collect(),
             measures: quality,
@@ -100,7 +83,7 @@ mod tests {
     use super::super::model::Records;
     use super::super::tests::{details, sample};
     use super::*;
-    use crate::posture::{Missing, View};
+    use crate::posture::{MeasureId, Missing, View};
     use crate::thresholds::Thresholds;
 
     #[test]
@@ -128,7 +111,7 @@ mod tests {
             now: jiff::Timestamp::UNIX_EPOCH,
         };
         let d = Data::new(&input);
-        let q = measure_quality(&d.present);
+        let q = measure_quality(&d);
         let cva = q.get(MeasureId::CvaDeg).unwrap();
         assert_eq!(cva.with_value, 1);
         assert_eq!(cva.without["shoulders below the frame"], 1);

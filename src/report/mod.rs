@@ -14,10 +14,11 @@ mod model;
 mod render;
 mod series;
 pub mod status;
+mod tally;
 mod time;
 mod verdict;
 
-pub use assemble::{SCHEMA, build, days};
+pub use assemble::{Builder, SCHEMA, build, days};
 pub use history::{FromHistory, Kind, Loaded, ReportError, Selection, today};
 pub use knowledge::{NOT_JUDGED, fix_for, risk_factor};
 pub use model::{

@@ -308,7 +308,9 @@ pub struct Point {
 /// The distribution of one measure over the present samples.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Distribution {
-    /// Bin edges (11, in the measure's unit).
+    /// Bin edges (11, in the measure's unit): ten bins of equal width, a whole number of
+    /// 0.1 (0.001 for the shoulder elevation ratio), from the smallest value down to such a
+    /// step to the largest.
     pub edges: Vec<f64>,
     /// Samples per bin (10).
     pub counts: Vec<usize>,
@@ -369,8 +371,11 @@ pub struct Report {
     pub not_judged: Vec<String>,
     /// How it was measured.
     pub method: Method,
-    /// Chart data.
+    /// Chart data: one point per sample, or, beyond 2000 samples, one per bin of
+    /// `series_resolution_s` seconds (the mean of its present samples' values), at most 2000.
     pub series: Vec<Point>,
+    /// The length of the series' bins, seconds; `None` when each point is one sample.
+    pub series_resolution_s: Option<f64>,
     /// Distribution of each measure with values.
     pub distributions: PerMeasure<Distribution>,
     /// Trends across days: one entry per calendar day of a `--since` period of more than a
@@ -422,34 +427,4 @@ pub(crate) fn num(v: f64) -> String {
 /// `part` as a percentage of `total` ("–" for nothing).
 pub(crate) fn pct(part: f64, total: f64) -> String {
     if total > 0.0 { format!("{:.0} %", part / total * 100.0) } else { "–".to_owned() }
-}
-
-/// The (cleaned) data every section reads.
-pub(crate) struct Data<'a> {
-    /// The records.
-    pub input: &'a Records<'a>,
-    /// The samples with the person present.
-    pub present: Vec<&'a StoredSample>,
-}
-
-impl<'a> Data<'a> {
-    /// The data of `input`.
-    pub fn new(input: &'a Records<'a>) -> Self {
-        Data { input, present: input.samples.iter().filter(|s| s.present && s.person).collect() }
-    }
-
-    /// Seconds one sample of `session` stands for.
-    pub fn interval(&self, session: SessionId) -> f64 {
-        self.input.sessions.iter().find(|s| s.id == session).map_or(5.0, |s| s.setup.interval_s)
-    }
-
-    /// The thresholds the samples of `session` are judged with.
-    pub fn thresholds(&self, session: SessionId) -> &'a Thresholds {
-        self.input.judged.iter().find(|(id, _)| *id == session).map_or(self.input.thresholds, |(_, t)| t)
-    }
-
-    /// Seconds audited (every sample).
-    pub fn audited_s(&self) -> f64 {
-        self.input.samples.iter().map(|s| self.interval(s.session)).sum()
-    }
 }

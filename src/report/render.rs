@@ -57,7 +57,7 @@ trait Helpers {
     }
     /// The measures the days compare.
     fn trend_measures(&self) -> [MeasureId; 3] {
-        super::days::TREND_MEASURES
+        super::tally::TREND_MEASURES
     }
     /// The ok / warn / risk shares of `measure` on `day`, in per cent ("–" without values).
     fn shares(&self, day: &Day, measure: &MeasureId) -> String {

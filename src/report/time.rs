@@ -1,25 +1,20 @@
 //! Time at a glance: audited, present and away, breaks against the movement-break rule, the
 //! longest sitting stretch, and the time each measure spent in each band.
 
-use super::model::{BandTime, Data, PerMeasure, ReportFinding, TimeSummary};
-use crate::posture::MeasureId;
+use super::model::{PerMeasure, ReportFinding, TimeSummary};
+use super::tally::Data;
 use crate::risk::FindingKind;
 
 /// The time section. Breaks are the ones the risk engine recorded; each sample is put in
 /// its band by its own session's thresholds.
 pub(crate) fn time(d: &Data, findings: &[ReportFinding]) -> TimeSummary {
     let t = d.input.thresholds;
-    let audited_s = d.audited_s();
-    let present_s: f64 = d.input.samples.iter().filter(|s| s.present).map(|s| d.interval(s.session)).sum();
+    let tally = &d.tally;
+    let (audited_s, present_s) = (tally.audited_s, tally.present_s);
     let mut bands = PerMeasure::default();
-    for id in MeasureId::all() {
-        let mut b = BandTime::default();
-        for s in &d.present {
-            let judged = d.thresholds(s.session);
-            b.count(s.measures[id].map(|v| judged.verdict(id, v)), d.interval(s.session));
-        }
+    for (id, b) in tally.bands.iter() {
         if b.measured_s() > 0.0 {
-            bands.insert(id, b);
+            bands.insert(id, b.clone());
         }
     }
     TimeSummary {
@@ -29,7 +24,7 @@ pub(crate) fn time(d: &Data, findings: &[ReportFinding]) -> TimeSummary {
         paused_s: d.input.pauses.iter().map(|p| p.end_s - p.start_s).fold(0.0, |a, b| a + b),
         breaks_taken: d.input.breaks.len(),
         break_rule: format!("{} min every {} min", t.break_min, t.sitting_max),
-        longest_sitting_min: d.input.samples.iter().map(|s| s.sitting_min).fold(0.0, f64::max),
+        longest_sitting_min: tally.longest_sitting_min,
         breaks_overdue: findings.iter().filter(|f| f.kind == FindingKind::BreakOverdue).count(),
         bands,
     }
@@ -40,6 +35,7 @@ mod tests {
     use super::super::model::Records;
     use super::super::tests::{details, sample, span};
     use super::*;
+    use crate::posture::MeasureId;
     use crate::thresholds::Thresholds;
 
     #[test]

@@ -4,7 +4,8 @@
 use std::collections::BTreeMap;
 
 use super::knowledge::{fix_for, title_of};
-use super::model::{Data, MeasureQuality, OverallVerdict, PerMeasure, ReportFinding, TopFinding, pct};
+use super::model::{MeasureQuality, OverallVerdict, PerMeasure, ReportFinding, TopFinding, pct};
+use super::tally::Data;
 use crate::advice;
 use crate::posture::MeasureId;
 use crate::risk::standards::rula_action;
@@ -15,12 +16,12 @@ pub(crate) const MIN_MEASURED_SHARE: f64 = 0.5;
 
 /// Why there is nothing to judge (no data, or nobody in it), if so.
 pub(crate) fn notice(d: &Data) -> Option<String> {
-    if d.input.samples.is_empty() {
+    if d.tally.samples == 0 {
         Some("No audit data in this period: nothing to judge. Run `ergoaudit audit` (or `report --source FILE`).".to_owned())
-    } else if d.present.is_empty() {
+    } else if d.tally.present == 0 {
         Some(format!(
             "Nobody was seen in the {} audited: no posture to judge. Check that the camera shows you (head and shoulders).",
-            advice::minutes(d.audited_s())
+            advice::minutes(d.tally.audited_s)
         ))
     } else {
         None
@@ -60,18 +61,13 @@ pub(crate) fn verdict(
     findings: &[ReportFinding],
     quality: &PerMeasure<MeasureQuality>,
 ) -> Option<OverallVerdict> {
-    if d.present.is_empty() {
+    let present = d.tally.present;
+    if present == 0 {
         return None;
     }
-    let mut scores: Vec<u8> = d
-        .present
-        .iter()
-        .filter(|s| s.measures[MeasureId::NeckFlexionDeg].is_some())
-        .filter_map(|s| s.rula.and_then(|r| u8::try_from(r).ok()))
-        .collect();
-    scores.sort_unstable();
-    let share =
-        |id: MeasureId| quality.get(id).map_or(0.0, |q| q.with_value as f64 / d.present.len().max(1) as f64);
+    let scores = &d.tally.scores;
+    let scored: usize = scores.values().sum();
+    let share = |id: MeasureId| quality.get(id).map_or(0.0, |q| q.with_value as f64 / present as f64);
     let (neck, trunk) = (share(MeasureId::NeckFlexionDeg), share(MeasureId::TrunkInclinationDeg));
     let mut measured = vec![format!("neck flexion ({} of the present time)", pct(neck, 1.0))];
     let mut assumed = vec![
@@ -83,10 +79,18 @@ pub(crate) fn verdict(
     if trunk < 1.0 {
         assumed.push("the trunk upright and supported where it was not measured".to_owned());
     }
-    let enough = neck >= MIN_MEASURED_SHARE && !scores.is_empty();
+    let enough = neck >= MIN_MEASURED_SHARE && scored > 0;
     let (action_level, meaning) = if enough {
-        let rank = ((scores.len() as f64 * 0.9).ceil() as usize).clamp(1, scores.len());
-        let level = scores[rank - 1];
+        // the nearest rank of the 90th percentile, counted through the scores in order
+        let rank = ((scored as f64 * 0.9).ceil() as usize).clamp(1, scored);
+        let mut below = 0;
+        let level = scores
+            .iter()
+            .find_map(|(&score, &n)| {
+                below += n;
+                (below >= rank).then_some(score)
+            })
+            .expect("the rank is within the scores");
         (Some(level), rula_action(level).to_owned())
     } else {
         let why = quality
@@ -150,7 +154,7 @@ mod tests {
         let sessions = [details(5.0)];
         let input = input(&samples, &[], &t, &sessions);
         let d = Data::new(&input);
-        let v = verdict(&d, &[], &measure_quality(&d.present)).unwrap();
+        let v = verdict(&d, &[], &measure_quality(&d)).unwrap();
         assert_eq!(v.action_level, Some(5), "9 of 10 at 2 or below would be level 2; the 9th is 5");
         assert!(v.measured[0].starts_with("neck flexion (100 %"));
         assert!(notice(&d).is_none());
@@ -169,7 +173,7 @@ mod tests {
         let sessions = [details(5.0)];
         let input = input(&samples, &[], &t, &sessions);
         let d = Data::new(&input);
-        let v = verdict(&d, &[], &measure_quality(&d.present)).unwrap();
+        let v = verdict(&d, &[], &measure_quality(&d)).unwrap();
         assert_eq!(v.action_level, None);
         assert!(
             v.meaning.contains("shoulders below the frame") && v.meaning.contains("tilt the camera"),
@@ -180,7 +184,7 @@ mod tests {
         let away: Vec<_> = (0..3).map(|k| sample(k as f64 * 5.0, false, None)).collect();
         let input = super::super::model::Records { samples: &away, ..input };
         let d = Data::new(&input);
-        assert!(verdict(&d, &[], &measure_quality(&d.present)).is_none());
+        assert!(verdict(&d, &[], &measure_quality(&d)).is_none());
         assert!(notice(&d).unwrap().starts_with("Nobody was seen in the 0:15"));
     }
 

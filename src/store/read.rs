@@ -132,12 +132,38 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// Every sample of `sessions` (those taken at or after `since`, when given), in time
+    /// order per session, handed to `each` one at a time: a year of samples is read without
+    /// being held.
+    pub fn each_sample(
+        &self,
+        sessions: &[StoredSession],
+        since: Option<jiff::Timestamp>,
+        mut each: impl FnMut(StoredSample),
+    ) -> Result<(), StoreError> {
+        let from: Vec<(SessionId, f64)> =
+            sessions.iter().map(|s| (s.id, since.map_or(f64::MIN, |since| s.clock_s(since)))).collect();
+        self.each_sample_where(&from, "t_s >= ?2 ORDER BY t_s", &mut each)
+    }
+
     /// The samples of each `(session, t0)` with `condition` (on `?2` = t0) and its order.
     fn samples_where(
         &self,
         sessions: &[(SessionId, f64)],
         condition: &str,
     ) -> Result<Vec<StoredSample>, StoreError> {
+        let mut out = Vec::new();
+        self.each_sample_where(sessions, condition, &mut |s| out.push(s))?;
+        Ok(out)
+    }
+
+    /// [`Store::samples_where`], each handed to `each`.
+    fn each_sample_where(
+        &self,
+        sessions: &[(SessionId, f64)],
+        condition: &str,
+        each: &mut dyn FnMut(StoredSample),
+    ) -> Result<(), StoreError> {
         // an older file read as it is has no reasons
         let missing = if self.schema >= REASONS_SCHEMA { "missing" } else { "NULL" };
         let mut stmt = self
@@ -149,7 +175,6 @@ impl Store {
                 measure_columns()
             ))
             .map_err(|e| self.err(e))?;
-        let mut out = Vec::new();
         for &(session, t0) in sessions {
             let rows = stmt
                 .query_map(params![session, t0], |r| {
@@ -176,10 +201,10 @@ impl Store {
                 })
                 .map_err(|e| self.err(e))?;
             for row in rows {
-                out.push(row.map_err(|e| self.err(e))?);
+                each(row.map_err(|e| self.err(e))?);
             }
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Every finding of the given sessions, in time order per session.

@@ -62,7 +62,9 @@ impl Home {
         cmd.env("ERGOAUDIT_CONFIG_DIR", self.path("config"))
             .env("ERGOAUDIT_DATA_DIR", self.path("data"))
             .env("XDG_CONFIG_HOME", self.path("xdg"))
-            .env("ERGOAUDIT_CAMERA_SCRIPT", &self.camera);
+            .env("ERGOAUDIT_CAMERA_SCRIPT", &self.camera)
+            // a relative path a fuzzed argument makes lands in the home, never the checkout
+            .current_dir(self.dir.path());
         cmd
     }
 }
