@@ -100,7 +100,7 @@ fn one_line(err: &anyhow::Error) -> String {
 /// clap's usage error on one line: what is wrong, with the arguments it names, the values
 /// it allows and its tip (each on a line of their own in clap's text) joined; the usage
 /// synopsis it appends (one `--help` away) left out.
-fn usage_error(text: &str) -> String {
+pub(crate) fn usage_error(text: &str) -> String {
     let parts: Vec<&str> = text
         .lines()
         .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))

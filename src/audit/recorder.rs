@@ -31,7 +31,7 @@ pub struct Recorder {
     pub burst: usize,
     /// Stop after this long on the session clock; a recording otherwise ends on its own.
     pub duration_s: Option<f64>,
-    /// When a recording was made (now when `None`).
+    /// When a recording was made (when `None`: so that it ends when its replay ends).
     pub recorded_at: Option<jiff::Timestamp>,
     /// The pause file a live source honours (a recording runs on its own clock, which a
     /// pause in wall time does not map onto).
@@ -87,6 +87,10 @@ impl Opened<'_> {
         let session = Session::begin(store, plan, observer)?;
         let id = session.id();
         let outcome = session.record(self.source.as_mut(), &self.stop)?;
+        if r.recorded_at.is_none() && !r.source.is_live() {
+            // undated, a recording began when its replay did; it ends then at the latest
+            store.end_session_by(id, self.source.clock().wall())?;
+        }
         Ok(Recorded { session: id, outcome })
     }
 }

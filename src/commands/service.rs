@@ -6,10 +6,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result, bail};
+use clap::Parser;
 
 use ergoaudit::escape;
 
-use crate::cli::{ServiceAction, ServiceArgs};
+use crate::cli::{Cli, Command, ServiceAction, ServiceArgs};
+use crate::options::AuditOptions;
 
 const UNIT: &str = "ergoaudit.service";
 
@@ -35,12 +37,27 @@ fn unit(exe: Option<&Path>, audit_args: &[String]) -> Result<String> {
     ))
 }
 
+/// Refuse arguments the audit would refuse when the unit starts it (a unit that can never
+/// start): parsed and resolved as `ergoaudit audit ARGS…` will be.
+fn check_audit_args(audit_args: &[String]) -> Result<()> {
+    let refused = |why: String| {
+        anyhow::anyhow!("the audit would refuse `{}`: {why}", escape::terminal(&audit_args.join(" ")))
+    };
+    let command = ["ergoaudit", "audit"].into_iter().map(str::to_owned).chain(audit_args.iter().cloned());
+    let cli =
+        Cli::try_parse_from(command).map_err(|e| refused(crate::usage_error(&e.render().to_string())))?;
+    let Command::Audit(args) = &cli.command else { return Err(refused("not an audit".into())) };
+    AuditOptions::new(args, cli.config.as_deref()).map_err(|e| refused(format!("{e:#}")))?;
+    Ok(())
+}
+
 /// Run `service`.
 pub fn run(args: &ServiceArgs) -> Result<ExitCode> {
     let path = unit_path()?;
     match &args.action {
         ServiceAction::Install { audit_args } => {
             let unit = unit(None, audit_args)?;
+            check_audit_args(audit_args)?;
             std::fs::create_dir_all(path.parent().expect("unit folder"))
                 .with_context(|| format!("cannot create {}", path.display()))?;
             ergoaudit::files::write_atomically(&path, |out| out.write_all(unit.as_bytes()))
@@ -49,6 +66,7 @@ pub fn run(args: &ServiceArgs) -> Result<ExitCode> {
             outln!("to start it now and at every login, run:");
             outln!("  systemctl --user daemon-reload && systemctl --user enable --now {UNIT}");
         }
+        // printed for another machine (packaging): its profiles are not this one's
         ServiceAction::PrintUnit { exe, audit_args } => {
             outln!("{}", unit(exe.as_deref(), audit_args)?.trim_end())
         }

@@ -127,6 +127,52 @@ impl Store {
         tx.commit().map_err(e)
     }
 
+    /// Move an ended session back in wall time so that it ends no later than `by` (a
+    /// recording replayed without a date is dated to end when its replay did, not that long
+    /// after): its start and end, and every sample's time. Its findings, breaks and pauses
+    /// are on its own clock and stay as they are. Nothing changes for a session that ends
+    /// by then.
+    pub fn end_session_by(&mut self, session: SessionId, by: jiff::Timestamp) -> Result<(), StoreError> {
+        let path = self.path.clone();
+        let e = |e| sqlite_error(&path, e);
+        let tx = self.conn.transaction().map_err(e)?;
+        let (started, ended): (String, Option<String>) = tx
+            .query_row("SELECT started_at, ended_at FROM sessions WHERE id = ?1", [session], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .map_err(e)?;
+        let (Ok(started), Some(Ok(ended))) =
+            (started.parse::<jiff::Timestamp>(), ended.map(|t| t.parse::<jiff::Timestamp>()))
+        else {
+            return Ok(());
+        };
+        let shift = by.duration_since(ended);
+        if !shift.is_negative() {
+            return Ok(());
+        }
+        let moved = |at: jiff::Timestamp| at.checked_add(shift).unwrap_or(at).to_string();
+        tx.execute(
+            "UPDATE sessions SET started_at = ?1, ended_at = ?2 WHERE id = ?3",
+            params![moved(started), moved(ended), session],
+        )
+        .map_err(e)?;
+        {
+            let mut read = tx.prepare("SELECT id, at FROM samples WHERE session_id = ?1").map_err(e)?;
+            let mut write = tx.prepare("UPDATE samples SET at = ?1 WHERE id = ?2").map_err(e)?;
+            let rows: Vec<(i64, String)> = read
+                .query_map([session], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map_err(e)?
+                .collect::<Result<_, _>>()
+                .map_err(e)?;
+            for (id, at) in rows {
+                if let Ok(at) = at.parse::<jiff::Timestamp>() {
+                    write.execute(params![moved(at), id]).map_err(e)?;
+                }
+            }
+        }
+        tx.commit().map_err(e)
+    }
+
     /// Insert or update the findings (by their id within the session).
     fn upsert_findings(
         tx: &rusqlite::Transaction,

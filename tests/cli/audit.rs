@@ -332,14 +332,27 @@ fn no_camera_suggests_a_file() {
 #[test]
 fn the_service_unit_is_written_and_removed_without_running_systemctl() {
     let home = tempfile::tempdir().unwrap();
-    let out = ok(ergoaudit(&home).args(["service", "install", "--interval", "10s", "--profile", "office"]));
+    // arguments the audit would refuse make a unit that can never start: refused at once
+    for (args, said) in [
+        (&["--profile", "office"][..], "office"),
+        (&["--interval", "0"], "--interval"),
+        (&["--no-such-flag"], "--no-such-flag"),
+    ] {
+        let out = ergoaudit(&home).args(["service", "install"]).args(args).output().unwrap();
+        let stderr = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{stderr}");
+        assert!(stderr.contains("the audit would refuse") && stderr.contains(said), "{stderr}");
+        assert!(!home.path().join("xdg/systemd/user/ergoaudit.service").exists());
+    }
+    let out = ok(ergoaudit(&home).args(["service", "install", "--interval", "10s", "--burst", "3"]));
     assert!(
         out.contains("systemctl --user daemon-reload && systemctl --user enable --now ergoaudit.service"),
         "{out}"
     );
     let unit = std::fs::read_to_string(home.path().join("xdg/systemd/user/ergoaudit.service")).unwrap();
     assert!(
-        unit.contains("ExecStart=") && unit.contains(r#" "audit" "--interval" "10s" "--profile" "office""#),
+        unit.contains("ExecStart=") && unit.contains(r#" "audit" "--interval" "10s" "--burst" "3""#),
         "{unit}"
     );
     assert!(unit.contains("WantedBy=default.target"));

@@ -36,7 +36,11 @@ fn run(home: &TempDir, db: &Path, args: &[&str]) -> String {
 fn report(text: &str) -> serde_json::Value {
     let mut v: serde_json::Value = serde_json::from_str(text).unwrap();
     v["generated_at"] = serde_json::Value::Null;
-    assert!(matches!(v["schema"].as_str(), Some("ergoaudit-report/4" | "ergoaudit-report/5")), "{}", v["schema"]);
+    assert!(
+        matches!(v["schema"].as_str(), Some("ergoaudit-report/4" | "ergoaudit-report/5")),
+        "{}",
+        v["schema"]
+    );
     v["schema"] = serde_json::Value::Null;
     assert!(v["series_resolution_s"].is_null(), "each sample charted");
     v.as_object_mut().unwrap().remove("series_resolution_s");

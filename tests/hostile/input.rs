@@ -475,3 +475,46 @@ fn status_and_pause_escape_names_and_a_bad_pause_file_is_one_line() {
     assert!(!pause.exists());
     ok(ergoaudit(&home).args(["status", "--db"]).arg(&db));
 }
+
+#[test]
+fn a_history_held_exclusively_is_said_at_once() {
+    let home = tempfile::tempdir().unwrap();
+    let db = audited(&home, 60.0);
+    let holder = rusqlite::Connection::open(&db).unwrap();
+    holder.execute_batch("PRAGMA locking_mode = EXCLUSIVE; BEGIN EXCLUSIVE;").unwrap();
+    for command in ["status", "history", "export", "report"] {
+        let err = fails(ergoaudit(&home).arg(command).arg("--db").arg(&db), 1);
+        assert!(err.contains("held exclusively by another program"), "{command}: {err}");
+    }
+    drop(holder);
+    ok(ergoaudit(&home).arg("status").arg("--db").arg(&db));
+}
+
+#[test]
+fn a_recording_replayed_without_a_date_ends_by_now() {
+    let home = tempfile::tempdir().unwrap();
+    let db = audited(&home, 3600.0);
+    let now = jiff::Timestamp::now();
+    let listed: serde_json::Value =
+        serde_json::from_str(&ok(ergoaudit(&home).args(["history", "--json", "--db"]).arg(&db))).unwrap();
+    let at = |key: &str| listed[0][key].as_str().unwrap().parse::<jiff::Timestamp>().unwrap();
+    assert!(at("ended_at") <= now, "{listed}");
+    assert!(at("ended_at").duration_since(at("started_at")).as_secs() >= 3595, "an hour long: {listed}");
+    // and so do its samples
+    let samples = ok(ergoaudit(&home).args(["export", "--format", "jsonl", "--db"]).arg(&db));
+    let last: serde_json::Value = serde_json::from_str(samples.lines().last().unwrap()).unwrap();
+    assert!(last["at"].as_str().unwrap().parse::<jiff::Timestamp>().unwrap() <= now, "{last}");
+}
+
+#[test]
+fn a_pause_beyond_today_says_its_date() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("h.sqlite");
+    let said = ok(ergoaudit(&home).env("TZ", "UTC").args(["pause", "25h", "--db"]).arg(&db));
+    let until = jiff::Timestamp::now().checked_add(jiff::SignedDuration::from_hours(25)).unwrap();
+    let day = until.to_zoned(jiff::tz::TimeZone::UTC).strftime("%a %-d %b").to_string();
+    // the minute may turn between the command and this line: the date is what is checked
+    assert!(said.contains(&format!("until {day} ")), "{said}");
+    let said = ok(ergoaudit(&home).env("TZ", "UTC").args(["pause", "1m", "--db"]).arg(&db));
+    assert!(said.contains("until ") && !said.contains(&day), "today's pause says the time only: {said}");
+}
