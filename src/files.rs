@@ -288,15 +288,15 @@ mod unnamed {
     use std::os::unix::fs::OpenOptionsExt;
     use std::path::Path;
 
-    /// An unnamed file in `dir`, readable as a normal new file would be (0666 less the
-    /// umask); `None` where the file system (or the system, without `/proc`) does not have
-    /// them.
+    /// An unnamed file in `dir`, readable by its owner only (as the named temporary files
+    /// were: a report is health data); `None` where the file system (or the system, without
+    /// `/proc`) does not have them.
     pub fn create(dir: &Path) -> io::Result<Option<std::fs::File>> {
         // naming it later goes through /proc
         if !Path::new("/proc/self/fd").is_dir() {
             return Ok(None);
         }
-        match std::fs::OpenOptions::new().write(true).custom_flags(libc::O_TMPFILE).mode(0o666).open(dir) {
+        match std::fs::OpenOptions::new().write(true).custom_flags(libc::O_TMPFILE).mode(0o600).open(dir) {
             Ok(file) => Ok(Some(file)),
             Err(e) if matches!(e.raw_os_error(), Some(libc::EOPNOTSUPP | libc::EISDIR | libc::EINVAL)) => {
                 Ok(None)
@@ -410,7 +410,13 @@ mod tests {
             Ok(())
         })
         .unwrap();
-        assert_eq!(std::fs::metadata(&path).unwrap().len(), 1 << 20);
+        let meta = std::fs::metadata(&path).unwrap();
+        assert_eq!(meta.len(), 1 << 20);
+        assert_eq!(
+            std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o777,
+            0o600,
+            "its owner's only"
+        );
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
     }
 

@@ -80,8 +80,7 @@ pub(crate) fn method(d: &Data, quality: PerMeasure<MeasureQuality>) -> Method {
 
 #[cfg(test)]
 mod tests {
-    use super::super::model::Records;
-    use super::super::tests::{details, sample};
+    use super::super::tests::{details, records, sample};
     use super::*;
     use crate::posture::{MeasureId, Missing, View};
     use crate::thresholds::Thresholds;
@@ -98,18 +97,7 @@ mod tests {
         let mut session = details(5.0);
         session.setup.model = Some("/models/mine.onnx".into());
         let sessions = [session];
-        let input = Records {
-            kind: "history",
-            sessions: &sessions,
-            samples: &samples,
-            findings: &[],
-            breaks: &[],
-            pauses: &[],
-            period: None,
-            thresholds: &t,
-            judged: &[],
-            now: jiff::Timestamp::UNIX_EPOCH,
-        };
+        let input = records(&sessions, &samples, &t);
         let d = Data::new(&input);
         let q = measure_quality(&d);
         let cva = q.get(MeasureId::CvaDeg).unwrap();

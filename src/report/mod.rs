@@ -84,6 +84,26 @@ mod tests {
         }
     }
 
+    /// Records of `sessions` with `samples`, judged by `t`, nothing else.
+    pub(crate) fn records<'a>(
+        sessions: &'a [StoredSession],
+        samples: &'a [crate::store::StoredSample],
+        t: &'a crate::thresholds::Thresholds,
+    ) -> super::Records<'a> {
+        super::Records {
+            kind: "history",
+            sessions,
+            samples,
+            findings: &[],
+            breaks: &[],
+            pauses: &[],
+            period: None,
+            thresholds: t,
+            judged: &[],
+            now: jiff::Timestamp::UNIX_EPOCH,
+        }
+    }
+
     /// A break or a pause of session 1.
     pub(crate) fn span(start_s: f64, end_s: f64) -> crate::store::SessionSpan {
         crate::store::SessionSpan { session: SessionId(1), start_s, end_s }

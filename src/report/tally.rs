@@ -127,7 +127,7 @@ impl Tally {
             days.add(at, s, Cleaned { sitting_min, measures: &measures }, dt, t);
         }
         if let Some(at) = s.at {
-            let charted = CHARTED.map(|id| measures[id].filter(|_| seen));
+            let charted = CHARTED.map(|id| measures[id].filter(|_| s.present));
             self.series.add(at, s.present, charted);
         }
         if !seen {
@@ -403,26 +403,13 @@ impl<'a> Data<'a> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::model::Records;
-    use super::super::tests::{details, sample};
+    use super::super::tests::{details, records, sample};
     use super::*;
 
     fn gathered(samples: &[StoredSample]) -> Tally {
         let t = Thresholds::default();
         let sessions = [details(5.0)];
-        let input = Records {
-            kind: "history",
-            sessions: &sessions,
-            samples,
-            findings: &[],
-            breaks: &[],
-            pauses: &[],
-            period: None,
-            thresholds: &t,
-            judged: &[],
-            now: Timestamp::UNIX_EPOCH,
-        };
-        Data::new(&input).tally
+        Data::new(&records(&sessions, samples, &t)).tally
     }
 
     #[test]

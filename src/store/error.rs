@@ -59,7 +59,8 @@ pub enum StoreError {
         /// Why.
         source: std::io::Error,
     },
-    /// Another program holds the database exclusively (not an audit: they share it).
+    /// Another program holds the database exclusively (no audit is recording into it; an
+    /// audit's own moments of locking are waited for).
     #[error("{} is held exclusively by another program; try again when it has finished", .0.display())]
     Busy(PathBuf),
     /// The database does not exist (for commands that only read).

@@ -16,6 +16,10 @@ use super::schema::SCHEMA_VERSION;
 /// Times `open_for_audit` tries the lock, 20 ms apart, before it says another audit holds it.
 const LOCK_TRIES: u32 = 5;
 
+/// How long a connection waits for a lock an audit holds for a moment (a commit, a
+/// checkpoint).
+const BUSY_WAIT: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// `DB.lock`: `a.sqlite` and `a.db` must not share a lock.
 fn lock_path(db: &Path) -> PathBuf {
     let mut lock = db.as_os_str().to_owned();
@@ -148,7 +152,8 @@ impl Store {
 
     /// Open an existing database to read (history, export, report), its pages checked.
     pub fn open_read(path: &Path) -> Result<Self, StoreError> {
-        Self::open_reading(path, Mode::Read, false)
+        // a lock that cannot be asked is taken for an audit's: waited on, not refused
+        Self::open_reading(path, Mode::Read, false, Self::is_recording(path).unwrap_or(true))
     }
 
     /// Open an existing database to glance at (`status`, which may run every few seconds):
@@ -160,19 +165,21 @@ impl Store {
     pub fn open_glance(path: &Path, recording: bool) -> Result<Self, StoreError> {
         let mut wal = path.as_os_str().to_owned();
         wal.push("-wal");
-        Self::open_reading(path, Mode::Glance, !recording && !Path::new(&wal).exists())
+        Self::open_reading(path, Mode::Glance, !recording && !Path::new(&wal).exists(), recording)
     }
 
-    /// Open to read, read-only, or at once as `immutable`.
-    fn open_reading(path: &Path, mode: Mode, immutable: bool) -> Result<Self, StoreError> {
+    /// Open to read, read-only, or at once as `immutable`. While an audit is `recording`, a
+    /// moment's lock (a commit, a checkpoint) is waited for, up to 5 s; without one, the
+    /// database is held by another program, and that is said at once.
+    fn open_reading(path: &Path, mode: Mode, immutable: bool, recording: bool) -> Result<Self, StoreError> {
         if !path.exists() {
             return Err(StoreError::Missing(path.to_path_buf()));
         }
         check_files(path)?;
         let open = |conn: rusqlite::Result<Connection>| {
             let conn = conn.map_err(|e| sqlite_error(path, e))?;
-            // a reader never waits: a database held exclusively is said at once
-            conn.busy_timeout(std::time::Duration::ZERO).map_err(|e| sqlite_error(path, e))?;
+            let wait = if recording { BUSY_WAIT } else { std::time::Duration::ZERO };
+            conn.busy_timeout(wait).map_err(|e| sqlite_error(path, e))?;
             let mut store = Store { conn, path: path.to_path_buf(), _lock: None, schema: 0 };
             store.prepare(mode).map(|()| store)
         };
@@ -234,7 +241,7 @@ impl Store {
         }
         self.conn.pragma_update(None, "journal_mode", "WAL").map_err(|e| self.err(e))?;
         self.conn.pragma_update(None, "synchronous", "NORMAL").map_err(|e| self.err(e))?;
-        self.conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(|e| self.err(e))?;
+        self.conn.busy_timeout(BUSY_WAIT).map_err(|e| self.err(e))?;
         self.migrate()?;
         self.close_crashed_sessions()
     }

@@ -28,6 +28,16 @@ pub fn write_executable(path: &Path, text: &str) {
     assert!(sh.wait().unwrap().success(), "cannot write {}", path.display());
 }
 
+/// The temporary files ergoaudit left in `dir` (none, when every write finished or failed
+/// cleanly).
+pub fn temporary_files(dir: &Path) -> Vec<String> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".ergoaudit-") || n.ends_with(".tmp"))
+        .collect()
+}
+
 /// `tests/fixtures/<rel>`.
 pub fn fixture(rel: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)

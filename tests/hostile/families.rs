@@ -481,12 +481,7 @@ fn a_symlink_planted_where_a_file_is_written_is_refused() {
         let out = run_with(cmd, Stdio::null());
         assert_eq!(out.status.code(), Some(0), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
         assert!(written.is_file(), "{args:?}");
-        let folder = written.parent().unwrap();
-        let litter: Vec<_> = std::fs::read_dir(folder)
-            .unwrap()
-            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-            .filter(|n| n.ends_with(".tmp"))
-            .collect();
+        let litter = common::temporary_files(written.parent().unwrap());
         assert!(litter.is_empty(), "{args:?} left {litter:?}");
     }
 }

@@ -340,11 +340,7 @@ fn outputs_replace_only_our_own_files_and_never_half_write() {
         assert!(std::fs::metadata("/dev/null").unwrap().file_type().is_char_device());
     }
     // no temporary file left behind
-    let litter: Vec<_> = std::fs::read_dir(home.path())
-        .unwrap()
-        .filter_map(|e| e.unwrap().file_name().into_string().ok())
-        .filter(|n| n.starts_with(".ergoaudit-"))
-        .collect();
+    let litter = common::temporary_files(home.path());
     assert!(litter.is_empty(), "{litter:?}");
 }
 
