@@ -64,15 +64,26 @@ pub fn profile(
 
 /// The database: `--db`, else the default one.
 pub fn db(flag: Option<&Path>) -> Result<PathBuf> {
-    match flag {
-        Some(p) => Ok(p.to_path_buf()),
+    let path = match flag {
+        Some(p) => p.to_path_buf(),
         None => ergoaudit::store::default_path().with_context(|| {
             format!(
                 "cannot find a data folder for this user; set {} or pass --db",
                 ergoaudit::store::DATA_DIR_ENV
             )
-        }),
+        })?,
+    };
+    // a folder, a pipe or a device is no history, and nothing is written beside it (its
+    // lock, its pause file)
+    if let Ok(meta) = std::fs::metadata(&path)
+        && !meta.is_file()
+    {
+        bail!(
+            "{}: it is not a regular file (a folder, a pipe or a device); pass the history's file with --db",
+            ergoaudit::escape::path(&path)
+        );
     }
+    Ok(path)
 }
 
 /// What `analyze` reads.

@@ -105,6 +105,8 @@ impl Store {
     /// Open (creating if needed) the database for writing one audit session: takes the
     /// audit lock, checks the file, migrates the schema.
     pub fn open_for_audit(path: &Path) -> Result<Self, StoreError> {
+        // before anything is made beside it (its folder, its lock)
+        check_files(path)?;
         let ro = |e: std::io::Error| StoreError::ReadOnly { path: path.to_path_buf(), source: Cause::Io(e) };
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(ro)?;
@@ -127,7 +129,6 @@ impl Store {
                 Err(std::fs::TryLockError::Error(e)) => return Err(lock_error(e)),
             }
         }
-        check_files(path)?;
         let conn = Connection::open(path).map_err(|e| sqlite_error(path, e))?;
         let mut store = Store { conn, path: path.to_path_buf(), _lock: Some(lock), schema: 0 };
         store.prepare(Mode::Write)?;

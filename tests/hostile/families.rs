@@ -331,6 +331,26 @@ fn a_fifo_where_a_file_belongs_is_refused_at_once() {
 }
 
 #[test]
+fn a_device_as_the_history_is_refused_and_nothing_is_made_beside_it() {
+    let home = Home::new();
+    let beside = ["/dev/null.lock", "/dev/null.pause", "/dev/null-wal", "/dev/null-journal"];
+    for args in every_command(&home, Path::new("/dev/null")) {
+        let mut cmd = home.command();
+        cmd.args(&args);
+        let out = run_with(cmd, Stdio::null());
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        // (as root, a file beside /dev/null could be made: removed before the test fails)
+        let made: Vec<&str> = beside.into_iter().filter(|p| std::fs::remove_file(p).is_ok()).collect();
+        assert!(made.is_empty(), "{args:?} made {made:?}");
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{args:?}: {stderr}");
+        if args.iter().any(|a| a == "/dev/null") {
+            assert_eq!(out.status.code(), Some(1), "{args:?}: {stderr}");
+            assert!(stderr.contains("not a regular file"), "{args:?}: {stderr}");
+        }
+    }
+}
+
+#[test]
 fn one_sigterm_ends_an_audit_whose_stream_stalls_mid_line_and_its_pause_file_is_a_fifo() {
     let home = Home::new();
     let db = home.path("live.sqlite");
