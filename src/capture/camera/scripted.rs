@@ -26,7 +26,9 @@
 //! `stall`: no frame for `stall_s` seconds, `error`: an I/O error, `unplug`: the device
 //! vanishes for `away_s` seconds and comes back as `return_index`). `EVENT*N` repeats an
 //! event; after the list, every open and every read succeeds. Paths are relative to the
-//! script; the script is at most 1 MB.
+//! script; the script is at most 1 MB, with at most 32 devices, 8 distinct images (each
+//! loaded once, however many devices show it), 64 modes and a 256-character name per device,
+//! and 100,000 events per list.
 //!
 //! A scripted camera runs on a [`SimulatedClock`] (`"clock": "simulated"`, the default), and
 //! so does the audit that uses it: its frame rate, stalls and unplugs, the capture thread's
