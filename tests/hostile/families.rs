@@ -1,7 +1,10 @@
-//! The hostile families, each run through every command: a closed pipe and a full disk on
-//! standard output, a FIFO or a device where a file is expected, hostile environment
-//! variables. `every_command` is one working invocation of each command; a test checks it
-//! covers every command `ergoaudit --help` lists, so a new command inherits every family.
+//! The hostile families of issue 23. Run through every command: a closed pipe and a full
+//! disk on standard output, a FIFO or a device where a file is expected, hostile environment
+//! variables, usage errors, and the `command_lines` fuzz target. Run where they apply: a
+//! symbolic link planted where an output goes, one SIGTERM to an audit whose stream stalls,
+//! a hostile camera script, a session bus that never answers. `every_command` is one working
+//! invocation of each command; a test checks it covers every command `ergoaudit --help`
+//! lists, so a new command inherits every family.
 
 use crate::common;
 
