@@ -21,7 +21,9 @@ fn pose(c: &mut Criterion) {
     let mut group = c.benchmark_group("pose");
     group.sample_size(30).measurement_time(Duration::from_secs(6));
     group.bench_function("decode_jpeg_720x576", |b| b.iter(|| decode(black_box(&bytes))));
-    for (name, choice) in [("full", ModelChoice::Full), ("lite", ModelChoice::Lite)] {
+    for (name, choice) in
+        [("full", ModelChoice::Full), ("lite", ModelChoice::Lite), ("heavy", ModelChoice::Heavy)]
+    {
         let model = BlazePose::load(&choice).unwrap();
         let region = model.detect(&image).unwrap().unwrap().region;
         if name == "full" {

@@ -22,16 +22,17 @@ venv/bin/pip install -q "tensorflow-cpu==2.15.1" "tf2onnx==1.17.0" "onnx==1.16.2
 [ -f mediapipe-pose-0.5.1675469404.tgz ] || npm pack -q @mediapipe/pose@0.5.1675469404
 rm -rf package && tar xzf mediapipe-pose-0.5.1675469404.tgz
 mkdir -p tflite onnx
-cp package/pose_landmark_full.tflite package/pose_landmark_lite.tflite tflite/
+cp package/pose_landmark_full.tflite package/pose_landmark_lite.tflite package/pose_landmark_heavy.tflite tflite/
 cp package/pose_solution_packed_assets.data tflite/pose_detection.tflite
 sha256sum -c - <<'SUMS'
 e9a5c5cb17f736fafd4c2ec1da3b3d331d6edbe8a0d32395855aeb2cdfd64b9f  tflite/pose_landmark_full.tflite
 f17bfbecadb61c3be1baa8b8d851cc6619c870a87167b32848ad20db306b9d61  tflite/pose_landmark_lite.tflite
+59e42d71bcd44cbdbabc419f0ff76686595fd265419566bd4009ef703ea8e1fe  tflite/pose_landmark_heavy.tflite
 a63c614bef30d35947f13be361820b1e4e3bec9cfeebf4d11216a18373108e85  tflite/pose_detection.tflite
 SUMS
 
 # 3. Landmark models: plain tf2onnx.
-for v in full lite; do
+for v in full lite heavy; do
   venv/bin/python -m tf2onnx.convert --tflite tflite/pose_landmark_$v.tflite \
     --output onnx/pose_landmark_$v.onnx --opset 13
 done
@@ -45,7 +46,7 @@ venv/bin/python -m tf2onnx.convert --tflite tflite/pose_detection_dense.tflite \
 # 5. Every bilinear Resize as two MatMuls with constant interpolation matrices (tract runs a
 #    matmul far faster than its Resize); checked node by node and model by model against
 #    onnxruntime (tools/resize_as_matmul.py).
-for f in pose_detection pose_landmark_full pose_landmark_lite; do
+for f in pose_detection pose_landmark_full pose_landmark_lite pose_landmark_heavy; do
   venv/bin/python "$here/tools/resize_as_matmul.py" "onnx/$f.onnx" "onnx/$f.onnx"
 done
 
@@ -53,7 +54,7 @@ done
 #    that changes from run to run, so the bytes (and sha256) differ; compare graph and weights
 #    up to those names instead (tools/same_model.py).
 status=0
-for f in pose_detection pose_landmark_full pose_landmark_lite; do
+for f in pose_detection pose_landmark_full pose_landmark_lite pose_landmark_heavy; do
   echo -n "$f.onnx (made: sha256 $(sha256sum "onnx/$f.onnx" | cut -d' ' -f1)): "
   venv/bin/python "$here/tools/same_model.py" "onnx/$f.onnx" "$here/$f.onnx" || status=1
 done

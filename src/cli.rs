@@ -197,7 +197,7 @@ pub struct CamerasArgs {
           value_parser = |s: &str| s.parse::<CameraSelector>())]
     pub test: Option<CameraSelector>,
 
-    /// Landmark model for `--test` (`full`, `lite` or a path).
+    /// Landmark model for `--test` (`full`, `lite`, `heavy` or a path).
     #[arg(long, default_value = "full", requires = "test")]
     pub model: ModelChoice,
 }
@@ -253,9 +253,10 @@ pub struct AuditArgs {
     pub no_notify: bool,
 
     /// Landmark model: `full` (default), `lite` (about 40 % less CPU per sample, but it
-    /// places shoulders at the frame edge further out: fewer values on a laptop framing) or
-    /// a path. Use the model the profile was calibrated with.
-    #[arg(long, value_name = "lite|full|PATH", default_value = "full")]
+    /// places shoulders at the frame edge further out: fewer values on a laptop framing),
+    /// `heavy` (the most accurate, about three times full's cost) or a path. Use the model
+    /// the profile was calibrated with.
+    #[arg(long, value_name = "lite|full|heavy|PATH", default_value = "full")]
     pub model: ModelChoice,
 
     #[command(flatten)]
@@ -321,7 +322,7 @@ pub struct ReportArgs {
     pub burst: usize,
 
     /// Landmark model when auditing on the spot.
-    #[arg(long, value_name = "lite|full|PATH", default_value = "full")]
+    #[arg(long, value_name = "lite|full|heavy|PATH", default_value = "full")]
     pub model: ModelChoice,
 
     /// Calibration profile when auditing on the spot [default: `default`, when it exists].
@@ -466,9 +467,10 @@ pub struct AnalyzeArgs {
     #[arg(long)]
     pub json: bool,
 
-    /// Landmark model: `full` (bundled, most accurate), `lite` (bundled, faster) or the path
+    /// Landmark model: `full` (bundled, the default), `heavy` (bundled, the most accurate,
+    /// about three times full's cost), `lite` (bundled, faster) or the path
     /// of a BlazePose landmark ONNX file.
-    #[arg(long, value_name = "lite|full|PATH", default_value = "full")]
+    #[arg(long, value_name = "lite|full|heavy|PATH", default_value = "full")]
     pub model: ModelChoice,
 
     /// Write each input with the detected skeleton drawn on it into DIR
@@ -501,8 +503,8 @@ pub struct CalibrateArgs {
     #[arg(long, value_name = "NAME", default_value = "default")]
     pub profile: String,
 
-    /// Landmark model (`full`, `lite` or a path).
-    #[arg(long, value_name = "lite|full|PATH", default_value = "full")]
+    /// Landmark model (`full`, `lite`, `heavy` or a path).
+    #[arg(long, value_name = "lite|full|heavy|PATH", default_value = "full")]
     pub model: ModelChoice,
 
     #[command(flatten)]

@@ -257,6 +257,7 @@ impl BlazePose {
         let (lm_path, lm_bytes) = match choice {
             ModelChoice::Full => bundled(&model::LANDMARK_FULL)?,
             ModelChoice::Lite => bundled(&model::LANDMARK_LITE)?,
+            ModelChoice::Heavy => bundled(&model::LANDMARK_HEAVY)?,
             ModelChoice::Path(p) => {
                 let bytes = crate::files::read(p, crate::files::MODEL)
                     .map_err(|source| PoseError::ModelUnreadable { path: p.clone(), source })?;

@@ -59,7 +59,9 @@ pub(crate) fn method(d: &Data, quality: PerMeasure<MeasureQuality>) -> Method {
             .collect(),
         profiles: dedup(sessions.iter().filter_map(|s| s.setup.profile.clone())),
         models: dedup(sessions.iter().filter_map(|s| s.setup.model.clone()).map(|m| match m.as_str() {
-            "full" | "lite" => format!("BlazePose GHUM 3D {m} (MediaPipe @mediapipe/pose 0.5.1675469404)"),
+            "full" | "lite" | "heavy" => {
+                format!("BlazePose GHUM 3D {m} (MediaPipe @mediapipe/pose 0.5.1675469404)")
+            }
             path => format!("landmark model file {path}"),
         })),
         ergoaudit: env!("CARGO_PKG_VERSION").to_owned(),

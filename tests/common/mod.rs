@@ -77,13 +77,24 @@ pub struct Reference {
 
 /// Every reference file, in name order.
 pub fn references() -> Vec<Reference> {
-    let mut paths: Vec<_> = std::fs::read_dir(fixture("reference"))
+    references_in("reference")
+}
+
+/// What MediaPipe's heavy model returned for each photo (`reference-heavy/`: model complexity
+/// 2, made by `tests/fixtures/reference_heavy.py`), in name order.
+pub fn heavy_references() -> Vec<Reference> {
+    references_in("reference-heavy")
+}
+
+/// The reference files of `tests/fixtures/<folder>`, in name order.
+fn references_in(folder: &str) -> Vec<Reference> {
+    let mut paths: Vec<_> = std::fs::read_dir(fixture(folder))
         .unwrap()
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|e| e == "json"))
         .collect();
     paths.sort();
-    assert!(paths.len() >= 13, "reference fixtures missing");
+    assert!(paths.len() >= 13, "{folder} fixtures missing");
     paths.iter().map(|p| serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap()).collect()
 }
 

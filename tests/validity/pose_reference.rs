@@ -2,7 +2,7 @@
 
 use crate::common;
 
-use common::{CROWD, NO_PERSON, WEBCAM, image, references};
+use common::{CROWD, NO_PERSON, WEBCAM, heavy_references, image, references};
 use ergoaudit::capture::read_image;
 use ergoaudit::pose::{BlazePose, ModelChoice, PoseEstimator};
 
@@ -68,6 +68,51 @@ fn landmarks_match_mediapipe_on_every_single_person_photo() {
         }
         assert_eq!(found.landmarks.len(), 33);
         assert_eq!(found.world_landmarks.len(), 33);
+        compared += 1;
+    }
+    assert_eq!(compared, 11, "single-person photos with a person");
+    assert!(shoulders_compared >= 18, "only {shoulders_compared} shoulders compared");
+}
+
+#[test]
+fn the_heavy_model_matches_mediapipe_s_heavy_on_every_single_person_photo() {
+    let mut pose = BlazePose::load(&ModelChoice::Heavy).unwrap().with_redetect_interval(1);
+    let (mut compared, mut shoulders_compared) = (0, 0);
+    for reference in heavy_references().iter().filter(|r| r.file != CROWD) {
+        let frame = read_image(&image(&reference.file)).unwrap();
+        let found = pose.estimate(&frame.image).unwrap();
+        let Some(expected) = &reference.landmarks else {
+            assert!(found.is_none(), "{}: MediaPipe finds nobody, we found {found:?}", reference.file);
+            continue;
+        };
+        let found =
+            found.unwrap_or_else(|| panic!("{}: MediaPipe finds a person, we do not", reference.file));
+        let xy = |l: &[f32; 5]| (l[0], l[1]);
+        let shoulder_width = dist(xy(&expected[11]), xy(&expected[12]));
+        let off =
+            |i: usize| dist((found.landmarks[i].x, found.landmarks[i].y), xy(&expected[i])) / shoulder_width;
+        for i in FACE {
+            assert!(
+                off(i) <= 0.03,
+                "{}: landmark {i} off by {:.1} % of shoulder width",
+                reference.file,
+                off(i) * 100.0
+            );
+        }
+        // (this MediaPipe gives no presence: a shoulder outside the frame is left out)
+        for i in SHOULDERS {
+            let e = &expected[i];
+            if e[0] < 0.0 || e[1] < 0.0 || e[0] > reference.width as f32 || e[1] > reference.height as f32 {
+                continue;
+            }
+            shoulders_compared += 1;
+            assert!(
+                off(i) <= 0.10,
+                "{}: shoulder {i} off by {:.1} % of shoulder width",
+                reference.file,
+                off(i) * 100.0
+            );
+        }
         compared += 1;
     }
     assert_eq!(compared, 11, "single-person photos with a person");
