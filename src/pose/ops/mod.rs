@@ -6,7 +6,7 @@
 //! loops are written once over eight f32 lanes (`lanes.rs`), compiled for AVX2 + FMA on
 //! x86_64 CPUs that have them (`x86.rs`, chosen at run time by `run.rs`) and for plain arrays
 //! anywhere else. Each op keeps tract's arithmetic up to rounding: their tests check both
-//! kinds of lanes against tract's own ops on every shape of the three bundled models.
+//! kinds of lanes against tract's own ops on every shape of the four bundled models.
 
 use tract_onnx::prelude::{TractResult, TypedModel};
 

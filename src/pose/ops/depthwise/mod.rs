@@ -10,7 +10,7 @@
 //! The lanes are AVX registers or plain arrays, chosen at run time (the `ops` module).
 //!
 //! The op keeps tract's arithmetic up to rounding: the tests check it, both lane kinds,
-//! against tract's own convolution on every depthwise shape of the three bundled models.
+//! against tract's own convolution on every depthwise shape of the four bundled models.
 
 use tract_onnx::tract_core::internal::*;
 use tract_onnx::tract_core::ops::cnn::Conv;
@@ -174,6 +174,7 @@ mod tests {
             ("pose_detection.onnx", 224, 28),
             ("pose_landmark_full.onnx", 256, 38),
             ("pose_landmark_lite.onnx", 256, 34),
+            ("pose_landmark_heavy.onnx", 256, 82),
         ];
         for (file, n, expected) in models {
             let model = decluttered(file, n);

@@ -369,6 +369,7 @@ mod tests {
             ("pose_detection.onnx", 224, 37),
             ("pose_landmark_full.onnx", 256, 51),
             ("pose_landmark_lite.onnx", 256, 47),
+            ("pose_landmark_heavy.onnx", 256, 109),
         ];
         let mut fused_kinds = std::collections::HashSet::new();
         let mut sparse = 0;

