@@ -114,7 +114,7 @@ mod tests {
     use super::super::findings::findings;
     use super::super::method::measure_quality;
     use super::super::model::Records;
-    use super::super::tests::{details, finding, sample};
+    use super::super::tests::{details, finding, records, sample};
     use super::*;
     use crate::posture::Missing;
     use crate::risk::FindingKind;
@@ -126,18 +126,7 @@ mod tests {
         t: &'a Thresholds,
         sessions: &'a [crate::store::StoredSession],
     ) -> Records<'a> {
-        Records {
-            kind: "history",
-            sessions,
-            samples,
-            findings: stored,
-            breaks: &[],
-            pauses: &[],
-            period: None,
-            thresholds: t,
-            judged: &[],
-            now: jiff::Timestamp::UNIX_EPOCH,
-        }
+        Records { findings: stored, ..records(sessions, samples, t) }
     }
 
     #[test]
