@@ -4,7 +4,7 @@
 use super::days as by_day;
 use super::knowledge::NOT_JUDGED;
 use super::model::{Day, Records, Report};
-use super::tally::{Data, Sessions, Tally};
+use super::tally::{Data, Sessions, Tally, finite, sane_interval};
 use super::{findings, method, series, time, verdict};
 use crate::risk::MAX_ABS_T_S;
 use crate::store::{SessionSetup, StoredFinding, StoredSample, StoredSession};
@@ -54,7 +54,6 @@ impl<'a> Builder<'a> {
 /// The report of `d`, its faulty findings, breaks and pauses set aside first.
 fn assemble(d: Data) -> Report {
     let input = d.input;
-    let finite = |v: Option<f64>| v.filter(|x| x.abs() <= 1e4);
     let span = |start_s: f64, end_s: f64| {
         start_s.abs() <= MAX_ABS_T_S && end_s.abs() <= MAX_ABS_T_S && end_s >= start_s
     };
@@ -75,8 +74,7 @@ fn assemble(d: Data) -> Report {
         .sessions
         .iter()
         .map(|s| {
-            let interval_s = s.setup.interval_s;
-            let interval_s = if interval_s > 0.0 && interval_s <= 86_400.0 { interval_s } else { 5.0 };
+            let interval_s = sane_interval(s.setup.interval_s);
             StoredSession { setup: SessionSetup { interval_s, ..s.setup.clone() }, ..s.clone() }
         })
         .collect();

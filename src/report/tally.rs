@@ -31,6 +31,18 @@ const FIRST_BIN_S: f64 = 60.0;
 /// What a measure without a value and without a recorded reason is counted as.
 pub(crate) const NOT_RECORDED: &str = "not recorded";
 
+/// A value as a report takes it: none when it is no number or absurd (no measure of ours
+/// goes beyond ±10 000 in its unit, as an old or damaged database may hold).
+pub(crate) fn finite(v: Option<f64>) -> Option<f64> {
+    v.filter(|x| x.abs() <= 1e4)
+}
+
+/// A session's interval as a report takes it: 5 s when the stored one is not positive or
+/// longer than a day.
+pub(crate) fn sane_interval(interval_s: f64) -> f64 {
+    if interval_s > 0.0 && interval_s <= 86_400.0 { interval_s } else { 5.0 }
+}
+
 /// The measures a verdict on posture rests on.
 pub(crate) const POSTURE: [MeasureId; 4] =
     [MeasureId::CvaDeg, MeasureId::HeadForwardCm, MeasureId::NeckFlexionDeg, MeasureId::ShoulderRoundingDeg];
@@ -47,6 +59,7 @@ fn steps_per_unit(id: MeasureId) -> f64 {
 }
 
 /// The samples gathered so far.
+#[derive(Default)]
 pub(crate) struct Tally {
     /// Samples (those with an absurd time set aside).
     pub samples: usize,
@@ -82,23 +95,7 @@ pub(crate) struct Tally {
 impl Tally {
     /// Nothing gathered yet; days are kept when the report splits a period into them.
     pub fn new(period: Option<&Period>) -> Self {
-        Tally {
-            samples: 0,
-            present: 0,
-            audited_s: 0.0,
-            present_s: 0.0,
-            longest_sitting_min: 0.0,
-            first_at: None,
-            last_at: None,
-            bands: Measures::default(),
-            quality: Measures::default(),
-            views: BTreeMap::new(),
-            no_verdict: 0,
-            scores: BTreeMap::new(),
-            values: Measures::default(),
-            series: Series::Points(Vec::new()),
-            days: period.map(Days::new),
-        }
+        Tally { days: period.map(Days::new), ..Tally::default() }
     }
 
     /// Add one sample of `input`'s sessions, judged by its session's thresholds. Faulty data
@@ -108,7 +105,6 @@ impl Tally {
         if s.t_s.is_nan() || s.t_s.abs() > MAX_ABS_T_S {
             return;
         }
-        let finite = |v: Option<f64>| v.filter(|x| x.abs() <= 1e4);
         let measures = s.measures.map(|_, v| finite(*v));
         let sitting_min = if s.sitting_min.is_finite() { s.sitting_min.max(0.0) } else { 0.0 };
         let (dt, t) = sessions.of(input, s.session);
@@ -228,9 +224,11 @@ impl Sessions {
     /// Seconds one sample of `session` stands for, and the thresholds it is judged with.
     pub fn of(&mut self, input: &Records, session: SessionId) -> (f64, &Thresholds) {
         let (dt, t) = self.0.entry(session).or_insert_with(|| {
-            let interval_s =
-                input.sessions.iter().find(|s| s.id == session).map_or(5.0, |s| s.setup.interval_s);
-            let interval_s = if interval_s > 0.0 && interval_s <= 86_400.0 { interval_s } else { 5.0 };
+            let interval_s = input
+                .sessions
+                .iter()
+                .find(|s| s.id == session)
+                .map_or(5.0, |s| sane_interval(s.setup.interval_s));
             let t = input.judged.iter().find(|(id, _)| *id == session).map_or(input.thresholds, |(_, t)| t);
             (interval_s, *t)
         });
@@ -263,6 +261,12 @@ impl Bin {
             self.sums[k] += other.sums[k];
             self.counts[k] += other.counts[k];
         }
+    }
+}
+
+impl Default for Series {
+    fn default() -> Self {
+        Series::Points(Vec::new())
     }
 }
 

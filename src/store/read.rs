@@ -107,17 +107,6 @@ impl Store {
         self.samples_where(&all, "t_s >= ?2 ORDER BY t_s")
     }
 
-    /// The samples of the given sessions taken at or after `since`, in time order (through
-    /// the index: `status` reads today's samples of a session that may have run for weeks).
-    pub fn samples_since(
-        &self,
-        sessions: &[StoredSession],
-        since: jiff::Timestamp,
-    ) -> Result<Vec<StoredSample>, StoreError> {
-        let from: Vec<(SessionId, f64)> = sessions.iter().map(|s| (s.id, s.clock_s(since))).collect();
-        self.samples_where(&from, "t_s >= ?2 ORDER BY t_s")
-    }
-
     /// The last sample of a session, if any.
     pub fn last_sample(&self, session: SessionId) -> Result<Option<StoredSample>, StoreError> {
         Ok(self.samples_where(&[(session, f64::MIN)], "t_s >= ?2 ORDER BY t_s DESC LIMIT 1")?.pop())
