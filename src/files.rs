@@ -40,7 +40,7 @@ fn invalid(message: String) -> io::Error {
 pub fn check(path: &Path, limit: Limit) -> io::Result<u64> {
     let meta = std::fs::metadata(path)?;
     if !meta.is_file() {
-        return Err(not_regular(&meta, limit.what));
+        return Err(not_regular(meta.is_dir(), limit.what));
     }
     if meta.len() > limit.bytes {
         return Err(too_large(meta.len(), limit));
@@ -49,8 +49,8 @@ pub fn check(path: &Path, limit: Limit) -> io::Result<u64> {
 }
 
 /// The refusal of something that is not a regular file.
-fn not_regular(meta: &std::fs::Metadata, what: &str) -> io::Error {
-    let kind = if meta.is_dir() { "a folder" } else { "not a regular file (a pipe or a device?)" };
+fn not_regular(folder: bool, what: &str) -> io::Error {
+    let kind = if folder { "a folder" } else { "not a regular file (a pipe or a device?)" };
     invalid(format!("it is {kind}; give {what}"))
 }
 
@@ -79,15 +79,11 @@ pub fn open_regular(
     }
     let file = options.open(path).map_err(|e| {
         // a FIFO opened to write without blocking, with no reader
-        if cfg!(unix) && e.raw_os_error() == Some(libc::ENXIO) {
-            invalid(format!("it is not a regular file (a pipe or a device?); give {what}"))
-        } else {
-            e
-        }
+        if cfg!(unix) && e.raw_os_error() == Some(libc::ENXIO) { not_regular(false, what) } else { e }
     })?;
     let meta = file.metadata()?;
     if !meta.is_file() {
-        return Err(not_regular(&meta, what));
+        return Err(not_regular(meta.is_dir(), what));
     }
     #[cfg(unix)]
     {
@@ -258,23 +254,27 @@ pub fn write_atomically<E: From<io::Error>>(
     };
     #[cfg(target_os = "linux")]
     if let Some(mut file) = unnamed::create(dir)? {
-        {
-            let mut out = io::BufWriter::new(&mut file);
-            write(&mut out)?;
-            out.flush()?;
-        }
-        file.sync_all()?;
+        fill(&mut file, write)?;
         unnamed::name(&file, dir, path)?;
         return Ok(());
     }
     let mut file = tempfile::Builder::new().prefix(".ergoaudit-").suffix(".tmp").tempfile_in(dir)?;
+    fill(file.as_file_mut(), write)?;
+    file.persist(path).map_err(|e| e.error)?;
+    Ok(())
+}
+
+/// Write a temporary file through `write`, buffered, and sync it to the disk.
+fn fill<E: From<io::Error>>(
+    file: &mut std::fs::File,
+    write: impl FnOnce(&mut dyn Write) -> Result<(), E>,
+) -> Result<(), E> {
     {
-        let mut out = io::BufWriter::new(file.as_file_mut());
+        let mut out = io::BufWriter::new(&mut *file);
         write(&mut out)?;
         out.flush()?;
     }
-    file.as_file().sync_all()?;
-    file.persist(path).map_err(|e| e.error)?;
+    file.sync_all()?;
     Ok(())
 }
 
