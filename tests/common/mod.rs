@@ -45,11 +45,38 @@ pub fn fixture(rel: &str) -> PathBuf {
 
 /// The binary with its own empty config and data folders under `home`.
 pub fn ergoaudit(home: &TempDir) -> Command {
-    let mut cmd = Command::cargo_bin("ergoaudit").unwrap();
-    cmd.env("ERGOAUDIT_CONFIG_DIR", home.path().join("config"))
-        .env("ERGOAUDIT_DATA_DIR", home.path().join("data"))
-        .env("XDG_CONFIG_HOME", home.path().join("xdg"));
+    Command::from_std(std_command(home.path()))
+}
+
+/// [`ergoaudit`] as a `std::process::Command`, for a test that hands it a stdout of its own
+/// or spawns it.
+pub fn std_command(home: &Path) -> StdCommand {
+    let mut cmd = StdCommand::new(assert_cmd::cargo::cargo_bin("ergoaudit"));
+    cmd.env("ERGOAUDIT_CONFIG_DIR", home.join("config"))
+        .env("ERGOAUDIT_DATA_DIR", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join("xdg"));
     cmd
+}
+
+/// Make a named pipe at `path`.
+pub fn mkfifo(path: &Path) {
+    assert!(StdCommand::new("mkfifo").arg(path).status().unwrap().success());
+}
+
+/// Wait for `child` to end, however long that takes up to `LIVENESS` (then it is killed
+/// and `what` is said hung); its exit status.
+pub fn wait_live(child: &mut std::process::Child, what: &str) -> std::process::ExitStatus {
+    let deadline = Instant::now() + LIVENESS;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("{what} did not end within {LIVENESS:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 /// Run `cmd`, which must succeed; its stdout.
@@ -150,13 +177,12 @@ pub fn stream(from: f64, to: f64, step: f64, f: impl Fn(f64) -> String) -> Vec<S
 /// writes to.
 pub fn audit_from_pipe(home: &TempDir, db: &Path, name: &str) -> (std::process::Child, PathBuf) {
     let fifo = home.path().join(name);
-    assert!(StdCommand::new("mkfifo").arg(&fifo).status().unwrap().success());
-    let child = StdCommand::new(assert_cmd::cargo::cargo_bin("ergoaudit"))
+    mkfifo(&fifo);
+    let child = std_command(home.path())
         .args(["audit", "--no-notify", "--landmarks"])
         .arg(&fifo)
         .arg("--db")
         .arg(db)
-        .env("ERGOAUDIT_CONFIG_DIR", home.path().join("config"))
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()

@@ -11,9 +11,8 @@ use crate::common;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
-use std::time::{Duration, Instant};
 
-use common::{ergoaudit, ok};
+use common::{ergoaudit, mkfifo, ok};
 use proptest::prelude::*;
 use tempfile::TempDir;
 
@@ -61,11 +60,8 @@ impl Home {
     /// The binary in this home (its own config and data folders, as `common::ergoaudit`), with
     /// the scripted camera.
     fn command(&self) -> Command {
-        let mut cmd = Command::new(assert_cmd::cargo::cargo_bin("ergoaudit"));
-        cmd.env("ERGOAUDIT_CONFIG_DIR", self.path("config"))
-            .env("ERGOAUDIT_DATA_DIR", self.path("data"))
-            .env("XDG_CONFIG_HOME", self.path("xdg"))
-            .env("ERGOAUDIT_CAMERA_SCRIPT", &self.camera)
+        let mut cmd = common::std_command(self.dir.path());
+        cmd.env("ERGOAUDIT_CAMERA_SCRIPT", &self.camera)
             // a relative path a fuzzed argument makes lands in the home, never the checkout
             .current_dir(self.dir.path());
         cmd
@@ -130,17 +126,7 @@ fn run_with(mut cmd: Command, stdout: impl Into<Stdio>) -> Output {
     let mut child = cmd.stdin(Stdio::null()).stdout(stdout).stderr(Stdio::piped()).spawn().unwrap();
     let stderr = child.stderr.take().unwrap();
     let reader = std::thread::spawn(move || std::io::read_to_string(stderr).unwrap());
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if start.elapsed() > common::LIVENESS {
-            child.kill().unwrap();
-            panic!("{cmd:?} did not end within {:?}", common::LIVENESS);
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = common::wait_live(&mut child, &format!("{cmd:?}"));
     Output { status, stdout: Vec::new(), stderr: reader.join().unwrap().into_bytes() }
 }
 
@@ -203,10 +189,6 @@ fn joined(prefix: &str, path: &Path) -> OsString {
     let mut s = OsString::from(prefix);
     s.push(path);
     s
-}
-
-fn mkfifo(path: &Path) {
-    assert!(Command::new("mkfifo").arg(path).status().unwrap().success());
 }
 
 /// A folder `name` in `home` holding a FIFO called `file`.
@@ -370,14 +352,7 @@ fn one_sigterm_ends_an_audit_whose_stream_stalls_mid_line_and_its_pause_file_is_
     std::io::Write::flush(&mut pipe).unwrap();
     // SAFETY: kill sends a signal to the child this test started
     assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGTERM) }, 0);
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(start.elapsed() < common::LIVENESS, "one SIGTERM did not end the audit");
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = common::wait_live(&mut child, "the audit given one SIGTERM");
     drop(pipe);
     assert_eq!(status.code(), Some(0), "{status:?}");
     let listed = ok(ergoaudit(&home.dir).args(["history", "--json", "--all", "--db"]).arg(&db));

@@ -7,7 +7,7 @@ use crate::common;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use common::{ergoaudit, ok};
+use common::{ergoaudit, mkfifo, ok};
 
 const CLIP_2S: &str = "videos/webcam_front_headshoulders_2s__pyfeat_single_face.mp4";
 
@@ -33,10 +33,6 @@ fn audited(home: &tempfile::TempDir, seconds: f64) -> PathBuf {
     let l = landmarks(&home.path().join("l.jsonl"), seconds);
     ok(ergoaudit(home).args(["audit", "--no-notify", "--db"]).arg(&db).arg("--landmarks").arg(&l));
     db
-}
-
-fn mkfifo(path: &Path) {
-    assert!(std::process::Command::new("mkfifo").arg(path).status().unwrap().success());
 }
 
 #[test]
@@ -119,11 +115,7 @@ fn endless_and_blocking_inputs_are_refused_at_once() {
     assert!(child.try_wait().unwrap().is_none(), "waits for the pipe's writer");
     // SAFETY: kill(2) on our own child
     unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
-    let deadline = Instant::now() + common::LIVENESS;
-    while child.try_wait().unwrap().is_none() {
-        assert!(Instant::now() < deadline, "one SIGTERM did not end it");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    common::wait_live(&mut child, "the audit given one SIGTERM");
 
     // too large: a config of 2 MB, a landmarks line of 100 kB (the next lines are still read)
     let big = home.path().join("big.toml");
