@@ -560,6 +560,19 @@ impl Args for ThresholdFlags {
     }
 }
 
+/// clap's usage error on one line: what is wrong, with the arguments it names, the values
+/// it allows and its tip (each on a line of their own in clap's text) joined; the usage
+/// synopsis it appends (one `--help` away) left out.
+pub fn usage_error(text: &str) -> String {
+    let parts: Vec<&str> = text
+        .lines()
+        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
+        .map(|l| l.trim().trim_start_matches("error: "))
+        .filter(|l| !l.is_empty())
+        .collect();
+    ergoaudit::escape::terminal(&parts.join(" ")).into_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::{MAX_DURATION, SignedDuration, duration};

@@ -31,7 +31,7 @@ fn main() -> ExitCode {
             return exit_code(printed.map(|()| ExitCode::SUCCESS).map_err(anyhow::Error::from));
         }
         Err(err) => {
-            errln!("ergoaudit: {}; see `ergoaudit --help`", usage_error(&err.render().to_string()));
+            errln!("ergoaudit: {}; see `ergoaudit --help`", cli::usage_error(&err.render().to_string()));
             return ExitCode::from(2);
         }
     };
@@ -95,19 +95,6 @@ fn one_line(err: &anyhow::Error) -> String {
         }
     }
     ergoaudit::escape::terminal(&line).into_owned()
-}
-
-/// clap's usage error on one line: what is wrong, with the arguments it names, the values
-/// it allows and its tip (each on a line of their own in clap's text) joined; the usage
-/// synopsis it appends (one `--help` away) left out.
-pub(crate) fn usage_error(text: &str) -> String {
-    let parts: Vec<&str> = text
-        .lines()
-        .take_while(|l| !l.starts_with("Usage:") && !l.starts_with("For more information"))
-        .map(|l| l.trim().trim_start_matches("error: "))
-        .filter(|l| !l.is_empty())
-        .collect();
-    ergoaudit::escape::terminal(&parts.join(" ")).into_owned()
 }
 
 /// An error of writing a pipe whose reader is gone that did not pass through

@@ -44,8 +44,8 @@ fn check_audit_args(audit_args: &[String]) -> Result<()> {
         anyhow::anyhow!("the audit would refuse `{}`: {why}", escape::terminal(&audit_args.join(" ")))
     };
     let command = ["ergoaudit", "audit"].into_iter().map(str::to_owned).chain(audit_args.iter().cloned());
-    let cli =
-        Cli::try_parse_from(command).map_err(|e| refused(crate::usage_error(&e.render().to_string())))?;
+    let cli = Cli::try_parse_from(command)
+        .map_err(|e| refused(crate::cli::usage_error(&e.render().to_string())))?;
     let Command::Audit(args) = &cli.command else { return Err(refused("not an audit".into())) };
     AuditOptions::new(args, cli.config.as_deref()).map_err(|e| refused(format!("{e:#}")))?;
     Ok(())
