@@ -130,7 +130,7 @@ impl Tally {
             return;
         }
         self.present += 1;
-        *self.views.entry(s.view.map_or("unknown", |v| v.name()).to_owned()).or_default() += 1;
+        count(&mut self.views, s.view.map_or("unknown", |v| v.name()));
         if POSTURE.iter().all(|&id| measures[id].is_none()) {
             self.no_verdict += 1;
         }
@@ -148,13 +148,7 @@ impl Tally {
                     *self.values[id].entry((v * steps_per_unit(id)).floor() as i64).or_default() += 1;
                 }
                 None => {
-                    let reason = s.missing[id].map_or(NOT_RECORDED, |m| m.text());
-                    match q.without.get_mut(reason) {
-                        Some(n) => *n += 1,
-                        None => {
-                            q.without.insert(reason.to_owned(), 1);
-                        }
-                    }
+                    count(&mut q.without, s.missing[id].map_or(NOT_RECORDED, |m| m.text()));
                 }
             }
         }
@@ -213,6 +207,16 @@ impl Tally {
             out.insert(id, Distribution { edges: (0..=10).map(edge).collect(), counts: bins });
         }
         out
+    }
+}
+
+/// Count one more `key` (its text copied only the first time: this runs per sample).
+fn count(counts: &mut BTreeMap<String, usize>, key: &str) {
+    match counts.get_mut(key) {
+        Some(n) => *n += 1,
+        None => {
+            counts.insert(key.to_owned(), 1);
+        }
     }
 }
 
