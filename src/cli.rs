@@ -270,7 +270,7 @@ pub enum ReportFormat {
     Html,
     /// Markdown (the same facts, no charts).
     Md,
-    /// JSON, schema `ergoaudit-report/5` (docs/report-schema.md).
+    /// JSON, schema `ergoaudit-report/6` (docs/report-schema.md).
     Json,
 }
 

@@ -10,7 +10,7 @@ use crate::risk::MAX_ABS_T_S;
 use crate::store::{SessionSetup, StoredFinding, StoredSample, StoredSession};
 
 /// Version of the JSON schema (`docs/report-schema.md`).
-pub const SCHEMA: &str = "ergoaudit-report/5";
+pub const SCHEMA: &str = "ergoaudit-report/6";
 
 /// Build the report from records that hold their samples.
 pub fn build(input: &Records) -> Report {
@@ -92,7 +92,7 @@ fn assemble(d: Data) -> Report {
     let (series, resolution) = d.tally.series();
     Report {
         schema: SCHEMA,
-        generated_at: input.now.to_string(),
+        generated_at: super::when::rfc3339(input.now, input.tz),
         origin: series::origin(&d),
         notice: verdict::notice(&d),
         verdict: verdict::verdict(&d, &findings, &quality),

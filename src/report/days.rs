@@ -83,6 +83,7 @@ mod tests {
             judged: &[],
             period: Some(&period),
             now: jiff::Timestamp::UNIX_EPOCH,
+            tz: &super::super::tests::UTC,
         };
         let days = days(&Data::new(&input));
         let dates: Vec<&str> = days.iter().map(|d| d.date.as_str()).collect();
@@ -128,6 +129,7 @@ mod tests {
             judged: &[],
             period: Some(period),
             now: jiff::Timestamp::UNIX_EPOCH,
+            tz: &super::super::tests::UTC,
         };
         let days = days(&Data::new(&records(&period)));
         assert_eq!(days.len(), 1);

@@ -4,22 +4,30 @@
 use super::knowledge::risk_factor;
 use super::model::{Hold, ReportFinding};
 use super::tally::Data;
+use super::when;
 use crate::advice;
 use crate::risk::FindingKind;
 
 /// The findings section, in the stored order.
 pub(crate) fn findings(d: &Data) -> Vec<ReportFinding> {
+    let tz = d.input.tz;
+    let with_day = match (d.tally.first_at, d.tally.last_at) {
+        (Some(a), Some(b)) => when::spans_days(a, b, tz),
+        _ => true,
+    };
     d.input
         .findings
         .iter()
         .map(|f| {
             let (factor, muscles) = risk_factor(f.kind, f.measure);
+            let session = d.input.sessions.iter().find(|s| s.id == f.session);
             ReportFinding {
                 session: f.session,
                 kind: f.kind,
                 measure: f.measure,
                 severity: f.severity,
                 start_s: f.start_s,
+                at: session.and_then(|s| s.wall(f.start_s)).map(|at| when::clock(at, tz, with_day)),
                 duration_s: f.end_s.unwrap_or(f.start_s) - f.start_s,
                 value: f.value,
                 limit: f.limit,
@@ -40,6 +48,7 @@ pub(crate) fn holds(findings: &[ReportFinding]) -> Vec<Hold> {
         .map(|f| Hold {
             session: f.session,
             start_s: f.start_s,
+            at: f.at.clone(),
             duration_s: f.duration_s,
             severity: f.severity,
             head_inclination_deg: f.value,
@@ -76,6 +85,7 @@ mod tests {
             thresholds: &t,
             judged: &[],
             now: jiff::Timestamp::UNIX_EPOCH,
+            tz: &super::super::tests::UTC,
         };
         let f = findings(&Data::new(&input));
         assert_eq!(f.len(), 2);

@@ -146,6 +146,7 @@ impl Loaded {
         stated: &'a Thresholds,
         period: Option<&'a Period>,
         now: Timestamp,
+        tz: &'a TimeZone,
     ) -> Records<'a> {
         Records {
             kind: kind.name(),
@@ -158,6 +159,7 @@ impl Loaded {
             thresholds: judged.first().map_or(stated, |(_, t)| t),
             judged,
             now,
+            tz,
         }
     }
 }
@@ -200,7 +202,7 @@ impl FromHistory<'_> {
             return Err(ReportError::NoSuchSession { id, db: store.path().to_path_buf() });
         }
         let judged = loaded.judged(self.overrides).map_err(ReportError::Thresholds)?;
-        let records = loaded.records(self.kind, &judged, self.defaults, period.as_ref(), self.now);
+        let records = loaded.records(self.kind, &judged, self.defaults, period.as_ref(), self.now, &self.tz);
         // the samples streamed, never held
         let mut report = Builder::new(&records);
         store.each_sample(&loaded.sessions, from, |s| report.add(&s))?;
@@ -218,6 +220,6 @@ pub fn today(store: &Store, now: Timestamp, tz: &TimeZone) -> Result<Option<Day>
         loaded.sessions.iter().map(|s| (s.id, Thresholds::from_stored(&s.setup.thresholds_json).0)).collect();
     let defaults = Thresholds::default();
     let period = Period { from: midnight, to: now, tz: tz.clone() };
-    let records = loaded.records(Kind::History, &judged, &defaults, Some(&period), now);
+    let records = loaded.records(Kind::History, &judged, &defaults, Some(&period), now, tz);
     Ok(days(&records).pop())
 }

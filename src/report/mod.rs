@@ -17,6 +17,7 @@ pub mod status;
 mod tally;
 mod time;
 mod verdict;
+mod when;
 
 pub use assemble::{Builder, SCHEMA, build, days};
 pub use history::{FromHistory, Kind, Loaded, ReportError, Selection, today};
@@ -101,8 +102,12 @@ mod tests {
             thresholds: t,
             judged: &[],
             now: jiff::Timestamp::UNIX_EPOCH,
+            tz: &UTC,
         }
     }
+
+    /// The time zone of the sections' tests.
+    pub(crate) static UTC: jiff::tz::TimeZone = jiff::tz::TimeZone::UTC;
 
     /// A break or a pause of session 1.
     pub(crate) fn span(start_s: f64, end_s: f64) -> crate::store::SessionSpan {

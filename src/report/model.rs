@@ -85,10 +85,15 @@ pub struct Origin {
     pub sessions: Vec<SessionId>,
     /// Sources of the sessions.
     pub sources: Vec<String>,
-    /// First sample (RFC 3339).
+    /// First sample (RFC 3339, to the second, with the report's time zone's offset).
     pub from: Option<String>,
-    /// Last sample (RFC 3339).
+    /// Last sample (RFC 3339, as `from`).
     pub to: Option<String>,
+    /// The first to the last sample as people write it: "Sunday 6 December 2026,
+    /// 08:18–08:20".
+    pub period: Option<String>,
+    /// The time zone the report's dates and times are in (an IANA name, or an offset).
+    pub time_zone: String,
 }
 
 /// One of the findings that matter most.
@@ -115,9 +120,11 @@ pub struct TopFinding {
 /// The verdict first: the overall action level and what it rests on.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct OverallVerdict {
-    /// RULA-style score (1–7) reached or exceeded during at least 10 % of the present time
-    /// (90th percentile of the scores of the samples whose neck flexion was measured, nearest
-    /// rank); `None` when the neck was measured in less than half of the present time.
+    /// RULA-style grand score (1–7) reached or exceeded during at least 10 % of the present
+    /// time (90th percentile of the scores of the samples whose neck flexion was measured,
+    /// nearest rank); `None` when the neck was measured in less than half of the present time.
+    pub grand_score: Option<u8>,
+    /// RULA's action level (1–4) of that grand score.
     pub action_level: Option<u8>,
     /// What the score asks for — or, without a level, what was missing and how to fix the
     /// set-up.
@@ -191,6 +198,9 @@ pub struct Hold {
     pub session: SessionId,
     /// Start, seconds on the session clock.
     pub start_s: f64,
+    /// Start, as a clock time in the report's time zone ("08:18"; "Sun 6 Dec, 08:18" when
+    /// the report spans days).
+    pub at: Option<String>,
     /// Duration, seconds.
     pub duration_s: f64,
     /// `warn` (past the static rule) or `risk` (past ISO 11226's holding time).
@@ -218,6 +228,8 @@ pub struct ReportFinding {
     pub severity: Verdict,
     /// Start, seconds on the session clock.
     pub start_s: f64,
+    /// Start, as a clock time (as [`Hold::at`]).
+    pub at: Option<String>,
     /// Duration, seconds.
     pub duration_s: f64,
     /// Representative value.
@@ -226,7 +238,7 @@ pub struct ReportFinding {
     pub limit: Option<f64>,
     /// Where the limit comes from.
     pub reference: String,
-    /// The muscle-knot risk factor it matches (see [`crate::report::risk_factor`]).it matches.
+    /// The muscle-knot risk factor it matches (see [`crate::report::risk_factor`]).
     pub risk_factor: String,
     /// The muscles it loads.
     pub muscles: Vec<String>,
@@ -416,6 +428,8 @@ pub struct Records<'a> {
     pub judged: &'a [(SessionId, Thresholds)],
     /// When the report is made.
     pub now: jiff::Timestamp,
+    /// The time zone its dates and times are shown in.
+    pub tz: &'a jiff::tz::TimeZone,
 }
 
 /// A number with at most one decimal.

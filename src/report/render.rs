@@ -70,6 +70,14 @@ trait Helpers {
             },
         )
     }
+    /// A `YYYY-MM-DD` day as people write it ("Sun 6 Dec 2026").
+    fn day(&self, date: &str) -> String {
+        super::when::day(date)
+    }
+    /// When something started: its clock time, else its offset on the session clock.
+    fn at(&self, at: &Option<String>, start_s: impl Borrow<f64>) -> String {
+        at.clone().unwrap_or_else(|| minutes(*start_s.borrow()))
+    }
     fn reasons(&self, without: &BTreeMap<String, usize>) -> String {
         let why: Vec<String> = without.iter().map(|(reason, n)| format!("{reason} {n}")).collect();
         if why.is_empty() { "–".to_owned() } else { why.join(", ") }
@@ -80,6 +88,12 @@ impl Helpers for Page<'_> {}
 
 /// What only the HTML page calls.
 impl Page<'_> {
+    /// When the report was made (given as RFC 3339 with the local offset): "Sunday 6 December
+    /// 2026 at 08:20".
+    fn generated(&self, at: &str) -> String {
+        at.parse::<jiff::civil::DateTime>()
+            .map_or_else(|_| at.to_owned(), |t| t.strftime("%A %-d %B %Y at %H:%M").to_string())
+    }
     fn limit_value(&self, v: &Option<f64>) -> String {
         v.map_or_else(String::new, |l| format!(" / {}", num(l)))
     }
@@ -93,8 +107,9 @@ impl Helpers for MarkdownPage<'_> {}
 /// What only the Markdown calls: user-controlled text (sources, models, profiles) escaped
 /// for Markdown here, as the template writes its text as it is.
 impl MarkdownPage<'_> {
-    fn or_dash(&self, v: &Option<String>) -> String {
-        v.clone().unwrap_or_else(|| "–".to_owned())
+    /// Text for Markdown.
+    fn md(&self, s: &str) -> String {
+        escape::markdown(s)
     }
     fn escaped(&self, items: &[String]) -> String {
         items.iter().map(|s| escape::markdown(s)).collect::<Vec<_>>().join(", ")

@@ -4,6 +4,7 @@
 use super::method::dedup;
 use super::model::Origin;
 use super::tally::Data;
+use super::when;
 use crate::store::SessionSpan;
 
 /// Where the data came from: the sessions, their sources, the first and last sample.
@@ -12,9 +13,16 @@ pub(crate) fn origin(d: &Data) -> Origin {
         kind: d.input.kind.to_owned(),
         sessions: d.input.sessions.iter().map(|s| s.id).collect(),
         sources: dedup(d.input.sessions.iter().map(|s| s.setup.source.clone())),
-        from: d.tally.first_at.map(|t| t.to_string()),
-        to: d.tally.last_at.map(|t| t.to_string()),
+        from: d.tally.first_at.map(|t| when::rfc3339(t, d.input.tz)),
+        to: d.tally.last_at.map(|t| when::rfc3339(t, d.input.tz)),
+        period: d.tally.first_at.zip(d.tally.last_at).map(|(a, b)| when::period(a, b, d.input.tz)),
+        time_zone: zone_name(d.input.tz, d.input.now),
     }
+}
+
+/// A time zone's IANA name, or its offset at `now` ("UTC+01") when it has none.
+fn zone_name(tz: &jiff::tz::TimeZone, now: jiff::Timestamp) -> String {
+    tz.iana_name().map_or_else(|| format!("UTC{}", tz.to_offset(now)), str::to_owned)
 }
 
 /// The recorded breaks on the series' clock (seconds since the first sample).

@@ -59,6 +59,7 @@ mod tests {
             thresholds: &t,
             judged: &[],
             now: jiff::Timestamp::UNIX_EPOCH,
+            tz: &super::super::tests::UTC,
         };
         let s = time(&Data::new(&input), &[]);
         assert_eq!((s.audited_s, s.present_s, s.away_s), (30.0, 20.0, 10.0));

@@ -1,4 +1,4 @@
-//! The verdict: a RULA-style action level from the samples whose neck was measured (or why
+//! The verdict: a RULA-style grand score and its action level from the samples whose neck was measured (or why
 //! there is none), what it rests on, and the three findings that matter most.
 
 use std::collections::BTreeMap;
@@ -8,7 +8,7 @@ use super::model::{MeasureQuality, OverallVerdict, PerMeasure, ReportFinding, To
 use super::tally::Data;
 use crate::advice;
 use crate::posture::MeasureId;
-use crate::risk::standards::rula_action;
+use crate::risk::standards::{rula_action, rula_action_level};
 
 /// The least share of the present time the neck must have been measured in for a RULA-style
 /// level: below it the level would rest on the assumed neck score.
@@ -80,7 +80,7 @@ pub(crate) fn verdict(
         assumed.push("the trunk upright and supported where it was not measured".to_owned());
     }
     let enough = neck >= MIN_MEASURED_SHARE && scored > 0;
-    let (action_level, meaning) = if enough {
+    let (grand_score, meaning) = if enough {
         // the nearest rank of the 90th percentile, counted through the scores in order
         let rank = ((scored as f64 * 0.9).ceil() as usize).clamp(1, scored);
         let mut below = 0;
@@ -99,14 +99,21 @@ pub(crate) fn verdict(
         (
             None,
             format!(
-                "no level: the neck was measured in only {} of the present time (a level needs {}){}",
+                "the neck was measured in only {} of the present time (a score needs {}){}",
                 pct(neck, 1.0),
                 pct(MIN_MEASURED_SHARE, 1.0),
                 why.map_or(String::new(), |w| format!("; mostly \"{w}\": {}", fix_for(&w)))
             ),
         )
     };
-    Some(OverallVerdict { action_level, meaning, measured, assumed, top_findings: top_findings(findings) })
+    Some(OverallVerdict {
+        grand_score,
+        action_level: grand_score.map(rula_action_level),
+        meaning,
+        measured,
+        assumed,
+        top_findings: top_findings(findings),
+    })
 }
 
 #[cfg(test)]
@@ -144,7 +151,8 @@ mod tests {
         let input = input(&samples, &[], &t, &sessions);
         let d = Data::new(&input);
         let v = verdict(&d, &[], &measure_quality(&d)).unwrap();
-        assert_eq!(v.action_level, Some(5), "9 of 10 at 2 or below would be level 2; the 9th is 5");
+        assert_eq!(v.grand_score, Some(5), "9 of 10 at 2 or below would be score 2; the 9th is 5");
+        assert_eq!(v.action_level, Some(3), "a grand score of 5 is RULA's action level 3");
         assert!(v.measured[0].starts_with("neck flexion (100 %"));
         assert!(notice(&d).is_none());
     }
@@ -163,7 +171,7 @@ mod tests {
         let input = input(&samples, &[], &t, &sessions);
         let d = Data::new(&input);
         let v = verdict(&d, &[], &measure_quality(&d)).unwrap();
-        assert_eq!(v.action_level, None);
+        assert_eq!((v.grand_score, v.action_level), (None, None));
         assert!(
             v.meaning.contains("shoulders below the frame") && v.meaning.contains("tilt the camera"),
             "{}",

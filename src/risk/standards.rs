@@ -102,6 +102,16 @@ pub fn rula_grand(neck: u8, trunk: u8, static_posture: bool) -> u8 {
     TABLE_C[usize::from(a.clamp(1, 8) - 1)][usize::from(b.clamp(1, 7) - 1)]
 }
 
+/// RULA's action level (1–4) of a grand score: 1–2 → 1, 3–4 → 2, 5–6 → 3, 7 → 4.
+pub fn rula_action_level(score: u8) -> u8 {
+    match score {
+        0..=2 => 1,
+        3..=4 => 2,
+        5..=6 => 3,
+        _ => 4,
+    }
+}
+
 /// What a RULA grand score asks for.
 pub fn rula_action(score: u8) -> &'static str {
     match score {
@@ -145,5 +155,7 @@ mod tests {
         assert_eq!(rula_grand(3, 1, true), 4);
         assert_eq!(rula_grand(4, 3, true), 6);
         assert_eq!(rula_action(7), "investigate and change now");
+        let levels: Vec<u8> = (1..=7).map(rula_action_level).collect();
+        assert_eq!(levels, [1, 1, 2, 2, 3, 3, 4]);
     }
 }

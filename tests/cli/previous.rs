@@ -29,15 +29,17 @@ fn run(home: &TempDir, db: &Path, args: &[&str]) -> String {
     ok(ergoaudit(home).args(args).arg("--db").arg(db).env("TZ", "UTC"))
 }
 
-/// A report as JSON, without the time it was made, and without what schema 5 changed on
-/// purpose (`docs/report-schema.md`): the schema's name, the series' resolution (new; none
+/// A report as JSON, without the time it was made, and without what schemas 5 and 6 changed
+/// on purpose (`docs/report-schema.md`): the schema's name, the series' resolution (new; none
 /// for these sessions), the distributions' bin edges (whole steps now); of a distribution,
-/// how many samples it counts.
+/// how many samples it counts; times to the second with the local offset, the period and the
+/// clock times (new), and the RULA grand score (was called the action level; the level is
+/// now RULA's 1–4).
 fn report(text: &str) -> serde_json::Value {
     let mut v: serde_json::Value = serde_json::from_str(text).unwrap();
     v["generated_at"] = serde_json::Value::Null;
     assert!(
-        matches!(v["schema"].as_str(), Some("ergoaudit-report/4" | "ergoaudit-report/5")),
+        matches!(v["schema"].as_str(), Some("ergoaudit-report/4" | "ergoaudit-report/6")),
         "{}",
         v["schema"]
     );
@@ -48,7 +50,67 @@ fn report(text: &str) -> serde_json::Value {
         let counted: u64 = d["counts"].as_array().unwrap().iter().map(|n| n.as_u64().unwrap()).sum();
         *d = counted.into();
     }
+    let origin = v["origin"].as_object_mut().unwrap();
+    origin.remove("period");
+    origin.remove("time_zone");
+    for end in ["from", "to"] {
+        if let Some(at) = origin[end].as_str() {
+            let at: jiff::Timestamp = at.parse().unwrap();
+            origin[end] = jiff::Timestamp::from_second(at.as_second()).unwrap().to_string().into();
+        }
+    }
+    if let Some(verdict) = v["verdict"].as_object_mut() {
+        if let Some(score) = verdict.remove("grand_score") {
+            verdict["action_level"] = score;
+        }
+        if let Some(meaning) = verdict["meaning"].as_str() {
+            let meaning =
+                meaning.replace("no level: the neck", "the neck").replace("a level needs", "a score needs");
+            verdict["meaning"] = meaning.into();
+        }
+    }
+    for list in ["findings", "holds"] {
+        for item in v[list].as_array_mut().into_iter().flatten() {
+            item.as_object_mut().unwrap().remove("at");
+        }
+    }
     v
+}
+
+/// What the previous version printed of a Markdown report of session 1 (which began at 09:00
+/// UTC on Monday 30 November 2026), with what schema 6 changed on purpose: the period as
+/// people write it, the RULA grand score named as such beside its action level, and the
+/// holds' and findings' starts as clock times.
+fn markdown_as_now(old: &str) -> String {
+    let clock = |m_ss: &str| {
+        let (m, s) = m_ss.split_once(':').unwrap();
+        let minutes = 9 * 60 + m.parse::<u32>().unwrap() + s.parse::<u32>().unwrap() / 60;
+        format!("{:02}:{:02}", minutes / 60, minutes % 60)
+    };
+    old.lines()
+        .map(|line| {
+            if line.starts_with("history · 2026-11-30T09:00:00Z to 2026-11-30T10:13:55Z · sources: ") {
+                "Monday 30 November 2026, 09:00–10:13 (UTC) · history of day\\.jsonl".to_owned()
+            } else if line == "**RULA-style action level 4**: investigate further." {
+                "**RULA-style score 4 of 7 — action level 2 of 4**: investigate further.".to_owned()
+            } else if let Some(rest) = line.strip_prefix("| ").filter(|r| {
+                let first = r.split(" | ").next().unwrap_or_default();
+                r.contains(" | risk | ")
+                    && first.contains(':')
+                    && first.chars().all(|c| c.is_ascii_digit() || c == ':')
+            }) {
+                let (start, rest) = rest.split_once(" | ").unwrap();
+                format!("| {} | {rest}", clock(start))
+            } else if let Some((head, rest)) = line.split_once(" at ").filter(|(h, _)| h.starts_with("- **"))
+            {
+                let (start, rest) = rest.split_once(" for ").unwrap();
+                format!("{head} at {} for {rest}", clock(start))
+            } else {
+                line.to_owned()
+            }
+        })
+        .map(|line| line + "\n")
+        .collect()
 }
 
 /// Everything that reads a history prints what the previous version printed of it.
@@ -56,10 +118,15 @@ fn reads_as_before(home: &TempDir, db: &Path) {
     for (args, file) in [
         (&["export", "--format", "csv"][..], "samples.csv"),
         (&["export", "--findings", "--format", "csv"], "findings.csv"),
-        (&["report", "--session", "1", "--format", "md"], "report-1.md"),
     ] {
         assert!(run(home, db, args) == printed(file), "{args:?} differs from {file}");
     }
+    let md = run(home, db, &["report", "--session", "1", "--format", "md"]);
+    let expected = markdown_as_now(&printed("report-1.md"));
+    for (now, before) in md.lines().zip(expected.lines()) {
+        assert_eq!(now, before, "report --session 1 --format md");
+    }
+    assert_eq!(md.lines().count(), expected.lines().count());
     let jsonl = run(home, db, &["export", "--format", "jsonl"]);
     assert_eq!(
         format!("{:x}", Sha256::digest(jsonl.as_bytes())),

@@ -37,7 +37,7 @@ fn every_number_matches_the_hand_computation() {
     let home = tempfile::tempdir().unwrap();
     day(&home);
     let r: Value = serde_json::from_str(&report(&home, "json")).unwrap();
-    assert_eq!(r["schema"], "ergoaudit-report/5");
+    assert_eq!(r["schema"], "ergoaudit-report/6");
     assert_eq!(r["origin"]["kind"], "history");
     assert!(r["notice"].is_null());
 
@@ -81,6 +81,12 @@ fn every_number_matches_the_hand_computation() {
     let posture = findings.iter().find(|f| f["kind"] == "posture").unwrap();
     assert_eq!(posture["measure"], "neck_flexion_deg");
     assert_eq!((posture["start_s"].as_f64(), posture["duration_s"].as_f64()), (Some(120.0), Some(240.0)));
+    // its start as a clock time: 2 min after the first sample, in the report's time zone
+    let first: jiff::civil::DateTime = r["origin"]["from"].as_str().unwrap().parse().unwrap();
+    let at = first.checked_add(jiff::SignedDuration::from_secs(120)).unwrap();
+    assert_eq!(posture["at"], at.strftime("%H:%M").to_string(), "{}", r["origin"]);
+    let period = r["origin"]["period"].as_str().unwrap();
+    assert!(period.starts_with(&first.strftime("%A %-d %B %Y, %H:%M–").to_string()), "{period}");
     assert!((posture["value"].as_f64().unwrap() - 30.0).abs() < 0.01, "{posture}");
     assert_eq!(posture["limit"], 20.0);
     assert_eq!(posture["risk_factor"], "monitor not at eye level (head bent down)");
@@ -92,7 +98,8 @@ fn every_number_matches_the_hand_computation() {
     // RULA-style: 3 upright or moving; 4 while held static (neck 3 + static, 190–355 s:
     // 34 samples) — the 90th percentile of 131 scores (97 threes, 34 fours) is 4
     let v = &r["verdict"];
-    assert_eq!(v["action_level"], 4);
+    assert_eq!(v["grand_score"], 4);
+    assert_eq!(v["action_level"], 2, "RULA: a grand score of 3 or 4 is action level 2");
     assert_eq!(v["meaning"], "investigate further");
     // the level rests on the neck measured in every present sample; trunk and arms assumed
     assert_eq!(v["measured"], serde_json::json!(["neck flexion (100 % of the present time)"]));
@@ -147,8 +154,9 @@ fn markdown_and_html_carry_the_same_totals() {
             assert!(text.contains(fact), "{fact:?} missing from:\n{}", &text[..text.len().min(3000)]);
         }
     }
-    assert!(md.contains("**RULA-style action level 4**"));
-    assert!(html.contains(r#"<div class="level l4">4</div>"#));
+    assert!(md.contains("**RULA-style score 4 of 7 — action level 2 of 4**: investigate further."));
+    assert!(html.contains(r#"<div class="level l2">4</div>"#));
+    assert!(html.contains("RULA-style score 4 of 7 — action level 2 of 4: investigate further."));
 }
 
 #[test]
@@ -284,10 +292,7 @@ fn a_recording_is_reported_on_the_spot_and_written_where_asked() {
     // no calibration: from the front the neck was never measured, so no RULA-style level
     // (the floor of the assumed scores would read "investigate further"), but what was
     // missing and how to fix it
-    assert!(
-        md.contains("**No RULA-style action level**: no level: the neck was measured in only 0 %"),
-        "{md}"
-    );
+    assert!(md.contains("**No RULA-style score**: the neck was measured in only 0 %"), "{md}");
     assert!(md.contains("mostly \"needs calibration\": calibrate sitting upright"), "{md}");
     let row = md.lines().find(|l| l.starts_with("| neck flexion | 0 of ")).expect("a data-quality row");
     assert!(row.contains("| needs calibration "), "{row}");
@@ -315,7 +320,7 @@ fn the_demo_recording_measures_the_posture_nearly_all_the_time() {
         let share = b["no_value_s"].as_f64().unwrap() / total;
         assert!(share <= 0.1, "{key}: present, no value {:.0} % of the time", share * 100.0);
     }
-    assert!(r["verdict"]["action_level"].is_number(), "{}", r["verdict"]);
+    assert!(r["verdict"]["grand_score"].is_number(), "{}", r["verdict"]);
     assert!(r["verdict"]["measured"][0].as_str().unwrap().starts_with("neck flexion ("));
 }
 

@@ -98,6 +98,7 @@ fn report() -> report::Report {
         thresholds: &Thresholds::default(),
         judged: &[],
         now: "2026-03-02T12:00:00Z".parse().unwrap(),
+        tz: &jiff::tz::TimeZone::fixed(jiff::tz::offset(1)),
     })
 }
 

@@ -101,7 +101,7 @@ fn a_five_day_history_is_reported_day_by_day() {
 
     let report: Value =
         serde_json::from_str(&run(&home, &["report", "--since", "7d", "--format", "json"])).unwrap();
-    assert_eq!(report["schema"], "ergoaudit-report/5");
+    assert_eq!(report["schema"], "ergoaudit-report/6");
     let days = report["days"].as_array().unwrap();
     // from the day seven days ago to today
     let dates: Vec<String> = (0..=7).rev().map(|b| day(b).to_string()).collect();
@@ -149,8 +149,10 @@ fn a_five_day_history_is_reported_day_by_day() {
     // the same figures in Markdown and HTML
     let md = run(&home, &["report", "--since", "7d", "--format", "md"]);
     assert!(md.contains("## Day by day"), "{md}");
-    let row = md.lines().find(|l| l.starts_with(&format!("| {} |", day(3)))).expect("a row for day −3");
-    assert_eq!(row, format!("| {} | 40 min | 0 s | 1 / 0 | 20 min | 50/0/50 | 100/0/0 | 100/0/0 |", day(3)));
+    // the day as people write it ("Sun 6 Dec 2026")
+    let written = day(3).strftime("%a %-d %b %Y").to_string();
+    let row = md.lines().find(|l| l.starts_with(&format!("| {written} |"))).expect("a row for day −3");
+    assert_eq!(row, format!("| {written} | 40 min | 0 s | 1 / 0 | 20 min | 50/0/50 | 100/0/0 | 100/0/0 |"));
     let html = run(&home, &["report", "--since", "7d", "--format", "html"]);
     let chart = html.split(r#"<svg data-chart="days""#).nth(1).expect("the day-by-day chart");
     let chart = &chart[..chart.find("</svg>").unwrap()];

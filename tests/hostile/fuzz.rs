@@ -257,6 +257,8 @@ proptest! {
             thresholds: &Thresholds::default(),
             judged: &[],
             now: jiff::Timestamp::UNIX_EPOCH,
+            // the furthest offset from UTC: a clock time near the ends of time stays a time
+            tz: &jiff::tz::TimeZone::fixed(jiff::tz::offset(-12)),
         });
         let json = serde_json::to_string(&report).unwrap();
         assert_finite_text(&json, "JSON");
