@@ -56,6 +56,7 @@ fn audit_sample(c: &mut Criterion) {
             interval_s: 5.0,
             duration_s: None,
             thresholds: Thresholds::default(),
+            optics: ergoaudit::posture::Optics::default(),
             pause: None,
             started_at: None,
             clock: ergoaudit::clock::system(),

@@ -4,7 +4,7 @@
 
 use crate::config::Settings;
 use crate::pose::{Landmark, PosedFrame};
-use crate::posture::{Baseline, FrameMeasures, Observation, Optics, measure, view};
+use crate::posture::{Baseline, FrameMeasures, Missing, Observation, Optics, measure, view};
 use crate::replay::{FrameRecord, Metrics};
 
 /// Landmark groups the text reports: name and BlazePose indices.
@@ -27,7 +27,7 @@ pub struct Analysis {
 
 impl Analysis {
     fn optics(&self) -> Optics {
-        self.settings.thresholds.optics()
+        self.settings.optics()
     }
 
     fn measures(&self, posed: &PosedFrame) -> Option<FrameMeasures> {
@@ -67,8 +67,10 @@ impl Analysis {
         out += &format!("  view        {}\n", sample.view.name());
         out += &format!("  key points  {}\n", key_points(&data.landmarks, w, h));
         out += &format!(
-            "  measures    ({profile}, camera field of view {}°, tilt {}°)\n",
-            optics.hfov_deg, optics.pitch_deg
+            "  measures    ({profile}, camera field of view {}°{}, tilt {}°)\n",
+            optics.hfov_deg,
+            if optics.hfov_known { "" } else { " assumed" },
+            optics.pitch_deg
         );
         for (id, m) in sample.iter() {
             let line = match m.value {
@@ -80,11 +82,30 @@ impl Analysis {
                     m.method.unwrap_or(""),
                     m.confidence
                 ),
-                None => m.missing.map_or("", |w| w.text()).to_owned(),
+                None => match (m.missing, sample.distance_change) {
+                    // without a known field of view, the distance is told relative to the
+                    // calibration
+                    (Some(Missing::FieldOfViewUnknown), Some(change)) => {
+                        format!("{} ({})", relative_distance(change), Missing::FieldOfViewUnknown.text())
+                    }
+                    (why, _) => why.map_or("", |w| w.text()).to_owned(),
+                },
             };
             out += &format!("    {:<22} {line}\n", id.label());
         }
         out + "\n"
+    }
+}
+
+/// A distance change since the calibration in words: "12 % closer than when calibrated".
+pub fn relative_distance(change: f64) -> String {
+    let pct = (change * 100.0).round();
+    if pct == 0.0 {
+        "as far as when calibrated".to_owned()
+    } else if pct < 0.0 {
+        format!("{:.0} % closer than when calibrated", -pct)
+    } else {
+        format!("{pct:.0} % further than when calibrated")
     }
 }
 

@@ -171,6 +171,27 @@ fn source() -> impl TypedValueParser<Value = SourceArg> {
 /// Most frames per second `--fps` takes from a video (no webcam or screen records faster).
 const MAX_FPS: f64 = 240.0;
 
+/// The nearest and furthest eye-to-camera distance `calibrate --distance` takes, metres.
+const DISTANCE_RANGE_M: std::ops::RangeInclusive<f64> = 0.2..=3.0;
+
+/// Parse a distance in metres from `60cm`, `60 cm`, `0.6m`, `600mm` or `60` (centimetres).
+fn distance(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    let (number, unit_m) = [("mm", 0.001), ("cm", 0.01), ("m", 1.0)]
+        .iter()
+        .find_map(|(unit, m)| t.strip_suffix(unit).map(|n| (n.trim_end(), *m)))
+        .unwrap_or((t, 0.01));
+    match number.parse::<f64>().map(|n| n * unit_m) {
+        Ok(m) if DISTANCE_RANGE_M.contains(&m) => Ok(m),
+        Ok(_) => Err(format!(
+            "`{s}`: the distance from your eyes to the camera must be between {:.0} and {:.0} cm",
+            DISTANCE_RANGE_M.start() * 100.0,
+            DISTANCE_RANGE_M.end() * 100.0
+        )),
+        Err(_) => Err(format!("`{s}`: write a distance like 60cm, 0.6m or 600mm")),
+    }
+}
+
 fn positive_fps(s: &str) -> Result<f64, String> {
     match s.parse::<f64>() {
         Ok(v) if v > 0.0 && v <= MAX_FPS => Ok(v),
@@ -506,6 +527,13 @@ pub struct CalibrateArgs {
     /// Landmark model (`full`, `lite`, `heavy` or a path).
     #[arg(long, value_name = "lite|full|heavy|PATH", default_value = "full")]
     pub model: ModelChoice,
+
+    /// The distance from your eyes to the camera while calibrating, measured once (`60cm`,
+    /// `0.6m`): it fixes the camera's field of view in the profile, so that viewing
+    /// distances are in centimetres and judged (without it, or `--camera-hfov`, they are
+    /// only shown relative to the calibration).
+    #[arg(long, value_name = "DISTANCE", value_parser = distance)]
+    pub distance: Option<f64>,
 
     #[command(flatten)]
     pub thresholds: ThresholdFlags,

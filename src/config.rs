@@ -8,7 +8,7 @@ use serde::Serialize;
 use toml::Spanned;
 
 use crate::notify::QuietHours;
-use crate::posture::Baseline;
+use crate::posture::{Baseline, Optics};
 use crate::thresholds::{Invalid, SPECS, Thresholds};
 
 /// Environment variable that relocates the config folder (config file and profiles).
@@ -30,16 +30,19 @@ pub enum SetBy {
     Env,
     /// A command-line flag.
     Flag,
+    /// The calibration profile (the camera's field of view `calibrate --distance` fixed).
+    Profile,
 }
 
 impl SetBy {
-    /// `default`, `file`, `env` or `flag`.
+    /// `default`, `file`, `env`, `flag` or `profile`.
     pub fn name(&self) -> &'static str {
         match self {
             SetBy::Default => "default",
             SetBy::File => "file",
             SetBy::Env => "env",
             SetBy::Flag => "flag",
+            SetBy::Profile => "profile",
         }
     }
 }
@@ -160,6 +163,16 @@ pub struct Settings {
     pub sources: BTreeMap<&'static str, SetBy>,
     /// The config file read, if any.
     pub file: Option<PathBuf>,
+}
+
+impl Settings {
+    /// The camera optics the measures assume (`camera_hfov`, `camera_pitch`): the field of
+    /// view is known unless it is the built-in default.
+    pub fn optics(&self) -> Optics {
+        let t = &self.thresholds;
+        let known = self.sources.get("camera_hfov").is_some_and(|by| *by != SetBy::Default);
+        Optics { hfov_deg: t.camera_hfov, hfov_known: known, pitch_deg: t.camera_pitch }
+    }
 }
 
 fn line_of(text: &str, offset: usize) -> usize {

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, bail};
 use ergoaudit::audit::{PauseFile, Recorder, Source};
 use ergoaudit::capture::camera::CameraSelector;
-use ergoaudit::config::{self, DEFAULT_PROFILE, Settings};
+use ergoaudit::config::{self, DEFAULT_PROFILE, SetBy, Settings};
 use ergoaudit::pose::ModelChoice;
 use ergoaudit::posture::{Baseline, Optics};
 use ergoaudit::report::Selection;
@@ -31,12 +31,13 @@ pub fn settings(config: Option<&Path>, flags: &ThresholdFlags) -> Result<Setting
 }
 
 /// The calibration profile to compare with: the named one (which must exist), else
-/// `default` when it exists. A profile made with another camera field of view or tilt, or
-/// through another landmark model than `model` (`None`: recorded landmarks, any model), is
-/// refused.
+/// `default` when it exists. A profile whose field of view is known (`calibrate --distance`,
+/// or given) sets `settings`' when none is given; a profile made with another camera field
+/// of view or tilt than the one given, or through another landmark model than `model`
+/// (`None`: recorded landmarks, any model), is refused.
 pub fn profile(
     name: Option<&str>,
-    settings: &Settings,
+    settings: &mut Settings,
     model: Option<&ModelChoice>,
 ) -> Result<Option<(String, Baseline)>> {
     let chosen = name.unwrap_or(DEFAULT_PROFILE);
@@ -48,7 +49,13 @@ pub fn profile(
             "profile `{chosen}` was calibrated through the {then} landmark model, not {now}; use --model {then} or calibrate again with --model {now}"
         );
     }
-    let now = settings.thresholds.optics();
+    if baseline.camera_hfov_known
+        && settings.sources.get("camera_hfov").is_none_or(|by| *by == SetBy::Default)
+    {
+        settings.thresholds.camera_hfov = baseline.camera_hfov_deg;
+        settings.sources.insert("camera_hfov", SetBy::Profile);
+    }
+    let now = settings.optics();
     for (flag, then, now) in [
         ("--camera-hfov", baseline.camera_hfov_deg, now.hfov_deg),
         ("--camera-pitch", baseline.camera_pitch_deg, now.pitch_deg),
@@ -118,9 +125,9 @@ pub struct AnalyzeOptions {
 impl AnalyzeOptions {
     /// From the command line and the config file.
     pub fn new(args: &AnalyzeArgs, config: Option<&Path>) -> Result<Self> {
-        let settings = settings(config, &args.thresholds)?;
+        let mut settings = settings(config, &args.thresholds)?;
         let model = args.landmarks.is_none().then_some(&args.model);
-        let profile = profile(args.profile.as_deref(), &settings, model)?;
+        let profile = profile(args.profile.as_deref(), &mut settings, model)?;
         let what = match &args.landmarks {
             Some(path) => Analyzed::Landmarks(path.clone()),
             None => Analyzed::Frames {
@@ -144,17 +151,28 @@ pub struct CalibrateOptions {
     pub model: ModelChoice,
     /// The profile's name.
     pub profile: String,
+    /// The eye-to-camera distance measured, metres, which fixes the field of view.
+    pub distance_m: Option<f64>,
 }
 
 impl CalibrateOptions {
     /// From the command line and the config file.
     pub fn new(args: &CalibrateArgs, config: Option<&Path>) -> Result<Self> {
         let settings = settings(config, &args.thresholds)?;
+        let optics = settings.optics();
+        if args.distance.is_some() && optics.hfov_known {
+            bail!(
+                "--distance fixes the camera's field of view, which is also given (--camera-hfov {}, from the {}); give one of them",
+                optics.hfov_deg,
+                settings.sources.get("camera_hfov").map_or("default", SetBy::name)
+            );
+        }
         Ok(CalibrateOptions {
-            optics: settings.thresholds.optics(),
+            optics,
             source: Source::new(args.source.as_ref(), args.landmarks.as_deref())?,
             model: args.model.clone(),
             profile: args.profile.clone(),
+            distance_m: args.distance,
         })
     }
 }
@@ -186,7 +204,7 @@ impl CamerasOptions {
             Some(selector) => Some(CameraTest {
                 selector: selector.clone(),
                 model: args.model.clone(),
-                optics: settings(config, &ThresholdFlags::default())?.thresholds.optics(),
+                optics: settings(config, &ThresholdFlags::default())?.optics(),
             }),
             None => None,
         };
@@ -224,20 +242,21 @@ pub struct AuditOptions {
 impl AuditOptions {
     /// From the command line and the config file.
     pub fn new(args: &AuditArgs, config: Option<&Path>) -> Result<Self> {
-        let settings = settings(config, &args.thresholds)?;
+        let mut settings = settings(config, &args.thresholds)?;
         let source = Source::new(Some(&args.source), args.landmarks.as_deref())?;
         let live = source.is_live();
         if args.recorded_at.is_some() && live {
             bail!("--recorded-at dates a recording; {} records now", source.describe());
         }
         let profile =
-            profile(args.profile.as_deref(), &settings, source.needs_model().then_some(&args.model))?;
+            profile(args.profile.as_deref(), &mut settings, source.needs_model().then_some(&args.model))?;
         let db = db(args.db.as_deref())?;
         Ok(AuditOptions {
             recorder: Recorder {
                 model: args.model.clone(),
                 profile,
                 thresholds: settings.thresholds,
+                optics: settings.optics(),
                 interval_s: args.interval.as_secs_f64(),
                 burst: args.burst,
                 duration_s: args.duration.map(|d| d.as_secs_f64()),
@@ -296,17 +315,18 @@ pub struct ReportOptions {
 impl ReportOptions {
     /// From the command line and the config file.
     pub fn new(args: &ReportArgs, config: Option<&Path>) -> Result<Self> {
-        let settings = settings(config, &args.thresholds)?;
+        let mut settings = settings(config, &args.thresholds)?;
         let from = if args.source.is_some() || args.landmarks.is_some() {
             let source = Source::new(args.source.as_ref(), args.landmarks.as_deref())?;
             let profile =
-                profile(args.profile.as_deref(), &settings, source.needs_model().then_some(&args.model))?;
+                profile(args.profile.as_deref(), &mut settings, source.needs_model().then_some(&args.model))?;
             let duration = args.duration.or(matches!(source, Source::Camera(_)).then_some(CAMERA_REPORT));
             ReportFrom::Recording(Box::new(Recorder {
                 source,
                 model: args.model.clone(),
                 profile,
                 thresholds: settings.thresholds,
+                optics: settings.optics(),
                 interval_s: args.interval.as_secs_f64(),
                 burst: args.burst,
                 duration_s: duration.map(|d| d.as_secs_f64()),

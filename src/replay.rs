@@ -117,6 +117,9 @@ pub struct Metrics {
     pub values: Measures<Option<f64>>,
     /// How each came out.
     pub quality: Measures<Quality>,
+    /// The head's distance change since the calibration, a fraction (see
+    /// [`FrameMeasures::distance_change`]).
+    pub distance_change: Option<f64>,
 }
 
 impl Metrics {
@@ -136,6 +139,7 @@ impl Metrics {
                 },
                 None => Quality::NoPerson,
             }),
+            distance_change: sample.and_then(|s| s.distance_change),
         }
     }
 }
@@ -160,6 +164,11 @@ impl Serialize for Metrics {
             quality.insert(id.name().into(), q);
         }
         map.insert("quality".into(), Value::Object(quality));
+        let three = |v: f64| (v * 1000.0).round() / 1000.0;
+        map.insert(
+            "viewing_distance_change".into(),
+            self.distance_change.map_or(Value::Null, |c| json!(three(c))),
+        );
         map.serialize(s)
     }
 }

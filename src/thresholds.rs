@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::posture::{MeasureId, Optics};
+use crate::posture::MeasureId;
 
 /// What a threshold is for, and what it may hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -58,11 +58,6 @@ macro_rules! thresholds {
         ];
 
         impl Thresholds {
-    /// The camera optics the measures assume (`camera_hfov`, `camera_pitch`).
-    pub fn optics(&self) -> Optics {
-        Optics { hfov_deg: self.camera_hfov, pitch_deg: self.camera_pitch }
-    }
-
             /// The value of the threshold named `key`.
             pub fn get(&self, key: &str) -> Option<f64> {
                 match key { $(stringify!($key) => Some(self.$key),)* _ => None }

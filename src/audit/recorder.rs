@@ -10,7 +10,7 @@ use super::pause::PauseFile;
 use super::session::{AuditError, Observer, Outcome, Plan, Session};
 use super::source::{OpenError, Pacing, PoseSource, Source};
 use crate::pose::ModelChoice;
-use crate::posture::Baseline;
+use crate::posture::{Baseline, Optics};
 use crate::store::{SessionId, Store};
 use crate::thresholds::Thresholds;
 
@@ -25,6 +25,8 @@ pub struct Recorder {
     pub profile: Option<(String, Baseline)>,
     /// The thresholds the session is judged with (stored with it).
     pub thresholds: Thresholds,
+    /// The camera optics the measures assume.
+    pub optics: Optics,
     /// Seconds between samples.
     pub interval_s: f64,
     /// Frames per sample.
@@ -80,6 +82,7 @@ impl Opened<'_> {
             interval_s: r.interval_s,
             duration_s: r.duration_s,
             thresholds: r.thresholds,
+            optics: r.optics,
             pause: r.pause.clone(),
             started_at: r.recorded_at,
             clock: self.source.clock(),

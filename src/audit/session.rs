@@ -11,7 +11,7 @@ use super::source::{Fatal, PoseSource, SourceError};
 use crate::capture::CaptureError;
 use crate::clock::Clock;
 use crate::pose::PosedFrame;
-use crate::posture::Baseline;
+use crate::posture::{Baseline, Optics};
 use crate::risk::{Assessment, Engine, Event, Pause};
 use crate::store::{NewSample, SessionId, SessionSetup, Store, StoreError, StoredSession};
 use crate::thresholds::Thresholds;
@@ -85,9 +85,11 @@ pub struct Plan {
     pub interval_s: f64,
     /// Stop after this long on the session clock.
     pub duration_s: Option<f64>,
-    /// The thresholds the session is judged with (stored with it; their camera optics are
-    /// what the measures assume).
+    /// The thresholds the session is judged with (stored with it).
     pub thresholds: Thresholds,
+    /// The camera optics the measures assume (the field of view and tilt are those of
+    /// `thresholds`; whether the field of view is known comes from where it was set).
+    pub optics: Optics,
     /// The pause file the session honours (live sources only: a recording runs on its own
     /// clock, which a pause in wall time does not map onto).
     pub pause: Option<PauseFile>,
@@ -156,12 +158,7 @@ impl<'a> Session<'a> {
             observer,
             stored,
             duration_s: plan.duration_s,
-            sampler: Sampler::new(
-                plan.interval_s,
-                plan.thresholds.optics(),
-                baseline,
-                plan.thresholds.min_confidence,
-            ),
+            sampler: Sampler::new(plan.interval_s, plan.optics, baseline, plan.thresholds.min_confidence),
             engine: Engine::new(plan.thresholds),
             outcome: Outcome { samples: 0, gaps: 0, end_s: 0.0, interrupted: false },
             latest_t: None,

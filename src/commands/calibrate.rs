@@ -33,7 +33,11 @@ pub fn run(args: &CalibrateArgs, config: Option<&Path>) -> Result<ExitCode> {
     let source = input.describe();
     let (seen, usable) = (calibrator.seen(), calibrator.usable());
     let shoulder_advice = calibrator.shoulder_advice();
-    let mut baseline = calibrator.finish(source.clone(), jiff::Timestamp::now())?;
+    let now = jiff::Timestamp::now();
+    let mut baseline = match options.distance_m {
+        Some(distance_m) => calibrator.finish_at_distance(distance_m, source.clone(), now)?,
+        None => calibrator.finish(source.clone(), now)?,
+    };
     baseline.model = input.needs_model().then(|| options.model.to_string());
     let baseline = match config::load_profile(&options.profile, false) {
         Ok(Some(older)) => baseline.merged_with(older),
@@ -60,12 +64,30 @@ pub fn run(args: &CalibrateArgs, config: Option<&Path>) -> Result<ExitCode> {
             (Some(s), _) => format!("shoulders in the frame, {:.0} cm apart", s.width_m * 100.0),
             (None, _) => "shoulders not seen".to_owned(),
         };
+        let field = match (baseline.measured_distance_m, baseline.camera_hfov_known) {
+            (Some(d), _) => {
+                format!(
+                    "camera field of view {:.1}°, fixed by your eyes at {:.0} cm",
+                    baseline.camera_hfov_deg,
+                    d * 100.0
+                )
+            }
+            (None, true) => format!("camera field of view {}°", baseline.camera_hfov_deg),
+            (None, false) => format!(
+                "camera field of view {}° assumed, so viewing distances are relative to this calibration (see --distance)",
+                baseline.camera_hfov_deg
+            ),
+        };
+        // without a known field of view a distance in centimetres would be a guess
+        let ears = if baseline.camera_hfov_known {
+            format!("ears {:.0} cm from the camera, ", f.framing.ear_distance_m * 100.0)
+        } else {
+            String::new()
+        };
         outln!(
-            "  front view: {} frames; ears {:.0} cm from the camera, head turned {:.0}°; {shoulders} (camera field of view {}°, tilt {}°{})",
+            "  front view: {} frames; {ears}head turned {:.0}°; {shoulders} ({field}, tilt {}°{})",
             f.frames,
-            f.framing.ear_distance_m * 100.0,
             f.framing.yaw_deg.round() + 0.0,
-            baseline.camera_hfov_deg,
             baseline.camera_pitch_deg,
             baseline.model.as_ref().map_or(String::new(), |m| format!(", {m} landmark model"))
         );

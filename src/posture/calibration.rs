@@ -5,9 +5,11 @@ use serde::{Deserialize, Serialize};
 use super::anatomy::NORMAL_CVA_DEG;
 use super::front::{self, CalibrationFrame, NoShoulders, SHOULDER_MARGIN};
 pub use super::front::{FrontBaseline, ShoulderBaseline};
-use super::geometry::{SideRaw, plausibility};
+use super::geometry::{SideRaw, mid3, norm3, plausibility};
+use super::head;
 use super::sample::{Observation, Optics};
 use super::view::{self, View};
+use crate::pose::{Landmark, point};
 use crate::stats::median;
 
 /// The profile format this build writes; profiles of an older format are refused with a
@@ -36,6 +38,14 @@ pub struct Baseline {
     pub source: String,
     /// The camera field of view it was computed with, degrees.
     pub camera_hfov_deg: f64,
+    /// Whether that field of view is known (given, or fixed from `measured_distance_m`)
+    /// rather than assumed; a profile whose field of view is known supplies it.
+    #[serde(default)]
+    pub camera_hfov_known: bool,
+    /// The eye-to-camera distance the person measured at the calibration (`calibrate
+    /// --distance`), metres: it fixed the field of view.
+    #[serde(default)]
+    pub measured_distance_m: Option<f64>,
     /// The camera tilt it was computed with, degrees (positive: looking up).
     pub camera_pitch_deg: f64,
     /// Frames offered.
@@ -59,7 +69,11 @@ impl Baseline {
 
     /// The camera optics this profile was made with.
     pub fn optics(&self) -> Optics {
-        Optics { hfov_deg: self.camera_hfov_deg, pitch_deg: self.camera_pitch_deg }
+        Optics {
+            hfov_deg: self.camera_hfov_deg,
+            hfov_known: self.camera_hfov_known,
+            pitch_deg: self.camera_pitch_deg,
+        }
     }
 
     /// Keep the parts of `older` this calibration did not record (calibrating the side view
@@ -103,10 +117,65 @@ pub struct TooFewFrames {
     pub advice: String,
 }
 
+/// A frame's landmarks kept for a second look (`None`: nobody in it).
+#[derive(Clone, Debug)]
+struct Kept {
+    landmarks: Vec<Landmark>,
+    world: Option<Vec<[f32; 3]>>,
+    width: u32,
+    height: u32,
+}
+
+impl Kept {
+    fn observation(&self) -> Observation<'_> {
+        Observation {
+            landmarks: &self.landmarks,
+            world: self.world.as_deref(),
+            width: self.width,
+            height: self.height,
+        }
+    }
+}
+
+/// Rounds of [`Calibrator::finish_at_distance`] at most (two are usually enough).
+const MAX_DISTANCE_ROUNDS: usize = 4;
+/// How closely the calibrated distance must agree with the one given.
+const DISTANCE_AGREEMENT: f64 = 0.005;
+/// The fields of view a webcam can have, degrees (a long lens to a fish-eye).
+const MIN_HFOV_DEG: f64 = 15.0;
+/// See [`MIN_HFOV_DEG`].
+const MAX_HFOV_DEG: f64 = 150.0;
+
+/// Why a calibration at a measured distance failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CalibrationError {
+    /// Too few usable frames.
+    #[error(transparent)]
+    TooFewFrames(#[from] TooFewFrames),
+    /// No front frame showed the face well enough to measure its distance.
+    #[error(
+        "no frame showed the face from the front, so its distance could not be compared with --distance; face the camera, or calibrate without --distance"
+    )]
+    NoDistance,
+    /// The distance given would need a field of view no webcam has.
+    #[error(
+        "--distance {:.0} cm would make the camera's field of view {hfov_deg:.0}°, which no webcam has; measure from your eyes to the camera again (in cm, e.g. --distance 60cm)",
+        distance_m * 100.0
+    )]
+    ImplausibleDistance {
+        /// The distance given, metres.
+        distance_m: f64,
+        /// The field of view it would need, degrees.
+        hfov_deg: f64,
+    },
+}
+
 /// Collects frames of the upright posture and makes a [`Baseline`] from their medians.
 #[derive(Debug)]
 pub struct Calibrator {
     camera: Optics,
+    /// Every frame offered, for [`Calibrator::finish_at_distance`]'s second look.
+    kept: Vec<Option<Kept>>,
     front: Vec<CalibrationFrame>,
     side: Vec<SideRaw>,
     seen: usize,
@@ -120,6 +189,7 @@ impl Calibrator {
     pub fn new(camera: Optics) -> Self {
         Calibrator {
             camera,
+            kept: Vec::new(),
             front: Vec::new(),
             side: Vec::new(),
             seen: 0,
@@ -134,6 +204,12 @@ impl Calibrator {
     /// confidently seen are rejected.
     pub fn add(&mut self, obs: Option<&Observation>) -> bool {
         self.seen += 1;
+        self.kept.push(obs.map(|o| Kept {
+            landmarks: o.landmarks.to_vec(),
+            world: o.world.map(<[[f32; 3]]>::to_vec),
+            width: o.width,
+            height: o.height,
+        }));
         let Some(obs) = obs else {
             self.rejected.no_person += 1;
             return false;
@@ -251,12 +327,64 @@ impl Calibrator {
             created,
             source,
             camera_hfov_deg: self.camera.hfov_deg,
+            camera_hfov_known: self.camera.hfov_known,
+            measured_distance_m: None,
             camera_pitch_deg: self.camera.pitch_deg,
             frames_seen: self.seen,
             model: None,
             front,
             side,
         })
+    }
+
+    /// The baseline, as [`Calibrator::finish`], with the camera's field of view fixed so
+    /// that the eyes' median distance in the front frames is `distance_m`, the distance the
+    /// person measured from their eyes to the camera. The face's size in pixels gives its
+    /// distance through the focal length times the face's real size: fixing the product at
+    /// a known distance makes later distances right for this camera *and* this face. The
+    /// frames are looked at again with each new field of view until the distance agrees to
+    /// 0.5 %.
+    pub fn finish_at_distance(
+        self,
+        distance_m: f64,
+        source: String,
+        created: jiff::Timestamp,
+    ) -> Result<Baseline, CalibrationError> {
+        let kept = self.kept.clone();
+        let mut camera = Optics { hfov_known: true, ..self.camera };
+        let mut baseline = self.finish(source.clone(), created)?;
+        for _ in 0..MAX_DISTANCE_ROUNDS {
+            let Some(front) = &baseline.front else { return Err(CalibrationError::NoDistance) };
+            let eyes = mid3(front.template.points[point::LEFT_EYE], front.template.points[point::RIGHT_EYE]);
+            // the eyes' distance in each front frame, as the viewing distance measures it
+            let distances = kept.iter().flatten().filter_map(|k| {
+                let obs = k.observation();
+                (view::classify(obs.landmarks, obs.width, obs.height) == View::Front)
+                    .then(|| head::fit(&obs, camera.focal_px(obs.width), &front.template))
+                    .flatten()
+                    .map(|pose| norm3(pose.place(eyes)) * 100.0)
+            });
+            let Some(seen_cm) = median(distances) else {
+                return Err(CalibrationError::NoDistance);
+            };
+            if (seen_cm / 100.0 / distance_m - 1.0).abs() < DISTANCE_AGREEMENT {
+                break;
+            }
+            // a face's distance is proportional to the focal length, which goes as
+            // 1 / tan(hfov / 2)
+            let half = (camera.hfov_deg.to_radians() / 2.0).tan() * (seen_cm / 100.0) / distance_m;
+            let hfov_deg = 2.0 * half.atan().to_degrees();
+            if !(MIN_HFOV_DEG..=MAX_HFOV_DEG).contains(&hfov_deg) {
+                return Err(CalibrationError::ImplausibleDistance { distance_m, hfov_deg });
+            }
+            camera.hfov_deg = hfov_deg;
+            let mut again = Calibrator::new(camera);
+            for k in &kept {
+                again.add(k.as_ref().map(Kept::observation).as_ref());
+            }
+            baseline = again.finish(source.clone(), created)?;
+        }
+        Ok(Baseline { camera_hfov_known: true, measured_distance_m: Some(distance_m), ..baseline })
     }
 
     /// What to change so the shoulders are measured, when the front frames did not show

@@ -12,7 +12,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::anatomy::*;
-use super::geometry::{P3, add3, dot3, norm3, scale3, sub3};
+use super::geometry::{P3, add3, dot3, mid3, norm3, scale3, sub3};
 use super::head::{self, HeadPose, Template};
 use super::sample::{Missing, Observation, Optics};
 use super::view::MIN_VISIBILITY;
@@ -42,6 +42,10 @@ pub struct ShoulderBaseline {
 pub struct Framing {
     /// Distance from the camera to the ears, metres.
     pub ear_distance_m: f64,
+    /// Distance from the camera to the eyes' midpoint, metres (the viewing distance; not in
+    /// profiles made before it was kept).
+    #[serde(default)]
+    pub eye_distance_m: Option<f64>,
     /// Head yaw, degrees (positive: the face turned towards the image's right, the
     /// subject's left).
     pub yaw_deg: f64,
@@ -236,6 +240,8 @@ pub(crate) fn calibrate(frames: &[CalibrationFrame], camera: &Optics) -> Option<
     let template = Template::median_of(&templates)?;
     let axes = Axes::new(camera);
     let mut ears = Vec::new();
+    let mut eyes = Vec::new();
+    let eye_mid = mid3(template.points[point::LEFT_EYE], template.points[point::RIGHT_EYE]);
     let mut yaws = Vec::new();
     let mut pitches = Vec::new();
     let mut seen = Vec::new();
@@ -244,6 +250,7 @@ pub(crate) fn calibrate(frames: &[CalibrationFrame], camera: &Optics) -> Option<
         let f = camera.focal_px(obs.width);
         let Some(head) = head::fit(&obs, f, &template) else { continue };
         ears.push(observed_ears(&obs, f, head.ear_mid[2], 0.0));
+        eyes.push(norm3(head.place(eye_mid)));
         yaws.extend(frame.yaw_deg);
         pitches.extend(nose_drop_m(&obs, f, head.ear_mid[2], &axes));
         if let Ok(s) = shoulders(&obs) {
@@ -279,6 +286,7 @@ pub(crate) fn calibrate(frames: &[CalibrationFrame], camera: &Optics) -> Option<
         nose_drop_m: median(pitches),
         framing: Framing {
             ear_distance_m: norm3(ear_mid),
+            eye_distance_m: median(eyes),
             yaw_deg: median(yaws).unwrap_or_default(),
             shoulders_below: median(seen.iter().map(|s| s.2)).filter(|_| shoulders.is_some()),
         },
@@ -481,13 +489,13 @@ mod tests {
 
     #[test]
     fn leaning_turns_up_towards_forward() {
-        let axes = Axes::new(&Optics { hfov_deg: 70.0, pitch_deg: 0.0 });
+        let axes = Axes::new(&Optics { hfov_deg: 70.0, hfov_known: true, pitch_deg: 0.0 });
         // up is −y in camera space, forward (towards the camera) is −z
         let v = axes.lean(axes.up, 90f64.to_radians());
         for (a, b) in v.iter().zip(axes.fwd) {
             assert!((a - b).abs() < 1e-12);
         }
-        let tilted = Axes::new(&Optics { hfov_deg: 70.0, pitch_deg: 15.0 });
+        let tilted = Axes::new(&Optics { hfov_deg: 70.0, hfov_known: true, pitch_deg: 15.0 });
         assert!((dot3(tilted.up, tilted.fwd)).abs() < 1e-12);
         // a camera tilted up sees the world's up partly along its own +z (away)
         assert!(tilted.up[2] > 0.0 && tilted.up[1] < 0.0);

@@ -18,6 +18,7 @@ pub fn measure(obs: &Observation, camera: &Optics, baseline: Option<&Baseline>) 
     let view = view::classify(obs.landmarks, obs.width, obs.height);
     let plausibility = geometry::plausibility(obs);
     let mut m = Measures::from_fn(|_| Measure::missing(Missing::NotInThisView));
+    let mut distance_change = None;
     let set = |m: &mut Measures<Measure>, id: MeasureId, v: Measure| m[id] = v;
     if view != View::Unknown {
         // the hips' line when they are seen; a front view may fill it from the calibration
@@ -26,7 +27,7 @@ pub fn measure(obs: &Observation, camera: &Optics, baseline: Option<&Baseline>) 
     match view {
         View::Front | View::ThreeQuarter => {
             let factor = if view == View::Front { 1.0 } else { THREE_QUARTER_FACTOR } * plausibility;
-            front_measures(obs, camera, baseline, factor, &mut m);
+            distance_change = front_measures(obs, camera, baseline, factor, &mut m);
         }
         View::SideLeft | View::SideRight => side_measures(obs, camera, baseline, view, plausibility, &mut m),
         View::Unknown => {
@@ -37,16 +38,18 @@ pub fn measure(obs: &Observation, camera: &Optics, baseline: Option<&Baseline>) 
     }
     set(&mut m, MeasureId::ElbowAngleLeftDeg, geometry::elbow_angle(obs, point::LEFT_ELBOW, plausibility));
     set(&mut m, MeasureId::ElbowAngleRightDeg, geometry::elbow_angle(obs, point::RIGHT_ELBOW, plausibility));
-    FrameMeasures { view, measures: m }
+    FrameMeasures { view, measures: m, distance_change }
 }
 
+/// The front view's measures into `m`; returns the head's distance change since the
+/// calibration (see [`FrameMeasures::distance_change`]).
 fn front_measures(
     obs: &Observation,
     camera: &Optics,
     baseline: Option<&Baseline>,
     factor: f64,
     m: &mut Measures<Measure>,
-) {
+) -> Option<f64> {
     let lm = obs.landmarks;
     let ok = |i: usize| view::usable(&lm[i], obs.width, obs.height);
     let vis = |ids: &[usize]| ids.iter().map(|&i| f64::from(lm[i].visibility)).fold(1.0, f64::min);
@@ -93,21 +96,29 @@ fn front_measures(
         for id in relative {
             m[id] = Measure::missing(Missing::KeyPointsNotVisible);
         }
-        return;
+        return None;
     };
     let eyes = geometry::mid3(template.points[point::LEFT_EYE], template.points[point::RIGHT_EYE]);
     let distance = geometry::norm3(pose.place(eyes));
     let sigma = head::depth_noise_fraction(obs) * distance;
-    m[MeasureId::ViewingDistanceCm] = Measure::ok(
-        distance * 100.0,
-        vis(&[point::LEFT_EYE, point::RIGHT_EYE]) * factor / (1.0 + (sigma / 0.05).powi(2)),
-        "pinhole_face_fit",
-    );
+    m[MeasureId::ViewingDistanceCm] = if camera.hfov_known {
+        Measure::ok(
+            distance * 100.0,
+            vis(&[point::LEFT_EYE, point::RIGHT_EYE]) * factor / (1.0 + (sigma / 0.05).powi(2)),
+            "pinhole_face_fit",
+        )
+    } else {
+        // the face's size in pixels gives its distance only through the focal length
+        Measure::missing(Missing::FieldOfViewUnknown)
+    };
+    let distance_change = front
+        .map(|b| geometry::norm3(pose.ear_mid) / b.framing.ear_distance_m - 1.0)
+        .filter(|c| c.is_finite());
     let (Some(baseline), Some(front)) = (baseline, front) else {
         for id in relative {
             m[id] = Measure::missing(Missing::NeedsCalibration);
         }
-        return;
+        return distance_change;
     };
     let est = front::estimate(obs, camera, front, &pose, factor, baseline.reference_cva_deg());
     let put = |e: front::Estimate, method: &'static str| match e {
@@ -122,6 +133,7 @@ fn front_measures(
     if m[MeasureId::TrunkInclinationDeg].value.is_none() {
         m[MeasureId::TrunkInclinationDeg] = put(est.trunk_deg, "shoulder_shift_vs_calibration");
     }
+    distance_change
 }
 
 fn side_measures(

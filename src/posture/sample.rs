@@ -31,6 +31,10 @@ impl<'a> Observation<'a> {
 pub struct Optics {
     /// Horizontal field of view, degrees (`--camera-hfov`; laptop webcams are ≈ 60–80°).
     pub hfov_deg: f64,
+    /// Whether the field of view is known — given by the user, or fixed by a calibration at
+    /// a distance the user measured (`calibrate --distance`) — rather than assumed. An
+    /// absolute viewing distance needs it: with an assumed one it is only relative.
+    pub hfov_known: bool,
     /// How far the camera looks up from the horizontal, degrees (`--camera-pitch`; negative:
     /// looking down). A laptop whose screen leans back looks up by ≈ 10–20°; a webcam on top
     /// of a monitor often looks down. It sets which way is horizontal.
@@ -39,7 +43,7 @@ pub struct Optics {
 
 impl Default for Optics {
     fn default() -> Self {
-        Optics { hfov_deg: 70.0, pitch_deg: 0.0 }
+        Optics { hfov_deg: 70.0, hfov_known: false, pitch_deg: 0.0 }
     }
 }
 
@@ -71,6 +75,9 @@ pub enum Missing {
     OutOfRange,
     /// Its confidence is below `--min-confidence` (the audit leaves it out).
     LowConfidence,
+    /// It is a length in centimetres and the camera's field of view is not known (only a
+    /// change since the calibration can be told).
+    FieldOfViewUnknown,
 }
 
 impl Missing {
@@ -85,6 +92,7 @@ impl Missing {
             Missing::CalibrationLacksShoulders => "calibration saw no shoulders",
             Missing::OutOfRange => "outside the range a human body can take",
             Missing::LowConfidence => "below the confidence threshold",
+            Missing::FieldOfViewUnknown => "camera's field of view unknown",
         }
     }
 
@@ -253,6 +261,10 @@ pub struct FrameMeasures {
     pub view: View,
     /// The measures.
     pub measures: Measures<Measure>,
+    /// How much nearer (negative) or further the head is than at the calibration, as a
+    /// fraction of the calibrated distance (−0.12: 12 % closer). It needs no known field of
+    /// view; `None` without a front calibration or a face fit.
+    pub distance_change: Option<f64>,
 }
 
 impl FrameMeasures {

@@ -94,6 +94,9 @@ pub fn fix_for(reason: &str) -> &'static str {
         }
         Some(Missing::NotInThisView) => "face the camera: this measure is taken from the front",
         Some(Missing::OutOfRange) => "calibrate again: the value came out where no posture is",
+        Some(Missing::FieldOfViewUnknown) => {
+            "calibrate once with the distance from your eyes to the camera measured (`ergoaudit calibrate --distance 60cm`), or give the camera's field of view (--camera-hfov)"
+        }
         None => "audit again with this version, which records why a measure is missing",
     }
 }
@@ -123,6 +126,7 @@ mod tests {
             Missing::NeedsWorldLandmarks,
             Missing::NotInThisView,
             Missing::OutOfRange,
+            Missing::FieldOfViewUnknown,
         ];
         let fixes: std::collections::BTreeSet<_> = reasons.iter().map(|m| fix_for(m.text())).collect();
         assert_eq!(fixes.len(), reasons.len());

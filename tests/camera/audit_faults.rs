@@ -63,6 +63,7 @@ fn a_failing_source_leaves_gaps_and_the_audit_goes_on() {
         interval_s: 5.0,
         duration_s: None,
         thresholds: Thresholds::default(),
+        optics: ergoaudit::posture::Optics::default(),
         pause: None,
         started_at: None,
         clock: ergoaudit::clock::system(),

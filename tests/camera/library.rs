@@ -272,6 +272,7 @@ fn a_paused_audit_closes_the_camera_and_opens_it_no_more_until_resumed() {
         interval_s: 0.2,
         duration_s: Some(3.0),
         thresholds: ergoaudit::thresholds::Thresholds::default(),
+        optics: ergoaudit::posture::Optics::default(),
         pause: Some(pause.clone()),
         started_at: None,
         clock: clock.clone(),

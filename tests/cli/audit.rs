@@ -138,7 +138,10 @@ fn the_webcam_clip_yields_samples_with_measures() {
     for s in &samples {
         assert_eq!(s["present"], true);
         assert_eq!(s["view"], "front");
-        assert!(s["head_tilt_deg"].is_number() && s["viewing_distance_cm"].is_number(), "{s}");
+        assert!(s["head_tilt_deg"].is_number(), "{s}");
+        // no field of view given: no distance in centimetres, and the reason
+        assert!(s["viewing_distance_cm"].is_null(), "{s}");
+        assert_eq!(s["missing"]["viewing_distance_cm"], "camera's field of view unknown", "{s}");
         assert!(s["rula"].is_number());
         assert!(s["cva_deg"].is_null(), "no calibration: no CVA from the front");
         assert_eq!(s["missing"]["cva_deg"], "needs calibration", "{s}");

@@ -66,12 +66,11 @@ fn metrics_are_filled_and_landmarks_replay_gives_the_same() {
         assert_eq!(metrics["quality"][name]["missing"], "needs calibration");
     }
     assert!(metrics["head_tilt_deg"].is_number());
-    assert!(metrics["viewing_distance_cm"].is_number());
     assert_eq!(metrics["quality"]["head_tilt_deg"]["method"], "ear_line");
-    assert!(
-        ["ok", "warn", "risk"]
-            .contains(&metrics["quality"]["viewing_distance_cm"]["verdict"].as_str().unwrap())
-    );
+    // no field of view given: no distance in centimetres, and no calibration to compare with
+    assert!(metrics["viewing_distance_cm"].is_null());
+    assert_eq!(metrics["quality"]["viewing_distance_cm"]["missing"], "camera's field of view unknown");
+    assert!(metrics["viewing_distance_change"].is_null());
     assert_eq!(direct[2]["metrics"]["view"], "none");
 
     let replayed: Vec<Value> =
@@ -110,7 +109,9 @@ fn calibration_profiles_make_relative_measures_available() {
         stdout_of(ergoaudit(&config).args(["calibrate", "--profile", "desk-1", "--landmarks"]).arg(&path));
     assert!(out.contains("calibrated profile `desk-1`"), "{out}");
     assert!(out.contains("2 of 3 frames used"), "{out}");
-    assert!(out.contains("front view: 2 frames; ears 41 cm from the camera"), "{out}");
+    // no distance in centimetres from an assumed field of view
+    assert!(out.contains("front view: 2 frames; head turned"), "{out}");
+    assert!(out.contains("camera field of view 70° assumed"), "{out}");
     assert!(out.contains("shoulders in the frame"), "{out}");
     assert!(config.path().join("profiles/desk-1.toml").is_file());
 
@@ -123,6 +124,10 @@ fn calibration_profiles_make_relative_measures_available() {
     assert!((m["shoulder_elevation"].as_f64().unwrap() - 1.0).abs() < 0.01, "{m}");
     assert_eq!(m["quality"]["cva_deg"]["method"], "tragus_vs_c7_vs_calibration");
     assert!((m["neck_flexion_deg"].as_f64().unwrap()).abs() < 0.01, "{m}");
+    // the field of view assumed: the distance only relative to the calibration
+    assert!(m["viewing_distance_cm"].is_null(), "{m}");
+    assert_eq!(m["quality"]["viewing_distance_cm"]["missing"], "camera's field of view unknown");
+    assert!(m["viewing_distance_change"].as_f64().unwrap().abs() < 0.01, "{m}");
 
     // the `default` profile is used when it exists and no profile is named
     let human = stdout_of(ergoaudit(&config).arg("analyze").arg(image(WEBCAM)));
@@ -185,6 +190,47 @@ fn calibration_profiles_make_relative_measures_available() {
         ergoaudit(&config).args(["analyze", "--profile", "broken"]).arg(image(WEBCAM)),
         &["broken.toml is damaged"],
     );
+}
+
+#[test]
+fn a_distance_measured_at_calibration_fixes_the_field_of_view() {
+    let config = tempfile::tempdir().unwrap();
+    let path = recorded(&config, &[WEBCAM, WEBCAM]);
+    let calibrate = |args: &[&str]| {
+        let mut cmd = ergoaudit(&config);
+        cmd.args(["calibrate", "--landmarks"]).arg(&path).args(args);
+        cmd
+    };
+    let out = stdout_of(&mut calibrate(&["--profile", "desk", "--distance", "60cm"]));
+    assert!(out.contains("front view: 2 frames; ears "), "{out}");
+    assert!(out.contains("fixed by your eyes at 60 cm"), "{out}");
+    let analyze = |args: &[&str]| {
+        let line = stdout_of(ergoaudit(&config).args(["analyze", "--json"]).args(args).arg(image(WEBCAM)));
+        serde_json::from_str::<Value>(&line).unwrap()["metrics"].clone()
+    };
+    // the calibration frame itself is at the distance given, judged in centimetres
+    let m = analyze(&["--profile", "desk"]);
+    let cm = m["viewing_distance_cm"].as_f64().unwrap();
+    assert!((cm - 60.0).abs() <= 0.3, "{m}");
+    assert_eq!(m["quality"]["viewing_distance_cm"]["verdict"], "ok");
+    // the profile supplies the field of view it found: another one is refused
+    fails_with(
+        ergoaudit(&config).args(["analyze", "--profile", "desk", "--camera-hfov", "70"]).arg(image(WEBCAM)),
+        &["profile `desk` was calibrated with --camera-hfov ", "not 70"],
+    );
+    // ... and without the profile nothing is known
+    assert!(analyze(&[]).get("viewing_distance_cm").is_some_and(Value::is_null));
+
+    // the distance fixes the field of view: not both; a distance no webcam can make; bad text
+    fails_with(&mut calibrate(&["--distance", "60cm", "--camera-hfov", "70"]), &["give one of them"]);
+    fails_with(&mut calibrate(&["--distance", "3m"]), &["which no webcam has", "--distance 300 cm"]);
+    for (bad, says) in [("5cm", "between 20 and 300 cm"), ("far", "write a distance like 60cm")] {
+        let out = calibrate(&["--distance", bad]).output().unwrap();
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(out.status.code(), Some(2), "a usage error: {err}");
+        assert!(err.contains(&format!("`{bad}`")) && err.contains(says), "{err}");
+    }
+    assert!(!config.path().join("profiles/default.toml").exists(), "a refused calibration saves nothing");
 }
 
 #[test]

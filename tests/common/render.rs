@@ -57,7 +57,19 @@ pub fn camera(truth: &Value, shape: &str, cam: &str) -> Optics {
     let up = [r[0][2].as_f64().unwrap(), r[1][2].as_f64().unwrap(), r[2][2].as_f64().unwrap()];
     // world up in camera axes is (0, −cos β, sin β) for a camera looking up by β
     let pitch = up[2].atan2(-up[1]).to_degrees();
-    Optics { hfov_deg: c["hfov_deg"].as_f64().unwrap(), pitch_deg: pitch }
+    Optics { hfov_deg: c["hfov_deg"].as_f64().unwrap(), hfov_known: true, pitch_deg: pitch }
+}
+
+/// How a body is calibrated.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Scale {
+    /// With the camera's field of view given.
+    FieldOfView,
+    /// With the field of view assumed (70°, as without `--camera-hfov`) and fixed by the
+    /// eye-to-camera distance of the `base` frames (their median), as `calibrate --distance`.
+    Distance,
+    /// With the field of view assumed and nothing to fix it: distances only relative.
+    Assumed,
 }
 
 /// Where the pose model puts the shoulders' midpoint in a body's first `base` frame, pixels
@@ -94,8 +106,12 @@ pub fn measure_body(
     cam: &str,
     sequences: &[&str],
     crop_below: Option<f64>,
+    scale: Scale,
 ) -> Vec<Measured> {
     let mut camera = camera(truth, shape, cam);
+    if scale != Scale::FieldOfView {
+        camera = Optics { pitch_deg: camera.pitch_deg, ..Optics::default() };
+    }
     let full_height = truth["sequences"][format!("{shape}/{cam}/base")]["camera"]["height"].as_u64().unwrap();
     let height = crop_below.map(|p| (shoulder_row(pose, shape, cam) / (1.0 + p)).round() as u32);
     if let Some(h) = height {
@@ -117,7 +133,19 @@ pub fn measure_body(
         let found = estimate(pose, &image);
         calibrator.add(found.as_ref().map(|p| observe(p, &image)).as_ref());
     }
-    let baseline = calibrator.finish(format!("{shape}/{cam}"), jiff::Timestamp::UNIX_EPOCH).unwrap();
+    let name = format!("{shape}/{cam}");
+    let baseline = if scale == Scale::Distance {
+        let eyes_m = |f: &Value| f["derived"]["camera_to_eyes_cm"].as_f64().unwrap() / 100.0;
+        let base = frames_of("base");
+        let mut distances: Vec<f64> = base["frames"].as_array().unwrap().iter().map(eyes_m).collect();
+        distances.sort_by(f64::total_cmp);
+        calibrator
+            .finish_at_distance(distances[distances.len() / 2], name, jiff::Timestamp::UNIX_EPOCH)
+            .unwrap()
+    } else {
+        calibrator.finish(name, jiff::Timestamp::UNIX_EPOCH).unwrap()
+    };
+    let camera = Optics { pitch_deg: camera.pitch_deg, ..baseline.optics() };
 
     let mut out = Vec::new();
     for &seq in sequences {

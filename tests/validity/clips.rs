@@ -85,8 +85,9 @@ fn a_200_second_talking_head_clip_is_steady() {
     let reasons: Vec<&str> =
         metrics.iter().filter_map(|m| m["quality"]["cva_deg"]["missing"].as_str()).collect();
     assert!(reasons.contains(&"shoulders below the frame"), "{reasons:?}");
-    // the head-only measures need no shoulders
-    for key in ["neck_flexion_deg", "head_tilt_deg", "viewing_distance_cm"] {
+    // the head-only measures need no shoulders (the distance, with the field of view
+    // assumed, relative to the calibration)
+    for key in ["neck_flexion_deg", "head_tilt_deg", "viewing_distance_change"] {
         assert!(metrics.iter().all(|m| m[key].is_number()), "{key}");
     }
 }
@@ -126,7 +127,9 @@ fn head_only_measures_need_no_shoulders() {
         let baseline = calibrator.finish("clip".into(), jiff::Timestamp::UNIX_EPOCH).unwrap();
         for i in 0..images.len() {
             let s = measure(&obs(i), &camera, Some(&baseline));
-            for id in [MeasureId::NeckFlexionDeg, MeasureId::HeadTiltDeg, MeasureId::ViewingDistanceCm] {
+            assert!(s.distance_change.is_some(), "keep {keep}, frame {i}: the distance change");
+            assert_eq!(s.get(MeasureId::ViewingDistanceCm).missing, Some(Missing::FieldOfViewUnknown));
+            for id in [MeasureId::NeckFlexionDeg, MeasureId::HeadTiltDeg] {
                 assert!(
                     s.get(id).value.is_some(),
                     "keep {keep}, frame {i}: {} {:?}",

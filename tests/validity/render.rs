@@ -4,7 +4,7 @@
 
 use crate::common;
 
-use common::render::{Figures, SHAPES, figures, measure_body, truth};
+use common::render::{Figures, SHAPES, Scale, figures, measure_body, truth};
 use ergoaudit::pose::{BlazePose, ModelChoice};
 
 const ALL: [&str; 9] =
@@ -16,7 +16,7 @@ fn run(cam: &str) -> Vec<(&'static str, Figures)> {
     SHAPES
         .iter()
         .map(|&shape| {
-            let f = figures(&measure_body(&mut pose, &truth, shape, cam, &ALL, None));
+            let f = figures(&measure_body(&mut pose, &truth, shape, cam, &ALL, None, Scale::FieldOfView));
             eprintln!("camera {cam}, {shape}: {f}");
             (shape, f)
         })
@@ -97,5 +97,54 @@ fn camera_b_a_laptop_at_70_cm_shoulders_below_the_frame() {
         assert!(f.lean.1 <= 5.5 && f.lean.2 <= 15.0, "{shape}: lean {:?}", f.lean);
         assert!(f.combined.0 <= 3.2 && f.combined.1 <= 8.0, "{shape}: combined {:?}", f.combined);
         assert!(f.drift.0 <= 1.5 && f.drift.1 <= 3.5, "{shape}: drift head-forward {:?}", f.drift);
+    }
+}
+
+/// The viewing distance's error over a body's `base`, `protrude`, `lean` and `drift` frames
+/// (median and largest, cm) with the field of view fixed by the eye-to-camera distance at
+/// calibration; and, with nothing to fix it, the largest error of the distance's change
+/// since the calibration (per cent of the distance) and whether any frame claimed
+/// centimetres.
+fn distances(
+    pose: &mut BlazePose,
+    truth: &serde_json::Value,
+    shape: &str,
+    cam: &str,
+) -> (f64, f64, f64, bool) {
+    use ergoaudit::posture::MeasureId;
+    const SEQUENCES: [&str; 4] = ["base", "protrude", "lean", "drift"];
+    let eyes = |m: &common::render::Measured| m.derived["camera_to_eyes_cm"].as_f64().unwrap();
+    let fixed = measure_body(pose, truth, shape, cam, &SEQUENCES, None, Scale::Distance);
+    let errors: Vec<f64> =
+        fixed.iter().map(|m| m.value(MeasureId::ViewingDistanceCm).unwrap() - eyes(m)).collect();
+    let (median, largest) = (common::render::median(errors.clone()), common::render::largest(errors));
+    let assumed = measure_body(pose, truth, shape, cam, &SEQUENCES, None, Scale::Assumed);
+    let calibrated =
+        common::render::median(fixed.iter().filter(|m| m.sequence == "base").map(eyes).collect());
+    let change_error = common::render::largest(assumed.iter().map(|m| {
+        let change = m.sample.as_ref().and_then(|s| s.distance_change).unwrap();
+        (change - (eyes(m) / calibrated - 1.0)) * 100.0
+    }));
+    let claimed = assumed.iter().any(|m| m.value(MeasureId::ViewingDistanceCm).is_some());
+    (median, largest, change_error, claimed)
+}
+
+#[test]
+fn the_viewing_distance_is_in_centimetres_only_when_the_optics_are_known() {
+    let truth = truth();
+    let mut pose = BlazePose::load(&ModelChoice::Full).unwrap();
+    for cam in ["A", "B"] {
+        for shape in SHAPES {
+            let (median, largest, change, claimed) = distances(&mut pose, &truth, shape, cam);
+            eprintln!(
+                "camera {cam}, {shape}: calibrated at the measured distance, error median {median:.1} max {largest:.1} cm; field of view assumed: change off by at most {change:.1} %"
+            );
+            assert!(!claimed, "{shape} {cam}: centimetres with an assumed field of view");
+            assert!(
+                median.abs() <= 2.0 && largest.abs() <= 5.0,
+                "{shape} {cam}: {median:.1} / {largest:.1} cm"
+            );
+            assert!(change.abs() <= 10.0, "{shape} {cam}: the distance change off by {change:.1} %");
+        }
     }
 }

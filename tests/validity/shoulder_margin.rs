@@ -6,7 +6,7 @@
 
 use crate::common;
 
-use common::render::{SHAPES, largest, measure_body, median, truth};
+use common::render::{SHAPES, Scale, largest, measure_body, median, truth};
 use common::{image, references};
 use ergoaudit::capture::read_image;
 use ergoaudit::pose::{BlazePose, ModelChoice, PoseEstimator};
@@ -115,8 +115,15 @@ fn shoulder_estimates_below_the_frame_edge() {
         let (mut with, mut all) = (0, 0);
         let mut reasons = Vec::new();
         for shape in SHAPES {
-            let frames =
-                measure_body(&mut pose, &truth, shape, "A", &["base", "protrude", "shrug", "lean"], Some(p));
+            let frames = measure_body(
+                &mut pose,
+                &truth,
+                shape,
+                "A",
+                &["base", "protrude", "shrug", "lean"],
+                Some(p),
+                Scale::FieldOfView,
+            );
             for m in &frames {
                 all += 1;
                 let cva = m.value(MeasureId::CvaDeg);

@@ -188,7 +188,7 @@ enum Shot {
 /// The camera (70° wide) a shot needs to be told about.
 fn camera(shot: Shot) -> Optics {
     let tilt = if let Shot::Front { tilt, .. } = shot { tilt } else { 0.0 };
-    Optics { hfov_deg: 70.0, pitch_deg: tilt }
+    Optics { hfov_deg: 70.0, hfov_known: true, pitch_deg: tilt }
 }
 
 /// Project a body into BlazePose-shaped landmarks and world landmarks.
