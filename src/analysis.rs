@@ -74,12 +74,20 @@ impl Analysis {
         );
         for (id, m) in sample.iter() {
             let line = match m.value {
-                Some(v) => format!(
+                Some(v) if id.judged_in(Some(sample.view)) => format!(
                     "{:>7.1}{:<3} {:<5} {}, confidence {:.2}",
                     v,
                     id.unit(),
                     self.settings.thresholds.verdict(id, v).name(),
                     m.method.unwrap_or(""),
+                    m.confidence
+                ),
+                // from a view it is not judged from: an estimate, with its error
+                Some(v) => format!(
+                    "{:>7.1}{:<3} front estimate (± {:.0}°, not judged; a side view measures it), confidence {:.2}",
+                    v,
+                    id.unit(),
+                    crate::posture::FRONT_ROUNDING_ERROR_DEG,
                     m.confidence
                 ),
                 None => match (m.missing, sample.distance_change) {

@@ -68,7 +68,7 @@ impl Observer for Display {
             format!("t {}", ergoaudit::advice::minutes(s.sample.t_s)),
         ];
         if a.present {
-            parts.push(format!("view {}", s.view.map_or("?", |v| v.name())));
+            parts.push(format!("view {}", s.sample.view.map_or("?", |v| v.name())));
             for id in [MeasureId::CvaDeg, MeasureId::NeckFlexionDeg, MeasureId::HeadTiltDeg] {
                 if let Some(v) = s.sample.measures[id] {
                     parts.push(format!("{} {v:.0}{}", id.label(), id.unit()));

@@ -97,8 +97,9 @@ pub enum Quality {
         confidence: f64,
         /// How it was computed.
         method: Option<&'static str>,
-        /// Its band.
-        verdict: Verdict,
+        /// Its band; `None` for an estimate (a view it is not judged from, see
+        /// [`crate::posture::MeasureId::judged_in`]).
+        verdict: Option<Verdict>,
     },
     /// It has none, for this reason.
     Missing(Option<Missing>),
@@ -133,7 +134,8 @@ impl Metrics {
                     Some(v) => Quality::Measured {
                         confidence: m.confidence,
                         method: m.method,
-                        verdict: thresholds.verdict(id, v),
+                        // a view the measure is not judged from gives an estimate
+                        verdict: id.judged_in(sample.map(|s| s.view)).then(|| thresholds.verdict(id, v)),
                     },
                     None => Quality::Missing(m.missing),
                 },
@@ -153,10 +155,16 @@ impl Serialize for Metrics {
         for (id, value) in self.values.iter() {
             map.insert(id.name().into(), value.map_or(Value::Null, |v| json!(two(v))));
             let q = match &self.quality[id] {
-                Quality::Measured { confidence, method, verdict } => json!({
+                Quality::Measured { confidence, method, verdict: Some(verdict) } => json!({
                     "confidence": two(*confidence),
                     "method": method,
                     "verdict": verdict.name(),
+                }),
+                Quality::Measured { confidence, method, verdict: None } => json!({
+                    "confidence": two(*confidence),
+                    "method": method,
+                    "verdict": "estimate",
+                    "error_deg": crate::posture::FRONT_ROUNDING_ERROR_DEG,
                 }),
                 Quality::Missing(why) => json!({ "missing": why.map(Missing::text) }),
                 Quality::NoPerson => json!({ "missing": "no person" }),

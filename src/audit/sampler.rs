@@ -23,8 +23,6 @@ pub struct Sampled {
     /// Why each measure without a value has none (`None`
     /// where there is a value, or nobody to measure).
     pub missing: Measures<Option<Missing>>,
-    /// The most common view among its frames.
-    pub view: Option<View>,
     /// Frames it was made from.
     pub frames: usize,
 }
@@ -129,9 +127,9 @@ impl Sampler {
             self.previous = None;
         }
         Some(Sampled {
-            sample: Sample { t_s, person, measures, movement },
+            // the most common view among its frames
+            sample: Sample { t_s, person, measures, movement, view },
             missing,
-            view,
             frames: frames.len(),
         })
     }

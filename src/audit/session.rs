@@ -378,7 +378,7 @@ impl<'a> Session<'a> {
                 at,
                 sample,
                 missing: &sampled.missing,
-                view: sampled.view,
+                view: sampled.sample.view,
                 frames: sampled.frames,
                 assessment: &assessment,
                 changed: &changed,

@@ -21,5 +21,7 @@ mod sample;
 pub use calibration::Baseline;
 pub use front::SHOULDER_MARGIN;
 pub use measure::measure;
-pub use sample::{FrameMeasures, Measure, MeasureId, Measures, Missing, Observation, Optics};
+pub use sample::{
+    FRONT_ROUNDING_ERROR_DEG, FrameMeasures, Measure, MeasureId, Measures, Missing, Observation, Optics,
+};
 pub use view::View;

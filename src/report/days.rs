@@ -29,7 +29,7 @@ pub(crate) fn days(d: &Data) -> Vec<Day> {
     out.into_iter()
         .map(|(date, mut day)| {
             // a measure without any value that day has no bands
-            day.bands.retain(|b| b.measured_s() > 0.0);
+            day.bands.retain(|b| b.measured_s() > 0.0 || b.estimate_s > 0.0);
             let due: f64 = gathered
                 .under_limit
                 .get(&date)

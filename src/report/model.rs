@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::{Serialize, Serializer};
 
-use crate::posture::MeasureId;
+use crate::posture::{MeasureId, View};
 use crate::risk::FindingKind;
 use crate::store::{SessionId, SessionSpan, StoredFinding, StoredSample, StoredSession};
 use crate::thresholds::{Thresholds, Verdict};
@@ -149,16 +149,31 @@ pub struct BandTime {
     pub risk_s: f64,
     /// Present, but no value (see `method.data_quality`).
     pub no_value_s: f64,
+    /// Present with a value from a view the measure is not judged from (shoulder rounding
+    /// from the front: an estimate, in no band; see [`MeasureId::judged_in`]).
+    pub estimate_s: f64,
 }
 
 impl BandTime {
-    /// Count `dt` seconds in the band `verdict` names (`None`: present without a value).
-    pub(crate) fn count(&mut self, verdict: Option<Verdict>, dt: f64) {
-        match verdict {
-            Some(Verdict::Ok) => self.ok_s += dt,
-            Some(Verdict::Warn) => self.warn_s += dt,
-            Some(Verdict::Risk) => self.risk_s += dt,
+    /// Count `dt` seconds of measure `id`'s `value`, taken from `view`, in its band by `t`
+    /// (without a value: present without one; from a view it is not judged from: an
+    /// estimate).
+    pub(crate) fn count(
+        &mut self,
+        id: MeasureId,
+        value: Option<f64>,
+        view: Option<View>,
+        t: &Thresholds,
+        dt: f64,
+    ) {
+        match value.map(|v| (v, id.judged_in(view))) {
             None => self.no_value_s += dt,
+            Some((_, false)) => self.estimate_s += dt,
+            Some((v, true)) => match t.verdict(id, v) {
+                Verdict::Ok => self.ok_s += dt,
+                Verdict::Warn => self.warn_s += dt,
+                Verdict::Risk => self.risk_s += dt,
+            },
         }
     }
 
@@ -189,6 +204,9 @@ pub struct TimeSummary {
     pub breaks_overdue: usize,
     /// Time in band per measure (measures with any value).
     pub bands: PerMeasure<BandTime>,
+    /// For each measure seen only as an estimate some of the time: what it is, how far off,
+    /// and how to measure it properly.
+    pub estimates: Vec<String>,
 }
 
 /// A static hold.

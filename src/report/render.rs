@@ -66,7 +66,12 @@ trait Helpers {
             |b| {
                 let total = b.measured_s();
                 let share = |part: f64| format!("{:.0}", part / total * 100.0);
-                format!("{}/{}/{}", share(b.ok_s), share(b.warn_s), share(b.risk_s))
+                if total > 0.0 {
+                    format!("{}/{}/{}", share(b.ok_s), share(b.warn_s), share(b.risk_s))
+                } else {
+                    // seen only from a view it is not judged from
+                    "estimate".to_owned()
+                }
             },
         )
     }

@@ -159,12 +159,16 @@ impl Status {
         self.findings.iter().filter(|f| f.end_s.is_none()).collect()
     }
 
-    /// The last sample's bands, for the measures shown.
+    /// The last sample's bands, for the measures shown (none for an estimate: a value from
+    /// a view the measure is not judged from).
     fn bands(&self) -> Vec<(MeasureId, Option<f64>, Option<Verdict>)> {
         let Some(s) = self.last.as_ref().filter(|s| s.present && s.person) else { return Vec::new() };
         SHOWN
             .iter()
-            .map(|&id| (id, s.measures[id], s.measures[id].map(|v| self.thresholds.verdict(id, v))))
+            .map(|&id| {
+                let judged = s.measures[id].filter(|_| id.judged_in(s.view));
+                (id, s.measures[id], judged.map(|v| self.thresholds.verdict(id, v)))
+            })
             .collect()
     }
 
@@ -240,6 +244,7 @@ impl Status {
                     .iter()
                     .map(|(id, v, verdict)| match (v, verdict) {
                         (Some(v), Some(b)) => format!("{} {v:.1}{} {}", id.label(), id.unit(), b.name()),
+                        (Some(v), None) => format!("{} {v:.1}{} (front estimate)", id.label(), id.unit()),
                         _ => format!("{} –", id.label()),
                     })
                     .collect();

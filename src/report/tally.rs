@@ -140,7 +140,7 @@ impl Tally {
             *self.scores.entry(score).or_default() += 1;
         }
         for (id, value) in measures.iter() {
-            self.bands[id].count(value.map(|v| t.verdict(id, v)), dt);
+            self.bands[id].count(id, *value, s.view, t, dt);
             let q = &mut self.quality[id];
             match value {
                 Some(v) => {
@@ -372,7 +372,7 @@ impl Days {
         }
         if s.present && s.person {
             for id in TREND_MEASURES {
-                day.bands.entry(id).count(cleaned.measures[id].map(|v| t.verdict(id, v)), dt);
+                day.bands.entry(id).count(id, cleaned.measures[id], s.view, t, dt);
             }
         }
     }

@@ -3,6 +3,7 @@
 
 use super::model::{PerMeasure, ReportFinding, TimeSummary};
 use super::tally::Data;
+use crate::posture::MeasureId;
 use crate::risk::FindingKind;
 
 /// The time section. Breaks are the ones the risk engine recorded; each sample is put in
@@ -12,9 +13,13 @@ pub(crate) fn time(d: &Data, findings: &[ReportFinding]) -> TimeSummary {
     let tally = &d.tally;
     let (audited_s, present_s) = (tally.audited_s, tally.present_s);
     let mut bands = PerMeasure::default();
+    let mut estimates = Vec::new();
     for (id, b) in tally.bands.iter() {
-        if b.measured_s() > 0.0 {
+        if b.measured_s() > 0.0 || b.estimate_s > 0.0 {
             bands.insert(id, b.clone());
+        }
+        if b.estimate_s > 0.0 {
+            estimates.push(estimate_note(id, b.estimate_s));
         }
     }
     TimeSummary {
@@ -27,7 +32,24 @@ pub(crate) fn time(d: &Data, findings: &[ReportFinding]) -> TimeSummary {
         longest_sitting_min: tally.longest_sitting_min,
         breaks_overdue: findings.iter().filter(|f| f.kind == FindingKind::BreakOverdue).count(),
         bands,
+        estimates,
     }
+}
+
+/// What a measure seen only as an estimate for `estimate_s` is, and how to measure it.
+fn estimate_note(id: MeasureId, estimate_s: f64) -> String {
+    format!(
+        "{} was seen only from the front for {}: a front estimate (off by up to {:.0}° on bodies of known posture), in no band and never a finding. To measure it, add a side view — a phone or a second camera beside the desk at shoulder height — calibrate it (`ergoaudit calibrate --source camera:1 --profile side`) and audit with it (`ergoaudit audit --source camera:1 --profile side`)",
+        capitalised(id.label()),
+        crate::advice::minutes(estimate_s),
+        crate::posture::FRONT_ROUNDING_ERROR_DEG
+    )
+}
+
+/// `text` with its first letter upper-case.
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
 }
 
 #[cfg(test)]

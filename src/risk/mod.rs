@@ -9,7 +9,7 @@ pub mod standards;
 
 use serde::Serialize;
 
-use crate::posture::{MeasureId, Measures};
+use crate::posture::{MeasureId, Measures, View};
 use crate::stats::median;
 use crate::thresholds::{Thresholds, Verdict};
 use standards::Allowance;
@@ -40,6 +40,9 @@ pub struct Sample {
     /// How much the person moved since the previous sample (and within the burst), in
     /// shoulder widths.
     pub movement: Option<f64>,
+    /// The camera view the measures were taken from (`None`: not known): a measure is
+    /// judged only from the views [`MeasureId::judged_in`] allows.
+    pub view: Option<View>,
 }
 
 impl Sample {
@@ -320,6 +323,7 @@ impl Engine {
             person: s.person,
             measures: s.measures.map(|_, m| m.filter(|v| v.is_finite())),
             movement: s.movement.filter(|v| v.is_finite()),
+            view: s.view,
         };
         let s = &clean;
         // a gap in the samples (source error, suspend) as long as a break is a break
@@ -455,7 +459,7 @@ impl Engine {
     /// after the new band has lasted the dwell time.
     fn update_bands(&mut self, s: &Sample, events: &mut Vec<Event>) {
         let dwell = self.thresholds.dwell;
-        for id in MeasureId::all() {
+        for id in MeasureId::all().filter(|id| id.judged_in(s.view)) {
             let Some(value) = s.get(id) else { continue };
             let t = &self.thresholds;
             let raw = t.verdict(id, value);
@@ -639,7 +643,13 @@ mod tests {
         let mut measures = Measures::default();
         measures[MeasureId::NeckFlexionDeg] = neck;
         measures[MeasureId::HeadTiltDeg] = person.then_some(2.0);
-        Sample { t_s, person, measures, movement: person.then_some(movement) }
+        Sample {
+            t_s,
+            person,
+            measures,
+            movement: person.then_some(movement),
+            view: person.then_some(View::Front),
+        }
     }
 
     /// Run samples every `step` seconds from `from` (exclusive end `to`).
@@ -655,6 +665,32 @@ mod tests {
 
     fn kinds(engine: &Engine) -> Vec<(FindingKind, Option<MeasureId>)> {
         engine.findings().iter().map(|f| (f.kind, f.measure)).collect()
+    }
+
+    #[test]
+    fn shoulder_rounding_is_judged_only_from_the_side() {
+        let rounded = |view: View| {
+            move |t: f64| {
+                let mut s = sample(t, true, Some(3.0), 0.3);
+                s.measures[MeasureId::ShoulderRoundingDeg] = Some(30.0);
+                s.view = Some(view);
+                s
+            }
+        };
+        // ten minutes rounded 30° (past the risk threshold, 20°) seen from the front: an
+        // estimate, never a finding
+        for view in [View::Front, View::ThreeQuarter] {
+            let mut e = Engine::new(Thresholds::default());
+            run(&mut e, 0.0, 600.0, 5.0, rounded(view));
+            e.finish(600.0);
+            assert!(e.findings().is_empty(), "{view:?}: {:?}", e.findings());
+        }
+        // the same from the side is a finding
+        let mut e = Engine::new(Thresholds::default());
+        run(&mut e, 0.0, 600.0, 5.0, rounded(View::SideLeft));
+        e.finish(600.0);
+        assert_eq!(kinds(&e), [(FindingKind::Posture, Some(MeasureId::ShoulderRoundingDeg))]);
+        assert_eq!(e.findings()[0].severity, Verdict::Risk);
     }
 
     #[test]

@@ -71,6 +71,7 @@ impl Store {
                     person: s.person,
                     measures: s.measures,
                     movement: s.movement,
+                    view: s.view,
                 });
             }
             engine.finish(samples.last().map_or(0.0, |s| s.t_s));

@@ -33,8 +33,8 @@ fn run(home: &TempDir, db: &Path, args: &[&str]) -> String {
 /// on purpose (`docs/report-schema.md`): the schema's name, the series' resolution (new; none
 /// for these sessions), the distributions' bin edges (whole steps now); of a distribution,
 /// how many samples it counts; times to the second with the local offset, the period and the
-/// clock times (new), and the RULA grand score (was called the action level; the level is
-/// now RULA's 1–4).
+/// clock times (new), the RULA grand score (was called the action level; the level is
+/// now RULA's 1–4), and shoulder rounding from the front as an estimate in no band.
 fn report(text: &str) -> serde_json::Value {
     let mut v: serde_json::Value = serde_json::from_str(text).unwrap();
     v["generated_at"] = serde_json::Value::Null;
@@ -74,7 +74,30 @@ fn report(text: &str) -> serde_json::Value {
             item.as_object_mut().unwrap().remove("at");
         }
     }
+    // shoulder rounding from the front is an estimate now, in no band: of its bands, the
+    // time with a value and the time without one
+    if let Some(time) = v["time"].as_object_mut() {
+        time.remove("estimates");
+    }
+    rounding_as_an_estimate(&mut v["time"]["bands"]);
+    for day in v["days"].as_array_mut().into_iter().flatten() {
+        rounding_as_an_estimate(&mut day["bands"]);
+    }
     v
+}
+
+/// Of each measure's band times, without `estimate_s`; of shoulder rounding's, the time with
+/// a value (in a band or an estimate) and the time without one.
+fn rounding_as_an_estimate(per_measure: &mut serde_json::Value) {
+    for (measure, band) in per_measure.as_object_mut().into_iter().flatten() {
+        let band = band.as_object_mut().unwrap();
+        let estimate = band.remove("estimate_s").and_then(|e| e.as_f64()).unwrap_or(0.0);
+        if measure == "shoulder_rounding_deg" {
+            let banded: f64 =
+                ["ok_s", "warn_s", "risk_s"].iter().map(|k| band.remove(*k).unwrap().as_f64().unwrap()).sum();
+            band.insert("with_a_value_s".into(), (banded + estimate).into());
+        }
+    }
 }
 
 /// What the previous version printed of a Markdown report of session 1 (which began at 09:00

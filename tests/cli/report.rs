@@ -315,11 +315,29 @@ fn the_demo_recording_measures_the_posture_nearly_all_the_time() {
     .unwrap();
     for key in ["cva_deg", "head_forward_cm", "shoulder_rounding_deg", "neck_flexion_deg"] {
         let b = &r["time"]["bands"][key];
-        let total: f64 =
-            ["ok_s", "warn_s", "risk_s", "no_value_s"].iter().map(|k| b[k].as_f64().unwrap()).sum();
+        let total: f64 = ["ok_s", "warn_s", "risk_s", "no_value_s", "estimate_s"]
+            .iter()
+            .map(|k| b[k].as_f64().unwrap())
+            .sum();
         let share = b["no_value_s"].as_f64().unwrap() / total;
         assert!(share <= 0.1, "{key}: present, no value {:.0} % of the time", share * 100.0);
     }
+    // a front camera: shoulder rounding is an estimate, in no band, and the report says how
+    // to measure it
+    let rounding = &r["time"]["bands"]["shoulder_rounding_deg"];
+    assert!(rounding["estimate_s"].as_f64().unwrap() > 0.0, "{rounding}");
+    assert_eq!(
+        rounding["ok_s"].as_f64().unwrap()
+            + rounding["warn_s"].as_f64().unwrap()
+            + rounding["risk_s"].as_f64().unwrap(),
+        0.0
+    );
+    let note = r["time"]["estimates"][0].as_str().unwrap();
+    assert!(
+        note.starts_with("Shoulder rounding was seen only from the front") && note.contains("side view"),
+        "{note}"
+    );
+    assert!(r["findings"].as_array().unwrap().iter().all(|f| f["measure"] != "shoulder_rounding_deg"));
     assert!(r["verdict"]["grand_score"].is_number(), "{}", r["verdict"]);
     assert!(r["verdict"]["measured"][0].as_str().unwrap().starts_with("neck flexion ("));
 }

@@ -160,6 +160,7 @@ proptest! {
                     Measures::from_fn(|_| *values.next().expect("one value per measure"))
                 },
                 movement: *movement,
+                view: person.then_some(ergoaudit::posture::View::Front),
             };
             let (events, assessment) = engine.push(&input);
             prop_assert!(assessment.sitting_min.is_finite() && assessment.sitting_min >= 0.0);
