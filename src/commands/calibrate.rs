@@ -94,6 +94,12 @@ pub fn run(args: &CalibrateArgs, config: Option<&Path>) -> Result<ExitCode> {
     }
     if let Some(s) = &baseline.side {
         outln!("  side view: {} frames used; craniovertebral angle {:.1}°", s.frames, s.cva_deg);
+        if input.needs_model() && options.model != ergoaudit::pose::ModelChoice::Heavy {
+            outln!(
+                "  note: a side view needs the heavy landmark model (the {} model loses the person or puts the near shoulder at the jaw in a profile): calibrate and audit with --model heavy",
+                options.model
+            );
+        }
     }
     if baseline.side.is_none() {
         outln!(

@@ -25,6 +25,26 @@ pub struct SideBaseline {
     pub cva_deg: f64,
     /// Tragus in front of C7, metres.
     pub tragus_ahead_of_c7_m: f64,
+    /// Where the points were (camera space, metres; medians), for the measures against
+    /// this posture: C7 stays where it was unless the trunk leans. Not in profiles made
+    /// before they were kept (those measure each frame on its own).
+    #[serde(default)]
+    pub points: Option<SideCalibrated>,
+}
+
+/// A side calibration's points, camera space, metres.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SideCalibrated {
+    /// +1 when the face pointed to the image's right.
+    pub facing: f64,
+    /// BlazePose's near ear.
+    pub ear: [f64; 3],
+    /// BlazePose's near shoulder.
+    pub shoulder: [f64; 3],
+    /// The tragus (camera x, y).
+    pub tragus: [f64; 2],
+    /// C7 (camera x, y), estimated from the shoulder.
+    pub c7: [f64; 2],
 }
 
 /// A calibration profile: the upright reference posture at one desk set-up.
@@ -135,6 +155,20 @@ impl Kept {
             height: self.height,
         }
     }
+}
+
+/// The medians of the side frames' points (those facing the way most did).
+fn side_points(frames: &[SideRaw]) -> Option<SideCalibrated> {
+    let facing = median(frames.iter().map(|r| r.facing))?.signum();
+    let placed: Vec<_> = frames.iter().filter(|r| r.facing == facing).filter_map(|r| r.placed).collect();
+    let m = |f: &dyn Fn(&super::geometry::SidePoints) -> f64| median(placed.iter().map(f));
+    Some(SideCalibrated {
+        facing,
+        ear: [m(&|p| p.ear[0])?, m(&|p| p.ear[1])?, m(&|p| p.ear[2])?],
+        shoulder: [m(&|p| p.shoulder[0])?, m(&|p| p.shoulder[1])?, m(&|p| p.shoulder[2])?],
+        tragus: [m(&|p| p.tragus.0)?, m(&|p| p.tragus.1)?],
+        c7: [m(&|p| p.c7.0)?, m(&|p| p.c7.1)?],
+    })
 }
 
 /// Rounds of [`Calibrator::finish_at_distance`] at most (two are usually enough).
@@ -316,6 +350,7 @@ impl Calibrator {
                 frames: self.side.len(),
                 cva_deg: mo(|r| r.cva_deg).expect("side frames have a CVA"),
                 tragus_ahead_of_c7_m: mo(|r| r.tragus_ahead_of_c7_m).expect("side frames have a scale"),
+                points: side_points(&self.side),
             }
         });
         if front.is_none() && side.is_none() {

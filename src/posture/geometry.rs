@@ -10,7 +10,8 @@ pub(crate) fn angle_deg(y: f64, x: f64) -> f64 {
     y.atan2(x).to_degrees()
 }
 
-type P2 = (f64, f64);
+/// A point in 2D.
+pub(crate) type P2 = (f64, f64);
 /// A point or vector in 3D, metres.
 pub(crate) type P3 = [f64; 3];
 
@@ -102,7 +103,7 @@ pub(crate) fn plausibility(obs: &Observation) -> f64 {
 }
 
 /// Facing direction in a side view: +1 when the nose points to the image's right.
-fn facing(obs: &Observation, view: View, ear: usize) -> f64 {
+pub(crate) fn facing(obs: &Observation, view: View, ear: usize) -> f64 {
     if seen(obs, point::NOSE) {
         (px(obs, point::NOSE).0 - px(obs, ear).0).signum()
     } else if view == View::SideRight {
@@ -113,7 +114,7 @@ fn facing(obs: &Observation, view: View, ear: usize) -> f64 {
 }
 
 /// The ear and shoulder on the camera's side in a side view (the other side if hidden).
-fn near_side(obs: &Observation, view: View) -> Option<(usize, usize)> {
+pub(crate) fn near_side(obs: &Observation, view: View) -> Option<(usize, usize)> {
     let left = (point::LEFT_EAR, point::LEFT_SHOULDER);
     let right = (point::RIGHT_EAR, point::RIGHT_SHOULDER);
     let order = if view == View::SideLeft { [left, right] } else { [right, left] };
@@ -134,6 +135,53 @@ pub(crate) struct SideRaw {
     pub trunk_seen: bool,
     /// Weakest visibility of the ear and shoulder used.
     pub visibility: f64,
+    /// +1 when the face points to the image's right.
+    pub facing: f64,
+    /// The ear, the shoulder (camera space, metres) and the estimated C7 and tragus (camera
+    /// x and y, metres), when world landmarks placed them.
+    pub placed: Option<SidePoints>,
+}
+
+/// Where a side view's points are, camera space, metres.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) struct SidePoints {
+    /// BlazePose's near ear.
+    pub ear: P3,
+    /// BlazePose's near shoulder.
+    pub shoulder: P3,
+    /// The tragus (camera x, y).
+    pub tragus: P2,
+    /// C7, estimated from the shoulder (camera x, y).
+    pub c7: P2,
+}
+
+/// The tragus from BlazePose's near ear at `ear` (camera x, y, metres) in a side view
+/// facing `s` (+1: the nose to the image's right): in front of and below the ear (camera y
+/// is down), the offset turned with the head's pitch, which the profile shows as the
+/// ear→nose line's angle below the horizontal less its angle on a level head.
+pub(crate) fn side_tragus(obs: &Observation, ear_px: P2, ear: P2, s: f64) -> P2 {
+    let pitch = if seen(obs, point::NOSE) {
+        let n = px(obs, point::NOSE);
+        (n.1 - ear_px.1).atan2(s * (n.0 - ear_px.0)) - NOSE_BELOW_EARS_M.atan2(EAR_TO_NOSE_M)
+    } else {
+        0.0
+    };
+    let (sin, cos) = pitch.sin_cos();
+    (
+        ear.0 + s * (TRAGUS_AHEAD_OF_EAR_M * cos - TRAGUS_BELOW_EAR_M * sin),
+        ear.1 + TRAGUS_AHEAD_OF_EAR_M * sin + TRAGUS_BELOW_EAR_M * cos,
+    )
+}
+
+/// Pixel `p` in camera metres (x, y) at depth `z`.
+pub(crate) fn at_depth(obs: &Observation, camera: &Optics, p: P2, z: f64) -> P2 {
+    let f = camera.focal_px(obs.width);
+    ((p.0 - f64::from(obs.width) / 2.0) / f * z, (p.1 - f64::from(obs.height) / 2.0) / f * z)
+}
+
+/// A landmark's pixel position.
+pub(crate) fn pixel(obs: &Observation, i: usize) -> P2 {
+    px(obs, i)
 }
 
 impl SideRaw {
@@ -152,22 +200,7 @@ impl SideRaw {
             _ => None,
         };
         let c7 = metric.map(|(_, sm)| (sm[0] - s * C7_BEHIND_SHOULDER_M, sm[1] - C7_ABOVE_SHOULDER_M));
-        // the tragus: in front of and below BlazePose's ear (camera y is down), the offset
-        // turned with the head's pitch, which the profile shows as the ear→nose line's
-        // angle below the horizontal less its angle on a level head
-        let pitch = if seen(obs, point::NOSE) {
-            let n = px(obs, point::NOSE);
-            (n.1 - e.1).atan2(s * (n.0 - e.0)) - NOSE_BELOW_EARS_M.atan2(EAR_TO_NOSE_M)
-        } else {
-            0.0
-        };
-        let (sin, cos) = pitch.sin_cos();
-        let tragus = metric.map(|(em, _)| {
-            (
-                em[0] + s * (TRAGUS_AHEAD_OF_EAR_M * cos - TRAGUS_BELOW_EAR_M * sin),
-                em[1] + TRAGUS_AHEAD_OF_EAR_M * sin + TRAGUS_BELOW_EAR_M * cos,
-            )
-        });
+        let tragus = metric.map(|(em, _)| side_tragus(obs, e, (em[0], em[1]), s));
         let cva_deg = tragus.zip(c7).map(|(t, c)| angle_deg(c.1 - t.1, s * (t.0 - c.0)));
         let tragus_ahead_of_c7_m = tragus.zip(c7).map(|(t, c)| s * (t.0 - c.0));
         let hip = [point::LEFT_HIP, point::RIGHT_HIP].into_iter().find(|&h| seen(obs, h));
@@ -184,6 +217,13 @@ impl SideRaw {
             neck_flexion_deg,
             trunk_seen: hip.is_some(),
             visibility: visibility(obs, &[ear, shoulder]),
+            facing: s,
+            placed: metric.zip(tragus).zip(c7).map(|(((ear, shoulder), tragus), c7)| SidePoints {
+                ear,
+                shoulder,
+                tragus,
+                c7,
+            }),
         })
     }
 }

@@ -1,10 +1,11 @@
 //! Every measure of one frame, by the method its camera view allows.
 
+use super::anatomy::{CVA_RANGE_DEG, HEAD_FORWARD_RANGE_CM, ROUNDING_RANGE_DEG};
 use super::calibration::Baseline;
 use super::geometry::{self, SideRaw, angle_deg};
 use super::sample::{FrameMeasures, Measure, MeasureId, Measures, Missing, Observation, Optics};
 use super::view::{self, View};
-use super::{front, head};
+use super::{front, head, side};
 use crate::pose::point;
 
 /// Confidence factor for front-view methods used on a three-quarter view.
@@ -151,20 +152,48 @@ fn side_measures(
         return;
     };
     let c = raw.visibility * factor;
+    m[MeasureId::NeckFlexionDeg] = if raw.trunk_seen {
+        Measure::ok(raw.neck_flexion_deg, c, "side_ear_shoulder_vs_trunk")
+    } else {
+        Measure::ok(raw.neck_flexion_deg, c * NO_TRUNK_FACTOR, "side_ear_shoulder_vs_vertical")
+    };
+    let side = baseline.and_then(|b| b.side.as_ref());
+    // against a side calibration: C7 where it was, unless the trunk leaned
+    if let Some(points) = side.and_then(|s| s.points.as_ref()) {
+        match side::estimate(obs, camera, view, points) {
+            Some(e) => {
+                let c = e.visibility * factor;
+                let ranged = |v: f64, range: (f64, f64), method| {
+                    if (range.0..=range.1).contains(&v) {
+                        Measure::ok(v, c, method)
+                    } else {
+                        Measure::missing(Missing::OutOfRange)
+                    }
+                };
+                m[MeasureId::CvaDeg] = ranged(e.cva_deg, CVA_RANGE_DEG, "side_tragus_vs_calibrated_c7");
+                m[MeasureId::HeadForwardCm] =
+                    ranged(e.head_forward_cm, HEAD_FORWARD_RANGE_CM, "side_tragus_vs_calibrated_c7");
+                m[MeasureId::ShoulderRoundingDeg] =
+                    ranged(e.rounding_deg, ROUNDING_RANGE_DEG, "side_shoulder_shift_vs_calibration");
+            }
+            None => {
+                for id in [MeasureId::CvaDeg, MeasureId::HeadForwardCm, MeasureId::ShoulderRoundingDeg] {
+                    m[id] = Measure::missing(Missing::KeyPointsNotVisible);
+                }
+            }
+        }
+        return;
+    }
     m[MeasureId::CvaDeg] = match raw.cva_deg {
         Some(cva) => Measure::ok(cva, c, "side_tragus_to_estimated_c7"),
         None => Measure::missing(Missing::NeedsWorldLandmarks),
     };
-    m[MeasureId::HeadForwardCm] = match (raw.tragus_ahead_of_c7_m, baseline.and_then(|b| b.side.as_ref())) {
+    m[MeasureId::HeadForwardCm] = match (raw.tragus_ahead_of_c7_m, side) {
         (None, _) => Measure::missing(Missing::NeedsWorldLandmarks),
         (Some(_), None) => Measure::missing(Missing::NeedsCalibration),
         (Some(now), Some(side)) => {
             Measure::ok((now - side.tragus_ahead_of_c7_m) * 100.0, c, "side_tragus_vs_calibration")
         }
     };
-    m[MeasureId::NeckFlexionDeg] = if raw.trunk_seen {
-        Measure::ok(raw.neck_flexion_deg, c, "side_ear_shoulder_vs_trunk")
-    } else {
-        Measure::ok(raw.neck_flexion_deg, c * NO_TRUNK_FACTOR, "side_ear_shoulder_vs_vertical")
-    };
+    m[MeasureId::ShoulderRoundingDeg] = Measure::missing(Missing::NeedsCalibration);
 }

@@ -17,6 +17,7 @@ pub mod view;
 
 mod measure;
 mod sample;
+mod side;
 
 pub use calibration::Baseline;
 pub use front::SHOULDER_MARGIN;

@@ -234,6 +234,46 @@ fn a_distance_measured_at_calibration_fixes_the_field_of_view() {
 }
 
 #[test]
+fn a_side_camera_is_calibrated_and_measured_through_the_heavy_model() {
+    let config = tempfile::tempdir().unwrap();
+    let side = |seq: &str| crate::common::fixture(&format!("render/side/heavy_man/side/{seq}"));
+    // through the full model: calibrated, with the advice to use heavy
+    let out =
+        stdout_of(ergoaudit(&config).args(["calibrate", "--profile", "full", "--source"]).arg(side("base")));
+    assert!(out.contains("side view: ") && out.contains("calibrate and audit with --model heavy"), "{out}");
+    let out = stdout_of(
+        ergoaudit(&config)
+            .args(["calibrate", "--profile", "side", "--model", "heavy", "--camera-hfov", "70", "--source"])
+            .arg(side("base")),
+    );
+    assert!(out.contains("side view: 6 frames used") && !out.contains("--model heavy"), "{out}");
+    let metrics = |frame: &str| {
+        let line = stdout_of(
+            ergoaudit(&config)
+                .args(["analyze", "--json", "--profile", "side", "--model", "heavy", "--camera-hfov", "70"])
+                .arg(side(frame)),
+        );
+        serde_json::from_str::<Value>(&line).unwrap()["metrics"].clone()
+    };
+    // the shoulders rounded (24° of clavicle rotation, 5 cm forward): rounding, judged from
+    // the side; the head where it was
+    let m = metrics("round/frame_03.jpg");
+    assert_eq!(m["view"], "side_left");
+    assert_eq!(m["quality"]["shoulder_rounding_deg"]["method"], "side_shoulder_shift_vs_calibration");
+    assert!(m["shoulder_rounding_deg"].as_f64().unwrap() > 10.0, "{m}");
+    assert!(
+        ["warn", "risk"].contains(&m["quality"]["shoulder_rounding_deg"]["verdict"].as_str().unwrap()),
+        "{m}"
+    );
+    assert!(m["head_forward_cm"].as_f64().unwrap().abs() < 1.0, "{m}");
+    // a 3 cm chin poke: the head forward, the CVA down (truth 41.8° from 53.9°), no rounding
+    let m = metrics("protrude/frame_03.jpg");
+    assert!((m["head_forward_cm"].as_f64().unwrap() - 2.9).abs() < 1.0, "{m}");
+    assert!(m["cva_deg"].as_f64().unwrap() < 48.0, "{m}");
+    assert!(m["shoulder_rounding_deg"].as_f64().unwrap().abs() < 5.0, "{m}");
+}
+
+#[test]
 fn calibrate_reads_a_folder_whose_name_is_not_utf8() {
     use std::os::unix::ffi::OsStrExt;
     let config = tempfile::tempdir().unwrap();

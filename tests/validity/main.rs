@@ -10,4 +10,5 @@ mod pose_reference;
 mod real;
 mod render;
 mod shoulder_margin;
+mod side;
 mod synthetic;
