@@ -45,6 +45,7 @@ fn audit_sample(c: &mut Criterion) {
             world: Some(&first.world_landmarks),
             width: frame.image.width(),
             height: frame.image.height(),
+            shoulder_tops: first.shoulder_tops,
         }));
         let baseline = calibrator.finish("bench".into(), jiff::Timestamp::UNIX_EPOCH).unwrap();
         let dir = tempfile::tempdir().unwrap();

@@ -74,6 +74,10 @@ pub struct FrameRecord {
     pub landmarks: Option<Vec<[f64; 5]>>,
     /// 33 × `[x_m, y_m, z_m]`.
     pub world_landmarks: Option<Vec<[f64; 3]>>,
+    /// The silhouette's top edge above the left and right shoulder, `[[x_px, y_px] × 2]`
+    /// (left out when not found, and in recordings made before it was kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub shoulder_tops: Option<[[f64; 2]; 2]>,
     /// Posture measures computed from the landmarks (written by `analyze`; ignored when
     /// read back).
     #[serde(default, skip_deserializing, serialize_with = "metrics_or_empty")]
@@ -216,6 +220,7 @@ impl From<&PosedFrame> for FrameRecord {
             world_landmarks: pose
                 .and_then(|p| p.world.as_ref())
                 .map(|w| w.iter().map(|p| p.map(|v| round(v, 4))).collect()),
+            shoulder_tops: pose.and_then(|p| p.shoulder_tops).map(|t| t.map(|p| p.map(|v| round(v, 2)))),
             metrics: None,
         }
     }
@@ -238,6 +243,7 @@ impl From<FrameRecord> for PosedFrame {
                 .collect(),
             world: r.world_landmarks.map(|w| w.iter().map(|p| p.map(|v| v as f32)).collect()),
             detection_score: r.detection_score.unwrap_or_default() as f32,
+            shoulder_tops: r.shoulder_tops.map(|t| t.map(|p| p.map(|v| v as f32))),
         });
         PosedFrame { source: r.source, index: r.frame, t_s: r.t_s, width: r.width, height: r.height, pose }
     }
@@ -267,6 +273,9 @@ impl FrameRecord {
             return range(format!(
                 "landmarks must have coordinates within ±{MAX_PX} px and visibility and presence between 0 and 1"
             ));
+        }
+        if record.shoulder_tops.is_some_and(|t| t.iter().flatten().any(|v| v.abs() > MAX_PX)) {
+            return range(format!("shoulder_tops must have coordinates within ±{MAX_PX} px"));
         }
         if record.world_landmarks.as_ref().is_some_and(|w| w.iter().flatten().any(|v| v.abs() > MAX_M)) {
             return range(format!("world_landmarks must lie within ±{MAX_M} m"));

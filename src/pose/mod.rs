@@ -14,6 +14,7 @@ mod ops;
 pub mod point;
 pub mod roi;
 pub mod scene;
+mod silhouette;
 
 use std::borrow::Cow;
 
@@ -90,6 +91,9 @@ pub struct Pose {
     pub presence: f32,
     /// The region came from the previous frame's landmarks rather than the detector.
     pub tracked: bool,
+    /// The top edge of the person's silhouette above each shoulder point (left, right:
+    /// image x, y), from the landmark model's segmentation; `None` where it does not reach.
+    pub shoulder_tops: Option<[[f32; 2]; 2]>,
 }
 
 /// A person's landmarks as plain data: what the posture stage measures, from the model or
@@ -102,6 +106,9 @@ pub struct PoseData {
     pub world: Option<Vec<[f32; 3]>>,
     /// Score of the detection the person came from.
     pub detection_score: f32,
+    /// The silhouette's top edge above each shoulder (see [`Pose::shoulder_tops`]), when
+    /// known.
+    pub shoulder_tops: Option<[[f32; 2]; 2]>,
 }
 
 /// A frame as it leaves the pose stage: where and when it was taken, its size, and the
@@ -153,6 +160,7 @@ impl PosedFrame {
                     .collect(),
                 world: Some(p.world_landmarks.iter().map(|w| w.map(|v| round(v, 4))).collect()),
                 detection_score: round(p.detection_score, 4),
+                shoulder_tops: p.shoulder_tops.map(|t| t.map(|p| p.map(|v| round(v, 2)))),
             }),
         }
     }
@@ -176,6 +184,8 @@ pub struct RegionLandmarks {
     pub landmarks: Vec<Landmark>,
     /// The 39 world landmarks, metres.
     pub world: Vec<[f32; 3]>,
+    /// The silhouette's top edge above each shoulder, when found.
+    pub shoulder_tops: Option<[[f32; 2]; 2]>,
 }
 
 impl RegionLandmarks {
@@ -218,9 +228,10 @@ struct Track {
 /// Default for [`BlazePose::with_redetect_interval`]: one second of a 30 fps stream.
 pub const DEFAULT_REDETECT_INTERVAL: u32 = 30;
 
-const LANDMARK_OUTPUTS: [(&str, &[usize]); 4] = [
+const LANDMARK_OUTPUTS: [(&str, &[usize]); 5] = [
     ("Identity", &[1, landmarks::MODEL_LANDMARKS * 5]),
     ("Identity_1", &[1, 1]),
+    ("Identity_2", &[1, landmarks::INPUT_SIZE, landmarks::INPUT_SIZE, 1]),
     ("Identity_3", &[1, landmarks::HEATMAP_SIZE, landmarks::HEATMAP_SIZE, landmarks::MODEL_LANDMARKS]),
     ("Identity_4", &[1, landmarks::MODEL_LANDMARKS * 3]),
 ];
@@ -310,11 +321,15 @@ impl BlazePose {
             warp_to_tensor(image, &Affine::from_roi(region, n), n, 1.0 / 255.0, 0.0, Border::Replicate);
         let out = self.landmarker.run(tvec!(input.into())).map_err(inference)?;
         let mut raw = output(&out, 0)?.to_vec();
-        landmarks::refine_with_heatmap(&mut raw, output(&out, 2)?);
+        landmarks::refine_with_heatmap(&mut raw, output(&out, 3)?);
+        let projected = landmarks::project(&raw, region, image.width());
+        let shoulder_tops = silhouette::Silhouette::new(output(&out, 2)?, *region)
+            .and_then(|s| s.shoulder_tops(&projected, image.width(), image.height()));
         Ok(RegionLandmarks {
             presence: output(&out, 1)?[0],
-            landmarks: landmarks::project(&raw, region, image.width()),
-            world: landmarks::unrotate_world(output(&out, 3)?, region),
+            landmarks: projected,
+            world: landmarks::unrotate_world(output(&out, 4)?, region),
+            shoulder_tops,
         })
     }
 }
@@ -354,6 +369,7 @@ impl PoseEstimator for BlazePose {
             detection_score,
             presence: found.presence,
             tracked: tracked.is_some(),
+            shoulder_tops: found.shoulder_tops,
         }))
     }
 

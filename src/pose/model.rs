@@ -288,6 +288,8 @@ mod tests {
                 let bound = match (*name, bundled.file) {
                     ("Identity", "pose_landmark_heavy.onnx") => 0.02,
                     ("Identity", _) => 0.01,
+                    // the segmentation's logits reach ±1,700; only their sign is read
+                    ("Identity_2", _) => 2.0,
                     _ => 1e-3,
                 };
                 assert!(difference <= bound, "{} {name}: differs from tract's by {difference}", bundled.file);

@@ -144,6 +144,7 @@ struct Kept {
     world: Option<Vec<[f32; 3]>>,
     width: u32,
     height: u32,
+    shoulder_tops: Option<[[f32; 2]; 2]>,
 }
 
 impl Kept {
@@ -153,6 +154,7 @@ impl Kept {
             world: self.world.as_deref(),
             width: self.width,
             height: self.height,
+            shoulder_tops: self.shoulder_tops,
         }
     }
 }
@@ -243,6 +245,7 @@ impl Calibrator {
             world: o.world.map(<[[f32; 3]]>::to_vec),
             width: o.width,
             height: o.height,
+            shoulder_tops: o.shoulder_tops,
         }));
         let Some(obs) = obs else {
             self.rejected.no_person += 1;

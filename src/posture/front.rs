@@ -35,6 +35,10 @@ pub struct ShoulderBaseline {
     pub width_m: f64,
     /// Vertical tragus–shoulder distance, metres.
     pub gap_m: f64,
+    /// The midpoint of the silhouette's top edges above the shoulders, metres, camera space
+    /// (at the shoulders' depth), when the pose model gave them: a shrug is read from it.
+    #[serde(default)]
+    pub top_m: Option<[f64; 3]>,
 }
 
 /// How the calibration frames were framed (reported by `calibrate`, kept for the record).
@@ -176,8 +180,25 @@ impl Shoulders {
     }
 
     fn ray(&self, obs: &Observation, f: f64) -> P3 {
-        [(self.mid.0 - f64::from(obs.width) / 2.0) / f, (self.mid.1 - f64::from(obs.height) / 2.0) / f, 1.0]
+        pixel_ray(obs, f, self.mid)
     }
+}
+
+/// The ray (z = 1) through pixel `p` for focal length `f`.
+fn pixel_ray(obs: &Observation, f: f64, p: (f64, f64)) -> P3 {
+    [(p.0 - f64::from(obs.width) / 2.0) / f, (p.1 - f64::from(obs.height) / 2.0) / f, 1.0]
+}
+
+/// The ray through the midpoint of the silhouette's top edges above the shoulders, if the
+/// frame has them.
+fn tops_ray(obs: &Observation, f: f64) -> Option<P3> {
+    obs.shoulder_tops.map(|[l, r]| {
+        pixel_ray(
+            obs,
+            f,
+            ((f64::from(l[0]) + f64::from(r[0])) / 2.0, (f64::from(l[1]) + f64::from(r[1])) / 2.0),
+        )
+    })
 }
 
 /// What one calibration frame contributes.
@@ -186,6 +207,7 @@ pub(crate) struct CalibrationFrame {
     landmarks: Vec<crate::pose::Landmark>,
     width: u32,
     height: u32,
+    shoulder_tops: Option<[[f32; 2]; 2]>,
     template: Template,
     /// The head's yaw, as the view was classified with (degrees).
     yaw_deg: Option<f64>,
@@ -200,13 +222,20 @@ impl CalibrationFrame {
             landmarks: obs.landmarks.to_vec(),
             width: obs.width,
             height: obs.height,
+            shoulder_tops: obs.shoulder_tops,
             template,
             yaw_deg,
         })
     }
 
     fn observation(&self) -> Observation<'_> {
-        Observation { landmarks: &self.landmarks, world: None, width: self.width, height: self.height }
+        Observation {
+            landmarks: &self.landmarks,
+            world: None,
+            width: self.width,
+            height: self.height,
+            shoulder_tops: self.shoulder_tops,
+        }
     }
 }
 
@@ -254,7 +283,7 @@ pub(crate) fn calibrate(frames: &[CalibrationFrame], camera: &Optics) -> Option<
         yaws.extend(frame.yaw_deg);
         pitches.extend(nose_drop_m(&obs, f, head.ear_mid[2], &axes));
         if let Ok(s) = shoulders(&obs) {
-            seen.push((s.ray(&obs, f), s.span / f, s.below));
+            seen.push((s.ray(&obs, f), s.span / f, s.below, tops_ray(&obs, f)));
         }
     }
     if ears.is_empty() {
@@ -267,16 +296,19 @@ pub(crate) fn calibrate(frames: &[CalibrationFrame], camera: &Optics) -> Option<
     let t0 = tragus(ear_mid, &axes, None);
     // each frame's shoulders on their ray, this far behind the tragus; medians in metres
     let shoulders = (seen.len() * 2 >= ears.len() && !seen.is_empty()).then(|| {
-        let placed: Vec<(P3, f64)> = seen
+        let placed: Vec<(P3, f64, Option<P3>)> = seen
             .iter()
-            .map(|(ray, span_per_f, _)| {
+            .map(|(ray, span_per_f, _, top)| {
                 let z = (dot3(t0, axes.fwd) - SHOULDER_BEHIND_TRAGUS_M) / dot3(*ray, axes.fwd);
-                (scale3(*ray, z), z * span_per_f)
+                (scale3(*ray, z), z * span_per_f, top.map(|t| scale3(t, z)))
             })
             .collect();
-        let mid_m = med3(&placed.iter().map(|(m, _)| *m).collect::<Vec<_>>());
-        let width_m = median(placed.iter().map(|(_, w)| *w)).unwrap_or_default();
-        ShoulderBaseline { mid_m, width_m, gap_m: dot3(sub3(t0, mid_m), axes.up) }
+        let mid_m = med3(&placed.iter().map(|(m, ..)| *m).collect::<Vec<_>>());
+        let width_m = median(placed.iter().map(|(_, w, _)| *w)).unwrap_or_default();
+        // the silhouette's tops, when most frames had them
+        let tops: Vec<P3> = placed.iter().filter_map(|(.., t)| *t).collect();
+        let top_m = (tops.len() * 2 > placed.len()).then(|| med3(&tops));
+        ShoulderBaseline { mid_m, width_m, gap_m: dot3(sub3(t0, mid_m), axes.up), top_m }
     });
     let shoulders = shoulders.filter(|s| s.width_m > 0.0 && s.gap_m > 0.0 && s.mid_m[2] > 0.0);
     Some(FrontBaseline {
@@ -395,7 +427,17 @@ pub(crate) fn estimate(
     let leaned = |p: P3| add3(pivot, axes.lean(sub3(p, pivot), theta));
     // a shrug raises the shoulders with the head still; a drop lowers the head with the
     // shoulders still; both sinking together is the trunk sinking (camera-fixed rule)
-    let rise_s = dot3(sub3(s_now, leaned(sb.mid_m)), axes.up);
+    // the shoulders' rise: the silhouette's top edges above them where the calibration and
+    // this frame have them (the skin's rise), else BlazePose's shoulder points (which follow
+    // 20–70 % of a shrug)
+    // (and the gap a shrug closes: the tragus over the shoulders' top, as the ear–shoulder
+    // gap ratio is defined, else over BlazePose's shoulder points)
+    let (rise_s, gap_m) = match (sb.top_m, tops_ray(obs, f)) {
+        (Some(top0), Some(ray)) => {
+            (dot3(sub3(scale3(ray, z_s), leaned(top0)), axes.up), dot3(sub3(t0, top0), axes.up))
+        }
+        _ => (dot3(sub3(s_now, leaned(sb.mid_m)), axes.up), sb.gap_m),
+    };
     let rise_h = dot3(sub3(t, leaned(t0)), axes.up);
     let sink = if rise_s * rise_h > 0.0 { rise_s.signum() * rise_s.abs().min(rise_h.abs()) } else { 0.0 };
     let c7 = add3(leaned(c7_0), scale3(axes.up, sink));
@@ -425,11 +467,7 @@ pub(crate) fn estimate(
             sh_vis * precision((sigma_s / CLAVICLE_M).to_degrees(), 5.0),
         ),
         neck_flexion_deg: neck_flexion_deg.and_then(|(v, c)| ranged(v, NECK_FLEXION_RANGE_DEG, c)),
-        elevation: ranged(
-            (sb.gap_m - shrug) / sb.gap_m,
-            ELEVATION_RANGE,
-            both * precision(sigma_s / sb.gap_m, 0.05),
-        ),
+        elevation: ranged((gap_m - shrug) / gap_m, ELEVATION_RANGE, both * precision(sigma_s / gap_m, 0.05)),
         trunk_deg: ranged(
             trunk,
             TRUNK_RANGE_DEG,

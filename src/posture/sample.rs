@@ -17,12 +17,20 @@ pub struct Observation<'a> {
     pub width: u32,
     /// Frame height, pixels.
     pub height: u32,
+    /// The silhouette's top edge above the left and right shoulder (image x, y), when known.
+    pub shoulder_tops: Option<[[f32; 2]; 2]>,
 }
 
 impl<'a> Observation<'a> {
     /// The landmarks of `pose` in a `width × height` frame.
     pub fn of(pose: &'a PoseData, width: u32, height: u32) -> Self {
-        Observation { landmarks: &pose.landmarks, world: pose.world.as_deref(), width, height }
+        Observation {
+            landmarks: &pose.landmarks,
+            world: pose.world.as_deref(),
+            width,
+            height,
+            shoulder_tops: pose.shoulder_tops,
+        }
     }
 }
 

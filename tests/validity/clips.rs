@@ -118,6 +118,7 @@ fn head_only_measures_need_no_shoulders() {
             world: Some(&poses[i].world_landmarks),
             width: images[i].width(),
             height: images[i].height(),
+            shoulder_tops: poses[i].shoulder_tops,
         };
         let mut calibrator = Calibrator::new(camera);
         for i in 0..images.len() {

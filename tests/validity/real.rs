@@ -15,6 +15,7 @@ fn posture_of(model: &mut BlazePose, name: &str) -> FrameMeasures {
         world: Some(&pose.world_landmarks),
         width: frame.image.width(),
         height: frame.image.height(),
+        shoulder_tops: pose.shoulder_tops,
     };
     measure(&obs, &Optics::default(), None)
 }

@@ -57,11 +57,11 @@ fn camera_a_an_external_webcam_at_50_cm() {
         assert!(f.combined.0 <= 2.0, "{shape}: combined head-forward {:?}", f.combined);
         // where the bound is not met, the measured figure as a floor that must not
         // get worse: CVA spread 4° (mid_shape 5.1°), flexion ≤ 15° within 5° (slim 15° reads
-        // 8.2°), shrug within 0.08 (BlazePose follows 60–70 % of a shrug), combined CVA
-        // 5° / flexion 5° / elevation 0.08 (5.5° / 6.1° / 0.09)
+        // 8.2°), combined CVA 5° / flexion 5° / elevation 0.08 (5.5° / 6.1° / 0.09)
         assert!(f.base_cva_spread <= 6.0, "{shape}: base CVA spread {:.1}°", f.base_cva_spread);
         assert!(f.flexion_error <= 7.5, "{shape}: flexion off by {:.1}°", f.flexion_error);
-        assert!(f.shrug <= 0.12, "{shape}: shrug off by {:.3}", f.shrug);
+        // the shrug from the silhouette's top edge: within 0.06 of the gap ratio (0.049)
+        assert!(f.shrug <= 0.06, "{shape}: shrug off by {:.3}", f.shrug);
         assert!(
             f.combined.1 <= 6.5 && f.combined.2 <= 7.0 && f.combined.3 <= 0.1,
             "{shape}: {:?}",
@@ -89,11 +89,12 @@ fn camera_b_a_laptop_at_70_cm_shoulders_below_the_frame() {
         // floors where the bound is not met (docs/measures.md): CVA spread 8° (mid_shape
         // 10.4°: one frame's face 3 % larger), flexion ≤ 15° within 5° (BlazePose's nose
         // barely moves against its ears from below: 15° reads 5.5–8°), 25° reads ≥ 15°
-        // (11.9°), shrug 0.08 (it follows 20–35 % of a shrug with the shoulders out of view),
-        // the 12° lean of heavy_man (its shoulders stay at the edge: 4.6 cm / 13°)
+        // (11.9°), the shrug 0.06 from the silhouette (slim_woman 0.067: its top edge follows
+        // about 80 % of the skin's rise here), the 12° lean of heavy_man (its shoulders stay
+        // at the edge: 4.6 cm / 13°)
         assert!(f.base_cva_spread <= 12.0, "{shape}: base CVA spread {:.1}°", f.base_cva_spread);
         assert!(f.flexion_error <= 11.0, "{shape}: flexion off by {:.1}°", f.flexion_error);
-        assert!(f.shrug <= 0.15, "{shape}: shrug off by {:.3}", f.shrug);
+        assert!(f.shrug <= 0.08, "{shape}: shrug off by {:.3}", f.shrug);
         assert!(f.lean.1 <= 5.5 && f.lean.2 <= 15.0, "{shape}: lean {:?}", f.lean);
         assert!(f.combined.0 <= 3.2 && f.combined.1 <= 8.0, "{shape}: combined {:?}", f.combined);
         assert!(f.drift.0 <= 1.5 && f.drift.1 <= 3.5, "{shape}: drift head-forward {:?}", f.drift);

@@ -34,6 +34,7 @@ fn observe<'a>(p: &'a Pose, image: &RgbImage) -> Observation<'a> {
         world: Some(&p.world_landmarks),
         width: image.width(),
         height: image.height(),
+        shoulder_tops: p.shoulder_tops,
     }
 }
 

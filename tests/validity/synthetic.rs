@@ -240,7 +240,7 @@ fn frame(body: &Body, shot: Shot) -> (Vec<Landmark>, Vec<[f32; 3]>) {
 fn sample(body: &Body, shot: Shot, baseline: Option<&Baseline>) -> FrameMeasures {
     let (lm, world) = frame(body, shot);
     measure(
-        &Observation { landmarks: &lm, world: Some(&world), width: W, height: H },
+        &Observation { landmarks: &lm, world: Some(&world), width: W, height: H, shoulder_tops: None },
         &camera(shot),
         baseline,
     )
@@ -256,7 +256,7 @@ fn noisy_sample(body: &Body, shot: Shot, baseline: &Baseline, jitter_px: f32, se
         l.y += jitter_px * r(2);
     }
     measure(
-        &Observation { landmarks: &lm, world: Some(&world), width: W, height: H },
+        &Observation { landmarks: &lm, world: Some(&world), width: W, height: H, shoulder_tops: None },
         &camera(shot),
         Some(baseline),
     )
@@ -265,7 +265,13 @@ fn noisy_sample(body: &Body, shot: Shot, baseline: &Baseline, jitter_px: f32, se
 fn calibrate(body: &Body, shot: Shot) -> Baseline {
     let (lm, world) = frame(body, shot);
     let mut c = Calibrator::new(camera(shot));
-    assert!(c.add(Some(&Observation { landmarks: &lm, world: Some(&world), width: W, height: H })));
+    assert!(c.add(Some(&Observation {
+        landmarks: &lm,
+        world: Some(&world),
+        width: W,
+        height: H,
+        shoulder_tops: None
+    })));
     c.finish("synthetic".into(), jiff::Timestamp::UNIX_EPOCH).unwrap()
 }
 
@@ -499,8 +505,11 @@ fn relative_measures_need_a_calibration() {
     assert!(s.get(MeasureId::ViewingDistanceCm).value.is_some());
     // without world landmarks the side view has no metric scale
     let (lm, _) = frame(&Body::upright(), Shot::Side { distance: 1.0 });
-    let s =
-        measure(&Observation { landmarks: &lm, world: None, width: W, height: H }, &Optics::default(), None);
+    let s = measure(
+        &Observation { landmarks: &lm, world: None, width: W, height: H, shoulder_tops: None },
+        &Optics::default(),
+        None,
+    );
     assert_eq!(s.get(MeasureId::CvaDeg).missing, Some(Missing::NeedsWorldLandmarks));
     assert!(s.get(MeasureId::NeckFlexionDeg).value.is_some());
 }
@@ -515,7 +524,7 @@ fn shoulders_a_little_below_the_frame_are_used_further_down_they_are_not() {
     // crop the frame (from the top) so the shoulders sit 5 % and then 25 % below its edge
     for (below, usable) in [(0.05, true), (0.25, false)] {
         let height = (shoulder_y / (1.0 + below)).round() as u32;
-        let obs = Observation { landmarks: &lm, world: Some(&world), width: W, height };
+        let obs = Observation { landmarks: &lm, world: Some(&world), width: W, height, shoulder_tops: None };
         let s = measure(&obs, &camera(shot), None);
         assert_eq!(s.get(MeasureId::ShoulderTiltDeg).value.is_some(), usable, "{below}");
         if !usable {
