@@ -80,12 +80,14 @@ pub fn shoulder_row(pose: &mut BlazePose, shape: &str, cam: &str) -> f64 {
     f64::from(p.landmarks[11].y + p.landmarks[12].y) / 2.0
 }
 
-fn estimate(pose: &mut BlazePose, image: &RgbImage) -> Option<Pose> {
+/// The pose in `image`, found on its own (the detector run, as MediaPipe's static mode).
+pub fn estimate(pose: &mut BlazePose, image: &RgbImage) -> Option<Pose> {
     pose.reset();
     pose.estimate(image).unwrap()
 }
 
-fn observe<'a>(p: &'a Pose, image: &RgbImage) -> Observation<'a> {
+/// What the posture stage is given of `p`, found in `image`.
+pub fn observe<'a>(p: &'a Pose, image: &RgbImage) -> Observation<'a> {
     Observation {
         landmarks: &p.landmarks,
         world: Some(&p.world_landmarks),

@@ -6,11 +6,11 @@
 use crate::common;
 
 use common::fixture;
-use common::render::largest;
+use common::render::{estimate, largest, observe};
 use ergoaudit::capture::read_image;
-use ergoaudit::pose::{BlazePose, ModelChoice, Pose, PoseEstimator};
+use ergoaudit::pose::{BlazePose, ModelChoice, Pose};
 use ergoaudit::posture::calibration::Calibrator;
-use ergoaudit::posture::{FrameMeasures, MeasureId, Observation, Optics, View, measure};
+use ergoaudit::posture::{FrameMeasures, MeasureId, Optics, View, measure};
 use image::RgbImage;
 use serde_json::Value;
 
@@ -21,21 +21,6 @@ const CLAVICLE_CM: f64 = 15.0;
 
 fn truth() -> Value {
     serde_json::from_str(&std::fs::read_to_string(fixture("render/side/truth.json")).unwrap()).unwrap()
-}
-
-fn estimate(pose: &mut BlazePose, image: &RgbImage) -> Option<Pose> {
-    pose.reset();
-    pose.estimate(image).unwrap()
-}
-
-fn observe<'a>(p: &'a Pose, image: &RgbImage) -> Observation<'a> {
-    Observation {
-        landmarks: &p.landmarks,
-        world: Some(&p.world_landmarks),
-        width: image.width(),
-        height: image.height(),
-        shoulder_tops: p.shoulder_tops,
-    }
 }
 
 /// One side frame: its measures (`None`: nobody found) and its truth.
