@@ -122,14 +122,20 @@ fn resize_for(model: &TypedModel, node: &TypedNode, einsum: &EinSum) -> TractRes
     let MatrixProduct { data_shape, output_shape, data_axes, output_axes, new, old, new_first, .. } =
         &product;
     let (new, old, new_first) = (*new, *old, *new_first);
-    // The matrix's axis that reaches the output replaces the data's other one, in place.
+    // The matrix's axis that reaches the output replaces the data's other one, in place;
+    // the output may gain leading axes of length 1 (the segmentation's last resize puts the
+    // batch axis back), which leave the data's layout as it is.
     let Some(at) = data_axes.iter().position(|&c| c == old) else { return Ok(None) };
-    let mut expected = data_axes.clone();
-    expected[at] = new;
-    if *output_axes != expected || data_axes.contains(&new) {
+    let added = output_axes.len().saturating_sub(data_axes.len());
+    if output_shape[..added].iter().any(|&len| len != 1) {
         return Ok(None);
     }
-    let (input_len, output_len) = (data_shape[at], output_shape[at]);
+    let mut expected = data_axes.clone();
+    expected[at] = new;
+    if output_axes[added..] != expected[..] || data_axes.contains(&new) {
+        return Ok(None);
+    }
+    let (input_len, output_len) = (data_shape[at], output_shape[added + at]);
     let matrix_shape = if new_first { [output_len, input_len] } else { [input_len, output_len] };
     if product.matrix.shape() != matrix_shape || input_len == 0 {
         return Ok(None);
@@ -192,15 +198,14 @@ mod tests {
     #[test]
     fn matches_tracts_product_on_every_resize_of_the_bundled_models() {
         // two products (columns, then rows) per bilinear resize: two resizes in the detector;
-        // in each landmark model three in its heatmap branch, and in its segmentation branch
-        // (which the loader prunes) two and the columns of a third, whose rows product
-        // tract declutters with an added axis (`mk,bkn->abmn`) and is left to it; heavy has
-        // one product fewer of the form this op takes (eight), not looked into further
+        // in each landmark model three in its heatmap branch and two in its segmentation
+        // branch, whose last rows product tract declutters with an added unit axis
+        // (`mk,bkn->abmn`)
         let models = [
             ("pose_detection.onnx", 224, 4),
-            ("pose_landmark_full.onnx", 256, 9),
-            ("pose_landmark_lite.onnx", 256, 9),
-            ("pose_landmark_heavy.onnx", 256, 8),
+            ("pose_landmark_full.onnx", 256, 10),
+            ("pose_landmark_lite.onnx", 256, 10),
+            ("pose_landmark_heavy.onnx", 256, 10),
         ];
         for (file, n, expected) in models {
             let model = decluttered(file, n);
