@@ -12,7 +12,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::anatomy::*;
-use super::geometry::{P3, add3, dot3, mid3, norm3, scale3, sub3};
+use super::geometry::{P3, add3, dot3, mid3, norm3, ray, scale3, sub3};
 use super::head::{self, HeadPose, Template};
 use super::sample::{Missing, Observation, Optics};
 use super::view::MIN_VISIBILITY;
@@ -180,24 +180,15 @@ impl Shoulders {
     }
 
     fn ray(&self, obs: &Observation, f: f64) -> P3 {
-        pixel_ray(obs, f, self.mid)
+        ray(obs, f, self.mid)
     }
-}
-
-/// The ray (z = 1) through pixel `p` for focal length `f`.
-fn pixel_ray(obs: &Observation, f: f64, p: (f64, f64)) -> P3 {
-    [(p.0 - f64::from(obs.width) / 2.0) / f, (p.1 - f64::from(obs.height) / 2.0) / f, 1.0]
 }
 
 /// The ray through the midpoint of the silhouette's top edges above the shoulders, if the
 /// frame has them.
 fn tops_ray(obs: &Observation, f: f64) -> Option<P3> {
     obs.shoulder_tops.map(|[l, r]| {
-        pixel_ray(
-            obs,
-            f,
-            ((f64::from(l[0]) + f64::from(r[0])) / 2.0, (f64::from(l[1]) + f64::from(r[1])) / 2.0),
-        )
+        ray(obs, f, ((f64::from(l[0]) + f64::from(r[0])) / 2.0, (f64::from(l[1]) + f64::from(r[1])) / 2.0))
     })
 }
 

@@ -15,7 +15,8 @@ pub(crate) type P2 = (f64, f64);
 /// A point or vector in 3D, metres.
 pub(crate) type P3 = [f64; 3];
 
-fn px(obs: &Observation, i: usize) -> P2 {
+/// A landmark's pixel position.
+pub(crate) fn px(obs: &Observation, i: usize) -> P2 {
     let l = &obs.landmarks[i];
     (f64::from(l.x), f64::from(l.y))
 }
@@ -63,9 +64,7 @@ fn visibility(obs: &Observation, ids: &[usize]) -> f64 {
 /// scales both positions.
 fn place_pair(obs: &Observation, camera: &Optics, a: P2, b: P2, d: P3) -> Option<(P3, P3)> {
     let f = camera.focal_px(obs.width);
-    let (cx, cy) = (f64::from(obs.width) / 2.0, f64::from(obs.height) / 2.0);
-    let ray = |p: P2| [(p.0 - cx) / f, (p.1 - cy) / f, 1.0];
-    let (ra, rb) = (ray(a), ray(b));
+    let (ra, rb) = (ray(obs, f, a), ray(obs, f, b));
     let (ex, ey) = (ra[0] - rb[0], ra[1] - rb[1]);
     let den = ex * ex + ey * ey;
     if den < 1e-12 {
@@ -173,15 +172,15 @@ pub(crate) fn side_tragus(obs: &Observation, ear_px: P2, ear: P2, s: f64) -> P2 
     )
 }
 
-/// Pixel `p` in camera metres (x, y) at depth `z`.
-pub(crate) fn at_depth(obs: &Observation, camera: &Optics, p: P2, z: f64) -> P2 {
-    let f = camera.focal_px(obs.width);
-    ((p.0 - f64::from(obs.width) / 2.0) / f * z, (p.1 - f64::from(obs.height) / 2.0) / f * z)
+/// The ray through pixel `p` (z = 1) for a camera with focal length `f` pixels.
+pub(crate) fn ray(obs: &Observation, f: f64, p: P2) -> P3 {
+    [(p.0 - f64::from(obs.width) / 2.0) / f, (p.1 - f64::from(obs.height) / 2.0) / f, 1.0]
 }
 
-/// A landmark's pixel position.
-pub(crate) fn pixel(obs: &Observation, i: usize) -> P2 {
-    px(obs, i)
+/// Pixel `p` in camera metres (x, y) at depth `z`.
+pub(crate) fn at_depth(obs: &Observation, camera: &Optics, p: P2, z: f64) -> P2 {
+    let r = ray(obs, camera.focal_px(obs.width), p);
+    (r[0] * z, r[1] * z)
 }
 
 impl SideRaw {

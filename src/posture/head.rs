@@ -13,7 +13,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::anatomy::{BLAZEPOSE_EAR_SPAN_M, IPD_M};
-use super::geometry::{P3, dot3, norm3, sub3};
+use super::geometry::{P3, dot3, norm3, px, ray, sub3};
 use super::sample::Observation;
 use super::view::usable;
 use crate::pose::point;
@@ -74,16 +74,6 @@ impl HeadPose {
 
 fn seen_face(obs: &Observation) -> [bool; FACE_POINTS] {
     std::array::from_fn(|i| usable(&obs.landmarks[i], obs.width, obs.height))
-}
-
-fn px(obs: &Observation, i: usize) -> (f64, f64) {
-    let l = &obs.landmarks[i];
-    (f64::from(l.x), f64::from(l.y))
-}
-
-/// The ray through pixel `p` (z = 1) for a camera with focal length `f` pixels.
-fn ray(obs: &Observation, f: f64, p: (f64, f64)) -> P3 {
-    [(p.0 - f64::from(obs.width) / 2.0) / f, (p.1 - f64::from(obs.height) / 2.0) / f, 1.0]
 }
 
 impl Template {

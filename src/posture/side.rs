@@ -8,7 +8,7 @@
 
 use super::anatomy::CLAVICLE_M;
 use super::calibration::SideCalibrated;
-use super::geometry::{P2, angle_deg, at_depth, facing, near_side, pixel, side_tragus};
+use super::geometry::{P2, angle_deg, at_depth, facing, near_side, px, side_tragus};
 use super::sample::{Observation, Optics};
 use super::view::View;
 
@@ -51,9 +51,9 @@ pub(crate) fn estimate(
     if s != base.facing {
         return None;
     }
-    let ear_px = pixel(obs, ear);
+    let ear_px = px(obs, ear);
     let e = at_depth(obs, camera, ear_px, base.ear[2]);
-    let sh = at_depth(obs, camera, pixel(obs, shoulder), base.shoulder[2]);
+    let sh = at_depth(obs, camera, px(obs, shoulder), base.shoulder[2]);
     let t = side_tragus(obs, ear_px, e, s);
     let forward = |p: P2, then: f64| s * (p.0 - then);
     let (ds, dh) = (forward(sh, base.shoulder[0]), forward(t, base.tragus[0]));
@@ -101,7 +101,7 @@ mod tests {
     fn base(camera: &Optics) -> SideCalibrated {
         let lm = frame(camera, (0.0, -0.1), (0.05, 0.05));
         let obs = Observation { landmarks: &lm, world: None, width: W, height: H, shoulder_tops: None };
-        let t = side_tragus(&obs, pixel(&obs, point::LEFT_EAR), (0.0, -0.1), -1.0);
+        let t = side_tragus(&obs, px(&obs, point::LEFT_EAR), (0.0, -0.1), -1.0);
         SideCalibrated {
             facing: -1.0,
             ear: [0.0, -0.1, 0.7],
