@@ -469,7 +469,8 @@ pub(crate) fn estimate(
 
 /// `value` with its confidence when it lies in `range` (what a human body can do), else
 /// `OutOfRange`: a measurement error, not a posture.
-fn ranged(value: f64, range: (f64, f64), confidence: f64) -> Estimate {
+/// `value` with its `confidence`, or out of range (no posture reads outside `range`).
+pub(crate) fn ranged(value: f64, range: (f64, f64), confidence: f64) -> Estimate {
     if (range.0..=range.1).contains(&value) { Ok((value, confidence)) } else { Err(Missing::OutOfRange) }
 }
 

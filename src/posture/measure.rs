@@ -122,19 +122,23 @@ fn front_measures(
         return distance_change;
     };
     let est = front::estimate(obs, camera, front, &pose, factor, baseline.reference_cva_deg());
-    let put = |e: front::Estimate, method: &'static str| match e {
-        Ok((v, c)) => Measure::ok(v, c, method),
-        Err(why) => Measure::missing(why),
-    };
-    m[MeasureId::CvaDeg] = put(est.cva_deg, "tragus_vs_c7_vs_calibration");
-    m[MeasureId::HeadForwardCm] = put(est.head_forward_cm, "tragus_vs_c7_vs_calibration");
-    m[MeasureId::ShoulderRoundingDeg] = put(est.rounding_deg, "shoulder_shift_vs_calibration");
-    m[MeasureId::NeckFlexionDeg] = put(est.neck_flexion_deg, "head_pitch_vs_calibration");
-    m[MeasureId::ShoulderElevation] = put(est.elevation, "shoulder_rise_vs_calibration");
+    m[MeasureId::CvaDeg] = measured(est.cva_deg, "tragus_vs_c7_vs_calibration");
+    m[MeasureId::HeadForwardCm] = measured(est.head_forward_cm, "tragus_vs_c7_vs_calibration");
+    m[MeasureId::ShoulderRoundingDeg] = measured(est.rounding_deg, "shoulder_shift_vs_calibration");
+    m[MeasureId::NeckFlexionDeg] = measured(est.neck_flexion_deg, "head_pitch_vs_calibration");
+    m[MeasureId::ShoulderElevation] = measured(est.elevation, "shoulder_rise_vs_calibration");
     if m[MeasureId::TrunkInclinationDeg].value.is_none() {
-        m[MeasureId::TrunkInclinationDeg] = put(est.trunk_deg, "shoulder_shift_vs_calibration");
+        m[MeasureId::TrunkInclinationDeg] = measured(est.trunk_deg, "shoulder_shift_vs_calibration");
     }
     distance_change
+}
+
+/// The measure an estimate gives, by `method`, or why there is none.
+fn measured(e: front::Estimate, method: &'static str) -> Measure {
+    match e {
+        Ok((v, c)) => Measure::ok(v, c, method),
+        Err(why) => Measure::missing(why),
+    }
 }
 
 fn side_measures(
@@ -163,13 +167,7 @@ fn side_measures(
         match side::estimate(obs, camera, view, points) {
             Some(e) => {
                 let c = e.visibility * factor;
-                let ranged = |v: f64, range: (f64, f64), method| {
-                    if (range.0..=range.1).contains(&v) {
-                        Measure::ok(v, c, method)
-                    } else {
-                        Measure::missing(Missing::OutOfRange)
-                    }
-                };
+                let ranged = |v, range, method| measured(front::ranged(v, range, c), method);
                 m[MeasureId::CvaDeg] = ranged(e.cva_deg, CVA_RANGE_DEG, "side_tragus_vs_calibrated_c7");
                 m[MeasureId::HeadForwardCm] =
                     ranged(e.head_forward_cm, HEAD_FORWARD_RANGE_CM, "side_tragus_vs_calibrated_c7");

@@ -40,16 +40,10 @@ pub(crate) fn time(d: &Data, findings: &[ReportFinding]) -> TimeSummary {
 fn estimate_note(id: MeasureId, estimate_s: f64) -> String {
     format!(
         "{} was seen only from the front for {}: a front estimate (off by up to {:.0}° on bodies of known posture), in no band and never a finding. To measure it, add a side view — a phone or a second camera beside the desk at shoulder height — calibrate it (`ergoaudit calibrate --source camera:1 --profile side --model heavy`) and audit with it (`ergoaudit audit --source camera:1 --profile side --model heavy`)",
-        capitalised(id.label()),
+        crate::advice::capitalise(id.label()),
         crate::advice::minutes(estimate_s),
         crate::posture::FRONT_ROUNDING_ERROR_DEG
     )
-}
-
-/// `text` with its first letter upper-case.
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    chars.next().map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
 }
 
 #[cfg(test)]
