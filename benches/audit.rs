@@ -46,6 +46,7 @@ fn audit_sample(c: &mut Criterion) {
             width: frame.image.width(),
             height: frame.image.height(),
             shoulder_tops: first.shoulder_tops,
+            face: first.face,
         }));
         let baseline = calibrator.finish("bench".into(), jiff::Timestamp::UNIX_EPOCH).unwrap();
         let dir = tempfile::tempdir().unwrap();

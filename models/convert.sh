@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Reproduce models/*.onnx from the registry package @mediapipe/pose@0.5.1675469404 (npm).
-# Nothing comes from a model hub: the .tflite files ship inside the npm package.
+# Reproduce models/*.onnx from the registry packages @mediapipe/pose@0.5.1675469404 and
+# @mediapipe/face_mesh@0.4.1657299874 (npm), and check the face mesh's rigid-fit table in
+# src/pose/face.rs. Nothing comes from a model hub: the .tflite files ship inside the npm
+# packages.
 #
 #   models/convert.sh [WORKDIR]     (default: a fresh temporary folder)
 #
@@ -31,10 +33,23 @@ f17bfbecadb61c3be1baa8b8d851cc6619c870a87167b32848ad20db306b9d61  tflite/pose_la
 a63c614bef30d35947f13be361820b1e4e3bec9cfeebf4d11216a18373108e85  tflite/pose_detection.tflite
 SUMS
 
-# 3. Landmark models: plain tf2onnx.
-for v in full lite heavy; do
-  venv/bin/python -m tf2onnx.convert --tflite tflite/pose_landmark_$v.tflite \
-    --output onnx/pose_landmark_$v.onnx --opset 13
+# 2b. The face mesh package (Apache-2.0). face_mesh_solution_packed_assets.data packs four
+#     files (face_mesh_solution_packed_assets_loader.js gives their byte ranges): the face
+#     mesh is bytes 2495952..3737848, the face-geometry metadata (the canonical face and its
+#     Procrustes landmarks) bytes 3737848..3757224.
+[ -f mediapipe-face_mesh-0.4.1657299874.tgz ] || npm pack -q @mediapipe/face_mesh@0.4.1657299874
+rm -rf face_mesh && mkdir face_mesh && tar xzf mediapipe-face_mesh-0.4.1657299874.tgz -C face_mesh
+packed=face_mesh/package/face_mesh_solution_packed_assets.data
+tail -c +2495953 "$packed" | head -c 1241896 > tflite/face_landmark.tflite
+tail -c +3737849 "$packed" | head -c 19376 > tflite/geometry_pipeline_metadata_landmarks.binarypb
+sha256sum -c - <<'SUMS'
+c603fa6149219a3e9487dc9abd7a0c24474c77263273d24868378cdf40aa26d1  tflite/face_landmark.tflite
+bdbcda96dfcb7da883da124aaa2c55dee49770d934f0fcc71747f8c21bdc75b4  tflite/geometry_pipeline_metadata_landmarks.binarypb
+SUMS
+
+# 3. Landmark models and the face mesh: plain tf2onnx.
+for v in pose_landmark_full pose_landmark_lite pose_landmark_heavy face_landmark; do
+  venv/bin/python -m tf2onnx.convert --tflite tflite/$v.tflite --output onnx/$v.onnx --opset 13
 done
 
 # 4. Detector: its weights are block-sparse (38 DENSIFY ops), which tf2onnx cannot read.
@@ -54,8 +69,13 @@ done
 #    that changes from run to run, so the bytes (and sha256) differ; compare graph and weights
 #    up to those names instead (tools/same_model.py).
 status=0
-for f in pose_detection pose_landmark_full pose_landmark_lite pose_landmark_heavy; do
+for f in pose_detection pose_landmark_full pose_landmark_lite pose_landmark_heavy face_landmark; do
   echo -n "$f.onnx (made: sha256 $(sha256sum "onnx/$f.onnx" | cut -d' ' -f1)): "
   venv/bin/python "$here/tools/same_model.py" "onnx/$f.onnx" "$here/$f.onnx" || status=1
 done
+
+# 7. The canonical face's Procrustes landmarks, weights and positions, as src/pose/face.rs
+#    holds them (tools/face_basis.py reads the metadata's protobuf).
+python3 "$here/tools/face_basis.py" tflite/geometry_pipeline_metadata_landmarks.binarypb \
+  "$here/../src/pose/face.rs" || status=1
 exit $status

@@ -485,7 +485,8 @@ pub struct AnalyzeArgs {
     /// Print one JSON object per frame and line: source, frame, t_s, width, height, person,
     /// detection_score, landmarks (33 × [x_px, y_px, z, visibility, presence]),
     /// world_landmarks (33 × [x_m, y_m, z_m]), shoulder_tops (the silhouette's top above each
-    /// shoulder, 2 × [x_px, y_px]), metrics (view, every measure, quality).
+    /// shoulder, 2 × [x_px, y_px]), face (the face mesh's points for the head's pitch:
+    /// points, 33 × [x_px, y_px, z_px], and presence), metrics (view, every measure, quality).
     #[arg(long)]
     pub json: bool,
 

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
 
 use crate::capture::CaptureError;
-use crate::pose::{Landmark, NUM_LANDMARKS, PoseData, PosedFrame};
+use crate::pose::{FACE_BASIS_POINTS, Face, Landmark, NUM_LANDMARKS, PoseData, PosedFrame};
 use crate::posture::{FrameMeasures, Measures, Missing, View};
 use crate::thresholds::{Thresholds, Verdict};
 
@@ -78,10 +78,24 @@ pub struct FrameRecord {
     /// (left out when not found, and in recordings made before it was kept).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shoulder_tops: Option<[[f64; 2]; 2]>,
+    /// The head's orientation from the face mesh (left out when the face was not seen, and
+    /// in recordings made before it was kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub face: Option<FaceRecord>,
     /// Posture measures computed from the landmarks (written by `analyze`; ignored when
     /// read back).
     #[serde(default, skip_deserializing, serialize_with = "metrics_or_empty")]
     pub metrics: Option<Metrics>,
+}
+
+/// What the face mesh found of a frame's face, as a record keeps it (see
+/// [`crate::pose::Face`]).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FaceRecord {
+    /// The mesh's 33 points a rigid fit needs, `[x_px, y_px, z_px]` each.
+    pub points: Vec<[f64; 3]>,
+    /// The mesh's face flag, 0–1.
+    pub presence: f64,
 }
 
 /// No metrics are written as an empty object, as a consumer expects an object there.
@@ -221,6 +235,10 @@ impl From<&PosedFrame> for FrameRecord {
                 .and_then(|p| p.world.as_ref())
                 .map(|w| w.iter().map(|p| p.map(|v| round(v, 4))).collect()),
             shoulder_tops: pose.and_then(|p| p.shoulder_tops).map(|t| t.map(|p| p.map(|v| round(v, 2)))),
+            face: pose.and_then(|p| p.face).map(|f| FaceRecord {
+                points: f.points.iter().map(|p| p.map(|v| round(v, 2))).collect(),
+                presence: round(f.presence, 4),
+            }),
             metrics: None,
         }
     }
@@ -244,6 +262,10 @@ impl From<FrameRecord> for PosedFrame {
             world: r.world_landmarks.map(|w| w.iter().map(|p| p.map(|v| v as f32)).collect()),
             detection_score: r.detection_score.unwrap_or_default() as f32,
             shoulder_tops: r.shoulder_tops.map(|t| t.map(|p| p.map(|v| v as f32))),
+            face: r.face.and_then(|f| {
+                let points: Vec<[f32; 3]> = f.points.iter().map(|p| p.map(|v| v as f32)).collect();
+                Some(Face { points: points.try_into().ok()?, presence: f.presence as f32 })
+            }),
         });
         PosedFrame { source: r.source, index: r.frame, t_s: r.t_s, width: r.width, height: r.height, pose }
     }
@@ -276,6 +298,15 @@ impl FrameRecord {
         }
         if record.shoulder_tops.is_some_and(|t| t.iter().flatten().any(|v| v.abs() > MAX_PX)) {
             return range(format!("shoulder_tops must have coordinates within ±{MAX_PX} px"));
+        }
+        if record.face.as_ref().is_some_and(|f| {
+            f.points.len() != FACE_BASIS_POINTS
+                || f.points.iter().flatten().any(|v| v.abs() > MAX_PX)
+                || !(0.0..=1.0).contains(&f.presence)
+        }) {
+            return range(format!(
+                "face must have {FACE_BASIS_POINTS} points with coordinates within ±{MAX_PX} px and a presence between 0 and 1"
+            ));
         }
         if record.world_landmarks.as_ref().is_some_and(|w| w.iter().flatten().any(|v| v.abs() > MAX_M)) {
             return range(format!("world_landmarks must lie within ±{MAX_M} m"));
@@ -409,5 +440,52 @@ impl Iterator for LandmarkFile {
             }
         }
         None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(face: Option<FaceRecord>) -> String {
+        let record = FrameRecord {
+            source: "clip".into(),
+            frame: 3,
+            t_s: Some(1.5),
+            width: 640,
+            height: 480,
+            person: true,
+            detection_score: Some(0.9),
+            landmarks: Some(vec![[320.0, 200.0, -0.1, 0.99, 0.99]; NUM_LANDMARKS]),
+            world_landmarks: None,
+            shoulder_tops: None,
+            face,
+            metrics: None,
+        };
+        serde_json::to_string(&record).unwrap()
+    }
+
+    #[test]
+    fn the_face_mesh_travels_through_a_recording_and_is_checked() {
+        let points: Vec<[f64; 3]> =
+            (0..FACE_BASIS_POINTS).map(|k| [300.0 + k as f64, 180.5, -4.25]).collect();
+        let good = FaceRecord { points: points.clone(), presence: 0.97 };
+        let frame = PosedFrame::from(FrameRecord::parse(&record(Some(good))).unwrap());
+        let face = frame.pose.unwrap().face.unwrap();
+        assert_eq!((face.points[32], face.presence), ([332.0, 180.5, -4.25], 0.97));
+        // recordings made before the face mesh have none, and still read
+        let old = record(None);
+        assert!(!old.contains("face"));
+        assert_eq!(PosedFrame::from(FrameRecord::parse(&old).unwrap()).pose.unwrap().face, None);
+        let mut far = points.clone();
+        far[5][2] = 2.0 * MAX_PX;
+        for bad in [
+            FaceRecord { points: points[1..].to_vec(), presence: 0.97 },
+            FaceRecord { points: far, presence: 0.97 },
+            FaceRecord { points, presence: 1.5 },
+        ] {
+            let err = FrameRecord::parse(&record(Some(bad))).unwrap_err().to_string();
+            assert!(err.contains("face must have 33 points"), "{err}");
+        }
     }
 }

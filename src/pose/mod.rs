@@ -8,6 +8,7 @@
 
 mod crop;
 mod detector;
+mod face;
 mod landmarks;
 pub mod model;
 mod ops;
@@ -24,9 +25,11 @@ use crate::capture::Frame;
 use tract_onnx::prelude::*;
 
 use crop::{Border, warp_to_tensor};
+use face::FaceMesh;
+pub use face::{BASIS as FACE_BASIS, BASIS_POINTS as FACE_BASIS_POINTS, Face};
 pub use landmarks::RawLandmark as Landmark;
 pub use model::{ModelChoice, PoseError};
-use model::{Runnable, read_verified};
+use model::{Runnable, inference, output, read_verified};
 use roi::{Affine, Roi};
 
 /// Body landmarks in a [`Pose`] (BlazePose's 33, in its order).
@@ -94,6 +97,8 @@ pub struct Pose {
     /// The top edge of the person's silhouette above each shoulder point (left, right:
     /// image x, y), from the landmark model's segmentation; `None` where it does not reach.
     pub shoulder_tops: Option<[[f32; 2]; 2]>,
+    /// The head's orientation from the face mesh, when the face was seen well enough.
+    pub face: Option<Face>,
 }
 
 /// A person's landmarks as plain data: what the posture stage measures, from the model or
@@ -109,6 +114,8 @@ pub struct PoseData {
     /// The silhouette's top edge above each shoulder (see [`Pose::shoulder_tops`]), when
     /// known.
     pub shoulder_tops: Option<[[f32; 2]; 2]>,
+    /// The head's orientation from the face mesh (see [`Pose::face`]), when known.
+    pub face: Option<Face>,
 }
 
 /// A frame as it leaves the pose stage: where and when it was taken, its size, and the
@@ -161,6 +168,10 @@ impl PosedFrame {
                 world: Some(p.world_landmarks.iter().map(|w| w.map(|v| round(v, 4))).collect()),
                 detection_score: round(p.detection_score, 4),
                 shoulder_tops: p.shoulder_tops.map(|t| t.map(|p| p.map(|v| round(v, 2)))),
+                face: p.face.map(|f| Face {
+                    points: f.points.map(|p| p.map(|v| round(v, 2))),
+                    presence: round(f.presence, 4),
+                }),
             }),
         }
     }
@@ -210,6 +221,7 @@ pub struct PersonDetection {
 pub struct BlazePose {
     detector: Runnable,
     landmarker: Runnable,
+    face_mesh: FaceMesh,
     anchors: Vec<(f32, f32)>,
     redetect_interval: u32,
     track: Option<Track>,
@@ -240,14 +252,6 @@ const DETECTOR_OUTPUTS: [(&str, &[usize]); 2] = [
     ("Identity_1", &[1, detector::NUM_ANCHORS, 1]),
 ];
 
-fn inference(e: TractError) -> PoseError {
-    PoseError::Inference(format!("{e:#}"))
-}
-
-fn output(out: &TVec<TValue>, i: usize) -> Result<&[f32], PoseError> {
-    out[i].try_as_plain_ram().and_then(|v| v.as_slice::<f32>()).map_err(inference)
-}
-
 impl BlazePose {
     /// Load the bundled detector and the chosen landmark model: the copies built into the
     /// binary, or the files in `$ERGOAUDIT_MODEL_DIR` when it is set. Bundled models are
@@ -258,12 +262,9 @@ impl BlazePose {
         let dir = model::models_dir();
         let dir = dir.as_deref();
         let det_path = model::model_path(dir, &model::DETECTOR);
-        let detector = model::load(
-            &det_path,
-            &read_verified(dir, &model::DETECTOR)?,
-            detector::INPUT_SIZE,
-            &DETECTOR_OUTPUTS,
-        )?;
+        let det_bytes = read_verified(dir, &model::DETECTOR)?;
+        let detector = model::load(&det_path, &det_bytes, detector::INPUT_SIZE, &DETECTOR_OUTPUTS)?;
+        model::release(det_bytes);
         let bundled = |model| Ok::<_, PoseError>((model::model_path(dir, model), read_verified(dir, model)?));
         let (lm_path, lm_bytes) = match choice {
             ModelChoice::Full => bundled(&model::LANDMARK_FULL)?,
@@ -276,10 +277,13 @@ impl BlazePose {
             }
         };
         let landmarker = model::load(&lm_path, &lm_bytes, landmarks::INPUT_SIZE, &LANDMARK_OUTPUTS)?;
-        tracing::info!("pose models: {} and {}", det_path.display(), lm_path.display());
+        model::release(lm_bytes);
+        let face_mesh = FaceMesh::load()?;
+        tracing::info!("pose models: {} and {}, and the face mesh", det_path.display(), lm_path.display());
         Ok(BlazePose {
             detector,
             landmarker,
+            face_mesh,
             anchors: detector::anchors(),
             redetect_interval: DEFAULT_REDETECT_INTERVAL,
             track: None,
@@ -363,6 +367,7 @@ impl PoseEstimator for BlazePose {
         let mut world = found.world;
         landmarks.truncate(NUM_LANDMARKS);
         world.truncate(NUM_LANDMARKS);
+        let face = self.face_mesh.estimate(image, &landmarks)?;
         Ok(Some(Pose {
             landmarks,
             world_landmarks: world,
@@ -370,6 +375,7 @@ impl PoseEstimator for BlazePose {
             presence: found.presence,
             tracked: tracked.is_some(),
             shoulder_tops: found.shoulder_tops,
+            face,
         }))
     }
 

@@ -21,7 +21,7 @@ pub const MODEL_DIR_ENV: &str = "ERGOAUDIT_MODEL_DIR";
 pub enum PoseError {
     /// A model file could not be read.
     #[error(
-        "cannot read model {}: {source}; check the path (a folder in {} must hold the detector and the landmark model asked for)",
+        "cannot read model {}: {source}; check the path (a folder in {} must hold the detector, the face mesh and the landmark model asked for)",
         .path.display(),
         MODEL_DIR_ENV
     )]
@@ -57,6 +57,16 @@ pub enum PoseError {
     /// tract failed while running a model.
     #[error("pose inference failed: {0}")]
     Inference(String),
+}
+
+/// A tract error while running a model, as the pose stage reports it.
+pub(crate) fn inference(e: TractError) -> PoseError {
+    PoseError::Inference(format!("{e:#}"))
+}
+
+/// Output `i` of a model run, as f32 values.
+pub(crate) fn output(out: &TVec<TValue>, i: usize) -> Result<&[f32], PoseError> {
+    out[i].try_as_plain_ram().and_then(|v| v.as_slice::<f32>()).map_err(inference)
 }
 
 /// One of the ONNX files of `models/`, built into the binary, with the sha256 it must have.
@@ -99,6 +109,14 @@ pub const LANDMARK_HEAVY: BundledModel = BundledModel {
     file: "pose_landmark_heavy.onnx",
     sha256: "820b6e1fc77aeb30921e7812500f32f3d1451a36ab0246fa73635c87e5248693",
     bytes: include_bytes!("../../models/pose_landmark_heavy.onnx"),
+};
+
+/// MediaPipe face mesh (`face_landmark.tflite` of `@mediapipe/face_mesh@0.4.1657299874`: 468
+/// face points with depth, and a face flag), run on the face BlazePose found.
+pub const FACE_LANDMARK: BundledModel = BundledModel {
+    file: "face_landmark.onnx",
+    sha256: "f0c3b184db629228af3b19c3b61383e89ada39c6ebbf54d35a9a90622c99abc5",
+    bytes: include_bytes!("../../models/face_landmark.onnx"),
 };
 
 /// Which landmark model to run (`--model lite|full|heavy|PATH`).
@@ -178,6 +196,28 @@ pub(crate) fn read_verified(
     Ok(bytes)
 }
 
+/// Let the kernel drop a built-in model's pages once tract has made its own copy of the
+/// model: they are pages of the executable, read at load only to be hashed and parsed, and
+/// would otherwise stay resident (27 MB for the detector, the full model and the face mesh).
+/// A model read from a file (`Cow::Owned`) is freed here.
+pub(crate) fn release(bytes: Cow<'static, [u8]>) {
+    #[cfg(target_os = "linux")]
+    if let Cow::Borrowed(b) = bytes {
+        // SAFETY: sysconf has no preconditions.
+        let page = usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) }).unwrap_or(4096).max(1);
+        let start = (b.as_ptr() as usize).next_multiple_of(page);
+        let end = (b.as_ptr() as usize + b.len()) / page * page;
+        if end > start {
+            // SAFETY: the whole pages of a 'static slice of the executable's read-only data:
+            // a private file mapping never written, whose dropped pages the next read (if
+            // any) faults back in from the file unchanged. Nothing else is affected.
+            unsafe {
+                libc::madvise(start as *mut libc::c_void, end - start, libc::MADV_DONTNEED);
+            }
+        }
+    }
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
@@ -249,18 +289,19 @@ mod tests {
         );
     }
 
-    /// The four models with and without ergoaudit's ops, on a real photo squeezed to the
+    /// The five models with and without ergoaudit's ops, on a real photo squeezed to the
     /// model's input: the same outputs up to rounding, landmarks within 0.01 px (0.02 px for
     /// the deeper heavy model, where the rounding of more layers adds up).
     #[test]
     fn the_swapped_ops_keep_every_model_output() {
         let photo =
             image::open("tests/fixtures/images/frontal_headshoulders__skimage_astronaut.png").unwrap();
-        let models: [(BundledModel, usize, &OutputShapes); 4] = [
+        let models: [(BundledModel, usize, &OutputShapes); 5] = [
             (DETECTOR, 224, &super::super::DETECTOR_OUTPUTS),
             (LANDMARK_FULL, 256, &super::super::LANDMARK_OUTPUTS),
             (LANDMARK_LITE, 256, &super::super::LANDMARK_OUTPUTS),
             (LANDMARK_HEAVY, 256, &super::super::LANDMARK_OUTPUTS),
+            (FACE_LANDMARK, 192, &super::super::face::OUTPUTS),
         ];
         for (bundled, n, outputs) in models {
             let rgb = photo.resize_exact(n as u32, n as u32, image::imageops::FilterType::Triangle).to_rgb8();
@@ -308,7 +349,7 @@ mod tests {
 
     #[test]
     fn the_built_in_models_are_the_checked_in_files() {
-        for bundled in [DETECTOR, LANDMARK_FULL, LANDMARK_LITE, LANDMARK_HEAVY] {
+        for bundled in [DETECTOR, LANDMARK_FULL, LANDMARK_LITE, LANDMARK_HEAVY, FACE_LANDMARK] {
             let bytes = read_verified(None, &bundled).unwrap();
             assert_eq!(
                 model_path(None, &bundled).display().to_string(),

@@ -9,7 +9,7 @@ use super::geometry::{SideRaw, mid3, norm3, plausibility};
 use super::head;
 use super::sample::{Observation, Optics};
 use super::view::{self, View};
-use crate::pose::{Landmark, point};
+use crate::pose::{Face, Landmark, point};
 use crate::stats::median;
 
 /// The profile format this build writes; profiles of an older format are refused with a
@@ -145,6 +145,7 @@ struct Kept {
     width: u32,
     height: u32,
     shoulder_tops: Option<[[f32; 2]; 2]>,
+    face: Option<Face>,
 }
 
 impl Kept {
@@ -155,6 +156,7 @@ impl Kept {
             width: self.width,
             height: self.height,
             shoulder_tops: self.shoulder_tops,
+            face: self.face,
         }
     }
 }
@@ -246,6 +248,7 @@ impl Calibrator {
             width: o.width,
             height: o.height,
             shoulder_tops: o.shoulder_tops,
+            face: o.face,
         }));
         let Some(obs) = obs else {
             self.rejected.no_person += 1;

@@ -12,11 +12,12 @@
 use serde::{Deserialize, Serialize};
 
 use super::anatomy::*;
+use super::face;
 use super::geometry::{P3, add3, dot3, mid3, norm3, ray, scale3, sub3};
 use super::head::{self, HeadPose, Template};
 use super::sample::{Missing, Observation, Optics};
 use super::view::MIN_VISIBILITY;
-use crate::pose::point;
+use crate::pose::{Face, point};
 use crate::stats::median;
 
 /// How far below the bottom edge a shoulder landmark may lie and still be used, as a
@@ -68,8 +69,12 @@ pub struct FrontBaseline {
     /// Midpoint of the ears, metres, camera space.
     pub ear_mid_m: [f64; 3],
     /// How far BlazePose's nose sat below its ears in the upright posture, metres (the
-    /// pitch cue).
+    /// pitch cue without the face mesh).
     pub nose_drop_m: Option<f64>,
+    /// The head's pitch in the upright posture from the face mesh, degrees (positive:
+    /// looking down; not in profiles made before it was measured).
+    #[serde(default)]
+    pub face_pitch_deg: Option<f64>,
     /// The shoulders, when they were seen.
     pub shoulders: Option<ShoulderBaseline>,
     /// How the frames were framed.
@@ -199,6 +204,7 @@ pub(crate) struct CalibrationFrame {
     width: u32,
     height: u32,
     shoulder_tops: Option<[[f32; 2]; 2]>,
+    face: Option<Face>,
     template: Template,
     /// The head's yaw, as the view was classified with (degrees).
     yaw_deg: Option<f64>,
@@ -214,6 +220,7 @@ impl CalibrationFrame {
             width: obs.width,
             height: obs.height,
             shoulder_tops: obs.shoulder_tops,
+            face: obs.face,
             template,
             yaw_deg,
         })
@@ -226,6 +233,7 @@ impl CalibrationFrame {
             width: self.width,
             height: self.height,
             shoulder_tops: self.shoulder_tops,
+            face: self.face,
         }
     }
 }
@@ -264,6 +272,7 @@ pub(crate) fn calibrate(frames: &[CalibrationFrame], camera: &Optics) -> Option<
     let eye_mid = mid3(template.points[point::LEFT_EYE], template.points[point::RIGHT_EYE]);
     let mut yaws = Vec::new();
     let mut pitches = Vec::new();
+    let mut face_pitches = Vec::new();
     let mut seen = Vec::new();
     for frame in frames {
         let obs = frame.observation();
@@ -273,6 +282,7 @@ pub(crate) fn calibrate(frames: &[CalibrationFrame], camera: &Optics) -> Option<
         eyes.push(norm3(head.place(eye_mid)));
         yaws.extend(frame.yaw_deg);
         pitches.extend(nose_drop_m(&obs, f, head.ear_mid[2], &axes));
+        face_pitches.extend(face::pitch_deg(&obs, f, axes.up));
         if let Ok(s) = shoulders(&obs) {
             seen.push((s.ray(&obs, f), s.span / f, s.below, tops_ray(&obs, f)));
         }
@@ -307,6 +317,8 @@ pub(crate) fn calibrate(frames: &[CalibrationFrame], camera: &Optics) -> Option<
         template,
         ear_mid_m: ear_mid,
         nose_drop_m: median(pitches),
+        // the face mesh's, when it saw most frames
+        face_pitch_deg: median(face_pitches.iter().copied()).filter(|_| face_pitches.len() * 2 > ears.len()),
         framing: Framing {
             ear_distance_m: norm3(ear_mid),
             eye_distance_m: median(eyes),
@@ -327,19 +339,28 @@ pub(crate) struct FrontEstimate {
     pub head_forward_cm: Estimate,
     pub rounding_deg: Estimate,
     pub neck_flexion_deg: Estimate,
+    /// How the head's pitch was read: [`PITCH_FROM_MESH`] or [`PITCH_FROM_NOSE`].
+    pub pitch_method: &'static str,
     pub elevation: Estimate,
     pub trunk_deg: Estimate,
 }
 
+/// The head's pitch from the face mesh's fit ([`face::pitch_deg`]).
+pub(crate) const PITCH_FROM_MESH: &str = "face_mesh_pitch_vs_calibration";
+/// The head's pitch from BlazePose's nose against its ears (recordings and profiles made
+/// before the face mesh).
+pub(crate) const PITCH_FROM_NOSE: &str = "head_pitch_vs_calibration";
+
 impl FrontEstimate {
     /// Without the shoulders (`why`): only the neck flexion, from the head alone.
-    fn head_only(why: Missing, neck_flexion_deg: Estimate) -> Self {
+    fn head_only(why: Missing, neck_flexion_deg: Estimate, pitch_method: &'static str) -> Self {
         let no = Err(why);
         FrontEstimate {
             cva_deg: no,
             head_forward_cm: no,
             rounding_deg: no,
             neck_flexion_deg,
+            pitch_method,
             elevation: no,
             trunk_deg: no,
         }
@@ -355,6 +376,9 @@ fn precision(sigma: f64, scale: f64) -> f64 {
 /// Noise of the pitch cue, pixels: BlazePose's nose moves ≈ 1.5 px against its ears from
 /// frame to frame on a still face (measured on the rendered set).
 const PITCH_NOISE_PX: f64 = 1.5;
+/// Noise of the face mesh's pitch, degrees: it moves 0.3–0.8° from frame to frame on a
+/// still face (the rendered set's base frames).
+const FACE_PITCH_NOISE_DEG: f64 = 1.0;
 /// Noise of the shoulder span and height, as a fraction of the span (measured: 0.2–1.2 %).
 const SHOULDER_NOISE: f64 = 0.01;
 
@@ -376,16 +400,26 @@ pub(crate) fn estimate(
     let face_vis =
         vis(&[point::NOSE, point::LEFT_EYE, point::RIGHT_EYE, point::LEFT_EAR, point::RIGHT_EAR]) * factor;
 
-    let drop = nose_drop_m(obs, f, head.ear_mid[2], &axes);
-    let pitch = drop
-        .zip(base.nose_drop_m)
-        .map(|(now, then)| ((now - then) / NOSE_LEVER_EFFECTIVE_M).clamp(-1.0, 1.0).asin().to_degrees());
-    let pitch_sigma =
-        drop.map(|_| (PITCH_NOISE_PX * head.ear_mid[2] / f / NOSE_LEVER_EFFECTIVE_M).to_degrees());
+    // the head's pitch since the calibration: from the face mesh where the calibration and
+    // this frame have it, else from BlazePose's nose against its ears
+    let (pitch, pitch_sigma, pitch_vis, pitch_method) =
+        match face::pitch_deg(obs, f, axes.up).zip(base.face_pitch_deg) {
+            Some((now, then)) => {
+                let presence = obs.face.map_or(0.0, |m| f64::from(m.presence));
+                (Some(now - then), Some(FACE_PITCH_NOISE_DEG), presence, PITCH_FROM_MESH)
+            }
+            None => {
+                let drop = nose_drop_m(obs, f, head.ear_mid[2], &axes);
+                let pitch = drop.zip(base.nose_drop_m).map(|(now, then)| {
+                    ((now - then) / NOSE_LEVER_EFFECTIVE_M).clamp(-1.0, 1.0).asin().to_degrees()
+                });
+                let sigma = drop
+                    .map(|_| (PITCH_NOISE_PX * head.ear_mid[2] / f / NOSE_LEVER_EFFECTIVE_M).to_degrees());
+                (pitch, sigma, vis(&[point::NOSE]), PITCH_FROM_NOSE)
+            }
+        };
     let head_only_flexion: Estimate = match (pitch, pitch_sigma) {
-        (Some(p), Some(s)) => {
-            ranged(p, NECK_FLEXION_RANGE_DEG, face_vis * vis(&[point::NOSE]) * precision(s, 5.0))
-        }
+        (Some(p), Some(s)) => ranged(p, NECK_FLEXION_RANGE_DEG, face_vis * pitch_vis * precision(s, 5.0)),
         _ => Err(Missing::KeyPointsNotVisible),
     };
 
@@ -399,8 +433,16 @@ pub(crate) fn estimate(
     };
     let (sb, sh) = match (&base.shoulders, shoulders(obs)) {
         (Some(b), Ok(s)) => (b, s),
-        (None, _) => return FrontEstimate::head_only(Missing::CalibrationLacksShoulders, head_only_flexion),
-        (Some(_), Err(e)) => return FrontEstimate::head_only(shoulder_reason(e), head_only_flexion),
+        (None, _) => {
+            return FrontEstimate::head_only(
+                Missing::CalibrationLacksShoulders,
+                head_only_flexion,
+                pitch_method,
+            );
+        }
+        (Some(_), Err(e)) => {
+            return FrontEstimate::head_only(shoulder_reason(e), head_only_flexion, pitch_method);
+        }
     };
 
     let dh = dot3(sub3(t, t0), axes.fwd);
@@ -458,6 +500,7 @@ pub(crate) fn estimate(
             sh_vis * precision((sigma_s / CLAVICLE_M).to_degrees(), 5.0),
         ),
         neck_flexion_deg: neck_flexion_deg.and_then(|(v, c)| ranged(v, NECK_FLEXION_RANGE_DEG, c)),
+        pitch_method,
         elevation: ranged((gap_m - shrug) / gap_m, ELEVATION_RANGE, both * precision(sigma_s / gap_m, 0.05)),
         trunk_deg: ranged(
             trunk,

@@ -350,8 +350,7 @@ mod tests {
         ] {
             let truth = HeadPose { rotation: rotation(rv), ear_mid: pos };
             let lm = project(&truth, &t, f, 640, 480);
-            let obs =
-                Observation { landmarks: &lm, world: None, width: 640, height: 480, shoulder_tops: None };
+            let obs = Observation::landmarks_only(&lm, None, 640, 480);
             let got = fit(&obs, f, &t).unwrap();
             for k in 0..3 {
                 assert!((got.ear_mid[k] - pos[k]).abs() < 1e-4, "{:?} vs {pos:?}", got.ear_mid);
@@ -369,7 +368,7 @@ mod tests {
         let f = 500.0;
         let truth = HeadPose { rotation: rotation([0.0, 0.0, 0.0]), ear_mid: [0.02, 0.01, 0.7] };
         let lm = project(&truth, &g, f, 640, 480);
-        let obs = Observation { landmarks: &lm, world: None, width: 640, height: 480, shoulder_tops: None };
+        let obs = Observation::landmarks_only(&lm, None, 640, 480);
         let personal = Template::from_frame(&obs, f, [0.0, 0.0, -1.0]).unwrap();
         assert!(personal.is_valid());
         let got = fit(&obs, f, &personal).unwrap();
@@ -386,7 +385,7 @@ mod tests {
         for l in lm.iter_mut().take(FACE_POINTS).skip(5) {
             l.visibility = 0.1;
         }
-        let obs = Observation { landmarks: &lm, world: None, width: 640, height: 480, shoulder_tops: None };
+        let obs = Observation::landmarks_only(&lm, None, 640, 480);
         assert!(fit(&obs, 600.0, &t).is_none());
     }
 }

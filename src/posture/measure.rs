@@ -125,7 +125,7 @@ fn front_measures(
     m[MeasureId::CvaDeg] = measured(est.cva_deg, "tragus_vs_c7_vs_calibration");
     m[MeasureId::HeadForwardCm] = measured(est.head_forward_cm, "tragus_vs_c7_vs_calibration");
     m[MeasureId::ShoulderRoundingDeg] = measured(est.rounding_deg, "shoulder_shift_vs_calibration");
-    m[MeasureId::NeckFlexionDeg] = measured(est.neck_flexion_deg, "head_pitch_vs_calibration");
+    m[MeasureId::NeckFlexionDeg] = measured(est.neck_flexion_deg, est.pitch_method);
     m[MeasureId::ShoulderElevation] = measured(est.elevation, "shoulder_rise_vs_calibration");
     if m[MeasureId::TrunkInclinationDeg].value.is_none() {
         m[MeasureId::TrunkInclinationDeg] = measured(est.trunk_deg, "shoulder_shift_vs_calibration");

@@ -10,6 +10,7 @@
 
 pub mod anatomy;
 pub mod calibration;
+mod face;
 mod front;
 mod geometry;
 pub mod head;

@@ -4,7 +4,7 @@
 use serde::Serialize;
 
 use super::view::View;
-use crate::pose::{Landmark, PoseData};
+use crate::pose::{Face, Landmark, PoseData};
 
 /// One frame's landmarks, as plain data.
 #[derive(Clone, Copy, Debug)]
@@ -19,9 +19,22 @@ pub struct Observation<'a> {
     pub height: u32,
     /// The silhouette's top edge above the left and right shoulder (image x, y), when known.
     pub shoulder_tops: Option<[[f32; 2]; 2]>,
+    /// The head's orientation from the face mesh, when known.
+    pub face: Option<Face>,
 }
 
 impl<'a> Observation<'a> {
+    /// Landmarks alone, with no silhouette and no face mesh (synthetic landmarks, or those of
+    /// another pose estimator).
+    pub fn landmarks_only(
+        landmarks: &'a [Landmark],
+        world: Option<&'a [[f32; 3]]>,
+        width: u32,
+        height: u32,
+    ) -> Self {
+        Observation { landmarks, world, width, height, shoulder_tops: None, face: None }
+    }
+
     /// The landmarks of `pose` in a `width × height` frame.
     pub fn of(pose: &'a PoseData, width: u32, height: u32) -> Self {
         Observation {
@@ -30,6 +43,7 @@ impl<'a> Observation<'a> {
             width,
             height,
             shoulder_tops: pose.shoulder_tops,
+            face: pose.face,
         }
     }
 }

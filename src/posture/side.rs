@@ -100,7 +100,7 @@ mod tests {
 
     fn base(camera: &Optics) -> SideCalibrated {
         let lm = frame(camera, (0.0, -0.1), (0.05, 0.05));
-        let obs = Observation { landmarks: &lm, world: None, width: W, height: H, shoulder_tops: None };
+        let obs = Observation::landmarks_only(&lm, None, W, H);
         let t = side_tragus(&obs, px(&obs, point::LEFT_EAR), (0.0, -0.1), -1.0);
         SideCalibrated {
             facing: -1.0,
@@ -113,7 +113,7 @@ mod tests {
 
     fn measured(camera: &Optics, ear: P2, shoulder: P2) -> SideEstimate {
         let lm = frame(camera, ear, shoulder);
-        let obs = Observation { landmarks: &lm, world: None, width: W, height: H, shoulder_tops: None };
+        let obs = Observation::landmarks_only(&lm, None, W, H);
         estimate(&obs, camera, View::SideLeft, &base(camera)).unwrap()
     }
 
@@ -146,7 +146,7 @@ mod tests {
         let mut lm = frame(&camera, (0.0, -0.1), (0.05, 0.05));
         // the nose behind the ear: facing the image's right
         lm[point::NOSE].x += 300.0;
-        let obs = Observation { landmarks: &lm, world: None, width: W, height: H, shoulder_tops: None };
+        let obs = Observation::landmarks_only(&lm, None, W, H);
         assert!(estimate(&obs, &camera, View::SideLeft, &base(&camera)).is_none());
     }
 }

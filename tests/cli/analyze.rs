@@ -145,7 +145,9 @@ fn truncated_image_fails_cleanly_and_the_others_are_still_analysed() {
 
 fn model_copy() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    for f in ["pose_detection.onnx", "pose_landmark_full.onnx", "pose_landmark_lite.onnx"] {
+    for f in
+        ["pose_detection.onnx", "pose_landmark_full.onnx", "pose_landmark_lite.onnx", "face_landmark.onnx"]
+    {
         std::fs::copy(
             std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("models").join(f),
             dir.path().join(f),

@@ -124,6 +124,10 @@ fn calibration_profiles_make_relative_measures_available() {
     assert!((m["shoulder_elevation"].as_f64().unwrap() - 1.0).abs() < 0.01, "{m}");
     assert_eq!(m["quality"]["cva_deg"]["method"], "tragus_vs_c7_vs_calibration");
     assert!((m["neck_flexion_deg"].as_f64().unwrap()).abs() < 0.01, "{m}");
+    // the head's pitch from the face mesh, kept by the calibration
+    assert_eq!(m["quality"]["neck_flexion_deg"]["method"], "face_mesh_pitch_vs_calibration");
+    let profile = std::fs::read_to_string(config.path().join("profiles/desk-1.toml")).unwrap();
+    assert!(profile.contains("face_pitch_deg = "), "{profile}");
     // the field of view assumed: the distance only relative to the calibration
     assert!(m["viewing_distance_cm"].is_null(), "{m}");
     assert_eq!(m["quality"]["viewing_distance_cm"]["missing"], "camera's field of view unknown");

@@ -94,6 +94,7 @@ pub fn observe<'a>(p: &'a Pose, image: &RgbImage) -> Observation<'a> {
         width: image.width(),
         height: image.height(),
         shoulder_tops: p.shoulder_tops,
+        face: p.face,
     }
 }
 
@@ -179,7 +180,9 @@ pub struct Figures {
     pub poke_forward: (f64, f64),
     /// Chin poke: largest CVA-change error, degrees.
     pub poke_cva: f64,
-    /// Flexion up to 15°: largest neck-flexion error, degrees.
+    /// Chin poke: the largest neck flexion it reads as, degrees.
+    pub poke_flexion: f64,
+    /// Flexion 5–25°: largest neck-flexion error, degrees.
     pub flexion_error: f64,
     /// Flexion of 25°: the reading, degrees.
     pub flexion_25: f64,
@@ -209,8 +212,8 @@ impl std::fmt::Display for Figures {
             self.availability.iter().map(|(k, v)| format!("{k} {:.0}%", v * 100.0)).collect();
         write!(
             f,
-            "base CVA spread {:.1}° | chin poke: head-forward err median {:.2} max {:.2} cm, CVA change err {:.1}° | \
-             flexion ≤15° err {:.1}°, 25° reads {:.1}° | shrug err {:.3} | rounding {:?} err {:.1}° | \
+            "base CVA spread {:.1}° | chin poke: head-forward err median {:.2} max {:.2} cm, CVA change err {:.1}°, flexion {:.1}° | \
+             flexion 5–25° err {:.1}°, 25° reads {:.1}° | shrug err {:.3} | rounding {:?} err {:.1}° | \
              lean: trunk {:.1}° head-forward {:.2} cm CVA {:.1}° | combined: head-forward {:.2} cm CVA {:.1}° \
              flexion {:.1}° elevation {:.3} | drift: head-forward median {:.2} max {:.2} cm, CVA median {:.1} max {:.1}° | \
              viewing distance err median {:.1} max {:.1} cm | head tilt err {:.1}° | values: {}",
@@ -218,6 +221,7 @@ impl std::fmt::Display for Figures {
             self.poke_forward.0,
             self.poke_forward.1,
             self.poke_cva,
+            self.poke_flexion,
             self.flexion_error,
             self.flexion_25,
             self.shrug,
@@ -290,8 +294,7 @@ pub fn figures(frames: &[Measured]) -> Figures {
     let base: Vec<f64> = seq("base", 0).iter().map(|m| v(m, MeasureId::CvaDeg)).collect();
     let poke = seq("protrude", 1);
     let flex = seq("flex", 1);
-    let (low, high): (Vec<&&Measured>, Vec<&&Measured>) =
-        flex.iter().partition(|m| m.delta("neck_flexion_deg") <= 15.01);
+    let high: Vec<&&Measured> = flex.iter().filter(|m| m.delta("neck_flexion_deg") > 15.01).collect();
     let rounding_frames = seq("round", 1);
     let lean = seq("lean", 1);
     let combined: Vec<&Measured> =
@@ -319,7 +322,8 @@ pub fn figures(frames: &[Measured]) -> Figures {
             largest(poke.iter().map(|m| forward_err(m))),
         ),
         poke_cva: largest(poke.iter().map(|m| cva_err(m))),
-        flexion_error: largest(low.iter().map(|m| flexion_err(m))),
+        poke_flexion: largest(poke.iter().map(|m| v(m, MeasureId::NeckFlexionDeg))),
+        flexion_error: largest(flex.iter().map(|m| flexion_err(m))),
         flexion_25: high.iter().map(|m| v(m, MeasureId::NeckFlexionDeg)).fold(f64::MAX, f64::min),
         shrug: largest(
             seq("shrug", 1)

@@ -119,6 +119,7 @@ fn head_only_measures_need_no_shoulders() {
             width: images[i].width(),
             height: images[i].height(),
             shoulder_tops: poses[i].shoulder_tops,
+            face: poses[i].face,
         };
         let mut calibrator = Calibrator::new(camera);
         for i in 0..images.len() {

@@ -16,6 +16,7 @@ fn posture_of(model: &mut BlazePose, name: &str) -> FrameMeasures {
         width: frame.image.width(),
         height: frame.image.height(),
         shoulder_tops: pose.shoulder_tops,
+        face: pose.face,
     };
     measure(&obs, &Optics::default(), None)
 }

@@ -239,11 +239,7 @@ fn frame(body: &Body, shot: Shot) -> (Vec<Landmark>, Vec<[f32; 3]>) {
 
 fn sample(body: &Body, shot: Shot, baseline: Option<&Baseline>) -> FrameMeasures {
     let (lm, world) = frame(body, shot);
-    measure(
-        &Observation { landmarks: &lm, world: Some(&world), width: W, height: H, shoulder_tops: None },
-        &camera(shot),
-        baseline,
-    )
+    measure(&Observation::landmarks_only(&lm, Some(&world), W, H), &camera(shot), baseline)
 }
 
 /// Like [`sample`], every pixel moved by up to `jitter_px`.
@@ -255,23 +251,13 @@ fn noisy_sample(body: &Body, shot: Shot, baseline: &Baseline, jitter_px: f32, se
         l.x += jitter_px * r(1);
         l.y += jitter_px * r(2);
     }
-    measure(
-        &Observation { landmarks: &lm, world: Some(&world), width: W, height: H, shoulder_tops: None },
-        &camera(shot),
-        Some(baseline),
-    )
+    measure(&Observation::landmarks_only(&lm, Some(&world), W, H), &camera(shot), Some(baseline))
 }
 
 fn calibrate(body: &Body, shot: Shot) -> Baseline {
     let (lm, world) = frame(body, shot);
     let mut c = Calibrator::new(camera(shot));
-    assert!(c.add(Some(&Observation {
-        landmarks: &lm,
-        world: Some(&world),
-        width: W,
-        height: H,
-        shoulder_tops: None
-    })));
+    assert!(c.add(Some(&Observation::landmarks_only(&lm, Some(&world), W, H))));
     c.finish("synthetic".into(), jiff::Timestamp::UNIX_EPOCH).unwrap()
 }
 
@@ -505,11 +491,7 @@ fn relative_measures_need_a_calibration() {
     assert!(s.get(MeasureId::ViewingDistanceCm).value.is_some());
     // without world landmarks the side view has no metric scale
     let (lm, _) = frame(&Body::upright(), Shot::Side { distance: 1.0 });
-    let s = measure(
-        &Observation { landmarks: &lm, world: None, width: W, height: H, shoulder_tops: None },
-        &Optics::default(),
-        None,
-    );
+    let s = measure(&Observation::landmarks_only(&lm, None, W, H), &Optics::default(), None);
     assert_eq!(s.get(MeasureId::CvaDeg).missing, Some(Missing::NeedsWorldLandmarks));
     assert!(s.get(MeasureId::NeckFlexionDeg).value.is_some());
 }
@@ -524,7 +506,7 @@ fn shoulders_a_little_below_the_frame_are_used_further_down_they_are_not() {
     // crop the frame (from the top) so the shoulders sit 5 % and then 25 % below its edge
     for (below, usable) in [(0.05, true), (0.25, false)] {
         let height = (shoulder_y / (1.0 + below)).round() as u32;
-        let obs = Observation { landmarks: &lm, world: Some(&world), width: W, height, shoulder_tops: None };
+        let obs = Observation::landmarks_only(&lm, Some(&world), W, height);
         let s = measure(&obs, &camera(shot), None);
         assert_eq!(s.get(MeasureId::ShoulderTiltDeg).value.is_some(), usable, "{below}");
         if !usable {

@@ -2,7 +2,7 @@
 //! swapped into each model at load time: the first convolution of the RGB input (`stem`),
 //! the depthwise convolutions (`depthwise`) and the 1×1 convolutions (`pointwise`); and the
 //! bilinear resizes, which the converted models hold as products with constant matrices
-//! (`resize`). Their
+//! (`resize`); and the face mesh's PReLUs (`prelu`). Their
 //! loops are written once over eight f32 lanes (`lanes.rs`), compiled for AVX2 + FMA on
 //! x86_64 CPUs that have them (`x86.rs`, chosen at run time by `run.rs`) and for plain arrays
 //! anywhere else. Each op keeps tract's arithmetic up to rounding: their tests check both
@@ -14,6 +14,7 @@ mod depthwise;
 mod graph;
 mod lanes;
 mod pointwise;
+mod prelu;
 mod resize;
 mod run;
 mod stem;
@@ -29,5 +30,6 @@ pub(crate) fn swap_in(model: &mut TypedModel) -> TractResult<()> {
     depthwise::swap_in(model)?;
     pointwise::swap_in(model)?;
     resize::swap_in(model)?;
+    prelu::swap_in(model)?;
     Ok(())
 }

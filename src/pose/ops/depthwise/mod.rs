@@ -175,6 +175,7 @@ mod tests {
             ("pose_landmark_full.onnx", 256, 38),
             ("pose_landmark_lite.onnx", 256, 34),
             ("pose_landmark_heavy.onnx", 256, 82),
+            ("face_landmark.onnx", 192, 20),
         ];
         for (file, n, expected) in models {
             let model = decluttered(file, n);

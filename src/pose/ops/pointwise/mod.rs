@@ -370,6 +370,7 @@ mod tests {
             ("pose_landmark_full.onnx", 256, 51),
             ("pose_landmark_lite.onnx", 256, 47),
             ("pose_landmark_heavy.onnx", 256, 109),
+            ("face_landmark.onnx", 192, 22),
         ];
         let mut fused_kinds = std::collections::HashSet::new();
         let mut sparse = 0;
