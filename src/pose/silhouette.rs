@@ -31,8 +31,9 @@ impl<'a> Silhouette<'a> {
         (logits.len() == INPUT_SIZE * INPUT_SIZE).then_some(Silhouette { logits, roi })
     }
 
-    /// Whether image point `(x, y)` is on the person (`None` outside the crop).
-    fn person_at(&self, x: f32, y: f32) -> Option<bool> {
+    /// The segmentation's logit at image point `(x, y)`, interpolated between the four
+    /// nearest cells (positive: on the person; `None` outside the crop).
+    fn logit_at(&self, x: f32, y: f32) -> Option<f32> {
         let (s, c) = self.roi.rotation.sin_cos();
         let k = self.roi.size / INPUT_SIZE as f32;
         let (dx, dy) = (x - self.roi.cx, y - self.roi.cy);
@@ -41,21 +42,36 @@ impl<'a> Silhouette<'a> {
         if !(0.0..INPUT_SIZE as f32).contains(&u) || !(0.0..INPUT_SIZE as f32).contains(&v) {
             return None;
         }
-        Some(self.logits[v as usize * INPUT_SIZE + u as usize] > 0.0)
+        // cell centres sit at half a cell
+        let last = (INPUT_SIZE - 1) as f32;
+        let (u, v) = ((u - 0.5).clamp(0.0, last), (v - 0.5).clamp(0.0, last));
+        let (u0, v0) = (u.floor(), v.floor());
+        let (fu, fv) = (u - u0, v - v0);
+        let (u0, v0) = (u0 as usize, v0 as usize);
+        let (u1, v1) = ((u0 + 1).min(INPUT_SIZE - 1), (v0 + 1).min(INPUT_SIZE - 1));
+        let at = |u: usize, v: usize| self.logits[v * INPUT_SIZE + u];
+        let top = at(u0, v0) + (at(u1, v0) - at(u0, v0)) * fu;
+        let bottom = at(u0, v1) + (at(u1, v1) - at(u0, v1)) * fu;
+        Some(top + (bottom - top) * fv)
     }
 
     /// The top edge above image column `x`, searched up from `from_y` (which must be on the
-    /// person) for at most `up` pixels, within the image's `height`.
+    /// person) for at most `up` pixels, within the image's `height`: where the interpolated
+    /// logit crosses zero.
     fn edge_above(&self, x: f32, from_y: f32, up: f32, width: u32) -> Option<f32> {
-        if !(0.0..width as f32).contains(&x) || self.person_at(x, from_y) != Some(true) {
+        if !(0.0..width as f32).contains(&x) {
             return None;
         }
+        let mut below = self.logit_at(x, from_y).filter(|&l| l > 0.0)?;
         let mut y = from_y;
         while y > from_y - up && y >= 0.0 {
             y -= STEP_PX;
-            if !self.person_at(x, y)? {
-                return Some(y + STEP_PX / 2.0);
+            let here = self.logit_at(x, y)?;
+            if here <= 0.0 {
+                // between the last step on the person and this one, where the logit is zero
+                return Some(y + STEP_PX * (-here / (below - here)));
             }
+            below = here;
         }
         None
     }
