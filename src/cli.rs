@@ -273,12 +273,12 @@ pub struct AuditArgs {
     #[arg(long)]
     pub no_notify: bool,
 
-    /// Landmark model: `full` (default), `lite` (about 40 % less CPU per sample, but it
-    /// places shoulders at the frame edge further out: fewer values on a laptop framing),
-    /// `heavy` (the most accurate, about three times full's cost) or a path. Use the model
-    /// the profile was calibrated with.
-    #[arg(long, value_name = "lite|full|heavy|PATH", default_value = "full")]
-    pub model: ModelChoice,
+    /// Landmark model: `full`, `lite` (about 40 % less CPU per sample, but it places
+    /// shoulders at the frame edge further out: fewer values on a laptop framing), `heavy`
+    /// (the most accurate, about three times full's cost; a side camera's) or a path.
+    /// Default: the model the profile was calibrated with, else `full`.
+    #[arg(long, value_name = "lite|full|heavy|PATH")]
+    pub model: Option<ModelChoice>,
 
     #[command(flatten)]
     pub thresholds: ThresholdFlags,
@@ -342,9 +342,9 @@ pub struct ReportArgs {
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub burst: usize,
 
-    /// Landmark model when auditing on the spot.
-    #[arg(long, value_name = "lite|full|heavy|PATH", default_value = "full")]
-    pub model: ModelChoice,
+    /// Landmark model when auditing on the spot (default: the profile's, else `full`).
+    #[arg(long, value_name = "lite|full|heavy|PATH")]
+    pub model: Option<ModelChoice>,
 
     /// Calibration profile when auditing on the spot [default: `default`, when it exists].
     #[arg(long, value_name = "NAME")]
@@ -490,11 +490,11 @@ pub struct AnalyzeArgs {
     #[arg(long)]
     pub json: bool,
 
-    /// Landmark model: `full` (bundled, the default), `heavy` (bundled, the most accurate,
-    /// about three times full's cost), `lite` (bundled, faster) or the path
-    /// of a BlazePose landmark ONNX file.
-    #[arg(long, value_name = "lite|full|heavy|PATH", default_value = "full")]
-    pub model: ModelChoice,
+    /// Landmark model: `full` (bundled), `heavy` (bundled, the most accurate, about three
+    /// times full's cost), `lite` (bundled, faster) or the path of a BlazePose landmark ONNX
+    /// file. Default: the model the profile was calibrated with, else `full`.
+    #[arg(long, value_name = "lite|full|heavy|PATH")]
+    pub model: Option<ModelChoice>,
 
     /// Write each input with the detected skeleton drawn on it into DIR
     /// (as NAME.annotated.png). Nothing else is ever written to disk.
@@ -526,9 +526,11 @@ pub struct CalibrateArgs {
     #[arg(long, value_name = "NAME", default_value = "default")]
     pub profile: String,
 
-    /// Landmark model (`full`, `lite`, `heavy` or a path).
-    #[arg(long, value_name = "lite|full|heavy|PATH", default_value = "full")]
-    pub model: ModelChoice,
+    /// Landmark model (`full`, `lite`, `heavy` or a path). Default: `full`, or `heavy` when
+    /// the frames show a side view (the full model loses a profile's near shoulder): the
+    /// frames are then taken again through heavy, and the audits of the profile use it too.
+    #[arg(long, value_name = "lite|full|heavy|PATH")]
+    pub model: Option<ModelChoice>,
 
     /// The distance from your eyes to the camera while calibrating, measured once (`60cm`,
     /// `0.6m`): it fixes the camera's field of view in the profile, so that viewing

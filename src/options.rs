@@ -30,11 +30,21 @@ pub fn settings(config: Option<&Path>, flags: &ThresholdFlags) -> Result<Setting
     Ok(config::load(config, env, &flags.0)?)
 }
 
+/// The landmark model to run: the one `given`, else the one the profile was calibrated with
+/// (a side view's is heavy), else the full model.
+fn model_for(given: Option<&ModelChoice>, profile: Option<&(String, Baseline)>) -> ModelChoice {
+    let calibrated = profile.and_then(|(_, b)| b.model.as_deref()).map(|m| {
+        let Ok(model) = m.parse::<ModelChoice>();
+        model
+    });
+    given.cloned().or(calibrated).unwrap_or(ModelChoice::Full)
+}
+
 /// The calibration profile to compare with: the named one (which must exist), else
 /// `default` when it exists. A profile whose field of view is known (`calibrate --distance`,
 /// or given) sets `settings`' when none is given; a profile made with another camera field
-/// of view or tilt than the one given, or through another landmark model than `model`
-/// (`None`: recorded landmarks, any model), is refused.
+/// of view or tilt than the one given, or through another landmark model than the one given
+/// (`model`; `None`: none given, or recorded landmarks), is refused.
 pub fn profile(
     name: Option<&str>,
     settings: &mut Settings,
@@ -126,13 +136,13 @@ impl AnalyzeOptions {
     /// From the command line and the config file.
     pub fn new(args: &AnalyzeArgs, config: Option<&Path>) -> Result<Self> {
         let mut settings = settings(config, &args.thresholds)?;
-        let model = args.landmarks.is_none().then_some(&args.model);
-        let profile = profile(args.profile.as_deref(), &mut settings, model)?;
+        let given = args.model.as_ref().filter(|_| args.landmarks.is_none());
+        let profile = profile(args.profile.as_deref(), &mut settings, given)?;
         let what = match &args.landmarks {
             Some(path) => Analyzed::Landmarks(path.clone()),
             None => Analyzed::Frames {
                 inputs: args.inputs.clone(),
-                model: args.model.clone(),
+                model: model_for(given, profile.as_ref()),
                 fps: args.fps,
                 annotate: args.annotate.clone(),
             },
@@ -147,8 +157,9 @@ pub struct CalibrateOptions {
     pub optics: Optics,
     /// Where the upright posture is seen.
     pub source: Source,
-    /// The landmark model (unused for recorded landmarks).
-    pub model: ModelChoice,
+    /// The landmark model given (unused for recorded landmarks); `None`: full, or heavy for
+    /// a side view.
+    pub model: Option<ModelChoice>,
     /// The profile's name.
     pub profile: String,
     /// The eye-to-camera distance measured, metres, which fixes the field of view.
@@ -248,12 +259,12 @@ impl AuditOptions {
         if args.recorded_at.is_some() && live {
             bail!("--recorded-at dates a recording; {} records now", source.describe());
         }
-        let profile =
-            profile(args.profile.as_deref(), &mut settings, source.needs_model().then_some(&args.model))?;
+        let given = args.model.as_ref().filter(|_| source.needs_model());
+        let profile = profile(args.profile.as_deref(), &mut settings, given)?;
         let db = db(args.db.as_deref())?;
         Ok(AuditOptions {
             recorder: Recorder {
-                model: args.model.clone(),
+                model: model_for(given, profile.as_ref()),
                 profile,
                 thresholds: settings.thresholds,
                 optics: settings.optics(),
@@ -318,12 +329,12 @@ impl ReportOptions {
         let mut settings = settings(config, &args.thresholds)?;
         let from = if args.source.is_some() || args.landmarks.is_some() {
             let source = Source::new(args.source.as_ref(), args.landmarks.as_deref())?;
-            let profile =
-                profile(args.profile.as_deref(), &mut settings, source.needs_model().then_some(&args.model))?;
+            let given = args.model.as_ref().filter(|_| source.needs_model());
+            let profile = profile(args.profile.as_deref(), &mut settings, given)?;
             let duration = args.duration.or(matches!(source, Source::Camera(_)).then_some(CAMERA_REPORT));
             ReportFrom::Recording(Box::new(Recorder {
+                model: model_for(given, profile.as_ref()),
                 source,
-                model: args.model.clone(),
                 profile,
                 thresholds: settings.thresholds,
                 optics: settings.optics(),

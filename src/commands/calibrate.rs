@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use anyhow::Result;
 use ergoaudit::audit::calibrate::calibrate;
 use ergoaudit::config;
+use ergoaudit::pose::ModelChoice;
 use ergoaudit::posture::calibration::Calibrator;
 
 use crate::cli::CalibrateArgs;
@@ -15,21 +16,17 @@ use crate::options::CalibrateOptions;
 pub fn run(args: &CalibrateArgs, config: Option<&Path>) -> Result<ExitCode> {
     let options = CalibrateOptions::new(args, config)?;
     let input = &options.source;
-    let mut calibrator = Calibrator::new(options.optics);
-    let mut prompted = Ok(());
-    let failed = calibrate(
-        input,
-        &options.model,
-        &mut calibrator,
-        |camera| {
-            prompted = crate::output::line(format_args!(
-                "sit upright, facing {}, for a few seconds…",
-                ergoaudit::escape::terminal(camera)
-            ))
-        },
-        |e| errln!("ergoaudit: {}", ergoaudit::escape::terminal(e.to_string().trim_end())),
-    )?;
-    prompted?;
+    let mut model = options.model.clone().unwrap_or(ModelChoice::Full);
+    let (mut calibrator, mut failed) = look(&options, &model, true)?;
+    // the full model loses a profile's near shoulder: a side view is taken again through
+    // heavy, unless a model was asked for
+    if options.model.is_none() && input.needs_model() && calibrator.shows_a_side_view() {
+        outln!(
+            "the frames show a side view: taking them again through the heavy landmark model, which finds a profile's near shoulder (the audits of this profile will use it too)"
+        );
+        model = ModelChoice::Heavy;
+        (calibrator, failed) = look(&options, &model, false)?;
+    }
     let source = input.describe();
     let (seen, usable) = (calibrator.seen(), calibrator.usable());
     let shoulder_advice = calibrator.shoulder_advice();
@@ -38,7 +35,7 @@ pub fn run(args: &CalibrateArgs, config: Option<&Path>) -> Result<ExitCode> {
         Some(distance_m) => calibrator.finish_at_distance(distance_m, source.clone(), now)?,
         None => calibrator.finish(source.clone(), now)?,
     };
-    baseline.model = input.needs_model().then(|| options.model.to_string());
+    baseline.model = input.needs_model().then(|| model.to_string());
     let baseline = match config::load_profile(&options.profile, false) {
         Ok(Some(older)) => baseline.merged_with(older),
         // an older or damaged profile of the same name is replaced
@@ -94,10 +91,9 @@ pub fn run(args: &CalibrateArgs, config: Option<&Path>) -> Result<ExitCode> {
     }
     if let Some(s) = &baseline.side {
         outln!("  side view: {} frames used; craniovertebral angle {:.1}°", s.frames, s.cva_deg);
-        if input.needs_model() && options.model != ergoaudit::pose::ModelChoice::Heavy {
+        if input.needs_model() && model != ModelChoice::Heavy {
             outln!(
-                "  note: a side view needs the heavy landmark model (the {} model loses the person or puts the near shoulder at the jaw in a profile): calibrate and audit with --model heavy",
-                options.model
+                "  note: a side view needs the heavy landmark model (the {model} model loses the person or puts the near shoulder at the jaw in a profile): calibrate with --model heavy, or without --model"
             );
         }
     }
@@ -112,4 +108,30 @@ pub fn run(args: &CalibrateArgs, config: Option<&Path>) -> Result<ExitCode> {
     }
     outln!("  saved to {}", ergoaudit::escape::path(&path));
     Ok(if failed > 0 { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+/// A calibrator offered every frame of the input through `model`, once the person was asked
+/// to sit upright (a camera), and how many input files could not be read (said on stderr
+/// when `report` is set: the second look at the same files says nothing new).
+fn look(options: &CalibrateOptions, model: &ModelChoice, report: bool) -> Result<(Calibrator, usize)> {
+    let mut calibrator = Calibrator::new(options.optics);
+    let mut prompted = Ok(());
+    let failed = calibrate(
+        &options.source,
+        model,
+        &mut calibrator,
+        |camera| {
+            prompted = crate::output::line(format_args!(
+                "sit upright, facing {}, for a few seconds…",
+                ergoaudit::escape::terminal(camera)
+            ))
+        },
+        |e| {
+            if report {
+                errln!("ergoaudit: {}", ergoaudit::escape::terminal(e.to_string().trim_end()));
+            }
+        },
+    )?;
+    prompted?;
+    Ok((calibrator, failed))
 }

@@ -308,6 +308,15 @@ impl Calibrator {
         self.front.len() + self.side.len()
     }
 
+    /// Whether most frames with a person showed them from the side (a camera beside the
+    /// desk): the side frames used and those rejected as incomplete side views, against all
+    /// frames with a person.
+    pub fn shows_a_side_view(&self) -> bool {
+        let with_person = self.seen - self.rejected.no_person;
+        let side = self.side.len() + self.rejected.side_incomplete;
+        with_person > 0 && 2 * side > with_person
+    }
+
     /// What to change when too few frames were usable: the commonest reason frames were
     /// rejected (all of them on a tie), with its count.
     fn advice(&self) -> String {

@@ -39,7 +39,7 @@ pub(crate) fn time(d: &Data, findings: &[ReportFinding]) -> TimeSummary {
 /// What a measure seen only as an estimate for `estimate_s` is, and how to measure it.
 fn estimate_note(id: MeasureId, estimate_s: f64) -> String {
     format!(
-        "{} was seen only from the front for {}: a front estimate (off by up to {:.0}° on bodies of known posture), in no band and never a finding. To measure it, add a side view — a phone or a second camera beside the desk at shoulder height — calibrate it (`ergoaudit calibrate --source camera:1 --profile side --model heavy`) and audit with it (`ergoaudit audit --source camera:1 --profile side --model heavy`)",
+        "{} was seen only from the front for {}: a front estimate (off by up to {:.0}° on bodies of known posture), in no band and never a finding. To measure it, add a side view — a phone or a second camera beside the desk at shoulder height — calibrate it (`ergoaudit calibrate --source camera:1 --profile side`, which takes a side view through the heavy landmark model) and audit with it (`ergoaudit audit --source camera:1 --profile side`)",
         crate::advice::capitalise(id.label()),
         crate::advice::minutes(estimate_s),
         crate::posture::FRONT_ROUNDING_ERROR_DEG

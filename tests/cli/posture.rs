@@ -241,24 +241,43 @@ fn a_distance_measured_at_calibration_fixes_the_field_of_view() {
 fn a_side_camera_is_calibrated_and_measured_through_the_heavy_model() {
     let config = tempfile::tempdir().unwrap();
     let side = |seq: &str| crate::common::fixture(&format!("render/side/heavy_man/side/{seq}"));
-    // through the full model: calibrated, with the advice to use heavy
-    let out =
-        stdout_of(ergoaudit(&config).args(["calibrate", "--profile", "full", "--source"]).arg(side("base")));
-    assert!(out.contains("side view: ") && out.contains("calibrate and audit with --model heavy"), "{out}");
+    // through the full model, asked for: calibrated, with the advice to use heavy
     let out = stdout_of(
         ergoaudit(&config)
-            .args(["calibrate", "--profile", "side", "--model", "heavy", "--camera-hfov", "70", "--source"])
+            .args(["calibrate", "--profile", "full", "--model", "full", "--source"])
             .arg(side("base")),
     );
+    assert!(out.contains("side view: ") && out.contains("calibrate with --model heavy, or without"), "{out}");
+    // with no model asked for, the side view is seen and taken again through heavy
+    let out = stdout_of(
+        ergoaudit(&config)
+            .args(["calibrate", "--profile", "side", "--camera-hfov", "70", "--source"])
+            .arg(side("base")),
+    );
+    assert!(out.contains("the frames show a side view: taking them again through the heavy"), "{out}");
     assert!(out.contains("side view: 6 frames used") && !out.contains("--model heavy"), "{out}");
+    let profile = std::fs::read_to_string(config.path().join("profiles/side.toml")).unwrap();
+    assert!(profile.contains("model = \"heavy\""), "{profile}");
+    // and the profile's model is the one its measures run through, unless another is asked
+    // for, which is refused
     let metrics = |frame: &str| {
         let line = stdout_of(
             ergoaudit(&config)
-                .args(["analyze", "--json", "--profile", "side", "--model", "heavy", "--camera-hfov", "70"])
+                .args(["analyze", "--json", "--profile", "side", "--camera-hfov", "70"])
                 .arg(side(frame)),
         );
         serde_json::from_str::<Value>(&line).unwrap()["metrics"].clone()
     };
+    let err = ergoaudit(&config)
+        .args(["analyze", "--profile", "side", "--model", "full", "--camera-hfov", "70"])
+        .arg(side("base/frame_00.jpg"))
+        .output()
+        .unwrap();
+    assert_eq!(err.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&err.stderr)
+            .contains("calibrated through the heavy landmark model, not full")
+    );
     // the shoulders rounded (24° of clavicle rotation, 5 cm forward): rounding, judged from
     // the side; the head where it was
     let m = metrics("round/frame_03.jpg");
