@@ -78,8 +78,8 @@ pub struct FrameRecord {
     /// (left out when not found, and in recordings made before it was kept).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub shoulder_tops: Option<[[f64; 2]; 2]>,
-    /// The head's orientation from the face mesh (left out when the face was not seen, and
-    /// in recordings made before it was kept).
+    /// What the face mesh found of the face, for the head's pitch (left out when the face was
+    /// not seen, and in recordings made before it was kept).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub face: Option<FaceRecord>,
     /// Posture measures computed from the landmarks (written by `analyze`; ignored when

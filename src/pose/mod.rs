@@ -97,7 +97,8 @@ pub struct Pose {
     /// The top edge of the person's silhouette above each shoulder point (left, right:
     /// image x, y), from the landmark model's segmentation; `None` where it does not reach.
     pub shoulder_tops: Option<[[f32; 2]; 2]>,
-    /// The head's orientation from the face mesh, when the face was seen well enough.
+    /// What the face mesh found of the face (the points the head's pitch is fitted to), when
+    /// the face was seen well enough.
     pub face: Option<Face>,
 }
 
@@ -114,7 +115,7 @@ pub struct PoseData {
     /// The silhouette's top edge above each shoulder (see [`Pose::shoulder_tops`]), when
     /// known.
     pub shoulder_tops: Option<[[f32; 2]; 2]>,
-    /// The head's orientation from the face mesh (see [`Pose::face`]), when known.
+    /// What the face mesh found of the face (see [`Pose::face`]), when known.
     pub face: Option<Face>,
 }
 

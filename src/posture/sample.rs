@@ -19,7 +19,8 @@ pub struct Observation<'a> {
     pub height: u32,
     /// The silhouette's top edge above the left and right shoulder (image x, y), when known.
     pub shoulder_tops: Option<[[f32; 2]; 2]>,
-    /// The head's orientation from the face mesh, when known.
+    /// What the face mesh found of the face (the points the head's pitch is fitted to), when
+    /// known.
     pub face: Option<Face>,
 }
 
