@@ -13,6 +13,12 @@ use crate::pose::FACE_BASIS;
 
 /// Rounds of depth and fit.
 const ROUNDS: usize = 3;
+/// Smallest spread of the mesh's points, pixels: below it there is no face to fit.
+const MIN_SPREAD_PX: f64 = 1.0;
+/// Largest share of the points' spread the fitted canonical face may leave unexplained. A
+/// face leaves 4–11 % (the rendered set, flexed up to 25°); a mesh the face cannot explain
+/// (a damaged recording) gives no pitch.
+const MAX_RESIDUAL: f64 = 0.25;
 
 /// The head's pitch against the world's horizontal `up` (camera axes), degrees (positive:
 /// looking down), from the frame's face mesh; `f` is the focal length in pixels. `None`
@@ -23,9 +29,12 @@ pub(crate) fn pitch_deg(obs: &Observation, f: f64, up: P3) -> Option<f64> {
     let canonical: Vec<P3> = FACE_BASIS.iter().map(|&(_, _, p)| [p[0], -p[1], -p[2]]).collect();
     let weights: Vec<f64> = FACE_BASIS.iter().map(|&(_, w, _)| w).collect();
     let pixels: Vec<P3> = face.points.iter().map(|p| p.map(f64::from)).collect();
+    if spread(&pixels, &weights).is_nan() || spread(&pixels, &weights) < MIN_SPREAD_PX {
+        return None;
+    }
     // pixels per canonical centimetre, first from the mesh as it is
     let mut per_cm = spread(&pixels, &weights) / spread(&canonical, &weights);
-    let mut rotation = None;
+    let mut fitted = None;
     for _ in 0..ROUNDS {
         if !(per_cm.is_finite() && per_cm > 0.0) {
             return None;
@@ -39,14 +48,43 @@ pub(crate) fn pitch_deg(obs: &Observation, f: f64, up: P3) -> Option<f64> {
                 [r[0] * z, r[1] * z, z]
             })
             .collect();
-        rotation = Some(rigid_rotation(&canonical, &points, &weights));
+        let rotation = rigid_rotation(&canonical, &points, &weights);
         per_cm *= spread(&points, &weights) / spread(&canonical, &weights);
+        fitted = Some((rotation, points));
     }
-    let r = rotation?;
+    let (r, points) = fitted?;
+    let unexplained = unexplained(&canonical, &points, &weights, &r);
+    if unexplained.is_nan() || unexplained > MAX_RESIDUAL {
+        return None;
+    }
     // the face's forward (out of the face): the canonical −z, turned
     let fwd: P3 = std::array::from_fn(|i| -r[i][2]);
     let down = -dot3(fwd, up) / norm3(fwd);
     down.is_finite().then(|| down.clamp(-1.0, 1.0).asin().to_degrees())
+}
+
+/// The share of `points`' spread that `canonical`, turned by `rotation` and scaled at best,
+/// leaves unexplained (weighted root-mean-square residual over spread).
+fn unexplained(canonical: &[P3], points: &[P3], weights: &[f64], rotation: &[[f64; 3]; 3]) -> f64 {
+    let centred = |pts: &[P3]| -> Vec<P3> {
+        let total: f64 = weights.iter().sum();
+        let mean: P3 =
+            std::array::from_fn(|k| pts.iter().zip(weights).map(|(p, w)| p[k] * w).sum::<f64>() / total);
+        pts.iter().map(|p| std::array::from_fn(|k| p[k] - mean[k])).collect()
+    };
+    let turned: Vec<P3> =
+        centred(canonical).iter().map(|c| std::array::from_fn(|i| dot3(rotation[i], *c))).collect();
+    let points = centred(points);
+    let dot =
+        |a: &[P3], b: &[P3]| a.iter().zip(b).zip(weights).map(|((a, b), w)| w * dot3(*a, *b)).sum::<f64>();
+    let scale = dot(&points, &turned) / dot(&turned, &turned);
+    let residual: f64 = points
+        .iter()
+        .zip(&turned)
+        .zip(weights)
+        .map(|((p, q), w)| w * (0..3).map(|k| (p[k] - scale * q[k]).powi(2)).sum::<f64>())
+        .sum();
+    (residual / dot(&points, &points)).sqrt()
 }
 
 /// The weighted root-mean-square distance of `points` from their weighted mean.
@@ -197,6 +235,15 @@ mod tests {
         );
         let up = [0.0, -(10f64.to_radians().cos()), 10f64.to_radians().sin()];
         assert!((pitch_deg(&obs(seen(-10.0, [0.0, 0.0, 0.6])), 600.0, up).unwrap()).abs() < 0.5);
+        // a mesh no face explains gives no pitch: all its points at one place, on a line, or
+        // a face with its points shuffled
+        let at_one_place = Face { points: [[100.0, 100.0, 5.0]; FACE_BASIS.len()], presence: 0.9 };
+        let on_a_line = Face { points: std::array::from_fn(|k| [k as f32, k as f32, 0.0]), presence: 0.9 };
+        let mut shuffled = seen(10.0, [0.0, 0.0, 0.6]);
+        shuffled.points.reverse();
+        for damaged in [at_one_place, on_a_line, shuffled] {
+            assert_eq!(pitch_deg(&obs(damaged), 600.0, [0.0, -1.0, 0.0]), None, "{damaged:?}");
+        }
         // no mesh, no pitch
         let none = Observation::landmarks_only(&[], None, 640, 480);
         assert_eq!(pitch_deg(&none, 600.0, [0.0, -1.0, 0.0]), None);
