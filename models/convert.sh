@@ -40,8 +40,9 @@ SUMS
 [ -f mediapipe-face_mesh-0.4.1657299874.tgz ] || npm pack -q @mediapipe/face_mesh@0.4.1657299874
 rm -rf face_mesh && mkdir face_mesh && tar xzf mediapipe-face_mesh-0.4.1657299874.tgz -C face_mesh
 packed=face_mesh/package/face_mesh_solution_packed_assets.data
-tail -c +2495953 "$packed" | head -c 1241896 > tflite/face_landmark.tflite
-tail -c +3737849 "$packed" | head -c 19376 > tflite/geometry_pipeline_metadata_landmarks.binarypb
+slice() { dd if="$packed" of="$3" iflag=skip_bytes,count_bytes skip="$1" count="$2" status=none; }
+slice 2495952 1241896 tflite/face_landmark.tflite
+slice 3737848 19376 tflite/geometry_pipeline_metadata_landmarks.binarypb
 sha256sum -c - <<'SUMS'
 c603fa6149219a3e9487dc9abd7a0c24474c77263273d24868378cdf40aa26d1  tflite/face_landmark.tflite
 bdbcda96dfcb7da883da124aaa2c55dee49770d934f0fcc71747f8c21bdc75b4  tflite/geometry_pipeline_metadata_landmarks.binarypb
