@@ -12,12 +12,14 @@
 //! again around the mesh, as MediaPipe does when it tracks a face, doubles the cost and
 //! moved the pitch by 1–2° either way on the rendered set, no nearer the truth.)
 
+use std::path::Path;
+
 use image::RgbImage;
 use tract_onnx::prelude::*;
 
 use super::crop::{Border, warp_to_tensor};
 use super::landmarks::RawLandmark as Landmark;
-use super::model::{self, PoseError, Runnable, inference, output, read_verified};
+use super::model::{self, PoseError, Runnable, inference, output};
 use super::point;
 use super::roi::{Affine, Roi};
 
@@ -104,13 +106,10 @@ pub(crate) struct FaceMesh {
 }
 
 impl FaceMesh {
-    /// Load the bundled face mesh (or its file in `$ERGOAUDIT_MODEL_DIR`), sha256-checked.
-    pub(crate) fn load() -> Result<Self, PoseError> {
-        let dir = model::models_dir();
-        let path = model::model_path(dir.as_deref(), &model::FACE_LANDMARK);
-        let bytes = read_verified(dir.as_deref(), &model::FACE_LANDMARK)?;
-        let model = model::load(&path, &bytes, INPUT_SIZE, &OUTPUTS)?;
-        model::release(bytes);
+    /// Load the bundled face mesh (or its file in `dir`, `$ERGOAUDIT_MODEL_DIR`),
+    /// sha256-checked.
+    pub(crate) fn load(dir: Option<&Path>) -> Result<Self, PoseError> {
+        let (_, model) = model::load_bundled(dir, &model::FACE_LANDMARK, INPUT_SIZE, &OUTPUTS)?;
         Ok(FaceMesh { model })
     }
 

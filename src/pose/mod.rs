@@ -29,7 +29,7 @@ use face::FaceMesh;
 pub use face::{BASIS as FACE_BASIS, BASIS_POINTS as FACE_BASIS_POINTS, Face};
 pub use landmarks::RawLandmark as Landmark;
 pub use model::{ModelChoice, PoseError};
-use model::{Runnable, inference, output, read_verified};
+use model::{Runnable, inference, output};
 use roi::{Affine, Roi};
 
 /// Body landmarks in a [`Pose`] (BlazePose's 33, in its order).
@@ -262,24 +262,21 @@ impl BlazePose {
     pub fn load(choice: &ModelChoice) -> Result<Self, PoseError> {
         let dir = model::models_dir();
         let dir = dir.as_deref();
-        let det_path = model::model_path(dir, &model::DETECTOR);
-        let det_bytes = read_verified(dir, &model::DETECTOR)?;
-        let detector = model::load(&det_path, &det_bytes, detector::INPUT_SIZE, &DETECTOR_OUTPUTS)?;
-        model::release(det_bytes);
-        let bundled = |model| Ok::<_, PoseError>((model::model_path(dir, model), read_verified(dir, model)?));
-        let (lm_path, lm_bytes) = match choice {
+        let (det_path, detector) =
+            model::load_bundled(dir, &model::DETECTOR, detector::INPUT_SIZE, &DETECTOR_OUTPUTS)?;
+        let bundled = |model| model::load_bundled(dir, model, landmarks::INPUT_SIZE, &LANDMARK_OUTPUTS);
+        let (lm_path, landmarker) = match choice {
             ModelChoice::Full => bundled(&model::LANDMARK_FULL)?,
             ModelChoice::Lite => bundled(&model::LANDMARK_LITE)?,
             ModelChoice::Heavy => bundled(&model::LANDMARK_HEAVY)?,
             ModelChoice::Path(p) => {
                 let bytes = crate::files::read(p, crate::files::MODEL)
                     .map_err(|source| PoseError::ModelUnreadable { path: p.clone(), source })?;
-                (p.clone(), Cow::Owned(bytes))
+                let runnable = model::load(p, Cow::Owned(bytes), landmarks::INPUT_SIZE, &LANDMARK_OUTPUTS)?;
+                (p.clone(), runnable)
             }
         };
-        let landmarker = model::load(&lm_path, &lm_bytes, landmarks::INPUT_SIZE, &LANDMARK_OUTPUTS)?;
-        model::release(lm_bytes);
-        let face_mesh = FaceMesh::load()?;
+        let face_mesh = FaceMesh::load(dir)?;
         tracing::info!("pose models: {} and {}, and the face mesh", det_path.display(), lm_path.display());
         Ok(BlazePose {
             detector,

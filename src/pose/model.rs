@@ -200,7 +200,7 @@ pub(crate) fn read_verified(
 /// model: they are pages of the executable, read at load only to be hashed and parsed, and
 /// would otherwise stay resident (27 MB for the detector, the full model and the face mesh).
 /// A model read from a file (`Cow::Owned`) is freed here.
-pub(crate) fn release(bytes: Cow<'static, [u8]>) {
+fn release(bytes: Cow<'static, [u8]>) {
     #[cfg(target_os = "linux")]
     if let Cow::Borrowed(b) = bytes {
         // SAFETY: sysconf has no preconditions.
@@ -225,16 +225,32 @@ fn hex(bytes: &[u8]) -> String {
 /// The outputs a model must have: name and shape.
 pub(crate) type OutputShapes = [(&'static str, &'static [usize])];
 
+/// A bundled model (the built-in copy, or its file in `dir`), sha256-checked and loaded as
+/// [`load`] does; with where it was read from.
+pub(crate) fn load_bundled(
+    dir: Option<&Path>,
+    model: &BundledModel,
+    n: usize,
+    outputs: &OutputShapes,
+) -> Result<(PathBuf, Runnable), PoseError> {
+    let path = model_path(dir, model);
+    let runnable = load(&path, read_verified(dir, model)?, n, outputs)?;
+    Ok((path, runnable))
+}
+
 /// Parse an ONNX model, fix its NHWC input to `[1, n, n, 3]`, keep only `outputs` (so tract
-/// prunes everything else, e.g. the landmark model's segmentation head), check each kept
-/// output's shape, and optimise it with ergoaudit's depthwise and 1×1 convolutions swapped in.
+/// prunes every output nobody asked for), check each kept output's shape, and optimise it
+/// with ergoaudit's own ops swapped in. The model's bytes are released once tract has its
+/// own copy ([`release`]).
 pub(crate) fn load(
     path: &Path,
-    bytes: &[u8],
+    bytes: Cow<'static, [u8]>,
     n: usize,
     outputs: &OutputShapes,
 ) -> Result<Runnable, PoseError> {
-    typed(path, bytes, n, outputs)?
+    let model = typed(path, &bytes, n, outputs)?;
+    release(bytes);
+    model
         .into_decluttered()
         .and_then(|mut m| ops::swap_in(&mut m).map(|()| m))
         .and_then(|m| m.into_optimized())
@@ -311,7 +327,8 @@ mod tests {
             .into();
             let path = model_path(None, &bundled);
             let bytes = read_verified(None, &bundled).unwrap();
-            let ours = load(&path, &bytes, n, outputs).unwrap().run(tvec!(input.clone().into())).unwrap();
+            let ours =
+                load(&path, bytes.clone(), n, outputs).unwrap().run(tvec!(input.clone().into())).unwrap();
             let tracts = typed(&path, &bytes, n, outputs)
                 .and_then(|m| {
                     m.into_optimized()

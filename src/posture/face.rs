@@ -7,7 +7,7 @@
 //! against the canonical face's), and the canonical face is fitted to those 3D points
 //! (weighted least squares, Horn's quaternion method). Three rounds settle the depth.
 
-use super::geometry::{P3, dot3, norm3, ray};
+use super::geometry::{P3, dot3, norm3, ray, sub3};
 use super::sample::Observation;
 use crate::pose::FACE_BASIS;
 
@@ -29,11 +29,12 @@ pub(crate) fn pitch_deg(obs: &Observation, f: f64, up: P3) -> Option<f64> {
     let canonical: Vec<P3> = FACE_BASIS.iter().map(|&(_, _, p)| [p[0], -p[1], -p[2]]).collect();
     let weights: Vec<f64> = FACE_BASIS.iter().map(|&(_, w, _)| w).collect();
     let pixels: Vec<P3> = face.points.iter().map(|p| p.map(f64::from)).collect();
-    if spread(&pixels, &weights).is_nan() || spread(&pixels, &weights) < MIN_SPREAD_PX {
+    let (pixel_spread, canonical_spread) = (spread(&pixels, &weights), spread(&canonical, &weights));
+    if pixel_spread.is_nan() || pixel_spread < MIN_SPREAD_PX {
         return None;
     }
     // pixels per canonical centimetre, first from the mesh as it is
-    let mut per_cm = spread(&pixels, &weights) / spread(&canonical, &weights);
+    let mut per_cm = pixel_spread / canonical_spread;
     let mut fitted = None;
     for _ in 0..ROUNDS {
         if !(per_cm.is_finite() && per_cm > 0.0) {
@@ -49,7 +50,7 @@ pub(crate) fn pitch_deg(obs: &Observation, f: f64, up: P3) -> Option<f64> {
             })
             .collect();
         let rotation = rigid_rotation(&canonical, &points, &weights);
-        per_cm *= spread(&points, &weights) / spread(&canonical, &weights);
+        per_cm *= spread(&points, &weights) / canonical_spread;
         fitted = Some((rotation, points));
     }
     let (r, points) = fitted?;
@@ -66,15 +67,9 @@ pub(crate) fn pitch_deg(obs: &Observation, f: f64, up: P3) -> Option<f64> {
 /// The share of `points`' spread that `canonical`, turned by `rotation` and scaled at best,
 /// leaves unexplained (weighted root-mean-square residual over spread).
 fn unexplained(canonical: &[P3], points: &[P3], weights: &[f64], rotation: &[[f64; 3]; 3]) -> f64 {
-    let centred = |pts: &[P3]| -> Vec<P3> {
-        let total: f64 = weights.iter().sum();
-        let mean: P3 =
-            std::array::from_fn(|k| pts.iter().zip(weights).map(|(p, w)| p[k] * w).sum::<f64>() / total);
-        pts.iter().map(|p| std::array::from_fn(|k| p[k] - mean[k])).collect()
-    };
     let turned: Vec<P3> =
-        centred(canonical).iter().map(|c| std::array::from_fn(|i| dot3(rotation[i], *c))).collect();
-    let points = centred(points);
+        centred(canonical, weights).iter().map(|c| std::array::from_fn(|i| dot3(rotation[i], *c))).collect();
+    let points = centred(points, weights);
     let dot =
         |a: &[P3], b: &[P3]| a.iter().zip(b).zip(weights).map(|((a, b), w)| w * dot3(*a, *b)).sum::<f64>();
     let scale = dot(&points, &turned) / dot(&turned, &turned);
@@ -87,33 +82,29 @@ fn unexplained(canonical: &[P3], points: &[P3], weights: &[f64], rotation: &[[f6
     (residual / dot(&points, &points)).sqrt()
 }
 
-/// The weighted root-mean-square distance of `points` from their weighted mean.
-fn spread(points: &[P3], weights: &[f64]) -> f64 {
+/// `points` less their weighted mean.
+fn centred(points: &[P3], weights: &[f64]) -> Vec<P3> {
     let total: f64 = weights.iter().sum();
     let mean: P3 =
         std::array::from_fn(|k| points.iter().zip(weights).map(|(p, w)| p[k] * w).sum::<f64>() / total);
-    let sq: f64 = points
-        .iter()
-        .zip(weights)
-        .map(|(p, w)| w * (0..3).map(|k| (p[k] - mean[k]).powi(2)).sum::<f64>())
-        .sum();
-    (sq / total).sqrt()
+    points.iter().map(|&p| sub3(p, mean)).collect()
+}
+
+/// The weighted root-mean-square distance of `points` from their weighted mean.
+fn spread(points: &[P3], weights: &[f64]) -> f64 {
+    let sq: f64 = centred(points, weights).iter().zip(weights).map(|(c, w)| w * dot3(*c, *c)).sum();
+    (sq / weights.iter().sum::<f64>()).sqrt()
 }
 
 /// The rotation `R` that best maps `src` onto `dst` (weighted least squares, with any scale
 /// and translation: `dst ≈ s·R·src + t`), by Horn's quaternion method.
-fn rigid_rotation(src: &[[f64; 3]], dst: &[[f64; 3]], weights: &[f64]) -> [[f64; 3]; 3] {
-    let total: f64 = weights.iter().sum();
-    let mean = |pts: &[[f64; 3]]| -> [f64; 3] {
-        std::array::from_fn(|k| pts.iter().zip(weights).map(|(p, w)| p[k] * w).sum::<f64>() / total)
-    };
-    let (ms, md) = (mean(src), mean(dst));
+fn rigid_rotation(src: &[P3], dst: &[P3], weights: &[f64]) -> [[f64; 3]; 3] {
     // S[a][b] = Σ w · src_a · dst_b, centred
     let mut s = [[0.0; 3]; 3];
-    for ((p, q), w) in src.iter().zip(dst).zip(weights) {
+    for ((p, q), w) in centred(src, weights).iter().zip(centred(dst, weights)).zip(weights) {
         for a in 0..3 {
             for b in 0..3 {
-                s[a][b] += w * (p[a] - ms[a]) * (q[b] - md[b]);
+                s[a][b] += w * p[a] * q[b];
             }
         }
     }
