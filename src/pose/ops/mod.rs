@@ -3,10 +3,12 @@
 //! the depthwise convolutions (`depthwise`) and the 1×1 convolutions (`pointwise`); and the
 //! bilinear resizes, which the converted models hold as products with constant matrices
 //! (`resize`); and the face mesh's PReLUs (`prelu`). Their
-//! loops are written once over eight f32 lanes (`lanes.rs`), compiled for AVX2 + FMA on
-//! x86_64 CPUs that have them (`x86.rs`, chosen at run time by `run.rs`) and for plain arrays
-//! anywhere else. Each op keeps tract's arithmetic up to rounding: their tests check both
-//! kinds of lanes against tract's own ops on every shape of the four bundled models.
+//! loops are written once over a register of f32 lanes (`lanes.rs`), compiled for AVX-512
+//! (16 lanes, 32 registers) or AVX2 + FMA (8 lanes, 16 registers) on x86_64 CPUs that have
+//! them (`x86.rs`, chosen at run time by `run.rs`) and for plain arrays anywhere else. Each
+//! op keeps tract's arithmetic up to rounding: their tests check every kind of lanes the
+//! machine has, and plain arrays of 8 and of 16, against tract's own ops on every shape of
+//! the bundled models.
 
 use tract_onnx::prelude::{TractResult, TypedModel};
 

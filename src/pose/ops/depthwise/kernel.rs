@@ -1,7 +1,7 @@
 //! The loops of the depthwise convolution, written once over [`Lanes`].
 
 use super::super::graph::ConvFrame;
-use super::super::lanes::{LANES, Lanes, copy};
+use super::super::lanes::{Lanes, copy};
 
 /// Output rows computed together in channel-first data, for as many independent accumulators:
 /// enough to keep both multiply-add units busy through each one's latency.
@@ -33,9 +33,9 @@ impl Geometry {
     }
 
     /// Columns of one stride phase of a padded channel-first row: those read by a whole
-    /// output row, rounded up to whole lanes.
-    pub(super) fn phase_width(&self) -> usize {
-        self.frame.output_hw[1].next_multiple_of(LANES)
+    /// output row, rounded up to whole registers of `lanes`.
+    pub(super) fn phase_width(&self, lanes: usize) -> usize {
+        self.frame.output_hw[1].next_multiple_of(lanes)
             + (self.frame.kernel_hw[1] - 1) / self.frame.strides[1]
     }
 
@@ -67,14 +67,14 @@ pub(super) fn convolve_with<L: Lanes>(lanes: L, g: &Geometry, inputs: Inputs, ou
 
 /// Channel-first data, one plane at a time. The plane is first copied, zero-padded, into one
 /// sub-plane per horizontal stride phase (columns `s·j + p` in phase `p`), so that the input of
-/// eight neighbouring outputs under any tap is eight contiguous values.
+/// a register of neighbouring outputs under any tap is as many contiguous values.
 #[inline(always)]
 fn channel_first<L: Lanes>(lanes: L, g: &Geometry, inputs: Inputs, output: &mut [f32]) {
     let ([ih, iw], [oh, ow], [kh, kw], [sh, sw]) =
         (g.frame.input_hw, g.frame.output_hw, g.frame.kernel_hw, g.frame.strides);
     let [pad_top, pad_left] = g.frame.pad_before;
     let taps = g.taps();
-    let phase_w = g.phase_width();
+    let phase_w = g.phase_width(L::N);
     let rows = (oh - 1) * sh + kh;
     let phase_len = rows * phase_w;
     // The padding stays zero: each plane only overwrites the input's own positions.
@@ -83,6 +83,7 @@ fn channel_first<L: Lanes>(lanes: L, g: &Geometry, inputs: Inputs, output: &mut 
     let offsets: Vec<usize> = (0..kh)
         .flat_map(|ky| (0..kw).map(move |kx| (kx % sw) * phase_len + ky * phase_w + kx / sw))
         .collect();
+    let reads = Taps { offsets: &offsets, reach: offsets.iter().copied().max().unwrap_or(0) };
     let input_rows = pad_top.min(rows)..(pad_top + ih).min(rows);
     // Per phase: phase column j holds input column j·sw + phase − pad_left, for j in first..end.
     let phase_columns: Vec<(usize, usize, usize)> = (0..sw)
@@ -122,14 +123,14 @@ fn channel_first<L: Lanes>(lanes: L, g: &Geometry, inputs: Inputs, output: &mut 
         let out_plane = &mut output[c * oh * ow..][..oh * ow];
         let mut y = 0;
         while y + ROWS <= oh {
-            output_rows::<L, ROWS>(lanes, g, &padded, &offsets, weights, inputs.bias[c], y, out_plane);
+            output_rows::<L, ROWS>(lanes, g, &padded, reads, weights, inputs.bias[c], y, out_plane);
             y += ROWS;
         }
         // The rows left over, all together: as many accumulators as rows.
         macro_rules! last_rows {
             ($($rows:literal)*) => {
                 match oh - y {
-                    $($rows => output_rows::<L, $rows>(lanes, g, &padded, &offsets, weights, inputs.bias[c], y, out_plane),)*
+                    $($rows => output_rows::<L, $rows>(lanes, g, &padded, reads, weights, inputs.bias[c], y, out_plane),)*
                     _ => {}
                 }
             };
@@ -143,12 +144,12 @@ fn channel_first<L: Lanes>(lanes: L, g: &Geometry, inputs: Inputs, output: &mut 
 #[inline(always)]
 fn split_columns<L: Lanes>(lanes: L, src: &[f32], even: &mut [f32], odd: &mut [f32]) {
     assert!(even.len() <= src.len().div_ceil(2) && odd.len() <= src.len() / 2);
-    let whole = even.len().min(odd.len()) / LANES * LANES;
-    for m in (0..whole).step_by(LANES) {
-        let pair = &src[2 * m..][..2 * LANES];
-        let [e, o] = lanes.deinterleave(lanes.load(pair), lanes.load(&pair[LANES..]));
-        lanes.store(e, &mut even[m..][..LANES]);
-        lanes.store(o, &mut odd[m..][..LANES]);
+    let whole = even.len().min(odd.len()) / L::N * L::N;
+    for m in (0..whole).step_by(L::N) {
+        let pair = &src[2 * m..][..2 * L::N];
+        let [e, o] = lanes.deinterleave(lanes.load(pair), lanes.load(&pair[L::N..]));
+        lanes.store(e, &mut even[m..][..L::N]);
+        lanes.store(o, &mut odd[m..][..L::N]);
     }
     for (m, even) in even.iter_mut().enumerate().skip(whole) {
         *even = src[2 * m];
@@ -158,7 +159,15 @@ fn split_columns<L: Lanes>(lanes: L, src: &[f32], even: &mut [f32], odd: &mut [f
     }
 }
 
-/// `R` output rows of one channel-first plane from row `y`, eight columns at a time: `R`
+/// Where each tap of a channel-first plane reads, relative to the first input of the output
+/// row and column, and the furthest of these.
+#[derive(Clone, Copy)]
+struct Taps<'a> {
+    offsets: &'a [usize],
+    reach: usize,
+}
+
+/// `R` output rows of one channel-first plane from row `y`, a register of columns at a time: `R`
 /// independent accumulators, so that the multiply-adds do not wait on each other.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
@@ -166,28 +175,28 @@ fn output_rows<L: Lanes, const R: usize>(
     lanes: L,
     g: &Geometry,
     padded: &[f32],
-    offsets: &[usize],
+    taps: Taps,
     weights: &[f32],
     bias: f32,
     y: usize,
     out_plane: &mut [f32],
 ) {
-    let (ow, sh, phase_w) = (g.frame.output_hw[1], g.frame.strides[0], g.phase_width());
+    let (ow, sh, phase_w) = (g.frame.output_hw[1], g.frame.strides[0], g.phase_width(L::N));
     let row_step = sh * phase_w;
     // The furthest any load below reaches: the last row, the last lanes, the furthest tap.
-    let furthest = (y + R - 1) * row_step + ow.next_multiple_of(LANES) + offsets.iter().max().unwrap_or(&0);
+    let furthest = (y + R - 1) * row_step + ow.next_multiple_of(L::N) + taps.reach;
     assert!(furthest <= padded.len(), "the padded plane holds every tap of every output");
-    for x0 in (0..ow).step_by(LANES) {
+    for x0 in (0..ow).step_by(L::N) {
         let mut acc = [lanes.splat(bias); R];
-        for (&offset, &w) in offsets.iter().zip(weights) {
+        for (&offset, &w) in taps.offsets.iter().zip(weights) {
             let w = lanes.splat(w);
             for (r, acc) in acc.iter_mut().enumerate() {
-                // SAFETY: at most `furthest - 8`, checked above.
+                // SAFETY: at most `furthest - N`, checked above.
                 let input = unsafe { lanes.load_at(padded, (y + r) * row_step + x0 + offset) };
                 *acc = lanes.mul_add(w, input, *acc);
             }
         }
-        let n = LANES.min(ow - x0);
+        let n = L::N.min(ow - x0);
         for (r, acc) in acc.into_iter().enumerate() {
             lanes.store_clamped(acc, g.clamp(), &mut out_plane[(y + r) * ow + x0..][..n]);
         }
@@ -238,7 +247,9 @@ fn channel_last<L: Lanes>(lanes: L, g: &Geometry, inputs: Inputs, output: &mut [
 }
 
 /// Neighbouring output points computed together in channel-last data away from the border:
-/// with two registers of channels each, eight independent accumulators.
+/// with two registers of channels each, eight independent accumulators. Run with lanes that
+/// divide the channels (`Depthwise` sees to it): the channels past the last whole register
+/// are summed one by one.
 const POINTS: usize = 4;
 
 /// Every channel of `P` output points whose inputs are `step` values apart, over `taps`
@@ -254,12 +265,12 @@ fn points<L: Lanes, const V: usize, const P: usize>(
     out: &mut [f32],
 ) {
     let c = g.channels;
-    let (blocks, registers) = (c - c % (V * LANES), c - c % LANES);
-    for start in (0..blocks).step_by(V * LANES) {
+    let (blocks, registers) = (c - c % (V * L::N), c - c % L::N);
+    for start in (0..blocks).step_by(V * L::N) {
         channel_block::<L, V, P>(lanes, g, inputs, taps, [start, step], out);
     }
     let at = [blocks, step];
-    match (registers - blocks) / LANES {
+    match (registers - blocks) / L::N {
         0 => {}
         1 => channel_block::<L, 1, P>(lanes, g, inputs, taps, at, out),
         2 => channel_block::<L, 2, P>(lanes, g, inputs, taps, at, out),
@@ -276,7 +287,7 @@ fn points<L: Lanes, const V: usize, const P: usize>(
     }
 }
 
-/// `V` times eight channels from `start` of `P` output points whose inputs are `step` values
+/// `V` registers of channels from `start` of `P` output points whose inputs are `step` values
 /// apart, accumulated in registers over their `taps` (kernel tap, offset of the input point).
 #[inline(always)]
 fn channel_block<L: Lanes, const V: usize, const P: usize>(
@@ -288,22 +299,22 @@ fn channel_block<L: Lanes, const V: usize, const P: usize>(
     out: &mut [f32],
 ) {
     let c = g.channels;
-    let bias: [L::V; V] = std::array::from_fn(|v| lanes.load(&inputs.bias[start + v * LANES..]));
+    let bias: [L::V; V] = std::array::from_fn(|v| lanes.load(&inputs.bias[start + v * L::N..]));
     let mut acc = [bias; P];
     for &(tap, offset) in taps {
         // One bounds check per tap: the loads below stay within these values.
-        let weights = &inputs.kernel[tap * c + start..][..V * LANES];
-        let input = &inputs.data[offset + start..][..(P - 1) * step + V * LANES];
-        let weights: [L::V; V] = std::array::from_fn(|v| lanes.load(&weights[v * LANES..]));
+        let weights = &inputs.kernel[tap * c + start..][..V * L::N];
+        let input = &inputs.data[offset + start..][..(P - 1) * step + V * L::N];
+        let weights: [L::V; V] = std::array::from_fn(|v| lanes.load(&weights[v * L::N..]));
         for (p, acc) in acc.iter_mut().enumerate() {
             for (v, acc) in acc.iter_mut().enumerate() {
-                *acc = lanes.mul_add(weights[v], lanes.load(&input[p * step + v * LANES..]), *acc);
+                *acc = lanes.mul_add(weights[v], lanes.load(&input[p * step + v * L::N..]), *acc);
             }
         }
     }
     for (p, acc) in acc.into_iter().enumerate() {
         for (v, acc) in acc.into_iter().enumerate() {
-            lanes.store_clamped(acc, g.clamp(), &mut out[p * c + start + v * LANES..][..LANES]);
+            lanes.store_clamped(acc, g.clamp(), &mut out[p * c + start + v * L::N..][..L::N]);
         }
     }
 }

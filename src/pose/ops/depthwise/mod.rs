@@ -3,11 +3,12 @@
 //! BlazePose spends about half of every frame in depthwise convolutions (one filter per
 //! channel: 3×3 and 5×5, strides 1 and 2, zero padding), and tract 0.23 runs them at 1.4–6
 //! GFMA/s on x86_64. [`swap_in`] replaces each of them in a decluttered model with
-//! [`Depthwise`], whose loops (`kernel.rs`) work on eight f32 lanes at a time: eight output
-//! columns of one channel when the tensor is channel-first (how tract lays out most of
-//! BlazePose after decluttering), eight contiguous channels when it is channel-last. A
+//! [`Depthwise`], whose loops (`kernel.rs`) work on a register of f32 lanes at a time: as many
+//! output columns of one channel when the tensor is channel-first (how tract lays out most of
+//! BlazePose after decluttering), as many contiguous channels when it is channel-last. A
 //! following ReLU or ReLU6 (tract's `Max` and `Min` with a constant) is fused into the op.
-//! The lanes are AVX registers or plain arrays, chosen at run time (the `ops` module).
+//! The lanes are AVX-512 or AVX registers or plain arrays, chosen at run time (the `ops`
+//! module).
 //!
 //! The op keeps tract's arithmetic up to rounding: the tests check it, both lane kinds,
 //! against tract's own convolution on every depthwise shape of the four bundled models.
@@ -17,7 +18,7 @@ use tract_onnx::tract_core::ops::cnn::Conv;
 
 use super::graph::{conv_frame, f32s, filled, swap_convs};
 use super::lanes::{Lanes, Loops};
-use super::run::run_best;
+use super::run::{run_best, run_best_dividing};
 use kernel::{Geometry, Inputs, Layout, convolve_with};
 
 mod kernel;
@@ -65,7 +66,14 @@ impl EvalOp for Depthwise {
         // SAFETY: the loops write every element of the output: every column of every row of
         // each channel plane (channel-first), every channel of each point (channel-last).
         let output = unsafe {
-            filled(&g.frame.output_shape, |output| run_best(Convolution { geometry: g, inputs, output }))?
+            filled(&g.frame.output_shape, |output| {
+                let loops = Convolution { geometry: g, inputs, output };
+                match g.layout {
+                    Layout::ChannelFirst => run_best(loops),
+                    // registers across the channels: none left over for one-by-one sums
+                    Layout::ChannelLast => run_best_dividing(g.channels, loops),
+                }
+            })?
         };
         Ok(tvec!(output))
     }
@@ -160,7 +168,7 @@ impl Loops for Convolution<'_> {
 #[cfg(test)]
 mod tests {
     use super::super::graph::fuse_clamp;
-    use super::super::lanes::Portable;
+    use super::super::run::Kind;
     use super::super::testing::{decluttered, isolate, max_difference, random_tensor, run};
     use super::*;
     use tract_onnx::tract_core::ops::binary::TypedBinOp;
@@ -204,19 +212,25 @@ mod tests {
                 let difference = max_difference(&reference, &ours);
                 assert!(difference <= 1e-4, "{op:?}: differs from tract by {difference}");
 
-                // The portable loops, whatever this machine would choose.
+                // Every kind of lanes, whatever this machine would choose.
                 let depthwise =
                     swapped.nodes().iter().find_map(|n| n.op_as::<Depthwise>().map(|op| (n, op))).unwrap();
                 let constant =
                     |i: usize| swapped.outlet_fact(depthwise.0.inputs[i]).unwrap().konst.clone().unwrap();
-                let mut portable = Tensor::zero::<f32>(&op.0.frame.output_shape).unwrap();
-                let mut view = portable.try_as_plain_ram_mut().unwrap();
                 let (kernel, bias) = (constant(1), constant(2));
                 let (kernel, bias) = (f32s(&kernel).unwrap(), f32s(&bias).unwrap());
                 let inputs = Inputs { data: f32s(&input).unwrap(), kernel, bias };
-                convolve_with(Portable, &depthwise.1.0, inputs, view.as_slice_mut().unwrap());
-                let difference = max_difference(&reference, &portable);
-                assert!(difference <= 1e-4, "{op:?}: portable loops differ from tract by {difference}");
+                for kind in Kind::tested() {
+                    let mut ours = Tensor::zero::<f32>(&op.0.frame.output_shape).unwrap();
+                    let mut view = ours.try_as_plain_ram_mut().unwrap();
+                    let output = view.as_slice_mut().unwrap();
+                    kind.run(Convolution { geometry: &depthwise.1.0, inputs, output });
+                    let difference = max_difference(&reference, &ours);
+                    assert!(
+                        difference <= 1e-4,
+                        "{op:?}: the {kind:?} loops differ from tract by {difference}"
+                    );
+                }
             }
             assert_eq!(found, expected, "depthwise convolutions of {file}");
         }

@@ -5,7 +5,8 @@
 //! declutters them into an `EinSum` such as `IHW,OI->OHW`). tract runs them through its
 //! general matrix kernels, packing the data first, at 18–29 GFMA/s here. [`swap_in`] replaces
 //! each with [`Pointwise`], whose loops (`kernel.rs`) take the data in strips of pixels
-//! (eight neighbouring pixels are contiguous) against weights packed once at load time, and
+//! (two or four registers of neighbouring pixels are contiguous) against weights packed once
+//! at load time and fetched ahead into the cache, and
 //! fuse what follows the product in these models: the bias, a ReLU or ReLU6, and the residual
 //! addition that closes a bottleneck block. Weights that are mostly zeros (the detector's
 //! are three quarters zeros: it was trained sparse for XNNPACK) are packed as a list of the
@@ -344,7 +345,7 @@ fn pack_bias(found: &Found, fused: &Fused) -> TractResult<Tensor> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::lanes::Portable;
+    use super::super::run::Kind;
     use super::super::testing::{decluttered, isolate, max_difference, random_tensor, run};
     use super::*;
     use tract_onnx::tract_core::ops::binary::TypedBinOp;
@@ -407,7 +408,7 @@ mod tests {
                     let difference = relative_difference(&reference, &ours);
                     assert!(difference <= TOLERANCE, "{}: differs from tract by {difference}", node.name);
 
-                    // The portable loops, whatever this machine would choose.
+                    // Every kind of lanes, whatever this machine would choose.
                     let (node, op) = swapped
                         .nodes()
                         .iter()
@@ -423,15 +424,18 @@ mod tests {
                         bias: f32s(&bias).unwrap(),
                         residual: residual.as_deref().map(|r| f32s(r).unwrap()),
                     };
-                    let mut portable = Tensor::zero::<f32>(&op.output_shape).unwrap();
-                    let mut view = portable.try_as_plain_ram_mut().unwrap();
-                    multiply_with(Portable, &op.geometry, inputs, view.as_slice_mut().unwrap());
-                    let difference = relative_difference(&reference, &portable);
-                    assert!(
-                        difference <= TOLERANCE,
-                        "{}: the portable loops differ by {difference}",
-                        node.name
-                    );
+                    for kind in Kind::tested() {
+                        let mut ours = Tensor::zero::<f32>(&op.output_shape).unwrap();
+                        let mut view = ours.try_as_plain_ram_mut().unwrap();
+                        let output = view.as_slice_mut().unwrap();
+                        kind.run(Product { geometry: &op.geometry, inputs, output });
+                        let difference = relative_difference(&reference, &ours);
+                        assert!(
+                            difference <= TOLERANCE,
+                            "{}: the {kind:?} loops differ by {difference}",
+                            node.name
+                        );
+                    }
                     sparse += usize::from(op.geometry.sparse.is_some());
                 }
             }

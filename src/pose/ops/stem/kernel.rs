@@ -1,8 +1,8 @@
 //! The loops of the stem convolution, written once over [`Lanes`]: channel-last data with a
-//! few input channels, eight output channels per register.
+//! few input channels, a register of output channels at a time.
 
 use super::super::graph::ConvFrame;
-use super::super::lanes::{LANES, Lanes};
+use super::super::lanes::{Lanes, MAX_LANES};
 
 /// Output pixels computed together: with up to [`BLOCK`] registers of output channels each,
 /// 9 accumulators, 3 weight registers and the input value, within the 16 AVX registers.
@@ -29,9 +29,10 @@ impl Geometry {
         self.frame.kernel_hw[0] * self.frame.kernel_hw[1]
     }
 
-    /// Output channels rounded up to whole registers: the packed weights' and bias' width.
+    /// Output channels rounded up to whole registers of any lanes: the packed weights' and
+    /// bias' width.
     pub(super) fn padded_outputs(&self) -> usize {
-        self.outputs.next_multiple_of(LANES)
+        self.outputs.next_multiple_of(MAX_LANES)
     }
 
     pub(super) fn clamp(&self) -> [f32; 2] {
@@ -58,9 +59,11 @@ pub(super) fn convolve_with<L: Lanes>(lanes: L, g: &Geometry, inputs: Inputs, ou
     assert!(inputs.bias.len() == g.padded_outputs());
     for (data, output) in inputs.data.chunks_exact(input_len).zip(output.chunks_exact_mut(output_len)) {
         let inputs = Inputs { data, ..inputs };
+        // the output channels' registers of these lanes (the packing may hold more)
+        let registers = g.outputs.next_multiple_of(L::N);
         for y in 0..g.frame.output_hw[0] {
-            for first in (0..g.padded_outputs()).step_by(BLOCK * LANES) {
-                match (g.padded_outputs() - first) / LANES {
+            for first in (0..registers).step_by(BLOCK * L::N) {
+                match (registers - first) / L::N {
                     1 => row::<L, 1>(lanes, g, inputs, y, first, output),
                     2 => row::<L, 2>(lanes, g, inputs, y, first, output),
                     _ => row::<L, BLOCK>(lanes, g, inputs, y, first, output),
@@ -84,10 +87,10 @@ fn row<L: Lanes, const V: usize>(
     let ([ih, iw], ow, [kh, kw], [sh, sw], [pad_top, pad_left]) =
         (g.frame.input_hw, g.frame.output_hw[1], g.frame.kernel_hw, g.frame.strides, g.frame.pad_before);
     let (c, o, padded) = (g.inputs, g.outputs, g.padded_outputs());
-    let bias = &inputs.bias[first..][..V * LANES];
+    let bias = &inputs.bias[first..][..V * L::N];
     let mut x = 0;
     while x < ow {
-        let mut acc: [[L::V; V]; PIXELS] = [std::array::from_fn(|v| lanes.load(&bias[v * LANES..])); PIXELS];
+        let mut acc: [[L::V; V]; PIXELS] = [std::array::from_fn(|v| lanes.load(&bias[v * L::N..])); PIXELS];
         // the group's taps all fall inside the input's columns: no check per pixel
         let inside = x * sw >= pad_left && (x + PIXELS - 1) * sw + kw <= iw + pad_left && x + PIXELS <= ow;
         for ky in 0..kh {
@@ -96,8 +99,8 @@ fn row<L: Lanes, const V: usize>(
                 let base = (iy * iw + x * sw - pad_left) * c;
                 for kx in 0..kw {
                     for ci in 0..c {
-                        let w = &inputs.weights[((ky * kw + kx) * c + ci) * padded + first..][..V * LANES];
-                        let w: [L::V; V] = std::array::from_fn(|v| lanes.load(&w[v * LANES..]));
+                        let w = &inputs.weights[((ky * kw + kx) * c + ci) * padded + first..][..V * L::N];
+                        let w: [L::V; V] = std::array::from_fn(|v| lanes.load(&w[v * L::N..]));
                         for (p, acc) in acc.iter_mut().enumerate() {
                             let value = lanes.splat(inputs.data[base + (p * sw + kx) * c + ci]);
                             for (acc, &w) in acc.iter_mut().zip(&w) {
@@ -115,8 +118,8 @@ fn row<L: Lanes, const V: usize>(
                     (ix < iw && x + p < ow).then_some((iy * iw + ix) * c)
                 });
                 for ci in 0..c {
-                    let w = &inputs.weights[((ky * kw + kx) * c + ci) * padded + first..][..V * LANES];
-                    let w: [L::V; V] = std::array::from_fn(|v| lanes.load(&w[v * LANES..]));
+                    let w = &inputs.weights[((ky * kw + kx) * c + ci) * padded + first..][..V * L::N];
+                    let w: [L::V; V] = std::array::from_fn(|v| lanes.load(&w[v * L::N..]));
                     for (acc, column) in acc.iter_mut().zip(columns) {
                         let Some(at) = column else { continue };
                         let value = lanes.splat(inputs.data[at + ci]);
@@ -130,9 +133,9 @@ fn row<L: Lanes, const V: usize>(
         for (p, acc) in acc.into_iter().enumerate().take(ow - x) {
             let point = &mut output[((y * ow) + x + p) * o..][..o];
             for (v, acc) in acc.into_iter().enumerate() {
-                let start = first + v * LANES;
+                let start = first + v * L::N;
                 if start < o {
-                    lanes.store_clamped(acc, g.clamp(), &mut point[start..(start + LANES).min(o)]);
+                    lanes.store_clamped(acc, g.clamp(), &mut point[start..(start + L::N).min(o)]);
                 }
             }
         }

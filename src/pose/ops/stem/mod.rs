@@ -158,7 +158,7 @@ fn pack_constants(model: &TypedModel, node: &TypedNode, g: &Geometry) -> TractRe
 
 #[cfg(test)]
 mod tests {
-    use super::super::lanes::Portable;
+    use super::super::run::Kind;
     use super::super::testing::{decluttered, isolate, max_difference, random_tensor, run};
     use super::*;
     use tract_onnx::tract_core::ops::binary::TypedBinOp;
@@ -192,7 +192,7 @@ mod tests {
             let difference = max_difference(&reference, &run(swapped.clone(), &input));
             assert!(difference <= 1e-4, "{file}: differs from tract by {difference}");
 
-            // The portable loops, whatever this machine would choose.
+            // Every kind of lanes, whatever this machine would choose.
             let (node, op) =
                 swapped.nodes().iter().find_map(|n| n.op_as::<Stem>().map(|op| (n, op))).unwrap();
             let konst = |i: usize| swapped.outlet_fact(node.inputs[i]).unwrap().konst.clone().unwrap();
@@ -202,11 +202,13 @@ mod tests {
                 weights: f32s(&weights).unwrap(),
                 bias: f32s(&bias).unwrap(),
             };
-            let mut portable = Tensor::zero::<f32>(&op.0.frame.output_shape).unwrap();
-            let mut view = portable.try_as_plain_ram_mut().unwrap();
-            convolve_with(Portable, &op.0, inputs, view.as_slice_mut().unwrap());
-            let difference = max_difference(&reference, &portable);
-            assert!(difference <= 1e-4, "{file}: the portable loops differ by {difference}");
+            for kind in Kind::tested() {
+                let mut ours = Tensor::zero::<f32>(&op.0.frame.output_shape).unwrap();
+                let mut view = ours.try_as_plain_ram_mut().unwrap();
+                kind.run(Convolution { geometry: &op.0, inputs, output: view.as_slice_mut().unwrap() });
+                let difference = max_difference(&reference, &ours);
+                assert!(difference <= 1e-4, "{file}: the {kind:?} loops differ by {difference}");
+            }
         }
     }
 
