@@ -47,6 +47,18 @@ pub(super) trait Lanes: Copy {
     }
 }
 
+/// The first `V` registers of `src`. A loop rather than `std::array::from_fn`, whose closure
+/// is compiled outside the caller's CPU features: measured, its loads were not inlined.
+#[inline(always)]
+pub(super) fn registers<L: Lanes, const V: usize>(lanes: L, src: &[f32]) -> [L::V; V] {
+    let src = &src[..V * L::N];
+    let mut out = [lanes.splat(0.0); V];
+    for (v, out) in out.iter_mut().enumerate() {
+        *out = lanes.load(&src[v * L::N..]);
+    }
+    out
+}
+
 /// `src` into `dst`, a register at a time (the last one overlapping the ones before): the ops
 /// copy short rows, for which a call to `memcpy` costs as much as the copy.
 #[inline(always)]

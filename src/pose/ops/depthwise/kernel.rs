@@ -1,7 +1,7 @@
 //! The loops of the depthwise convolution, written once over [`Lanes`].
 
 use super::super::graph::ConvFrame;
-use super::super::lanes::{Lanes, copy};
+use super::super::lanes::{Lanes, copy, registers};
 
 /// Output rows computed together in channel-first data, for as many independent accumulators:
 /// enough to keep both multiply-add units busy through each one's latency.
@@ -299,13 +299,13 @@ fn channel_block<L: Lanes, const V: usize, const P: usize>(
     out: &mut [f32],
 ) {
     let c = g.channels;
-    let bias: [L::V; V] = std::array::from_fn(|v| lanes.load(&inputs.bias[start + v * L::N..]));
+    let bias: [L::V; V] = registers(lanes, &inputs.bias[start..]);
     let mut acc = [bias; P];
     for &(tap, offset) in taps {
         // One bounds check per tap: the loads below stay within these values.
         let weights = &inputs.kernel[tap * c + start..][..V * L::N];
         let input = &inputs.data[offset + start..][..(P - 1) * step + V * L::N];
-        let weights: [L::V; V] = std::array::from_fn(|v| lanes.load(&weights[v * L::N..]));
+        let weights: [L::V; V] = registers(lanes, weights);
         for (p, acc) in acc.iter_mut().enumerate() {
             for (v, acc) in acc.iter_mut().enumerate() {
                 *acc = lanes.mul_add(weights[v], lanes.load(&input[p * step + v * L::N..]), *acc);

@@ -3,7 +3,7 @@
 //! weights are packed in blocks of [`ROWS`] output channels; sparse ones (the detector's,
 //! three quarters zeros) as the list of each output channel's nonzero weights.
 
-use super::super::lanes::{Lanes, copy};
+use super::super::lanes::{Lanes, copy, registers};
 
 /// Output channels computed together: each data load feeds this many accumulators.
 pub(super) const ROWS: usize = 6;
@@ -175,17 +175,17 @@ fn strip_with<L: Lanes, const V: usize>(
         let strip = &strip[first * stride..][..count * stride];
         for block in 0..g.row_blocks() {
             let panel = &weights[(block * i_len + first) * ROWS..][..count * ROWS];
-            let mut acc: [[L::V; V]; ROWS] = if depth == 0 {
-                std::array::from_fn(|r| [lanes.splat(inputs.bias[block * ROWS + r]); V])
-            } else {
-                let rows = &partial[block * ROWS * stride..][..ROWS * stride];
-                std::array::from_fn(|r| std::array::from_fn(|v| lanes.load(&rows[r * stride + v * L::N..])))
-            };
+            let mut acc = [[lanes.splat(0.0); V]; ROWS];
+            for (r, acc) in acc.iter_mut().enumerate() {
+                *acc = if depth == 0 {
+                    [lanes.splat(inputs.bias[block * ROWS + r]); V]
+                } else {
+                    registers(lanes, &partial[(block * ROWS + r) * stride..])
+                };
+            }
             for (weights, x) in panel.as_chunks::<ROWS>().0.iter().zip(strip.chunks_exact(stride)) {
                 lanes.prefetch(weights, PREFETCH);
-                // one bounds check: the loads below stay within these values
-                let x = &x[..V * L::N];
-                let x: [L::V; V] = std::array::from_fn(|v| lanes.load(&x[v * L::N..]));
+                let x: [L::V; V] = registers(lanes, x);
                 for (acc, &w) in acc.iter_mut().zip(weights) {
                     let w = lanes.splat(w);
                     for (acc, &x) in acc.iter_mut().zip(&x) {
@@ -267,9 +267,13 @@ fn sparse_strip<L: Lanes, const V: usize>(
     assert!(strip.len() == g.inputs * SPARSE_STRIP && V * L::N <= SPARSE_STRIP);
     let load = |channel: u32| -> [L::V; V] {
         let first = channel as usize * SPARSE_STRIP;
-        // SAFETY: `sparse` checked that every channel is below `g.inputs`, so these `V · 8`
-        // values are within the strip.
-        std::array::from_fn(|v| unsafe { lanes.load_at(strip, first + v * L::N) })
+        let mut x = [lanes.splat(0.0); V];
+        for (v, x) in x.iter_mut().enumerate() {
+            // SAFETY: `sparse` checked that every channel is below `g.inputs`, so these
+            // `V · N` values are within the strip.
+            *x = unsafe { lanes.load_at(strip, first + v * L::N) };
+        }
+        x
     };
     let blocks = g.sparse_blocks();
     for block in 0..blocks {
@@ -280,11 +284,8 @@ fn sparse_strip<L: Lanes, const V: usize>(
             let sums = &mut partial[o * SPARSE_STRIP..][..V * L::N];
             // Two sets of accumulators, for alternate weights: each multiply-add waits on the
             // one two weights back, not on the previous one.
-            let mut even: [L::V; V] = if block == 0 {
-                [lanes.splat(inputs.bias[o]); V]
-            } else {
-                std::array::from_fn(|v| lanes.load(&sums[v * L::N..]))
-            };
+            let mut even: [L::V; V] =
+                if block == 0 { [lanes.splat(inputs.bias[o]); V] } else { registers(lanes, sums) };
             let mut odd = [lanes.splat(0.0); V];
             let (two_by_two, last) = nonzero.as_chunks::<4>();
             for &[c0, w0, c1, w1] in two_by_two {
@@ -301,7 +302,10 @@ fn sparse_strip<L: Lanes, const V: usize>(
                     even[v] = lanes.mul_add(w, x[v], even[v]);
                 }
             }
-            let acc: [L::V; V] = std::array::from_fn(|v| lanes.add(even[v], odd[v]));
+            let mut acc = even;
+            for (acc, &odd) in acc.iter_mut().zip(&odd) {
+                *acc = lanes.add(*acc, odd);
+            }
             if block + 1 < blocks {
                 for (v, acc) in acc.into_iter().enumerate() {
                     lanes.store(acc, &mut sums[v * L::N..][..L::N]);

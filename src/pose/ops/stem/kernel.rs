@@ -2,7 +2,7 @@
 //! few input channels, a register of output channels at a time.
 
 use super::super::graph::ConvFrame;
-use super::super::lanes::{Lanes, MAX_LANES};
+use super::super::lanes::{Lanes, MAX_LANES, registers};
 
 /// Output pixels computed together: with up to [`BLOCK`] registers of output channels each,
 /// 9 accumulators, 3 weight registers and the input value, within the 16 AVX registers.
@@ -90,7 +90,7 @@ fn row<L: Lanes, const V: usize>(
     let bias = &inputs.bias[first..][..V * L::N];
     let mut x = 0;
     while x < ow {
-        let mut acc: [[L::V; V]; PIXELS] = [std::array::from_fn(|v| lanes.load(&bias[v * L::N..])); PIXELS];
+        let mut acc: [[L::V; V]; PIXELS] = [registers(lanes, bias); PIXELS];
         // the group's taps all fall inside the input's columns: no check per pixel
         let inside = x * sw >= pad_left && (x + PIXELS - 1) * sw + kw <= iw + pad_left && x + PIXELS <= ow;
         for ky in 0..kh {
@@ -100,7 +100,7 @@ fn row<L: Lanes, const V: usize>(
                 for kx in 0..kw {
                     for ci in 0..c {
                         let w = &inputs.weights[((ky * kw + kx) * c + ci) * padded + first..][..V * L::N];
-                        let w: [L::V; V] = std::array::from_fn(|v| lanes.load(&w[v * L::N..]));
+                        let w: [L::V; V] = registers(lanes, w);
                         for (p, acc) in acc.iter_mut().enumerate() {
                             let value = lanes.splat(inputs.data[base + (p * sw + kx) * c + ci]);
                             for (acc, &w) in acc.iter_mut().zip(&w) {
@@ -119,7 +119,7 @@ fn row<L: Lanes, const V: usize>(
                 });
                 for ci in 0..c {
                     let w = &inputs.weights[((ky * kw + kx) * c + ci) * padded + first..][..V * L::N];
-                    let w: [L::V; V] = std::array::from_fn(|v| lanes.load(&w[v * L::N..]));
+                    let w: [L::V; V] = registers(lanes, w);
                     for (acc, column) in acc.iter_mut().zip(columns) {
                         let Some(at) = column else { continue };
                         let value = lanes.splat(inputs.data[at + ci]);
