@@ -294,6 +294,20 @@ fn a_side_camera_is_calibrated_and_measured_through_the_heavy_model() {
     assert!((m["head_forward_cm"].as_f64().unwrap() - 2.9).abs() < 1.0, "{m}");
     assert!(m["cva_deg"].as_f64().unwrap() < 48.0, "{m}");
     assert!(m["shoulder_rounding_deg"].as_f64().unwrap().abs() < 5.0, "{m}");
+    // through heavy a sample comes every 12 s unless another interval is asked for (the CPU
+    // budget): the four frames of a sequence are 48 s, or 20 s at 5 s
+    let audited_s = |interval: &[&str]| {
+        let json = stdout_of(
+            ergoaudit(&config)
+                .args(["report", "--format", "json", "--profile", "side", "--camera-hfov", "70"])
+                .args(interval)
+                .arg("--source")
+                .arg(side("round")),
+        );
+        serde_json::from_str::<Value>(&json).unwrap()["time"]["audited_s"].as_f64().unwrap()
+    };
+    assert_eq!(audited_s(&[]), 48.0);
+    assert_eq!(audited_s(&["--interval", "5s"]), 20.0);
 }
 
 #[test]
