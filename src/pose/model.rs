@@ -250,7 +250,7 @@ pub(crate) fn load(
 ) -> Result<Runnable, PoseError> {
     let model = typed(path, &bytes, n, outputs)?;
     release(bytes);
-    model
+    let runnable = model
         .into_decluttered()
         .and_then(|mut m| ops::swap_in(&mut m).map(|()| m))
         .and_then(|m| m.into_optimized())
@@ -258,7 +258,21 @@ pub(crate) fn load(
         .map_err(|e| PoseError::ModelInvalid {
             path: path.to_path_buf(),
             reason: format!("cannot be optimised for inference ({e})"),
-        })
+        });
+    trim_heap();
+    runnable
+}
+
+/// Give the heap's free pages back to the kernel. Loading a model holds its weights twice
+/// for a moment (the parsed protobuf's bytes and tract's tensors: 2 × 55 MB for heavy), and
+/// the allocator keeps most of what is freed resident: heavy's audit stayed at 145 MB
+/// resident for 70 MB of heap.
+fn trim_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free memory of glibc's own heap; no precondition.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 /// The model of [`load`] before it is optimised.
