@@ -18,6 +18,8 @@ pub(super) trait Lanes: Copy {
     fn splat(self, value: f32) -> Self::V;
     /// The first `N` values of `src`.
     fn load(self, src: &[f32]) -> Self::V;
+    /// The first `N` half-precision values of `src` (f16 bits), widened to f32.
+    fn load_half(self, src: &[u16]) -> Self::V;
     /// The values of `src` (at most `N`) in the first lanes, zeros in the others.
     fn load_short(self, src: &[f32]) -> Self::V;
     /// The `N` values of `src` from `at`.
@@ -38,7 +40,7 @@ pub(super) trait Lanes: Copy {
 
     /// A hint that the values of `src` from `ahead` (which may lie past its end) will be read
     /// soon: they are fetched into the cache where the machine can.
-    fn prefetch(self, src: &[f32], ahead: usize);
+    fn prefetch<T>(self, src: &[T], ahead: usize);
 
     /// `v` clamped to `bounds`, its first `dst.len()` (at most `N`) lanes into `dst`.
     #[inline(always)]
@@ -101,6 +103,12 @@ impl<const W: usize> Lanes for Portable<W> {
     }
 
     #[inline(always)]
+    fn load_half(self, src: &[u16]) -> Self::V {
+        let src = &src[..W];
+        std::array::from_fn(|i| half::f16::from_bits(src[i]).to_f32())
+    }
+
+    #[inline(always)]
     unsafe fn load_at(self, src: &[f32], at: usize) -> Self::V {
         // SAFETY: the caller keeps `at + W` within `src`.
         std::array::from_fn(|i| unsafe { *src.get_unchecked(at + i) })
@@ -128,7 +136,7 @@ impl<const W: usize> Lanes for Portable<W> {
     }
 
     #[inline(always)]
-    fn prefetch(self, _: &[f32], _: usize) {}
+    fn prefetch<T>(self, _: &[T], _: usize) {}
 
     #[inline(always)]
     fn deinterleave(self, a: Self::V, b: Self::V) -> [Self::V; 2] {

@@ -7,7 +7,7 @@ use super::lanes::{Loops, Portable};
 pub(super) enum Kind {
     /// Plain arrays of eight: any machine.
     Portable,
-    /// AVX2 + FMA registers of eight.
+    /// AVX2 + FMA (+ F16C) registers of eight.
     #[cfg(target_arch = "x86_64")]
     Avx2Fma,
     /// AVX-512 registers of sixteen.
@@ -69,7 +69,7 @@ impl Kind {
         match self {
             Kind::Portable => loops.run(Portable::<8>),
             #[cfg(target_arch = "x86_64")]
-            Kind::Avx2Fma => super::x86::Avx2Fma::detect().expect("a CPU with AVX2 and FMA").run(loops),
+            Kind::Avx2Fma => super::x86::Avx2Fma::detect().expect("a CPU with AVX2, FMA and F16C").run(loops),
             #[cfg(target_arch = "x86_64")]
             Kind::Avx512 => super::x86::Avx512::detect().expect("a CPU with AVX-512").run(loops),
             #[cfg(test)]

@@ -3,24 +3,27 @@
 use super::lanes::{Lanes, Loops};
 use std::arch::x86_64::*;
 
-/// AVX2 + FMA lanes. A value exists only once the CPU is known to have both.
+/// AVX2 + FMA (and F16C) lanes. A value exists only once the CPU is known to have them.
 #[derive(Clone, Copy)]
 pub(super) struct Avx2Fma(());
 
 impl Avx2Fma {
     pub(super) fn detect() -> Option<Self> {
-        (is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma")).then_some(Avx2Fma(()))
+        let all = is_x86_feature_detected!("avx2")
+            && is_x86_feature_detected!("fma")
+            && is_x86_feature_detected!("f16c");
+        all.then_some(Avx2Fma(()))
     }
 
-    /// `loops` compiled for AVX2 + FMA: every `Lanes` call in them is inlined here.
-    #[target_feature(enable = "avx2,fma")]
+    /// `loops` compiled for AVX2 + FMA + F16C: every `Lanes` call in them is inlined here.
+    #[target_feature(enable = "avx2,fma,f16c")]
     fn run_here<K: Loops>(self, loops: K) {
         loops.run(self);
     }
 
     /// Run `loops` on AVX registers.
     pub(super) fn run<K: Loops>(self, loops: K) {
-        // SAFETY: `self` exists, so the CPU has AVX2 and FMA.
+        // SAFETY: `self` exists, so the CPU has AVX2, FMA and F16C.
         unsafe { self.run_here(loops) }
     }
 }
@@ -28,7 +31,7 @@ impl Avx2Fma {
 /// Values in an AVX register.
 const AVX_LANES: usize = 8;
 
-// SAFETY (every block below): an `Avx2Fma` exists only on a CPU with AVX2 and FMA, and
+// SAFETY (every block below): an `Avx2Fma` exists only on a CPU with AVX2, FMA and F16C, and
 // loads and stores stay within slices whose length is checked first (a masked load touches
 // only the lanes of its mask).
 impl Lanes for Avx2Fma {
@@ -45,6 +48,12 @@ impl Lanes for Avx2Fma {
     fn load(self, src: &[f32]) -> __m256 {
         let src = &src[..AVX_LANES];
         unsafe { _mm256_loadu_ps(src.as_ptr()) }
+    }
+
+    #[inline(always)]
+    fn load_half(self, src: &[u16]) -> __m256 {
+        let src = &src[..AVX_LANES];
+        unsafe { _mm256_cvtph_ps(_mm_loadu_si128(src.as_ptr().cast())) }
     }
 
     #[inline(always)]
@@ -91,7 +100,7 @@ impl Lanes for Avx2Fma {
     }
 
     #[inline(always)]
-    fn prefetch(self, src: &[f32], ahead: usize) {
+    fn prefetch<T>(self, src: &[T], ahead: usize) {
         prefetch(src, ahead);
     }
 
@@ -113,7 +122,7 @@ impl Lanes for Avx2Fma {
 /// Fetch the cache line of `src[ahead]` into every level of the cache: a hint, which neither
 /// reads nor faults, so `ahead` may lie past the slice's end.
 #[inline(always)]
-fn prefetch(src: &[f32], ahead: usize) {
+fn prefetch<T>(src: &[T], ahead: usize) {
     let at = src.as_ptr().wrapping_add(ahead).cast::<i8>();
     // SAFETY: a prefetch is only a hint: it reads nothing and cannot fault, whatever the
     // address (SSE, which every x86_64 CPU has).
@@ -129,19 +138,20 @@ impl Avx512 {
     pub(super) fn detect() -> Option<Self> {
         let all = is_x86_feature_detected!("avx512f")
             && is_x86_feature_detected!("avx2")
-            && is_x86_feature_detected!("fma");
+            && is_x86_feature_detected!("fma")
+            && is_x86_feature_detected!("f16c");
         all.then_some(Avx512(()))
     }
 
     /// `loops` compiled for AVX-512: every `Lanes` call in them is inlined here.
-    #[target_feature(enable = "avx512f,avx2,fma")]
+    #[target_feature(enable = "avx512f,avx2,fma,f16c")]
     fn run_here<K: Loops>(self, loops: K) {
         loops.run(self);
     }
 
     /// Run `loops` on AVX-512 registers.
     pub(super) fn run<K: Loops>(self, loops: K) {
-        // SAFETY: `self` exists, so the CPU has AVX-512F, AVX2 and FMA.
+        // SAFETY: `self` exists, so the CPU has AVX-512F, AVX2, FMA and F16C.
         unsafe { self.run_here(loops) }
     }
 }
@@ -173,6 +183,12 @@ impl Lanes for Avx512 {
     fn load(self, src: &[f32]) -> __m512 {
         let src = &src[..AVX512_LANES];
         unsafe { _mm512_loadu_ps(src.as_ptr()) }
+    }
+
+    #[inline(always)]
+    fn load_half(self, src: &[u16]) -> __m512 {
+        let src = &src[..AVX512_LANES];
+        unsafe { _mm512_cvtph_ps(_mm256_loadu_si256(src.as_ptr().cast())) }
     }
 
     #[inline(always)]
@@ -214,7 +230,7 @@ impl Lanes for Avx512 {
     }
 
     #[inline(always)]
-    fn prefetch(self, src: &[f32], ahead: usize) {
+    fn prefetch<T>(self, src: &[T], ahead: usize) {
         prefetch(src, ahead);
     }
 

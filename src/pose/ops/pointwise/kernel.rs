@@ -41,8 +41,8 @@ pub(super) struct Geometry {
     pub(super) clamp_bits: [u32; 2],
     /// Whether a tensor of the output's shape is added, and where.
     pub(super) residual: Option<Residual>,
-    /// The weights' nonzero count when they are packed sparse.
-    pub(super) sparse: Option<usize>,
+    /// How the weights are packed.
+    pub(super) packing: Packing,
 }
 
 impl Geometry {
@@ -61,11 +61,25 @@ impl Geometry {
     }
 }
 
+/// How the weights are packed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(super) enum Packing {
+    /// `[O / ROWS][I][ROWS]` f32.
+    Dense,
+    /// The same as half-precision values (f16 bits), when every weight is one exactly (those
+    /// of the bundled models are: they were stored so): half the memory, the same products.
+    Half,
+    /// The nonzero weights only; their count.
+    Sparse(usize),
+}
+
 /// The weights, packed.
 #[derive(Clone, Copy)]
 pub(super) enum Weights<'a> {
     /// `[O / ROWS][I][ROWS]`, zero rows past O.
     Dense(&'a [f32]),
+    /// The same, as f16 bits.
+    Half(&'a [u16]),
     /// For each block of [`SPARSE_DEPTH`] input channels and each output channel, in that
     /// order, the offset of its nonzero weights (which end at the next offset), one more
     /// offset for the end, then the nonzero weights as (input channel, f32 bits) pairs.
@@ -106,10 +120,13 @@ pub(super) fn multiply_with<L: Lanes>(lanes: L, g: &Geometry, inputs: Inputs, ou
     assert!(inputs.bias.len() == g.row_blocks() * ROWS);
     assert!(inputs.residual.is_none_or(|r| r.len() == output.len()));
     let weights = match inputs.weights {
-        Weights::Dense(weights) => weights,
+        Weights::Dense(weights) => Panels::Single(weights),
+        Weights::Half(weights) => Panels::Half(weights),
         Weights::Sparse(weights) => return sparse(lanes, g, inputs, weights, output),
     };
     assert!(weights.len() == g.row_blocks() * ROWS * g.inputs);
+    // a panel of half-precision weights widened, for the block being multiplied
+    let mut widened = vec![0f32; depth * ROWS];
     let mut buffer = Vec::new();
     let strip = line_aligned(&mut buffer, g.inputs * stride);
     // Sums over the input channels of the blocks before the last one.
@@ -118,10 +135,18 @@ pub(super) fn multiply_with<L: Lanes>(lanes: L, g: &Geometry, inputs: Inputs, ou
         let at = Columns { x, width: stride.min(p - x) };
         copy_columns(lanes, inputs.data, p, at, strip, stride);
         match at.width.div_ceil(L::N) {
-            1 => strip_with::<L, 1>(lanes, g, inputs, weights, strip, &mut partial, at, output),
-            2 => strip_with::<L, 2>(lanes, g, inputs, weights, strip, &mut partial, at, output),
-            3 => strip_with::<L, 3>(lanes, g, inputs, weights, strip, &mut partial, at, output),
-            _ => strip_with::<L, 4>(lanes, g, inputs, weights, strip, &mut partial, at, output),
+            1 => {
+                strip_with::<L, 1>(lanes, g, inputs, weights, strip, [&mut partial, &mut widened], at, output)
+            }
+            2 => {
+                strip_with::<L, 2>(lanes, g, inputs, weights, strip, [&mut partial, &mut widened], at, output)
+            }
+            3 => {
+                strip_with::<L, 3>(lanes, g, inputs, weights, strip, [&mut partial, &mut widened], at, output)
+            }
+            _ => {
+                strip_with::<L, 4>(lanes, g, inputs, weights, strip, [&mut partial, &mut widened], at, output)
+            }
         }
     }
 }
@@ -151,6 +176,38 @@ struct Columns {
     width: usize,
 }
 
+/// Dense weights as the loops read them: single precision, or half precision widened a panel
+/// at a time.
+#[derive(Clone, Copy)]
+enum Panels<'a> {
+    Single(&'a [f32]),
+    Half(&'a [u16]),
+}
+
+impl Panels<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Panels::Single(weights) => weights.len(),
+            Panels::Half(weights) => weights.len(),
+        }
+    }
+}
+
+/// The half-precision values `src` (f16 bits) into `dst` as f32, those after them fetched
+/// ahead into the cache ([`PREFETCH`]'s 3 KiB).
+#[inline(always)]
+fn widen<L: Lanes>(lanes: L, src: &[u16], dst: &mut [f32]) {
+    assert!(src.len() == dst.len());
+    let whole = src.len() / L::N * L::N;
+    for at in (0..whole).step_by(L::N) {
+        lanes.prefetch(&src[at..], 2 * PREFETCH);
+        lanes.store(lanes.load_half(&src[at..]), &mut dst[at..][..L::N]);
+    }
+    for (dst, &half) in dst[whole..].iter_mut().zip(&src[whole..]) {
+        *dst = half::f16::from_bits(half).to_f32();
+    }
+}
+
 /// Every output channel of one strip of `V` registers of pixels: [`ROWS`] channels at a
 /// time, accumulated in registers over a block of input channels ([`STRIP_BLOCK`]) at a time.
 #[allow(clippy::too_many_arguments)]
@@ -159,9 +216,9 @@ fn strip_with<L: Lanes, const V: usize>(
     lanes: L,
     g: &Geometry,
     inputs: Inputs,
-    weights: &[f32],
+    weights: Panels,
     strip: &[f32],
-    partial: &mut [f32],
+    [partial, widened]: [&mut [f32]; 2],
     at: Columns,
     output: &mut [f32],
 ) {
@@ -174,7 +231,15 @@ fn strip_with<L: Lanes, const V: usize>(
         let count = block_depth.min(i_len - first);
         let strip = &strip[first * stride..][..count * stride];
         for block in 0..g.row_blocks() {
-            let panel = &weights[(block * i_len + first) * ROWS..][..count * ROWS];
+            let at_panel = (block * i_len + first) * ROWS..(block * i_len + first + count) * ROWS;
+            let (panel, fetch_ahead) = match weights {
+                Panels::Single(weights) => (&weights[at_panel], true),
+                Panels::Half(weights) => {
+                    let panel = &mut widened[..count * ROWS];
+                    widen(lanes, &weights[at_panel], panel);
+                    (&*panel, false)
+                }
+            };
             let mut acc = [[lanes.splat(0.0); V]; ROWS];
             for (r, acc) in acc.iter_mut().enumerate() {
                 *acc = if depth == 0 {
@@ -184,7 +249,9 @@ fn strip_with<L: Lanes, const V: usize>(
                 };
             }
             for (weights, x) in panel.as_chunks::<ROWS>().0.iter().zip(strip.chunks_exact(stride)) {
-                lanes.prefetch(weights, PREFETCH);
+                if fetch_ahead {
+                    lanes.prefetch(weights.as_slice(), PREFETCH);
+                }
                 let x: [L::V; V] = registers(lanes, x);
                 for (acc, &w) in acc.iter_mut().zip(weights) {
                     let w = lanes.splat(w);

@@ -10,7 +10,9 @@
 //! fuse what follows the product in these models: the bias, a ReLU or ReLU6, and the residual
 //! addition that closes a bottleneck block. Weights that are mostly zeros (the detector's
 //! are three quarters zeros: it was trained sparse for XNNPACK) are packed as a list of the
-//! nonzero ones, and only those are multiplied.
+//! nonzero ones, and only those are multiplied. Dense weights that are all half-precision
+//! values exactly (the bundled models' are: Google stored them so) are kept as f16 and
+//! widened a panel at a time: the same products in half the memory (heavy's 1×1 weights).
 
 use tract_onnx::tract_core::internal::*;
 use tract_onnx::tract_core::ops::einsum::EinSum;
@@ -20,7 +22,7 @@ use super::graph::{
 };
 use super::lanes::{Lanes, Loops};
 use super::run::run_best;
-use kernel::{Geometry, Inputs, ROWS, Residual, SPARSE_DEPTH, Weights, multiply_with};
+use kernel::{Geometry, Inputs, Packing, ROWS, Residual, SPARSE_DEPTH, Weights, multiply_with};
 
 mod kernel;
 
@@ -88,7 +90,11 @@ impl EvalOp for Pointwise {
 impl TypedOp for Pointwise {
     fn output_facts(&self, inputs: &[&TypedFact]) -> TractResult<TVec<TypedFact>> {
         ensure!(inputs.len() == 3 + usize::from(self.geometry.residual.is_some()));
-        let weights = if self.geometry.sparse.is_some() { u32::datum_type() } else { f32::datum_type() };
+        let weights = match self.geometry.packing {
+            Packing::Dense => f32::datum_type(),
+            Packing::Half => u16::datum_type(),
+            Packing::Sparse(_) => u32::datum_type(),
+        };
         let types = inputs.iter().enumerate().map(|(i, fact)| (i, fact.datum_type));
         ensure!(types.into_iter().all(|(i, t)| t == if i == 1 { weights } else { f32::datum_type() }));
         Ok(tvec!(f32::fact(&self.output_shape)))
@@ -96,26 +102,31 @@ impl TypedOp for Pointwise {
 
     fn cost(&self, _inputs: &[&TypedFact]) -> TractResult<TVec<(Cost, TDim)>> {
         let g = &self.geometry;
-        let weights = g.sparse.unwrap_or(g.outputs * g.inputs);
+        let weights = match g.packing {
+            Packing::Sparse(nonzero) => nonzero,
+            Packing::Dense | Packing::Half => g.outputs * g.inputs,
+        };
         Ok(tvec!((Cost::FMA(f32::datum_type()), (weights * g.pixels).to_dim())))
     }
 
     as_op!();
 }
 
-/// The packed weights, dense or sparse as `g` says.
+/// The packed weights, dense, half or sparse as `g` says.
 fn packed<'a>(g: &Geometry, weights: &'a Tensor) -> TractResult<Weights<'a>> {
-    Ok(match g.sparse {
-        None => {
+    let dense = g.row_blocks() * ROWS * g.inputs;
+    Ok(match g.packing {
+        Packing::Dense => {
             let weights = f32s(weights)?;
-            ensure!(
-                weights.len() == g.row_blocks() * ROWS * g.inputs,
-                "dense weights of {} values",
-                weights.len()
-            );
+            ensure!(weights.len() == dense, "dense weights of {} values", weights.len());
             Weights::Dense(weights)
         }
-        Some(nonzero) => {
+        Packing::Half => {
+            let weights = weights.try_as_plain_ram()?.as_slice::<u16>()?;
+            ensure!(weights.len() == dense, "half-precision weights of {} values", weights.len());
+            Weights::Half(weights)
+        }
+        Packing::Sparse(nonzero) => {
             let weights = weights.try_as_plain_ram()?.as_slice::<u32>()?;
             let expected = g.sparse_blocks() * g.outputs + 1 + 2 * nonzero;
             ensure!(weights.len() == expected, "sparse weights of {} values", weights.len());
@@ -148,7 +159,7 @@ pub fn swap_in(model: &mut TypedModel) -> TractResult<usize> {
     swap_each(model, |model, node, einsum: &EinSum| {
         let Some(product) = product_for(model, node, einsum)? else { return Ok(None) };
         let fused = fuse(model, &product, OutletId::new(node.id, 0))?;
-        let (weights, sparse) = pack_weights(&product)?;
+        let (weights, packing) = pack_weights(&product)?;
         let bias = pack_bias(&product, &fused)?;
         let op = Pointwise {
             geometry: Geometry {
@@ -157,7 +168,7 @@ pub fn swap_in(model: &mut TypedModel) -> TractResult<usize> {
                 pixels: product.pixels,
                 clamp_bits: fused.clamp.map(f32::to_bits),
                 residual: fused.residual.map(|(_, at)| at),
-                sparse,
+                packing,
             },
             output_shape: product.output_shape,
         };
@@ -284,10 +295,10 @@ fn residual_after(
 /// detector, whose 1×1 weights are 25 % nonzero).
 const SPARSE_DENSITY: f64 = 0.5;
 
-/// The weights packed for the loops, and their nonzero count when packed sparse: either
-/// `[O / ROWS][I][ROWS]` f32, zero rows past O, or (when sparse) the offsets and pairs of
-/// `Weights::Sparse`, as u32.
-fn pack_weights(found: &Found) -> TractResult<(Tensor, Option<usize>)> {
+/// The weights packed for the loops, and how: either `[O / ROWS][I][ROWS]` f32, zero rows
+/// past O (as f16 bits when every weight is a half-precision value exactly), or (when sparse)
+/// the offsets and pairs of `Weights::Sparse`, as u32.
+fn pack_weights(found: &Found) -> TractResult<(Tensor, Packing)> {
     let (i_len, o_len) = (found.inputs, found.outputs);
     let weights = found.weights.cast_to::<f32>()?;
     let weights = f32s(&weights)?;
@@ -312,7 +323,7 @@ fn pack_weights(found: &Found) -> TractResult<(Tensor, Option<usize>)> {
             }
         }
         offsets.extend(pairs);
-        return Ok((tensor1(&offsets), Some(nonzero)));
+        return Ok((tensor1(&offsets), Packing::Sparse(nonzero)));
     }
     let blocks = o_len.div_ceil(ROWS);
     let mut packed = vec![0f32; blocks * i_len * ROWS];
@@ -326,7 +337,12 @@ fn pack_weights(found: &Found) -> TractResult<(Tensor, Option<usize>)> {
             }
         }
     }
-    Ok((tensor1(&packed).into_shape(&[blocks, i_len, ROWS])?, None))
+    let shape = [blocks, i_len, ROWS];
+    let halves: Vec<u16> = packed.iter().map(|&w| half::f16::from_f32(w).to_bits()).collect();
+    if halves.iter().zip(&packed).all(|(&h, &w)| half::f16::from_bits(h).to_f32().to_bits() == w.to_bits()) {
+        return Ok((tensor1(&halves).into_shape(&shape)?, Packing::Half));
+    }
+    Ok((tensor1(&packed).into_shape(&shape)?, Packing::Dense))
 }
 
 /// The bias as `[O]`, padded with zeros to whole blocks of [`ROWS`] output channels.
@@ -374,7 +390,7 @@ mod tests {
             ("face_landmark.onnx", 192, 22),
         ];
         let mut fused_kinds = std::collections::HashSet::new();
-        let mut sparse = 0;
+        let (mut sparse, mut packings) = (0, std::collections::HashSet::new());
         for (file, n, expected) in models {
             let model = decluttered(file, n);
             let mut found = 0;
@@ -436,7 +452,8 @@ mod tests {
                             node.name
                         );
                     }
-                    sparse += usize::from(op.geometry.sparse.is_some());
+                    packings.insert(std::mem::discriminant(&op.geometry.packing));
+                    sparse += usize::from(matches!(op.geometry.packing, Packing::Sparse(_)));
                 }
             }
             assert_eq!(found, expected, "1×1 convolutions of {file}");
@@ -445,6 +462,8 @@ mod tests {
         assert!(fused_kinds.len() >= 4, "{fused_kinds:?}");
         // the detector's products, with its own weights
         assert!(sparse >= 20, "{sparse} sparse products");
+        // random weights packed as f32, the landmark models' own as f16, the detector's sparse
+        assert_eq!(packings.len(), 3, "every packing is exercised");
     }
 
     /// What follows the product in a test model.
@@ -547,7 +566,7 @@ mod tests {
                 "{expression} {tail:?}: all fused"
             );
             let op = swapped.nodes().iter().find_map(|n| n.op_as::<Pointwise>()).unwrap();
-            assert_eq!(op.geometry.sparse.is_some(), sparse, "{expression} {data:?}");
+            assert_eq!(matches!(op.geometry.packing, Packing::Sparse(_)), sparse, "{expression} {data:?}");
             let difference = relative_difference(&reference, &run(swapped, &input));
             assert!(difference <= TOLERANCE, "{expression} {data:?} {tail:?} sparse {sparse}: {difference}");
         }
