@@ -85,10 +85,11 @@ pub(super) fn run_best<K: Loops>(loops: K) {
 }
 
 /// Run `loops` with the widest lanes this machine has whose registers divide `n` (loops over
-/// `n` channels leave no remainder for one-by-one sums), else with the widest.
+/// `n` channels, or along rows of `n` values, leave no part of a register idle), else with the
+/// narrowest vector lanes it has (the least left idle).
 pub(super) fn run_best_dividing<K: Loops>(n: usize, loops: K) {
-    let widest = Kind::best();
-    let kind =
-        Kind::machine().into_iter().rev().find(|kind| n.is_multiple_of(kind.width())).unwrap_or(widest);
+    let machine = Kind::machine();
+    let narrowest = machine.get(1).copied().unwrap_or(Kind::Portable);
+    let kind = machine.into_iter().rev().find(|kind| n.is_multiple_of(kind.width())).unwrap_or(narrowest);
     kind.run(loops);
 }

@@ -18,7 +18,7 @@ use tract_onnx::tract_core::ops::cnn::Conv;
 
 use super::graph::{conv_frame, f32s, filled, swap_convs};
 use super::lanes::{Lanes, Loops};
-use super::run::{run_best, run_best_dividing};
+use super::run::run_best_dividing;
 use kernel::{Geometry, Inputs, Layout, convolve_with};
 
 mod kernel;
@@ -69,7 +69,9 @@ impl EvalOp for Depthwise {
             filled(&g.frame.output_shape, |output| {
                 let loops = Convolution { geometry: g, inputs, output };
                 match g.layout {
-                    Layout::ChannelFirst => run_best(loops),
+                    // registers along a row: an 8×8 plane in registers of 16 left half of each
+                    // idle (measured: heavy's depthwise 7.1–7.4 → 6.4–6.7 ms, its 8×8 planes 1.6 → 1.3 ms)
+                    Layout::ChannelFirst => run_best_dividing(g.frame.output_hw[1], loops),
                     // registers across the channels: none left over for one-by-one sums
                     Layout::ChannelLast => run_best_dividing(g.channels, loops),
                 }
