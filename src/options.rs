@@ -42,9 +42,10 @@ fn model_for(given: Option<&ModelChoice>, profile: Option<&(String, Baseline)>) 
 }
 
 /// Time between samples when none is given: 5 s, or 12 s through the heavy landmark model.
-/// A heavy sample costs about 49 ms of CPU against 21 ms for a full one (README, "Cost of the
-/// background audit"): 49 ms every 12 s is 0.41 % of a core, within the audit's 0.5 %, where
-/// every 5 s it would be 0.98 %. A hold is judged over minutes, so 12 s loses little.
+/// A heavy sample costs 2.3 times a full one (31–34 ms of CPU against 14–15 ms: README, "Cost
+/// of the background audit"), so every 12 s it costs an hour what the front set-up does every
+/// 5 s: 0.28 % of a core, within the audit's 0.5 %, where every 5 s it would be 0.64 %. A hold
+/// is judged over minutes, so 12 s loses little.
 fn interval_for(given: Option<SignedDuration>, model: &ModelChoice) -> f64 {
     let default = if *model == ModelChoice::Heavy { 12.0 } else { 5.0 };
     given.map_or(default, |d| d.as_secs_f64())
