@@ -19,25 +19,28 @@ pub(super) enum Kind {
 }
 
 impl Kind {
-    /// Every kind this machine's CPU runs, portable first.
-    pub(super) fn machine() -> Vec<Kind> {
-        let mut kinds = vec![Kind::Portable];
-        #[cfg(target_arch = "x86_64")]
-        {
-            if super::x86::Avx2Fma::detect().is_some() {
-                kinds.push(Kind::Avx2Fma);
+    /// Every kind this machine's CPU runs, portable first, widest last (checked once).
+    pub(super) fn machine() -> &'static [Kind] {
+        static KINDS: std::sync::OnceLock<Vec<Kind>> = std::sync::OnceLock::new();
+        KINDS.get_or_init(|| {
+            let mut kinds = vec![Kind::Portable];
+            #[cfg(target_arch = "x86_64")]
+            {
+                if super::x86::Avx2Fma::detect().is_some() {
+                    kinds.push(Kind::Avx2Fma);
+                }
+                if super::x86::Avx512::detect().is_some() {
+                    kinds.push(Kind::Avx512);
+                }
             }
-            if super::x86::Avx512::detect().is_some() {
-                kinds.push(Kind::Avx512);
-            }
-        }
-        kinds
+            kinds
+        })
     }
 
     /// Every kind the tests run: the machine's, and plain arrays of sixteen.
     #[cfg(test)]
     pub(super) fn tested() -> Vec<Kind> {
-        let mut kinds = Kind::machine();
+        let mut kinds = Kind::machine().to_vec();
         kinds.push(Kind::PortableWide);
         kinds
     }
@@ -55,10 +58,9 @@ impl Kind {
         }
     }
 
-    /// The widest kind this machine can run (checked once).
+    /// The widest kind this machine can run.
     pub(super) fn best() -> Kind {
-        static BEST: std::sync::OnceLock<Kind> = std::sync::OnceLock::new();
-        *BEST.get_or_init(|| *Kind::machine().last().expect("portable is always available"))
+        *Kind::machine().last().expect("portable is always available")
     }
 
     /// Run `loops` with this kind of lanes.
@@ -90,6 +92,6 @@ pub(super) fn run_best<K: Loops>(loops: K) {
 pub(super) fn run_best_dividing<K: Loops>(n: usize, loops: K) {
     let machine = Kind::machine();
     let narrowest = machine.get(1).copied().unwrap_or(Kind::Portable);
-    let kind = machine.into_iter().rev().find(|kind| n.is_multiple_of(kind.width())).unwrap_or(narrowest);
+    let kind = machine.iter().rev().copied().find(|kind| n.is_multiple_of(kind.width())).unwrap_or(narrowest);
     kind.run(loops);
 }

@@ -126,7 +126,7 @@ pub(super) fn multiply_with<L: Lanes>(lanes: L, g: &Geometry, inputs: Inputs, ou
     };
     assert!(weights.len() == g.row_blocks() * ROWS * g.inputs);
     // a panel of half-precision weights widened, for the block being multiplied
-    let mut widened = vec![0f32; depth * ROWS];
+    let mut widened = if matches!(weights, Panels::Half(_)) { vec![0f32; depth * ROWS] } else { Vec::new() };
     let mut buffer = Vec::new();
     let strip = line_aligned(&mut buffer, g.inputs * stride);
     // Sums over the input channels of the blocks before the last one.
@@ -134,19 +134,12 @@ pub(super) fn multiply_with<L: Lanes>(lanes: L, g: &Geometry, inputs: Inputs, ou
     for x in (0..p).step_by(stride) {
         let at = Columns { x, width: stride.min(p - x) };
         copy_columns(lanes, inputs.data, p, at, strip, stride);
+        let scratch = [partial.as_mut_slice(), widened.as_mut_slice()];
         match at.width.div_ceil(L::N) {
-            1 => {
-                strip_with::<L, 1>(lanes, g, inputs, weights, strip, [&mut partial, &mut widened], at, output)
-            }
-            2 => {
-                strip_with::<L, 2>(lanes, g, inputs, weights, strip, [&mut partial, &mut widened], at, output)
-            }
-            3 => {
-                strip_with::<L, 3>(lanes, g, inputs, weights, strip, [&mut partial, &mut widened], at, output)
-            }
-            _ => {
-                strip_with::<L, 4>(lanes, g, inputs, weights, strip, [&mut partial, &mut widened], at, output)
-            }
+            1 => strip_with::<L, 1>(lanes, g, inputs, weights, strip, scratch, at, output),
+            2 => strip_with::<L, 2>(lanes, g, inputs, weights, strip, scratch, at, output),
+            3 => strip_with::<L, 3>(lanes, g, inputs, weights, strip, scratch, at, output),
+            _ => strip_with::<L, 4>(lanes, g, inputs, weights, strip, scratch, at, output),
         }
     }
 }
