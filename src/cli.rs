@@ -244,9 +244,9 @@ pub struct AuditArgs {
     pub interval: Option<SignedDuration>,
 
     /// Frames per sample; the sample holds their measures' median. One frame per 5 s keeps
-    /// the audit under 0.5 % of a core (about 0.32 % with the full model, 0.20 % with the
-    /// lite one); a burst of N costs N times that (the risk engine already smooths over time
-    /// with its dwell and hysteresis).
+    /// the audit under 0.5 % of a core (about 0.29 % with the full model, 0.21 % with the
+    /// lite one, 0.28 % with the heavy one every 12 s); a burst of N costs N times that (the
+    /// risk engine already smooths over time with its dwell and hysteresis).
     #[arg(long, value_name = "N", default_value_t = 1)]
     pub burst: usize,
 
