@@ -5,7 +5,9 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
+use prost::Message;
 use sha2::{Digest, Sha256};
+use tract_onnx::pb::ModelProto;
 use tract_onnx::prelude::*;
 
 use super::ops;
@@ -248,8 +250,12 @@ pub(crate) fn load(
     n: usize,
     outputs: &OutputShapes,
 ) -> Result<Runnable, PoseError> {
-    let model = typed(path, &bytes, n, outputs)?;
+    // decoded straight from the bytes (tract's reader would copy them whole first), which are
+    // released before tract translates the protobuf: the weights are held twice, not three
+    // times (heavy: 55 MB each)
+    let proto = decode(path, &bytes);
     release(bytes);
+    let model = typed(path, proto?, n, outputs)?;
     let runnable = model
         .into_decluttered()
         .and_then(|mut m| ops::swap_in(&mut m).map(|()| m))
@@ -275,12 +281,21 @@ fn trim_heap() {
     }
 }
 
+/// The ONNX protobuf in `bytes`.
+fn decode(path: &Path, bytes: &[u8]) -> Result<ModelProto, PoseError> {
+    ModelProto::decode(bytes).map_err(|e| PoseError::ModelInvalid {
+        path: path.to_path_buf(),
+        reason: format!("not a readable ONNX file ({e})"),
+    })
+}
+
 /// The model of [`load`] before it is optimised.
-fn typed(path: &Path, bytes: &[u8], n: usize, outputs: &OutputShapes) -> Result<TypedModel, PoseError> {
+fn typed(path: &Path, proto: ModelProto, n: usize, outputs: &OutputShapes) -> Result<TypedModel, PoseError> {
     let invalid = |reason: String| PoseError::ModelInvalid { path: path.to_path_buf(), reason };
     let mut model = tract_onnx::onnx()
-        .model_for_read(&mut &bytes[..])
+        .model_for_proto_model(&proto)
         .map_err(|e| invalid(format!("not a readable ONNX file ({e})")))?;
+    drop(proto);
     if model.inputs.len() != 1 {
         return Err(invalid(format!("expected 1 input, found {}", model.inputs.len())));
     }
@@ -343,7 +358,7 @@ mod tests {
             let bytes = read_verified(None, &bundled).unwrap();
             let ours =
                 load(&path, bytes.clone(), n, outputs).unwrap().run(tvec!(input.clone().into())).unwrap();
-            let tracts = typed(&path, &bytes, n, outputs)
+            let tracts = typed(&path, decode(&path, &bytes).unwrap(), n, outputs)
                 .and_then(|m| {
                     m.into_optimized()
                         .and_then(|m| m.into_runnable())
