@@ -62,6 +62,7 @@ fn audit_sample(c: &mut Criterion) {
             pause: None,
             started_at: None,
             clock: ergoaudit::clock::system(),
+            desktop: std::sync::Arc::new(ergoaudit::desktop::NoDesktop),
         };
         let mut quiet = Quiet;
         // the audit's own commit path: sampler, engine, store, observer

@@ -5,9 +5,9 @@
 # System packages ergoaudit needs to build and run: a C compiler (tract's kernels, SQLite),
 # libclang (nokhwa's V4L2 camera bindings are generated at build time), ffmpeg (video input).
 ERGOAUDIT_PACKAGES=(gcc libc6-dev pkg-config libclang1-14 ffmpeg)
-# … and to test: strace (the audit opens no network socket) and Chromium (the HTML report
-# renders).
-ERGOAUDIT_TEST_PACKAGES=(strace chromium)
+# … and to test: strace (the audit opens no network socket), Chromium (the HTML report
+# renders) and dbus-daemon (each desktop test starts a private bus with fake services).
+ERGOAUDIT_TEST_PACKAGES=(strace chromium dbus-daemon)
 
 ensure_packages() {
   local missing=() p

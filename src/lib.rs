@@ -14,7 +14,7 @@
 //! ```text
 //! clock escape stats
 //! files
-//! capture zone
+//! capture zone desktop
 //! pose
 //! posture
 //! thresholds
@@ -26,7 +26,7 @@
 //! report
 //! ```
 //!
-//! [`clock`] is time behind a seam, [`escape`] makes text safe where it goes, [`files`]
+//! [`clock`] is time behind a seam, [`desktop`] the desktop's lock and sleep behind another, [`escape`] makes text safe where it goes, [`files`]
 //! reads and writes with size limits, `stats` has medians, [`zone`] finds the local time
 //! zone; [`thresholds`] holds every limit
 //! with its reference and [`config`] resolves them (file, environment, flags) and keeps the
@@ -46,6 +46,7 @@ pub mod audit;
 pub mod capture;
 pub mod clock;
 pub mod config;
+pub mod desktop;
 pub mod escape;
 pub mod files;
 pub mod notify;

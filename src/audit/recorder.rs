@@ -9,6 +9,7 @@ use std::sync::atomic::AtomicBool;
 use super::pause::PauseFile;
 use super::session::{AuditError, Observer, Outcome, Plan, Session};
 use super::source::{OpenError, Pacing, PoseSource, Source};
+use crate::desktop::{Desktop, Watched, dbus};
 use crate::pose::ModelChoice;
 use crate::posture::{Baseline, Optics};
 use crate::store::{SessionId, Store};
@@ -54,19 +55,35 @@ pub struct Opened<'a> {
     recorder: &'a Recorder,
     source: Box<dyn PoseSource>,
     stop: Arc<AtomicBool>,
+    desktop: Arc<Watched>,
 }
 
 impl Recorder {
     /// Open the source; `stop` ends the recording (a camera waiting between samples wakes up).
+    /// A camera then follows the desktop's screen lock and sleep over D-Bus
+    /// ([`dbus::follow`]), or says once that there is none to follow.
     pub fn open(&self, stop: &Arc<AtomicBool>) -> Result<Opened<'_>, OpenError> {
+        let desktop = Arc::new(Watched::default());
         let pacing = Pacing {
             interval_s: self.interval_s,
             burst: self.burst,
             duration_s: self.duration_s,
             stop: Arc::clone(stop),
             pause: self.pause.clone(),
+            desktop: Arc::clone(&desktop) as Arc<dyn Desktop>,
         };
-        Ok(Opened { recorder: self, source: self.source.open(&pacing, &self.model)?, stop: Arc::clone(stop) })
+        let source = self.source.open(&pacing, &self.model)?;
+        if matches!(self.source, Source::Camera(_)) {
+            let answered = dbus::follow(dbus::Buses::default(), Arc::clone(&desktop));
+            if answered.is_empty() {
+                tracing::warn!(
+                    "no screen lock or sleep to follow (no D-Bus session or system bus, or no screen saver or logind on them): the camera is used whether or not the screen is locked"
+                );
+            } else {
+                tracing::info!("following the screen lock and sleep through {}", answered.join(", "));
+            }
+        }
+        Ok(Opened { recorder: self, source, stop: Arc::clone(stop), desktop })
     }
 }
 
@@ -86,6 +103,7 @@ impl Opened<'_> {
             pause: r.pause.clone(),
             started_at: r.recorded_at,
             clock: self.source.clock(),
+            desktop: Arc::clone(&self.desktop) as Arc<dyn Desktop>,
         };
         let session = Session::begin(store, plan, observer)?;
         let id = session.id();

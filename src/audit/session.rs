@@ -10,6 +10,7 @@ use super::sampler::{Sampled, Sampler};
 use super::source::{Fatal, PoseSource, SourceError};
 use crate::capture::CaptureError;
 use crate::clock::Clock;
+use crate::desktop::{Away, Desktop};
 use crate::pose::PosedFrame;
 use crate::posture::{Baseline, Optics};
 use crate::risk::{Assessment, Engine, Event, Pause};
@@ -98,6 +99,9 @@ pub struct Plan {
     /// The clock a live source runs on ([`super::PoseSource::clock`]): "now", and the waits
     /// while paused.
     pub clock: Arc<dyn Clock>,
+    /// The desktop a live source follows: while the screen is locked or the machine asleep,
+    /// the camera is not opened and nothing is sampled.
+    pub desktop: Arc<dyn Desktop>,
 }
 
 /// How often a paused audit looks whether the pause is over.
@@ -123,6 +127,10 @@ pub struct Session<'a> {
     /// A pause file that cannot be read is said once.
     pause_unreadable: bool,
     clock: Arc<dyn Clock>,
+    desktop: Arc<dyn Desktop>,
+    /// While the desktop says nobody is at the screen: why, since when and the source's
+    /// latest clock, session seconds.
+    away: Option<(Away, f64, f64)>,
 }
 
 /// Whether a session takes more frames.
@@ -167,6 +175,8 @@ impl<'a> Session<'a> {
             paused: None,
             pause_unreadable: false,
             clock: plan.clock,
+            desktop: plan.desktop,
+            away: None,
         })
     }
 
@@ -228,15 +238,24 @@ impl<'a> Session<'a> {
             // (nothing is opened); a stream sends what it sends, and what arrives during a
             // pause is dropped
             let camera = source.clock_s();
-            if let Some(clock) = camera
-                && self.pause_in_force()
-            {
-                self.pausing(clock, source)?;
-                if self.duration_s.is_some_and(|d| clock >= d) {
-                    return Ok(());
+            if let Some(clock) = camera {
+                let held = if self.pause_in_force() {
+                    self.pausing(clock, source)?;
+                    true
+                } else if let Some(why) = self.desktop.state().away() {
+                    self.going_away(why, clock, source)?;
+                    true
+                } else {
+                    self.back(clock)?;
+                    false
+                };
+                if held {
+                    if self.duration_s.is_some_and(|d| clock >= d) {
+                        return Ok(());
+                    }
+                    self.clock.sleep(PAUSE_POLL);
+                    continue;
                 }
-                self.clock.sleep(PAUSE_POLL);
-                continue;
             }
             let Some(next) = source.next_posed() else { return Ok(()) };
             if camera.is_none() && self.pause_in_force() {
@@ -257,10 +276,13 @@ impl<'a> Session<'a> {
                         return Ok(());
                     }
                 }
-                // the camera saw the pause before its burst
+                // the camera saw a pause, a lock or a sleep before its burst
                 Err(SourceError::Capture(CaptureError::Paused)) => {
                     let clock = source.clock_s().or(self.latest_t).unwrap_or_default();
-                    self.pausing(clock, source)?;
+                    match self.desktop.state().away() {
+                        Some(why) if !self.pause_in_force() => self.going_away(why, clock, source)?,
+                        _ => self.pausing(clock, source)?,
+                    }
                 }
                 Err(SourceError::Capture(e)) => self.gap(&e, source.clock_s())?,
                 Err(SourceError::Fatal(fatal)) => return Err(AuditError::Source(fatal)),
@@ -289,6 +311,10 @@ impl<'a> Session<'a> {
             self.commit(sample)?;
         }
         let mut end_s = self.outcome.end_s;
+        if let Some((_, _, latest)) = self.away {
+            end_s = end_s.max(latest);
+            self.back(latest)?;
+        }
         if let Some((start_s, latest)) = self.paused.take() {
             end_s = end_s.max(latest);
             self.end_pause(Pause { start_s, end_s: latest.max(start_s) })?;
@@ -318,9 +344,52 @@ impl<'a> Session<'a> {
         }
     }
 
+    /// The desktop says nobody is at the screen (`why`), at `clock_s` on the session clock:
+    /// the time away begins (the sample under way is committed and the source lets go of its
+    /// device) or goes on. It is not a pause: a time away as long as a break is one, as any
+    /// gap in the samples.
+    fn going_away(&mut self, why: Away, clock_s: f64, source: &mut dyn PoseSource) -> Result<(), AuditError> {
+        let clock_s = clock_s.max(self.outcome.end_s);
+        match &mut self.away {
+            Some((was, _, latest)) if *was == why => *latest = latest.max(clock_s),
+            _ => {
+                self.back(clock_s)?;
+                if let Some(sample) = self.sampler.interrupt() {
+                    self.commit(sample)?;
+                }
+                source.release();
+                tracing::info!(
+                    "{}: the camera stays closed and nothing is sampled until {}",
+                    match why {
+                        Away::Locked => "the screen is locked",
+                        Away::Asleep => "the machine is going to sleep",
+                    },
+                    match why {
+                        Away::Locked => "it is unlocked",
+                        Away::Asleep => "it wakes up",
+                    }
+                );
+                self.away = Some((why, clock_s, clock_s));
+            }
+        }
+        Ok(())
+    }
+
+    /// Somebody may be at the screen again at `clock_s`: a time away under way ends there
+    /// and is stored.
+    fn back(&mut self, clock_s: f64) -> Result<(), AuditError> {
+        if let Some((why, start_s, latest)) = self.away.take() {
+            let end_s = clock_s.max(latest).max(start_s);
+            self.store.add_away(self.stored.id, why, start_s, end_s)?;
+            tracing::info!("{} for {}: sampling again", why.name(), crate::advice::minutes(end_s - start_s));
+        }
+        Ok(())
+    }
+
     /// Paused, at `clock_s` on the session clock: the pause begins (and the source lets go
     /// of its device) or goes on.
     fn pausing(&mut self, clock_s: f64, source: &mut dyn PoseSource) -> Result<(), AuditError> {
+        self.back(clock_s)?;
         let clock_s = clock_s.max(self.outcome.end_s);
         match &mut self.paused {
             Some((_, latest)) => *latest = latest.max(clock_s),

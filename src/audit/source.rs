@@ -261,6 +261,9 @@ pub struct Pacing {
     pub stop: Arc<AtomicBool>,
     /// The pause file a camera looks at before each burst (it is not opened while paused).
     pub pause: Option<super::pause::PauseFile>,
+    /// The desktop a camera asks before each burst (it is not opened while the screen is
+    /// locked or the machine asleep).
+    pub desktop: Arc<dyn crate::desktop::Desktop>,
 }
 
 /// Why an input could not be opened.
@@ -313,11 +316,13 @@ impl Source {
                     pacing.duration_s.map(Duration::from_secs_f64),
                     Arc::clone(&pacing.stop),
                 );
-                if let Some(file) = pacing.pause.clone() {
-                    // a pause asked for while the camera waited for its next sample
-                    let clock = frames.clock();
-                    frames = frames.with_hold(move || file.active(clock.wall()).is_ok_and(|p| p.is_some()));
-                }
+                // a pause asked for, a lock or a sleep while the camera waited for its next sample
+                let (file, desktop, clock) =
+                    (pacing.pause.clone(), Arc::clone(&pacing.desktop), frames.clock());
+                frames = frames.with_hold(move || {
+                    desktop.state().away().is_some()
+                        || file.as_ref().is_some_and(|f| f.active(clock.wall()).is_ok_and(|p| p.is_some()))
+                });
                 Box::new(PosedFrames::new(frames, BlazePose::load(model)?, interval))
             }
         })

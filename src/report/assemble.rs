@@ -59,6 +59,7 @@ fn assemble(d: Data) -> Report {
     };
     let breaks: Vec<_> = input.breaks.iter().filter(|b| span(b.start_s, b.end_s)).copied().collect();
     let pauses: Vec<_> = input.pauses.iter().filter(|p| span(p.start_s, p.end_s)).copied().collect();
+    let away: Vec<_> = input.away.iter().filter(|a| span(a.start_s, a.end_s)).copied().collect();
     let findings: Vec<StoredFinding> = input
         .findings
         .iter()
@@ -84,6 +85,7 @@ fn assemble(d: Data) -> Report {
         findings: &findings,
         breaks: &breaks,
         pauses: &pauses,
+        away: &away,
         ..*input
     };
     let d = Data::gathered(&cleaned, d.tally);

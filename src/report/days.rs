@@ -26,6 +26,11 @@ pub(crate) fn days(d: &Data) -> Vec<Day> {
             day.paused_s += p.end_s - p.start_s;
         }
     }
+    for a in d.input.away {
+        if let Some(day) = day_of(a).and_then(|date| out.get_mut(&date)) {
+            day.locked_s += a.end_s - a.start_s;
+        }
+    }
     out.into_iter()
         .map(|(date, mut day)| {
             // a measure without any value that day has no bands
@@ -79,6 +84,7 @@ mod tests {
             findings: &[],
             breaks: &breaks,
             pauses: &pauses,
+            away: &[],
             thresholds: &t,
             judged: &[],
             period: Some(&period),
@@ -125,6 +131,7 @@ mod tests {
             findings: &[],
             breaks: &[],
             pauses: &[],
+            away: &[],
             thresholds: &t,
             judged: &[],
             period: Some(period),

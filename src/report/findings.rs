@@ -81,6 +81,7 @@ mod tests {
             findings: &stored,
             breaks: &[],
             pauses: &[],
+            away: &[],
             period: None,
             thresholds: &t,
             judged: &[],

@@ -77,6 +77,8 @@ pub struct Loaded {
     pub breaks: Vec<SessionSpan>,
     /// Their pauses.
     pub pauses: Vec<SessionSpan>,
+    /// Their times away (the screen locked, the machine asleep).
+    pub away: Vec<SessionSpan>,
 }
 
 impl Loaded {
@@ -101,6 +103,7 @@ impl Loaded {
             findings: store.findings(&ids)?,
             breaks: store.breaks(&ids)?,
             pauses: store.pauses(&ids)?,
+            away: store.away(&ids)?,
             sessions,
         };
         if let Some(from) = from {
@@ -111,6 +114,7 @@ impl Loaded {
             loaded.findings.retain(|f| f.end_s.is_none_or(|end| !ended(f.session, end)));
             loaded.breaks.retain(|b| !ended(b.session, b.end_s));
             loaded.pauses.retain(|p| !ended(p.session, p.end_s));
+            loaded.away.retain(|a| !ended(a.session, a.end_s));
         }
         Ok(loaded)
     }
@@ -155,6 +159,7 @@ impl Loaded {
             findings: &self.findings,
             breaks: &self.breaks,
             pauses: &self.pauses,
+            away: &self.away,
             period,
             thresholds: judged.first().map_or(stated, |(_, t)| t),
             judged,

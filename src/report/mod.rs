@@ -98,6 +98,7 @@ mod tests {
             findings: &[],
             breaks: &[],
             pauses: &[],
+            away: &[],
             period: None,
             thresholds: t,
             judged: &[],

@@ -194,6 +194,9 @@ pub struct TimeSummary {
     pub away_s: f64,
     /// Time the audit was paused (`ergoaudit pause`): neither present nor away, seconds.
     pub paused_s: f64,
+    /// Time the screen was locked or the machine asleep (the camera closed; nobody at the
+    /// screen), seconds.
+    pub locked_s: f64,
     /// Absences of at least the break length.
     pub breaks_taken: usize,
     /// The rule (e.g. "2 min every 45 min").
@@ -366,6 +369,9 @@ pub struct Day {
     pub present_s: f64,
     /// Time the audit was paused, seconds (counted on the day the pause began).
     pub paused_s: f64,
+    /// Time the screen was locked or the machine asleep, seconds (counted on the day it
+    /// began).
+    pub locked_s: f64,
     /// Time in each band of `cva_deg`, `head_forward_cm` and `shoulder_rounding_deg`, and
     /// present without a value, seconds (the measures with a value that day).
     pub bands: PerMeasure<BandTime>,
@@ -437,6 +443,8 @@ pub struct Records<'a> {
     pub breaks: &'a [SessionSpan],
     /// Their pauses.
     pub pauses: &'a [SessionSpan],
+    /// Their times away: the screen locked, the machine asleep.
+    pub away: &'a [SessionSpan],
     /// The period to split into days, if any (`report --since` beyond a day).
     pub period: Option<&'a Period>,
     /// The thresholds the report states (its method, its charts' bands, the break rule),

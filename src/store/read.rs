@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::error::StoreError;
 use super::open::Store;
-use super::schema::{BREAKS_SCHEMA, PAUSES_SCHEMA, REASONS_SCHEMA, measure_columns};
+use super::schema::{AWAY_SCHEMA, BREAKS_SCHEMA, PAUSES_SCHEMA, REASONS_SCHEMA, measure_columns};
 use super::session::{SessionId, StoredSession};
 use crate::posture::{MeasureId, Measures, Missing, View};
 use crate::risk::FindingKind;
@@ -71,7 +71,7 @@ pub struct StoredFinding {
     pub reference: String,
 }
 
-/// A break or a pause of a session, as stored: seconds on its clock.
+/// A break, a pause or a time away of a session, as stored: seconds on its clock.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SessionSpan {
     /// Its session.
@@ -264,7 +264,16 @@ impl Store {
         self.spans("pauses", sessions)
     }
 
-    /// The `(start_s, end_s)` rows of `table` (`breaks` or `pauses`) for each session.
+    /// Every span of the given sessions during which the screen was locked or the machine
+    /// asleep, in time order per session (none in a file older than them).
+    pub fn away(&self, sessions: &[SessionId]) -> Result<Vec<SessionSpan>, StoreError> {
+        if self.schema < AWAY_SCHEMA {
+            return Ok(Vec::new());
+        }
+        self.spans("away", sessions)
+    }
+
+    /// The `(start_s, end_s)` rows of `table` (`breaks`, `pauses`, `away`) for each session.
     fn spans(&self, table: &str, sessions: &[SessionId]) -> Result<Vec<SessionSpan>, StoreError> {
         let mut stmt = self
             .conn

@@ -10,7 +10,7 @@
 use crate::posture::MeasureId;
 
 /// The schema, one migration per version.
-pub(super) const MIGRATIONS: [&str; 4] = [
+pub(super) const MIGRATIONS: [&str; 5] = [
     r#"
 CREATE TABLE sessions (
     id INTEGER PRIMARY KEY,
@@ -80,6 +80,14 @@ CREATE TABLE gaps (
          start_s REAL NOT NULL,
          end_s REAL NOT NULL
      );",
+    // the time the desktop said nobody was at the screen (`locked`, `asleep`): the camera
+    // stayed closed; a break when long enough, as any gap in the samples
+    "CREATE TABLE away (
+         session_id INTEGER NOT NULL REFERENCES sessions(id),
+         kind TEXT NOT NULL,
+         start_s REAL NOT NULL,
+         end_s REAL NOT NULL
+     );",
 ];
 
 /// Newest schema version this build knows.
@@ -90,6 +98,8 @@ pub(super) const REASONS_SCHEMA: i64 = 2;
 pub(super) const BREAKS_SCHEMA: i64 = 3;
 /// The schema version that records pauses.
 pub(super) const PAUSES_SCHEMA: i64 = 4;
+/// The schema version that records the time the screen was locked or the machine asleep.
+pub(super) const AWAY_SCHEMA: i64 = 5;
 
 /// The measures' columns of `samples`, in [`MeasureId`] order (each named as the measure).
 pub(super) fn measure_columns() -> String {

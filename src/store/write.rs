@@ -9,6 +9,7 @@ use super::open::Store;
 use super::read::missing_json;
 use super::schema::measure_columns;
 use super::session::SessionId;
+use crate::desktop::Away;
 use crate::posture::{MeasureId, Measures, Missing, View};
 use crate::risk::{Assessment, Break, Finding, Pause, Sample};
 
@@ -101,6 +102,24 @@ impl Store {
             .execute(
                 "INSERT INTO pauses (session_id, start_s, end_s) VALUES (?1, ?2, ?3)",
                 params![session, pause.start_s, pause.end_s],
+            )
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
+    /// Record a span of a session during which the desktop said nobody was at the screen
+    /// (`kind`: [`Away::name`]).
+    pub fn add_away(
+        &self,
+        session: SessionId,
+        kind: Away,
+        start_s: f64,
+        end_s: f64,
+    ) -> Result<(), StoreError> {
+        self.conn
+            .execute(
+                "INSERT INTO away (session_id, kind, start_s, end_s) VALUES (?1, ?2, ?3, ?4)",
+                params![session, kind.name(), start_s, end_s],
             )
             .map(drop)
             .map_err(|e| self.err(e))

@@ -67,6 +67,7 @@ fn a_failing_source_leaves_gaps_and_the_audit_goes_on() {
         pause: None,
         started_at: None,
         clock: ergoaudit::clock::system(),
+        desktop: std::sync::Arc::new(ergoaudit::desktop::NoDesktop),
     };
     let mut seen = Seen::default();
     let session = Session::begin(&mut store, plan, &mut seen).unwrap();

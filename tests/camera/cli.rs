@@ -208,3 +208,60 @@ fn a_report_from_the_camera_on_the_spot() {
     assert_eq!(report["origin"]["sources"], serde_json::json!(["camera"]));
     assert!(report["time"]["present_s"].as_f64().unwrap() >= 2.0, "{}", report["time"]);
 }
+
+#[test]
+fn a_locked_screen_keeps_the_camera_closed_and_the_report_counts_the_time() {
+    let home = tempfile::tempdir().unwrap();
+    // the desktop: a private session bus whose screen saver is active; no system bus
+    let session = common::bus::Bus::start();
+    session.screen_saver(true);
+    // a camera refused at every open: any open would leave a gap
+    let refusing = r#"[{"index": 0, "name": "Webcam", "image": PERSON_PATH, "formats": ["640x480 MJPEG 30"],
+                        "opens": ["denied*100"]}]"#;
+    let db = home.path().join("h.sqlite");
+    let out = with_camera(&home, refusing)
+        .env("DBUS_SESSION_BUS_ADDRESS", &session.address)
+        .args(["-v", "audit", "--no-notify", "--interval", "1s", "--duration", "20s", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(
+        stderr.contains("following the screen lock and sleep through org.freedesktop.ScreenSaver"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("the screen is locked: the camera stays closed"), "{stderr}");
+    assert!(stdout.contains("0 samples") && stdout.contains("(0 gaps)"), "{stdout}");
+    let conn =
+        rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    let away: Vec<(String, f64, f64)> = conn
+        .prepare("SELECT kind, start_s, end_s FROM away")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(away.len(), 1, "{away:?}");
+    assert_eq!(away[0].0, "locked");
+    assert!(away[0].1 == 0.0 && away[0].2 >= 19.0, "{away:?}");
+    let report = home.path().join("r.json");
+    ok(ergoaudit(&home).args(["report", "--format", "json", "--db"]).arg(&db).arg("-o").arg(&report));
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    assert!(report["time"]["locked_s"].as_f64().unwrap() >= 19.0, "{}", report["time"]);
+}
+
+#[test]
+fn without_a_desktop_the_audit_says_so_once_and_goes_on() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("h.sqlite");
+    let out = with_camera(&home, LAPTOP)
+        .args(["audit", "--no-notify", "--interval", "1s", "--duration", "3s", "--db"])
+        .arg(&db)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert_eq!(stderr.matches("no screen lock or sleep to follow").count(), 1, "{stderr}");
+    assert!(stdout.contains("3 samples"), "{stdout}");
+}

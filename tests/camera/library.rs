@@ -276,6 +276,7 @@ fn a_paused_audit_closes_the_camera_and_opens_it_no_more_until_resumed() {
         pause: Some(pause.clone()),
         started_at: None,
         clock: clock.clone(),
+        desktop: std::sync::Arc::new(ergoaudit::desktop::NoDesktop),
     };
     // another process pauses at 1 s and resumes at 2 s; the streams started are counted
     let counter = cams.clone();
@@ -310,4 +311,77 @@ fn a_paused_audit_closes_the_camera_and_opens_it_no_more_until_resumed() {
     assert!(t.iter().all(|&t| t <= p.start_s || t >= p.end_s), "a sample inside the pause: {t:?} {p:?}");
     assert!(t.iter().any(|&t| t >= p.end_s), "sampling went on after the pause: {t:?}");
     assert!(outcome.samples >= 6, "{outcome:?}");
+}
+
+#[test]
+fn a_locked_screen_closes_the_camera_and_a_lock_as_long_as_a_break_is_one() {
+    use ergoaudit::audit::source::PosedFrames;
+    use ergoaudit::audit::{Plan, Session};
+    use ergoaudit::desktop::{Desktop, Watched};
+    use ergoaudit::pose::{BlazePose, ModelChoice};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.sqlite");
+    // kept open between bursts (as below a 3 s interval): only a release closes it
+    let cams = one_webcam("");
+    let clock = cams.clock();
+    let stop = Arc::new(AtomicBool::new(false));
+    let desktop = Arc::new(Watched::default());
+    let hold = Arc::clone(&desktop);
+    let paced =
+        Paced::new(source(&cams, true), 1, Duration::from_millis(200), Some(Duration::from_secs(3)), stop)
+            .with_hold(move || hold.state().away().is_some());
+    let mut posed = PosedFrames::new(paced, BlazePose::load(&ModelChoice::Full).unwrap(), 0.2);
+    let mut store = ergoaudit::store::Store::open_for_audit(&db).unwrap();
+    // a break is half a second here, so that the one-second lock is one
+    let thresholds = ergoaudit::thresholds::Thresholds { break_min: 0.5 / 60.0, ..Default::default() };
+    let plan = Plan {
+        source: "camera".into(),
+        model: Some("full".into()),
+        profile: None,
+        interval_s: 0.2,
+        duration_s: Some(3.0),
+        thresholds,
+        optics: ergoaudit::posture::Optics::default(),
+        pause: None,
+        started_at: None,
+        clock: clock.clone(),
+        desktop: desktop.clone(),
+    };
+    // the screen locks at 1 s and unlocks at 2 s; the streams started are counted
+    let counter = cams.clone();
+    let (part, locker_clock, locker) = (clock.take_part(), clock.clone(), Arc::clone(&desktop));
+    let locker = std::thread::spawn(move || {
+        let _part = part;
+        let clock = locker_clock;
+        clock.sleep(Duration::from_secs(1));
+        locker.update(|s| s.locked = true);
+        clock.sleep(Duration::from_millis(400));
+        let settled = counter.counts("Webcam").unwrap().streams;
+        clock.sleep(Duration::from_millis(600));
+        let before_unlock = counter.counts("Webcam").unwrap().streams;
+        locker.update(|s| s.locked = false);
+        (settled, before_unlock)
+    });
+    let mut quiet = Quiet;
+    let session = Session::begin(&mut store, plan, &mut quiet).unwrap();
+    let id = session.id();
+    session.record(&mut posed, &AtomicBool::new(false)).unwrap();
+    let (settled, before_unlock) = locker.join().unwrap();
+    assert_eq!(settled, 1, "kept open until the lock: one stream");
+    assert_eq!(before_unlock, settled, "nothing opened while locked");
+    assert_eq!(cams.counts("Webcam").unwrap().streams, 2, "the lock closed it: a new stream after");
+    let away = store.away(&[id]).unwrap();
+    assert_eq!(away.len(), 1, "{away:?}");
+    let a = away[0];
+    assert!(a.start_s >= 1.0 && a.start_s < 1.25 && (a.end_s - a.start_s - 1.0).abs() < 0.25, "{a:?}");
+    let t: Vec<f64> = store.samples(&[id]).unwrap().iter().map(|s| s.t_s).collect();
+    assert!(t.iter().all(|&t| t <= a.start_s || t >= a.end_s), "a sample inside the lock: {t:?} {a:?}");
+    assert!(t.iter().any(|&t| t >= a.end_s), "sampling went on after the lock: {t:?}");
+    // not a pause: the lock is a gap in the samples as long as a break, so a break
+    assert!(store.pauses(&[id]).unwrap().is_empty());
+    let breaks = store.breaks(&[id]).unwrap();
+    assert!(
+        breaks.iter().any(|b| b.start_s <= a.start_s + 0.01 && b.end_s >= a.end_s - 0.25),
+        "the lock is a break: {breaks:?} {a:?}"
+    );
 }

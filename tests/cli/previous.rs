@@ -78,9 +78,12 @@ fn report(text: &str) -> serde_json::Value {
     // time with a value and the time without one
     if let Some(time) = v["time"].as_object_mut() {
         time.remove("estimates");
+        // the screen lock is followed now: none in the previous version's sessions
+        assert!(time.remove("locked_s").is_none_or(|l| l == 0.0), "{time:?}");
     }
     rounding_as_an_estimate(&mut v["time"]["bands"]);
     for day in v["days"].as_array_mut().into_iter().flatten() {
+        assert!(day.as_object_mut().unwrap().remove("locked_s").is_none_or(|l| l == 0.0), "{day}");
         rounding_as_an_estimate(&mut day["bands"]);
     }
     v

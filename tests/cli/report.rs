@@ -16,7 +16,9 @@ fn upright(t: f64) -> String {
 }
 
 /// 15 minutes, one sample every 5 s: 2 min upright; 4 min with the head down 30°, still;
-/// 4 min away; 5 min upright again.
+/// 4 min away; 5 min upright again. Recorded about 7 h ago: within the report's 8 hours, and
+/// never across local midnight (undated, it would end now, and from 00:00 to 00:15 its times
+/// would name two days).
 fn day(home: &TempDir) -> PathBuf {
     let mut lines = stream(0.0, 120.0, 5.0, upright);
     lines.extend(stream(120.0, 360.0, 5.0, |t| side_frame(t, 30.0, 0.0)));
@@ -24,7 +26,14 @@ fn day(home: &TempDir) -> PathBuf {
     lines.extend(stream(600.0, 900.0, 5.0, upright));
     let path = home.path().join("day.jsonl");
     std::fs::write(&path, lines.join("\n") + "\n").unwrap();
-    ok(ergoaudit(home).args(["audit", "--no-notify", "--landmarks"]).arg(&path));
+    let now = jiff::Zoned::now();
+    let mut start = now.checked_sub(jiff::SignedDuration::from_mins(7 * 60)).unwrap();
+    if start.date() != start.checked_add(jiff::SignedDuration::from_mins(15)).unwrap().date() {
+        // midnight falls inside: half an hour later, it is over
+        start = now.checked_sub(jiff::SignedDuration::from_mins(6 * 60 + 30)).unwrap();
+    }
+    let at = start.timestamp().to_string();
+    ok(ergoaudit(home).args(["audit", "--no-notify", "--recorded-at", &at, "--landmarks"]).arg(&path));
     path
 }
 

@@ -94,6 +94,8 @@ fn report() -> report::Report {
         findings: &findings,
         breaks: &breaks,
         pauses: &[],
+        // the screen was locked over the break: a lock as long as a break is one
+        away: &breaks,
         period: None,
         thresholds: &Thresholds::default(),
         judged: &[],

@@ -1,6 +1,8 @@
 //! Helpers shared by the integration tests: fixture paths and MediaPipe reference files.
 #![allow(dead_code)] // each test binary uses its own subset
 
+pub mod bus;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command as StdCommand, Stdio};
@@ -52,9 +54,13 @@ pub fn ergoaudit(home: &TempDir) -> Command {
 /// or spawns it.
 pub fn std_command(home: &Path) -> StdCommand {
     let mut cmd = StdCommand::new(assert_cmd::cargo::cargo_bin("ergoaudit"));
+    // never the machine's own buses: a test that wants a desktop starts one ([`bus`])
+    let no_bus = format!("unix:path={}", home.join("no-bus").display());
     cmd.env("ERGOAUDIT_CONFIG_DIR", home.join("config"))
         .env("ERGOAUDIT_DATA_DIR", home.join("data"))
-        .env("XDG_CONFIG_HOME", home.join("xdg"));
+        .env("XDG_CONFIG_HOME", home.join("xdg"))
+        .env("DBUS_SESSION_BUS_ADDRESS", &no_bus)
+        .env("DBUS_SYSTEM_BUS_ADDRESS", &no_bus);
     cmd
 }
 

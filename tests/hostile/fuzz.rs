@@ -254,6 +254,7 @@ proptest! {
             findings: &stored_findings,
             breaks: &breaks.iter().map(|&(start_s, end_s)| SessionSpan { session: one, start_s, end_s }).collect::<Vec<_>>(),
             pauses: &[],
+            away: &[],
             period: None,
             thresholds: &Thresholds::default(),
             judged: &[],

@@ -1,0 +1,151 @@
+//! The desktop's lock and sleep over D-Bus, whichever services answer:
+//! `org.freedesktop.ScreenSaver` and `org.gnome.ScreenSaver` (`ActiveChanged`, `GetActive`)
+//! on the session bus; logind's session (`LockedHint`, `Lock`, `Unlock`) and its manager
+//! (`PrepareForSleep`) on the system bus. A thread of its own runs the buses' connections and
+//! writes what it hears into a [`Watched`].
+
+use std::pin::Pin;
+use std::sync::{Arc, mpsc};
+use std::time::Duration;
+
+use futures_lite::{Stream, StreamExt};
+use zbus::{Connection, Proxy};
+
+use super::Watched;
+
+/// The longest the audit waits for the buses' first answers (the state it starts in): the
+/// D-Bus reply timeout. A bus answers in milliseconds; one that does not is given up.
+const FIRST_ANSWERS: Duration = Duration::from_secs(25);
+
+/// The screen savers asked on the session bus: name (also the interface) and object.
+const SCREEN_SAVERS: [(&str, &str); 2] = [
+    ("org.freedesktop.ScreenSaver", "/org/freedesktop/ScreenSaver"),
+    ("org.gnome.ScreenSaver", "/org/gnome/ScreenSaver"),
+];
+/// logind's name and manager object on the system bus.
+const LOGIND: (&str, &str) = ("org.freedesktop.login1", "/org/freedesktop/login1");
+
+/// A change the desktop announced.
+#[derive(Clone, Copy, Debug)]
+enum Change {
+    Locked(bool),
+    Asleep(bool),
+}
+
+type Changes = Pin<Box<dyn Stream<Item = Change> + Send>>;
+
+/// The buses to follow the desktop on: their addresses, or (`None`) the usual ones
+/// (`DBUS_SESSION_BUS_ADDRESS`, else the user's runtime folder; `DBUS_SYSTEM_BUS_ADDRESS`,
+/// else `/run/dbus/system_bus_socket`).
+#[derive(Clone, Debug, Default)]
+pub struct Buses {
+    /// The session bus's address.
+    pub session: Option<String>,
+    /// The system bus's address.
+    pub system: Option<String>,
+}
+
+/// Follow the desktop's lock and sleep on `buses` into `state`, from a thread of its own.
+/// Returns once the state at start is known, with what answered (nothing: there is nothing
+/// to follow — no bus, or no service on it).
+pub fn follow(buses: Buses, state: Arc<Watched>) -> Vec<&'static str> {
+    let (ready, answered) = mpsc::channel();
+    let spawned = std::thread::Builder::new()
+        .name("desktop".into())
+        .spawn(move || zbus::block_on(watch(&buses, &state, &ready)));
+    match spawned {
+        Ok(_) => answered.recv_timeout(FIRST_ANSWERS).unwrap_or_default(),
+        Err(_) => Vec::new(),
+    }
+}
+
+/// A connection to the bus at `address`, or to the usual one (`usual`).
+async fn connect(address: Option<&str>, usual: zbus::connection::Builder<'static>) -> Option<Connection> {
+    let builder = match address {
+        Some(a) => zbus::connection::Builder::address(a),
+        None => usual,
+    };
+    builder.build().await.ok()
+}
+
+/// Ask every service for its state, say what answered, then apply their changes for as long
+/// as the process lives (or until every bus is gone).
+async fn watch(buses: &Buses, state: &Watched, ready: &mpsc::Sender<Vec<&'static str>>) {
+    let mut answered = Vec::new();
+    let mut changes: Vec<Changes> = Vec::new();
+    if let Some(bus) = connect(buses.session.as_deref(), zbus::connection::Builder::session()).await {
+        for (name, path) in SCREEN_SAVERS {
+            if let Some(c) = screen_saver(&bus, name, path, state).await {
+                answered.push(name);
+                changes.push(c);
+            }
+        }
+    }
+    if let Some(bus) = connect(buses.system.as_deref(), zbus::connection::Builder::system()).await {
+        if let Some(c) = logind_session(&bus, state).await {
+            answered.push("org.freedesktop.login1 (session lock)");
+            changes.push(c);
+        }
+        if let Some(c) = logind_sleep(&bus).await {
+            answered.push("org.freedesktop.login1 (sleep)");
+            changes.push(c);
+        }
+    }
+    // the receiver gave up waiting only if the buses took longer than it waits
+    let _ = ready.send(answered);
+    let Some(mut all) = changes.into_iter().reduce(|a, b| Box::pin(a.or(b))) else { return };
+    while let Some(change) = all.next().await {
+        tracing::debug!(?change, "desktop");
+        state.update(|s| match change {
+            Change::Locked(locked) => s.locked = locked,
+            Change::Asleep(asleep) => s.asleep = asleep,
+        });
+    }
+}
+
+/// A screen saver's state now (into `state`) and its changes; `None` where it does not answer.
+async fn screen_saver(
+    bus: &Connection,
+    name: &'static str,
+    path: &'static str,
+    state: &Watched,
+) -> Option<Changes> {
+    let proxy = Proxy::new(bus, name, path, name).await.ok()?;
+    // subscribed before asking, so that no change falls in between
+    let changes = proxy.receive_signal("ActiveChanged").await.ok()?;
+    let active: bool = proxy.call("GetActive", &()).await.ok()?;
+    if active {
+        state.update(|s| s.locked = true);
+    }
+    Some(Box::pin(changes.filter_map(|m| m.body().deserialize::<bool>().ok().map(Change::Locked))))
+}
+
+/// This process's logind session: locked now (into `state`), and its changes (`LockedHint`,
+/// `Lock`, `Unlock`); `None` without logind or outside a session.
+async fn logind_session(bus: &Connection, state: &Watched) -> Option<Changes> {
+    let manager = Proxy::new(bus, LOGIND.0, LOGIND.1, "org.freedesktop.login1.Manager").await.ok()?;
+    let path: zbus::OwnedObjectPath = manager.call("GetSessionByPID", &(std::process::id())).await.ok()?;
+    let session = Proxy::new(bus, LOGIND.0, path, "org.freedesktop.login1.Session").await.ok()?;
+    let lock = session.receive_signal("Lock").await.ok()?.map(|_| Change::Locked(true));
+    let unlock = session.receive_signal("Unlock").await.ok()?.map(|_| Change::Locked(false));
+    let hint = session
+        .receive_property_changed::<bool>("LockedHint")
+        .await
+        .then(|c| async move { c.get().await.ok().map(Change::Locked) });
+    if session.get_property::<bool>("LockedHint").await.ok()? {
+        state.update(|s| s.locked = true);
+    }
+    Some(Box::pin(lock.or(unlock).or(hint.filter_map(|c| c))))
+}
+
+/// logind's `PrepareForSleep`: the machine going to sleep (true) and waking (false).
+async fn logind_sleep(bus: &Connection) -> Option<Changes> {
+    // a subscription alone would succeed without logind: ask whether it is there
+    let dbus = zbus::fdo::DBusProxy::new(bus).await.ok()?;
+    if !dbus.name_has_owner(LOGIND.0.try_into().ok()?).await.ok()? {
+        return None;
+    }
+    let manager = Proxy::new(bus, LOGIND.0, LOGIND.1, "org.freedesktop.login1.Manager").await.ok()?;
+    let sleeps = manager.receive_signal("PrepareForSleep").await.ok()?;
+    Some(Box::pin(sleeps.filter_map(|m| m.body().deserialize::<bool>().ok().map(Change::Asleep))))
+}
