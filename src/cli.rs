@@ -292,7 +292,7 @@ pub enum ReportFormat {
     Html,
     /// Markdown (the same facts, no charts).
     Md,
-    /// JSON, schema `ergoaudit-report/6` (docs/report-schema.md).
+    /// JSON, schema `ergoaudit-report/7` (docs/report-schema.md).
     Json,
 }
 

@@ -131,6 +131,9 @@ pub struct Session<'a> {
     /// While the desktop says nobody is at the screen: why, since when and the source's
     /// latest clock, session seconds.
     away: Option<(Away, f64, f64)>,
+    /// While in a call (the camera held by another program): its stored row, since when and
+    /// the source's latest clock, session seconds.
+    call: Option<(i64, f64, f64)>,
 }
 
 /// Whether a session takes more frames.
@@ -177,6 +180,7 @@ impl<'a> Session<'a> {
             clock: plan.clock,
             desktop: plan.desktop,
             away: None,
+            call: None,
         })
     }
 
@@ -270,6 +274,11 @@ impl<'a> Session<'a> {
                 };
                 self.end_pause(Pause { start_s, end_s: end_s.unwrap_or(latest).max(start_s) })?;
             }
+            if let Ok(record) = &next {
+                // a frame: the camera is free again
+                let t = record.t_s.or_else(|| source.clock_s()).unwrap_or(self.outcome.end_s);
+                self.hang_up(t)?;
+            }
             match next {
                 Ok(record) => {
                     if self.push(record)? == Flow::Done {
@@ -283,6 +292,11 @@ impl<'a> Session<'a> {
                         Some(why) if !self.pause_in_force() => self.going_away(why, clock, source)?,
                         _ => self.pausing(clock, source)?,
                     }
+                }
+                // another program holds the camera: a call
+                Err(SourceError::Capture(CaptureError::CameraBusy(device))) => {
+                    let clock = source.clock_s().or(self.latest_t).unwrap_or_default();
+                    self.calling(clock, &device)?;
                 }
                 Err(SourceError::Capture(e)) => self.gap(&e, source.clock_s())?,
                 Err(SourceError::Fatal(fatal)) => return Err(AuditError::Source(fatal)),
@@ -311,6 +325,10 @@ impl<'a> Session<'a> {
             self.commit(sample)?;
         }
         let mut end_s = self.outcome.end_s;
+        if let Some((_, _, latest)) = self.call {
+            end_s = end_s.max(latest);
+            self.hang_up(latest)?;
+        }
         if let Some((_, _, latest)) = self.away {
             end_s = end_s.max(latest);
             self.back(latest)?;
@@ -349,6 +367,7 @@ impl<'a> Session<'a> {
     /// device) or goes on. It is not a pause: a time away as long as a break is one, as any
     /// gap in the samples.
     fn going_away(&mut self, why: Away, clock_s: f64, source: &mut dyn PoseSource) -> Result<(), AuditError> {
+        self.hang_up(clock_s)?;
         let clock_s = clock_s.max(self.outcome.end_s);
         match &mut self.away {
             Some((was, _, latest)) if *was == why => *latest = latest.max(clock_s),
@@ -375,6 +394,41 @@ impl<'a> Session<'a> {
         Ok(())
     }
 
+    /// Another program holds the camera (`device`) at `clock_s`: a call begins (the sample
+    /// under way is committed, the call stored as begun) or goes on. In a call the person is
+    /// at the desk, posture unknown: never a break, and the sitting stretch runs through it;
+    /// a break falls due as usual, and is said at the first sample after the call.
+    fn calling(&mut self, clock_s: f64, device: &str) -> Result<(), AuditError> {
+        let clock_s = clock_s.max(self.outcome.end_s);
+        match &mut self.call {
+            Some((_, _, latest)) => *latest = latest.max(clock_s),
+            None => {
+                if let Some(sample) = self.sampler.interrupt() {
+                    self.commit(sample)?;
+                }
+                let row = self.store.begin_call(self.stored.id, clock_s)?;
+                tracing::info!(
+                    "{} is busy: in a call (sitting, posture unknown, not a break) until it is free",
+                    crate::escape::terminal(device)
+                );
+                self.call = Some((row, clock_s, clock_s));
+            }
+        }
+        Ok(())
+    }
+
+    /// The camera is free (or the audit stops looking) at `clock_s`: a call under way ends
+    /// there, stored, and the engine is told before the next sample.
+    fn hang_up(&mut self, clock_s: f64) -> Result<(), AuditError> {
+        if let Some((row, start_s, latest)) = self.call.take() {
+            let end_s = clock_s.max(latest).max(start_s);
+            self.store.end_call(row, end_s)?;
+            self.engine.call(start_s, end_s);
+            tracing::info!("the call ended after {}", crate::advice::minutes(end_s - start_s));
+        }
+        Ok(())
+    }
+
     /// Somebody may be at the screen again at `clock_s`: a time away under way ends there
     /// and is stored.
     fn back(&mut self, clock_s: f64) -> Result<(), AuditError> {
@@ -390,6 +444,7 @@ impl<'a> Session<'a> {
     /// of its device) or goes on.
     fn pausing(&mut self, clock_s: f64, source: &mut dyn PoseSource) -> Result<(), AuditError> {
         self.back(clock_s)?;
+        self.hang_up(clock_s)?;
         let clock_s = clock_s.max(self.outcome.end_s);
         match &mut self.paused {
             Some((_, latest)) => *latest = latest.max(clock_s),

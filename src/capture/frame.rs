@@ -58,6 +58,9 @@ pub enum CaptureError {
     /// The camera is in use by another program.
     #[error("camera {0} is busy (another program, e.g. a video call, is using it)")]
     CameraBusy(String),
+    /// The camera is still held by a read of ergoaudit's own that stalled (not a call).
+    #[error("camera {0} is still held by the read that stalled; will retry")]
+    CameraHeldByStall(String),
     /// The camera vanished (unplugged); it is looked for again at the next sample.
     #[error("camera {0} is gone (unplugged?); looking for it again")]
     CameraGone(String),

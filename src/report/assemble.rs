@@ -10,7 +10,7 @@ use crate::risk::MAX_ABS_T_S;
 use crate::store::{SessionSetup, StoredFinding, StoredSample, StoredSession};
 
 /// Version of the JSON schema (`docs/report-schema.md`).
-pub const SCHEMA: &str = "ergoaudit-report/6";
+pub const SCHEMA: &str = "ergoaudit-report/7";
 
 /// Build the report from records that hold their samples.
 pub fn build(input: &Records) -> Report {
@@ -60,6 +60,7 @@ fn assemble(d: Data) -> Report {
     let breaks: Vec<_> = input.breaks.iter().filter(|b| span(b.start_s, b.end_s)).copied().collect();
     let pauses: Vec<_> = input.pauses.iter().filter(|p| span(p.start_s, p.end_s)).copied().collect();
     let away: Vec<_> = input.away.iter().filter(|a| span(a.start_s, a.end_s)).copied().collect();
+    let calls: Vec<_> = input.calls.iter().filter(|c| span(c.start_s, c.end_s)).copied().collect();
     let findings: Vec<StoredFinding> = input
         .findings
         .iter()
@@ -86,6 +87,7 @@ fn assemble(d: Data) -> Report {
         breaks: &breaks,
         pauses: &pauses,
         away: &away,
+        calls: &calls,
         ..*input
     };
     let d = Data::gathered(&cleaned, d.tally);

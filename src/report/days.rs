@@ -31,6 +31,11 @@ pub(crate) fn days(d: &Data) -> Vec<Day> {
             day.locked_s += a.end_s - a.start_s;
         }
     }
+    for c in d.input.calls {
+        if let Some(day) = day_of(c).and_then(|date| out.get_mut(&date)) {
+            day.call_s += c.end_s - c.start_s;
+        }
+    }
     out.into_iter()
         .map(|(date, mut day)| {
             // a measure without any value that day has no bands
@@ -85,6 +90,7 @@ mod tests {
             breaks: &breaks,
             pauses: &pauses,
             away: &[],
+            calls: &[],
             thresholds: &t,
             judged: &[],
             period: Some(&period),
@@ -132,6 +138,7 @@ mod tests {
             breaks: &[],
             pauses: &[],
             away: &[],
+            calls: &[],
             thresholds: &t,
             judged: &[],
             period: Some(period),

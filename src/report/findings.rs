@@ -82,6 +82,7 @@ mod tests {
             breaks: &[],
             pauses: &[],
             away: &[],
+            calls: &[],
             period: None,
             thresholds: &t,
             judged: &[],

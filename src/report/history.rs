@@ -79,6 +79,8 @@ pub struct Loaded {
     pub pauses: Vec<SessionSpan>,
     /// Their times away (the screen locked, the machine asleep).
     pub away: Vec<SessionSpan>,
+    /// Their calls.
+    pub calls: Vec<SessionSpan>,
 }
 
 impl Loaded {
@@ -104,6 +106,7 @@ impl Loaded {
             breaks: store.breaks(&ids)?,
             pauses: store.pauses(&ids)?,
             away: store.away(&ids)?,
+            calls: store.calls(&ids)?,
             sessions,
         };
         if let Some(from) = from {
@@ -115,6 +118,7 @@ impl Loaded {
             loaded.breaks.retain(|b| !ended(b.session, b.end_s));
             loaded.pauses.retain(|p| !ended(p.session, p.end_s));
             loaded.away.retain(|a| !ended(a.session, a.end_s));
+            loaded.calls.retain(|c| !ended(c.session, c.end_s));
         }
         Ok(loaded)
     }
@@ -160,6 +164,7 @@ impl Loaded {
             breaks: &self.breaks,
             pauses: &self.pauses,
             away: &self.away,
+            calls: &self.calls,
             period,
             thresholds: judged.first().map_or(stated, |(_, t)| t),
             judged,

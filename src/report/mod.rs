@@ -99,6 +99,7 @@ mod tests {
             breaks: &[],
             pauses: &[],
             away: &[],
+            calls: &[],
             period: None,
             thresholds: t,
             judged: &[],

@@ -197,6 +197,9 @@ pub struct TimeSummary {
     /// Time the screen was locked or the machine asleep (the camera closed; nobody at the
     /// screen), seconds.
     pub locked_s: f64,
+    /// Time in calls (the camera held by another program): sitting, posture unknown,
+    /// seconds.
+    pub call_s: f64,
     /// Absences of at least the break length.
     pub breaks_taken: usize,
     /// The rule (e.g. "2 min every 45 min").
@@ -372,6 +375,8 @@ pub struct Day {
     /// Time the screen was locked or the machine asleep, seconds (counted on the day it
     /// began).
     pub locked_s: f64,
+    /// Time in calls, seconds (counted on the day the call began).
+    pub call_s: f64,
     /// Time in each band of `cva_deg`, `head_forward_cm` and `shoulder_rounding_deg`, and
     /// present without a value, seconds (the measures with a value that day).
     pub bands: PerMeasure<BandTime>,
@@ -445,6 +450,8 @@ pub struct Records<'a> {
     pub pauses: &'a [SessionSpan],
     /// Their times away: the screen locked, the machine asleep.
     pub away: &'a [SessionSpan],
+    /// Their calls.
+    pub calls: &'a [SessionSpan],
     /// The period to split into days, if any (`report --since` beyond a day).
     pub period: Option<&'a Period>,
     /// The thresholds the report states (its method, its charts' bands, the break rule),

@@ -31,6 +31,9 @@ pub struct Status {
     pub recording: bool,
     /// The pause in force, if any.
     pub pause: Option<PauseRequest>,
+    /// While the recording audit is in a call (its camera held by another program): since
+    /// when.
+    pub call_since: Option<jiff::Timestamp>,
     /// The latest session (the running one while recording).
     pub session: Option<StoredSession>,
     /// Its last sample.
@@ -68,7 +71,9 @@ pub enum State {
     Paused,
     /// An audit records, no sample yet.
     Starting,
-    /// An audit records, but its last sample is old (the camera busy or failing).
+    /// An audit records, in a call (the camera held by another program).
+    InCall,
+    /// An audit records, but its last sample is old (the camera failing).
     Stale,
     /// The person is away.
     Away,
@@ -124,6 +129,7 @@ impl Status {
             db: db.display().to_string(),
             recording,
             pause,
+            call_since: None,
             session: None,
             last: None,
             findings: Vec::new(),
@@ -144,9 +150,11 @@ impl Status {
             status.thresholds = Thresholds::from_stored(&session.setup.thresholds_json).0;
         }
         status.last = store.last_sample(id)?;
-        // a finding is open only while its audit records
+        // a finding is open, and a call under way, only while its audit records
         if recording {
             status.findings = store.findings(&[id])?;
+            let session = status.session.as_ref();
+            status.call_since = store.call_under_way(id)?.and_then(|t| session.and_then(|s| s.wall(t)));
         }
         status.today = super::history::today(&store, now, &status.tz)?;
         Ok(status)
@@ -184,6 +192,9 @@ impl Status {
         }
         if self.pause.is_some() {
             return State::Paused;
+        }
+        if self.call_since.is_some() {
+            return State::InCall;
         }
         let Some(last) = &self.last else { return State::Starting };
         let interval = self.session.as_ref().map_or(5.0, |s| s.setup.interval_s);
@@ -235,6 +246,12 @@ impl Status {
                 hm(u.duration_since(self.now).as_secs_f64())
             ),
         });
+        if let Some(since) = self.call_since {
+            out.push(format!(
+                "call: in a call since {} (the camera is in use: sitting, posture unknown, no break)",
+                clock(since, tz)
+            ));
+        }
         if let Some(s) = &self.last {
             let when = s.at.map_or_else(|| "–".to_owned(), |at| clock(at, tz));
             let age = self.sample_age_s().map_or_else(String::new, |a| format!(", {} ago", hm(a)));
@@ -306,6 +323,10 @@ impl Status {
                 None => "paused".to_owned(),
             },
             State::Starting => "starting".to_owned(),
+            State::InCall => format!(
+                "in a call {}",
+                mins(self.call_since.map_or(0.0, |c| self.now.duration_since(c).as_secs_f64()))
+            ),
             State::Stale => format!("no sample {}", mins(self.sample_age_s().unwrap_or_default())),
             State::Away => "away".to_owned(),
             State::Ok | State::Warn | State::Risk => {
@@ -344,6 +365,7 @@ mod tests {
             db: "<db>".into(),
             recording: true,
             pause: None,
+            call_since: None,
             session: Some(details(5.0)),
             last: Some(last.clone()),
             findings: findings.to_vec(),
@@ -381,6 +403,30 @@ mod tests {
         assert_eq!(bar_of(&sample(600.0, false, None), &[], 3.0).class, State::Away);
         let b = bar_of(&upright, &[], 125.0);
         assert_eq!((b.class, b.text.as_str()), (State::Stale, "no sample 2m"));
+    }
+
+    #[test]
+    fn a_call_under_way_is_said_with_its_start_not_as_a_stale_sample() {
+        let last = sample(600.0, true, Some(52.0));
+        let at = last.at.unwrap();
+        let status = Status {
+            db: "db".into(),
+            recording: true,
+            pause: None,
+            call_since: Some(at + jiff::SignedDuration::from_secs(5)),
+            session: Some(details(5.0)),
+            last: Some(last),
+            findings: Vec::new(),
+            today: None,
+            thresholds: Thresholds::default(),
+            now: at + jiff::SignedDuration::from_mins(13),
+            tz: jiff::tz::TimeZone::UTC,
+        };
+        let b = status.bar();
+        assert_eq!((b.class, b.text.as_str()), (State::InCall, "in a call 12m"));
+        let since =
+            (at + jiff::SignedDuration::from_secs(5)).to_zoned(jiff::tz::TimeZone::UTC).strftime("%H:%M");
+        assert!(b.tooltip.contains(&format!("call: in a call since {since}")), "{}", b.tooltip);
     }
 
     #[test]

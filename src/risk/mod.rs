@@ -204,6 +204,8 @@ pub struct Engine {
     /// The pauses so far (in time order): time the audit did not look, counted neither as
     /// sitting nor as a break.
     pauses: Vec<Pause>,
+    /// The calls so far (the camera held by another program): at the desk, posture unknown.
+    calls: Vec<Pause>,
 }
 
 /// A pause of the audit (`ergoaudit pause`): from the clock when it began to the first
@@ -237,6 +239,7 @@ impl Engine {
             findings: Vec::new(),
             last_t: None,
             pauses: Vec::new(),
+            calls: Vec::new(),
         }
     }
 
@@ -274,6 +277,21 @@ impl Engine {
         if start_s.is_finite() && end_s.is_finite() && end_s > start_s {
             self.pauses.push(Pause { start_s, end_s });
         }
+    }
+
+    /// The person was in a call from `start_s` to `end_s` (told before the next sample): at
+    /// the desk, posture unknown — the gap it leaves in the samples is never a break, and the
+    /// sitting stretch runs through it.
+    pub fn call(&mut self, start_s: f64, end_s: f64) {
+        if start_s.is_finite() && end_s.is_finite() && end_s > start_s {
+            self.calls.push(Pause { start_s, end_s });
+        }
+    }
+
+    /// Seconds from `from` to `to` that were neither paused nor in a call.
+    fn uncovered_s(&self, from: f64, to: f64) -> f64 {
+        let in_calls: f64 = self.calls.iter().map(|c| (c.end_s.min(to) - c.start_s.max(from)).max(0.0)).sum();
+        (self.active_s(from, to) - in_calls).max(0.0)
     }
 
     /// Every finding so far (open ones have no end).
@@ -326,9 +344,10 @@ impl Engine {
             view: s.view,
         };
         let s = &clean;
-        // a gap in the samples (source error, suspend) as long as a break is a break
+        // a gap in the samples (source error, suspend, lock) as long as a break is a break; a
+        // call is not
         if let Some(last) = self.last_t
-            && self.active_s(last, s.t_s) >= self.thresholds.break_min * 60.0
+            && self.uncovered_s(last, s.t_s) >= self.thresholds.break_min * 60.0
             && self.present == Some(true)
         {
             self.end_posture(last, &mut events);
@@ -748,6 +767,33 @@ mod tests {
         run(&mut e, 2000.0, 2200.0, 5.0, |t| sample(t, false, None, 0.0));
         e.finish(2195.0);
         assert_eq!(e.take_breaks(), [Break { start_s: 2000.0, end_s: 2195.0 }]);
+    }
+
+    #[test]
+    fn a_call_is_sitting_never_a_break_and_a_break_falls_due_through_it() {
+        let mut e = Engine::new(Thresholds::default());
+        run(&mut e, 0.0, 1200.0, 5.0, |t| sample(t, true, Some(3.0), 0.3));
+        // a 40-minute call: no samples from 1195 s to 3600 s, the camera held by the call
+        e.call(1200.0, 3600.0);
+        let (events, assessment) = e.push(&sample(3600.0, true, Some(3.0), 0.3));
+        assert!(e.take_breaks().is_empty(), "a call is no break");
+        // the sitting stretch ran through the call: 60 min, and the break is overdue since 45
+        assert!((assessment.sitting_min - 60.0).abs() < 1e-9, "{assessment:?}");
+        let overdue = events.iter().find(|ev| ev.finding.kind == FindingKind::BreakOverdue).expect("overdue");
+        assert_eq!(overdue.finding.start_s, 45.0 * 60.0);
+        // without the call, the same gap is a break
+        let mut e = Engine::new(Thresholds::default());
+        run(&mut e, 0.0, 1200.0, 5.0, |t| sample(t, true, Some(3.0), 0.3));
+        e.push(&sample(3600.0, true, Some(3.0), 0.3));
+        run(&mut e, 3605.0, 3700.0, 5.0, |t| sample(t, true, Some(3.0), 0.3));
+        assert_eq!(e.take_breaks(), [Break { start_s: 1195.0, end_s: 3600.0 }]);
+        // a call that covers only part of a gap: the rest, as long as a break, is one
+        let mut e = Engine::new(Thresholds::default());
+        run(&mut e, 0.0, 600.0, 5.0, |t| sample(t, true, Some(3.0), 0.3));
+        e.call(600.0, 700.0);
+        e.push(&sample(1000.0, true, Some(3.0), 0.3));
+        run(&mut e, 1005.0, 1100.0, 5.0, |t| sample(t, true, Some(3.0), 0.3));
+        assert_eq!(e.take_breaks().len(), 1, "300 s uncovered ≥ 2 min");
     }
 
     #[test]

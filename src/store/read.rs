@@ -9,7 +9,9 @@ use serde::Serialize;
 
 use super::error::StoreError;
 use super::open::Store;
-use super::schema::{AWAY_SCHEMA, BREAKS_SCHEMA, PAUSES_SCHEMA, REASONS_SCHEMA, measure_columns};
+use super::schema::{
+    AWAY_SCHEMA, BREAKS_SCHEMA, CALLS_SCHEMA, PAUSES_SCHEMA, REASONS_SCHEMA, measure_columns,
+};
 use super::session::{SessionId, StoredSession};
 use crate::posture::{MeasureId, Measures, Missing, View};
 use crate::risk::FindingKind;
@@ -273,11 +275,37 @@ impl Store {
         self.spans("away", sessions)
     }
 
-    /// The `(start_s, end_s)` rows of `table` (`breaks`, `pauses`, `away`) for each session.
+    /// Every call of the given sessions, in time order per session (none in a file older
+    /// than calls); a call under way (or cut short by a crash) ends where it began.
+    pub fn calls(&self, sessions: &[SessionId]) -> Result<Vec<SessionSpan>, StoreError> {
+        if self.schema < CALLS_SCHEMA {
+            return Ok(Vec::new());
+        }
+        self.spans("calls", sessions)
+    }
+
+    /// When the call under way in `session` began, if one is (session seconds).
+    pub fn call_under_way(&self, session: SessionId) -> Result<Option<f64>, StoreError> {
+        if self.schema < CALLS_SCHEMA {
+            return Ok(None);
+        }
+        self.conn
+            .query_row(
+                "SELECT max(start_s) FROM calls WHERE session_id = ?1 AND end_s IS NULL",
+                [session],
+                |r| r.get(0),
+            )
+            .map_err(|e| self.err(e))
+    }
+
+    /// The `(start_s, end_s)` rows of `table` (`breaks`, `pauses`, `away`, `calls`) for each
+    /// session (an end not yet written is the start).
     fn spans(&self, table: &str, sessions: &[SessionId]) -> Result<Vec<SessionSpan>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare(&format!("SELECT start_s, end_s FROM {table} WHERE session_id = ?1 ORDER BY start_s"))
+            .prepare(&format!(
+                "SELECT start_s, coalesce(end_s, start_s) FROM {table} WHERE session_id = ?1 ORDER BY start_s"
+            ))
             .map_err(|e| self.err(e))?;
         let mut out = Vec::new();
         for &session in sessions {

@@ -10,7 +10,7 @@
 use crate::posture::MeasureId;
 
 /// The schema, one migration per version.
-pub(super) const MIGRATIONS: [&str; 5] = [
+pub(super) const MIGRATIONS: [&str; 6] = [
     r#"
 CREATE TABLE sessions (
     id INTEGER PRIMARY KEY,
@@ -88,6 +88,13 @@ CREATE TABLE gaps (
          start_s REAL NOT NULL,
          end_s REAL NOT NULL
      );",
+    // the calls (the camera held by another program): at the desk, posture unknown, never a
+    // break; written when a call begins (no end while it lasts) and ended when it is over
+    "CREATE TABLE calls (
+         session_id INTEGER NOT NULL REFERENCES sessions(id),
+         start_s REAL NOT NULL,
+         end_s REAL
+     );",
 ];
 
 /// Newest schema version this build knows.
@@ -100,6 +107,8 @@ pub(super) const BREAKS_SCHEMA: i64 = 3;
 pub(super) const PAUSES_SCHEMA: i64 = 4;
 /// The schema version that records the time the screen was locked or the machine asleep.
 pub(super) const AWAY_SCHEMA: i64 = 5;
+/// The schema version that records calls.
+pub(super) const CALLS_SCHEMA: i64 = 6;
 
 /// The measures' columns of `samples`, in [`MeasureId`] order (each named as the measure).
 pub(super) fn measure_columns() -> String {

@@ -125,6 +125,23 @@ impl Store {
             .map_err(|e| self.err(e))
     }
 
+    /// Record that a session's call began at `start_s` (it has no end yet); its row, for
+    /// [`Store::end_call`].
+    pub fn begin_call(&self, session: SessionId, start_s: f64) -> Result<i64, StoreError> {
+        self.conn
+            .execute("INSERT INTO calls (session_id, start_s) VALUES (?1, ?2)", params![session, start_s])
+            .map(|_| self.conn.last_insert_rowid())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Record the end of the call begun in row `call`.
+    pub fn end_call(&self, call: i64, end_s: f64) -> Result<(), StoreError> {
+        self.conn
+            .execute("UPDATE calls SET end_s = ?1 WHERE rowid = ?2", params![end_s, call])
+            .map(drop)
+            .map_err(|e| self.err(e))
+    }
+
     /// End a session: its findings as they closed, the breaks that ended with it, and the
     /// end time.
     pub fn end_session(

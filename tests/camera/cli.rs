@@ -173,20 +173,22 @@ fn an_audit_from_a_faulty_camera_survives_every_fault_with_a_gap() {
     let kinds: Vec<(f64, &str)> = gaps
         .iter()
         .map(|(t, reason)| {
-            let kind =
-                ["sent no frame for 5 s", "is busy", "is gone"].into_iter().find(|k| reason.contains(k));
+            let kind = ["sent no frame for 5 s", "still held by the read that stalled", "is gone"]
+                .into_iter()
+                .find(|k| reason.contains(k));
             (*t, kind.unwrap_or(reason))
         })
         .collect();
     // the second burst (asked at 1 s, its four stale buffers read) stalls: given up 5 s
     // later; the stuck read holds the device until the stall ends (1 s + 7 s), so the
-    // bursts at 6 and 7 s find it busy; the unplug at 9 s, still away at 10 s (away 1.5 s)
+    // bursts at 6 and 7 s find it busy — with that read, not with a call; the unplug at 9 s,
+    // still away at 10 s (away 1.5 s)
     assert_eq!(
         kinds,
         [
             (6.0, "sent no frame for 5 s"),
-            (6.0, "is busy"),
-            (7.0, "is busy"),
+            (6.0, "still held by the read that stalled"),
+            (7.0, "still held by the read that stalled"),
             (9.0, "is gone"),
             (10.0, "is gone")
         ],
@@ -264,4 +266,35 @@ fn without_a_desktop_the_audit_says_so_once_and_goes_on() {
     assert!(out.status.success(), "{stdout}\n{stderr}");
     assert_eq!(stderr.matches("no screen lock or sleep to follow").count(), 1, "{stderr}");
     assert!(stdout.contains("3 samples"), "{stdout}");
+}
+
+#[test]
+fn a_call_holding_the_camera_is_reported_as_such_and_is_no_break() {
+    let home = tempfile::tempdir().unwrap();
+    // opened for each sample (every 5 s): free for three, then held by a call for five, then
+    // free again
+    let calling = r#"[{"index": 0, "name": "Webcam", "image": PERSON_PATH, "formats": ["640x480 MJPEG 30"],
+                       "opens": ["ok*3", "busy*5"]}]"#;
+    let db = home.path().join("h.sqlite");
+    // a break is 15 s here: the call's gap is longer, and still no break
+    let out = with_camera(&home, calling)
+        .args(["-v", "audit", "--no-notify", "--interval", "5s", "--duration", "60s", "--break-min", "0.25"])
+        .arg("--db")
+        .arg(&db)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stderr.contains("Webcam is busy: in a call"), "{stderr}");
+    assert!(stdout.contains("(0 gaps)"), "{stdout}");
+    let report = home.path().join("r.json");
+    ok(ergoaudit(&home).args(["report", "--format", "json", "--db"]).arg(&db).arg("-o").arg(&report));
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let time = &report["time"];
+    let call = time["call_s"].as_f64().unwrap();
+    // from the first busy open (15 s) to the first frame after the call (40 s and the warm-up)
+    assert!((25.0..26.0).contains(&call), "{time}");
+    assert_eq!(time["breaks_taken"], 0, "{time}");
+    let md = ok(ergoaudit(&home).args(["report", "--format", "md", "--db"]).arg(&db));
+    assert!(md.contains("| in calls |"), "{md}");
 }

@@ -115,11 +115,11 @@ fn a_stalled_camera_becomes_an_error_within_the_deadline_and_recovers() {
     assert!(matches!(err, CaptureError::CameraStalled { .. }), "{err}");
     let deadline = FRAME_TIMEOUT * (1 + STREAM_BUFFERS as u32);
     assert!(waited >= deadline && waited < deadline + REPLY_POLL, "{waited:?}");
-    // the stuck read still holds the device: busy until it returns (7 s after it began),
-    // then frames again
-    assert!(matches!(camera.burst(1), Err(CaptureError::CameraBusy(_))));
+    // the stuck read still holds the device: busy until it returns (7 s after it began) —
+    // with our own read, not with another program's call — then frames again
+    assert!(matches!(camera.burst(1), Err(CaptureError::CameraHeldByStall(_))));
     clock.sleep(Duration::from_millis(1900));
-    assert!(matches!(camera.burst(1), Err(CaptureError::CameraBusy(_))), "still stalled at 6.9 s");
+    assert!(matches!(camera.burst(1), Err(CaptureError::CameraHeldByStall(_))), "still stalled at 6.9 s");
     clock.sleep(Duration::from_millis(200));
     assert_eq!(camera.burst(1).unwrap().frames.len(), 1);
 }
@@ -383,5 +383,62 @@ fn a_locked_screen_closes_the_camera_and_a_lock_as_long_as_a_break_is_one() {
     assert!(
         breaks.iter().any(|b| b.start_s <= a.start_s + 0.01 && b.end_s >= a.end_s - 0.25),
         "the lock is a break: {breaks:?} {a:?}"
+    );
+}
+
+#[test]
+fn a_camera_held_by_a_call_is_sitting_not_a_break_and_the_call_is_stored() {
+    use ergoaudit::audit::source::PosedFrames;
+    use ergoaudit::audit::{Plan, Session};
+    use ergoaudit::pose::{BlazePose, ModelChoice};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.sqlite");
+    // opened for each burst: five bursts, then busy for eight (another program's call), then
+    // free again
+    let cams = one_webcam(r#", "opens": ["ok*5", "busy*8"]"#);
+    let clock = cams.clock();
+    let stop = Arc::new(AtomicBool::new(false));
+    let paced =
+        Paced::new(source(&cams, false), 1, Duration::from_millis(200), Some(Duration::from_secs(4)), stop);
+    let mut posed = PosedFrames::new(paced, BlazePose::load(&ModelChoice::Full).unwrap(), 0.2);
+    let mut store = ergoaudit::store::Store::open_for_audit(&db).unwrap();
+    // a break is half a second here: the call's 1.6 s gap would be one, were it not a call
+    let thresholds = ergoaudit::thresholds::Thresholds { break_min: 0.5 / 60.0, ..Default::default() };
+    let plan = Plan {
+        source: "camera".into(),
+        model: Some("full".into()),
+        profile: None,
+        interval_s: 0.2,
+        duration_s: Some(4.0),
+        thresholds,
+        optics: ergoaudit::posture::Optics::default(),
+        pause: None,
+        started_at: None,
+        clock: clock.clone(),
+        desktop: std::sync::Arc::new(ergoaudit::desktop::NoDesktop),
+    };
+    let mut quiet = Quiet;
+    let session = Session::begin(&mut store, plan, &mut quiet).unwrap();
+    let id = session.id();
+    let outcome = session.record(&mut posed, &AtomicBool::new(false)).unwrap();
+    assert_eq!(outcome.gaps, 0, "a call is not a failure");
+    let calls = store.calls(&[id]).unwrap();
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    let c = calls[0];
+    // busy for eight bursts, each 0.2 s apart, from the first busy open to the first frame
+    // after it (taken after the camera's warm-up): 1.6 s and the warm-up
+    assert!(c.start_s > 0.5 && c.start_s <= 1.0, "{c:?}");
+    assert!(c.end_s - c.start_s >= 1.6 && c.end_s - c.start_s < 1.9, "{c:?}");
+    assert!(store.breaks(&[id]).unwrap().is_empty(), "a call is no break");
+    let samples = store.samples(&[id]).unwrap();
+    assert!(samples.iter().all(|s| s.t_s <= c.start_s || s.t_s >= c.end_s), "a sample inside the call");
+    // the sitting stretch ran through the call
+    let after = samples.iter().find(|s| s.t_s >= c.end_s).expect("sampling went on after the call");
+    let first = samples[0].t_s;
+    assert!(
+        after.sitting_min * 60.0 >= after.t_s - first - 0.01,
+        "{} min at {} s",
+        after.sitting_min,
+        after.t_s
     );
 }

@@ -39,7 +39,10 @@ fn report(text: &str) -> serde_json::Value {
     let mut v: serde_json::Value = serde_json::from_str(text).unwrap();
     v["generated_at"] = serde_json::Value::Null;
     assert!(
-        matches!(v["schema"].as_str(), Some("ergoaudit-report/4" | "ergoaudit-report/6")),
+        matches!(
+            v["schema"].as_str(),
+            Some("ergoaudit-report/4" | "ergoaudit-report/6" | "ergoaudit-report/7")
+        ),
         "{}",
         v["schema"]
     );
@@ -80,10 +83,14 @@ fn report(text: &str) -> serde_json::Value {
         time.remove("estimates");
         // the screen lock is followed now: none in the previous version's sessions
         assert!(time.remove("locked_s").is_none_or(|l| l == 0.0), "{time:?}");
+        assert!(time.remove("call_s").is_none_or(|c| c == 0.0), "{time:?}");
     }
     rounding_as_an_estimate(&mut v["time"]["bands"]);
     for day in v["days"].as_array_mut().into_iter().flatten() {
-        assert!(day.as_object_mut().unwrap().remove("locked_s").is_none_or(|l| l == 0.0), "{day}");
+        let day = day.as_object_mut().unwrap();
+        assert!(
+            day.remove("locked_s").is_none_or(|l| l == 0.0) && day.remove("call_s").is_none_or(|c| c == 0.0)
+        );
         rounding_as_an_estimate(&mut day["bands"]);
     }
     v

@@ -46,7 +46,7 @@ fn every_number_matches_the_hand_computation() {
     let home = tempfile::tempdir().unwrap();
     day(&home);
     let r: Value = serde_json::from_str(&report(&home, "json")).unwrap();
-    assert_eq!(r["schema"], "ergoaudit-report/6");
+    assert_eq!(r["schema"], "ergoaudit-report/7");
     assert_eq!(r["origin"]["kind"], "history");
     assert!(r["notice"].is_null());
 

@@ -87,6 +87,8 @@ fn findings() -> Vec<StoredFinding> {
 fn report() -> report::Report {
     let (sessions, samples, findings) = ([session()], samples(), findings());
     let breaks = [SessionSpan { session: SEVEN, start_s: 1200.0, end_s: 1500.0 }];
+    // a 5-minute call: sitting, no break
+    let calls = [SessionSpan { session: SEVEN, start_s: 2400.0, end_s: 2700.0 }];
     report::build(&Records {
         kind: "history",
         sessions: &sessions,
@@ -96,6 +98,7 @@ fn report() -> report::Report {
         pauses: &[],
         // the screen was locked over the break: a lock as long as a break is one
         away: &breaks,
+        calls: &calls,
         period: None,
         thresholds: &Thresholds::default(),
         judged: &[],

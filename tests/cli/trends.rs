@@ -101,7 +101,7 @@ fn a_five_day_history_is_reported_day_by_day() {
 
     let report: Value =
         serde_json::from_str(&run(&home, &["report", "--since", "7d", "--format", "json"])).unwrap();
-    assert_eq!(report["schema"], "ergoaudit-report/6");
+    assert_eq!(report["schema"], "ergoaudit-report/7");
     let days = report["days"].as_array().unwrap();
     // from the day seven days ago to today
     let dates: Vec<String> = (0..=7).rev().map(|b| day(b).to_string()).collect();

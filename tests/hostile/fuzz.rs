@@ -255,6 +255,7 @@ proptest! {
             breaks: &breaks.iter().map(|&(start_s, end_s)| SessionSpan { session: one, start_s, end_s }).collect::<Vec<_>>(),
             pauses: &[],
             away: &[],
+            calls: &[],
             period: None,
             thresholds: &Thresholds::default(),
             judged: &[],

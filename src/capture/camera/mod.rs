@@ -276,6 +276,7 @@ struct Worker {
     jobs: mpsc::Sender<Job>,
     replies: mpsc::Receiver<Reply>,
     open: bool,
+    thread: std::thread::JoinHandle<()>,
 }
 
 /// The capture thread's name; a panic inside nokhwa there is logged, not printed.
@@ -305,7 +306,7 @@ impl Worker {
         quiet_camera_panics();
         let (jobs, inbox) = mpsc::channel::<Job>();
         let (outbox, replies) = mpsc::channel();
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name(THREAD_NAME.into())
             .spawn(move || {
                 let mut camera: Option<(Camera, CameraFormat)> = None;
@@ -339,7 +340,7 @@ impl Worker {
                 close(&mut camera);
             })
             .map_err(|e| CaptureError::Camera { device: "(capture thread)".into(), detail: e.to_string() })?;
-        Ok(Worker { jobs, replies, open: false })
+        Ok(Worker { jobs, replies, open: false, thread })
     }
 
     /// Send `job` and wait on `clock` for the reply: the capture thread goes first (on a
@@ -491,6 +492,9 @@ pub struct CameraSource {
     started: Duration,
     frames: u64,
     stop: Option<Arc<AtomicBool>>,
+    /// The capture thread left to a read that stalled: it holds the device until the driver
+    /// returns, so the device is busy meanwhile — with ergoaudit, not with another program.
+    stalled: Option<std::thread::JoinHandle<()>>,
 }
 
 impl CameraSource {
@@ -514,6 +518,7 @@ impl CameraSource {
             keep_open,
             frames: 0,
             stop: None,
+            stalled: None,
         };
         source.find()?;
         Ok(source)
@@ -593,7 +598,16 @@ impl CameraSource {
             Err(CaptureError::CameraBusy(_) | CaptureError::CameraStalled { .. }) | Ok(_) => {}
             Err(_) => self.format = None,
         }
-        result
+        if self.stalled.as_ref().is_some_and(std::thread::JoinHandle::is_finished) {
+            self.stalled = None;
+        }
+        match result {
+            // busy with our own stalled read, not with another program's call
+            Err(CaptureError::CameraBusy(device)) if self.stalled.is_some() => {
+                Err(CaptureError::CameraHeldByStall(device))
+            }
+            result => result,
+        }
     }
 
     fn try_burst(&mut self, frames: usize) -> Result<Burst, CaptureError> {
@@ -633,7 +647,7 @@ impl CameraSource {
             }
             Answer::Waited(waited) => {
                 // leave the thread to its fate: it ends when the driver returns
-                self.worker = None;
+                self.stalled = self.worker.take().map(|w| w.thread);
                 return Err(CaptureError::CameraStalled {
                     device: self.label.clone(),
                     waited_s: waited.as_secs_f64(),
@@ -772,8 +786,9 @@ impl FrameSource for Paced {
                 self.queue.pop_front().map(Ok)
             }
             Err(_) if self.stop.load(Ordering::Relaxed) => None,
-            Err(e @ CaptureError::CameraBusy(_)) => {
-                // in use by a call: skip this sample, try at the next one
+            Err(e @ (CaptureError::CameraBusy(_) | CaptureError::CameraHeldByStall(_))) => {
+                // in use by a call (or by our own stalled read): skip this sample, try at the
+                // next one
                 self.next_at = now + self.interval;
                 Some(Err(e))
             }
