@@ -51,9 +51,10 @@ pub enum Command {
     Status(StatusArgs),
     /// Pause the audit (a meeting, a call): it closes the camera and records nothing until
     /// the time is up or `ergoaudit resume`; the pause is stored as neither sitting nor break.
-    /// An audit started during the pause begins paused.
+    /// An audit started during the pause begins paused. Over the session bus when the audit
+    /// answers there (`io.github.ergoaudit.Audit`), else through its pause file.
     Pause(PauseArgs),
-    /// End a pause now.
+    /// End a pause now (over the session bus when the audit answers there).
     Resume(ResumeArgs),
     /// List the recorded audit sessions.
     History(HistoryArgs),
@@ -81,7 +82,8 @@ pub struct StatusArgs {
     pub db: Option<PathBuf>,
 
     /// Print one JSON line for a status bar: `text` (short), `tooltip` (everything, Pango
-    /// markup), `class` and `alt` (stopped, paused, starting, stale, away, ok, warn, risk).
+    /// markup), `class` and `alt` (stopped, paused, starting, in_call, stale, away, ok, warn,
+    /// risk). Asked of the running audit over the session bus when it answers there.
     #[arg(long)]
     pub json: bool,
 }

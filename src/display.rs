@@ -8,6 +8,7 @@ use std::time::Duration;
 use ergoaudit::audit::{Observer, Status};
 use ergoaudit::capture::CaptureError;
 use ergoaudit::config::Settings;
+use ergoaudit::control::Server;
 use ergoaudit::notify::Notifier;
 use ergoaudit::posture::MeasureId;
 use ergoaudit::risk::Event;
@@ -18,11 +19,16 @@ pub struct Display {
     bar: indicatif::ProgressBar,
     gap_said: Option<String>,
     failed_inputs: usize,
+    /// The audit on the session bus, told when its status changes.
+    control: Option<Server>,
+    /// Whether the last sample found the person present.
+    present: Option<bool>,
 }
 
 impl Display {
-    /// A status line on a terminal (hidden otherwise), and notifications when `notify`.
-    pub fn new(notify: bool, settings: &Settings) -> Self {
+    /// A status line on a terminal (hidden otherwise), notifications when `notify`, and the
+    /// status announced on the bus through `control`.
+    pub fn new(notify: bool, settings: &Settings, control: Option<Server>) -> Self {
         let bar = if std::io::stderr().is_terminal() {
             let bar = indicatif::ProgressBar::new_spinner();
             bar.enable_steady_tick(Duration::from_millis(200));
@@ -35,6 +41,15 @@ impl Display {
             bar,
             gap_said: None,
             failed_inputs: 0,
+            control,
+            present: None,
+        }
+    }
+
+    /// Tell the desktop the status now (`StatusChanged` on the session bus).
+    fn announce(&self) {
+        if let Some(control) = &self.control {
+            control.announce();
         }
     }
 
@@ -55,6 +70,8 @@ impl Display {
 impl Observer for Display {
     fn event(&mut self, event: &Event, at: jiff::Timestamp, t_s: f64) {
         tracing::info!(kind = event.finding.kind.name(), change = ?event.change, "finding");
+        // a band (or a hold, or a break due) changed
+        self.announce();
         if let Some((title, body)) = self.notifier.consider(event, at, t_s) {
             self.bar.suspend(|| self.notifier.deliver(&title, &body));
         }
@@ -84,9 +101,21 @@ impl Observer for Display {
         self.bar.set_message(parts.join(" · "));
         self.bar.tick();
         self.gap_said = None;
+        if self.present.replace(a.present) != Some(a.present) {
+            self.announce();
+        }
+    }
+
+    fn call(&mut self, in_call: bool) {
+        if in_call {
+            self.bar.set_message("in a call: the camera is in use by another program (sitting, no break)");
+            self.bar.tick();
+        }
+        self.announce();
     }
 
     fn paused(&mut self, paused: bool) {
+        self.announce();
         if paused {
             self.bar.set_message("paused: the camera is closed, nothing is recorded (`ergoaudit resume`)");
             self.bar.tick();

@@ -24,6 +24,7 @@
 //! config
 //! analysis audit
 //! report
+//! control
 //! ```
 //!
 //! [`clock`] is time behind a seam, [`desktop`] the desktop's lock and sleep behind another, [`escape`] makes text safe where it goes, [`files`]
@@ -32,7 +33,8 @@
 //! with its reference and [`config`] resolves them (file, environment, flags) and keeps the
 //! calibration profiles; [`replay`] is the landmarks' JSON form; [`advice`] says what to
 //! change; [`annotate`] draws a skeleton; [`analysis`] is `analyze`'s output. This crate is
-//! the library behind the `ergoaudit` binary, whose commands only turn options into calls
+//! the library behind the `ergoaudit` binary ([`control`] answers the desktop on the session
+//! bus), whose commands only turn options into calls
 //! and results into output.
 
 #![warn(missing_docs)]
@@ -46,6 +48,7 @@ pub mod audit;
 pub mod capture;
 pub mod clock;
 pub mod config;
+pub mod control;
 pub mod desktop;
 pub mod escape;
 pub mod files;

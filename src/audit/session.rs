@@ -71,6 +71,8 @@ pub trait Observer {
     fn gap(&mut self, error: &CaptureError, t_s: f64);
     /// The audit paused (`true`) or took up sampling again.
     fn paused(&mut self, _paused: bool) {}
+    /// A call began (`true`: the camera held by another program) or ended.
+    fn call(&mut self, _in_call: bool) {}
 }
 
 /// What a session is made with.
@@ -288,10 +290,12 @@ impl<'a> Session<'a> {
                 // the camera saw a pause, a lock or a sleep before its burst
                 Err(SourceError::Capture(CaptureError::Paused)) => {
                     let clock = source.clock_s().or(self.latest_t).unwrap_or_default();
-                    match self.desktop.state().away() {
-                        Some(why) if !self.pause_in_force() => self.going_away(why, clock, source)?,
-                        _ => self.pausing(clock, source)?,
+                    if self.pause_in_force() {
+                        self.pausing(clock, source)?;
+                    } else if let Some(why) = self.desktop.state().away() {
+                        self.going_away(why, clock, source)?;
                     }
+                    // else the hold was lifted in between: the next frame is asked for at once
                 }
                 // another program holds the camera: a call
                 Err(SourceError::Capture(CaptureError::CameraBusy(device))) => {
@@ -412,6 +416,7 @@ impl<'a> Session<'a> {
                     crate::escape::terminal(device)
                 );
                 self.call = Some((row, clock_s, clock_s));
+                self.observer.call(true);
             }
         }
         Ok(())
@@ -425,6 +430,7 @@ impl<'a> Session<'a> {
             self.store.end_call(row, end_s)?;
             self.engine.call(start_s, end_s);
             tracing::info!("the call ended after {}", crate::advice::minutes(end_s - start_s));
+            self.observer.call(false);
         }
         Ok(())
     }

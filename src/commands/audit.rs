@@ -7,6 +7,7 @@ use std::sync::atomic::AtomicBool;
 
 use anyhow::{Context, Result};
 use ergoaudit::audit;
+use ergoaudit::control::Server;
 use ergoaudit::store::Store;
 
 use crate::cli::AuditArgs;
@@ -21,7 +22,14 @@ pub fn run(args: &AuditArgs, config: Option<&Path>) -> Result<ExitCode> {
     let source = options.recorder.open(&stop)?;
     audit::stop_on_signals(&stop)?;
     let mut store = Store::open_for_audit(db)?;
-    let mut display = Display::new(options.notify, &options.settings);
+    // a live audit answers on the session bus (`ergoaudit pause` works without it, through the
+    // pause file)
+    let control = options.recorder.source.is_live().then(|| Server::start(db, None)).and_then(|served| {
+        served
+            .map_err(|e| tracing::info!("not on the session bus ({e}): the pause file steers the audit"))
+            .ok()
+    });
+    let mut display = Display::new(options.notify, &options.settings, control);
     let recorded =
         source.record(&mut store, &mut display).with_context(|| format!("audit in {}", db.display()))?;
     let code = display.finish();

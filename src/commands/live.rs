@@ -1,10 +1,12 @@
 //! `ergoaudit status`, `pause` and `resume`: a running audit, seen and steered from another
-//! process through its data folder (the database's lock, the pause file), never a socket.
+//! process — over the session bus when it answers there (`ergoaudit::control`), else through
+//! its data folder (the database's lock, the pause file); both end in the same pause file.
 
 use std::process::ExitCode;
 
 use anyhow::Result;
 use ergoaudit::audit::{PauseFile, PauseRequest};
+use ergoaudit::control::Client;
 use ergoaudit::escape;
 use ergoaudit::report::status::Status;
 use ergoaudit::store::Store;
@@ -15,6 +17,12 @@ use crate::options;
 /// Run `status`: reads the lock, the pause file and the database, writes nothing.
 pub fn status(args: &StatusArgs) -> Result<ExitCode> {
     let db = options::db(args.db.as_deref())?;
+    if args.json
+        && let Some(json) = Client::find(&db, None).and_then(|audit| audit.status().ok())
+    {
+        outln!("{json}");
+        return Ok(ExitCode::SUCCESS);
+    }
     let status = Status::read(&db, jiff::Timestamp::now(), ergoaudit::zone::local())?;
     if args.json {
         outln!("{}", serde_json::to_string(&status.bar())?);
@@ -31,7 +39,13 @@ pub fn pause(args: &PauseArgs) -> Result<ExitCode> {
     let db = options::db(args.db.as_deref())?;
     let now = jiff::Timestamp::now();
     let until = args.duration.map(|d| now.checked_add(d)).transpose()?;
-    PauseFile::of(&db).write(&PauseRequest { since: now, until })?;
+    match Client::find(&db, None) {
+        // the running audit pauses itself (writing the same pause file)
+        Some(audit) => audit
+            .pause(args.duration.map_or(0, |d| d.as_secs().unsigned_abs().max(1)))
+            .map_err(|e| anyhow::anyhow!("the audit did not pause: {e}"))?,
+        None => PauseFile::of(&db).write(&PauseRequest { since: now, until })?,
+    }
     let when = match until {
         Some(u) => format!("until {}", clock_or_date(u, now)),
         None => "until `ergoaudit resume`".to_owned(),
@@ -61,7 +75,15 @@ fn clock_or_date(at: jiff::Timestamp, now: jiff::Timestamp) -> String {
 /// Run `resume`: removes the pause file.
 pub fn resume(args: &ResumeArgs) -> Result<ExitCode> {
     let db = options::db(args.db.as_deref())?;
-    let was = PauseFile::of(&db).remove(jiff::Timestamp::now())?;
+    let now = jiff::Timestamp::now();
+    let was = match Client::find(&db, None) {
+        Some(audit) => {
+            let was = PauseFile::of(&db).active(now)?.is_some();
+            audit.resume().map_err(|e| anyhow::anyhow!("the audit did not resume: {e}"))?;
+            was
+        }
+        None => PauseFile::of(&db).remove(now)?,
+    };
     let recording = Store::is_recording(&db)?;
     outln!(
         "{}",

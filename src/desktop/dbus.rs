@@ -13,9 +13,10 @@ use zbus::{Connection, Proxy};
 
 use super::Watched;
 
-/// The longest the audit waits for the buses' first answers (the state it starts in): the
-/// D-Bus reply timeout. A bus answers in milliseconds; one that does not is given up.
-const FIRST_ANSWERS: Duration = Duration::from_secs(25);
+/// The longest the audit waits for the buses' first answers (the state it starts in). A bus
+/// answers in milliseconds; one that takes a connection and never answers is given up (the
+/// audit then follows nothing, and says so).
+const FIRST_ANSWERS: Duration = Duration::from_secs(10);
 
 /// The screen savers asked on the session bus: name (also the interface) and object.
 const SCREEN_SAVERS: [(&str, &str); 2] = [
@@ -110,6 +111,10 @@ async fn screen_saver(
     path: &'static str,
     state: &Watched,
 ) -> Option<Changes> {
+    // asked only when it runs: a call would start one the bus can activate
+    if !has_owner(bus, name).await {
+        return None;
+    }
     let proxy = Proxy::new(bus, name, path, name).await.ok()?;
     // subscribed before asking, so that no change falls in between
     let changes = proxy.receive_signal("ActiveChanged").await.ok()?;
@@ -141,11 +146,19 @@ async fn logind_session(bus: &Connection, state: &Watched) -> Option<Changes> {
 /// logind's `PrepareForSleep`: the machine going to sleep (true) and waking (false).
 async fn logind_sleep(bus: &Connection) -> Option<Changes> {
     // a subscription alone would succeed without logind: ask whether it is there
-    let dbus = zbus::fdo::DBusProxy::new(bus).await.ok()?;
-    if !dbus.name_has_owner(LOGIND.0.try_into().ok()?).await.ok()? {
+    if !has_owner(bus, LOGIND.0).await {
         return None;
     }
     let manager = Proxy::new(bus, LOGIND.0, LOGIND.1, "org.freedesktop.login1.Manager").await.ok()?;
     let sleeps = manager.receive_signal("PrepareForSleep").await.ok()?;
     Some(Box::pin(sleeps.filter_map(|m| m.body().deserialize::<bool>().ok().map(Change::Asleep))))
+}
+
+/// Whether `name` has an owner on `bus` now.
+pub(crate) async fn has_owner(bus: &Connection, name: &str) -> bool {
+    let Ok(dbus) = zbus::fdo::DBusProxy::new(bus).await else { return false };
+    match name.try_into() {
+        Ok(name) => dbus.name_has_owner(name).await.unwrap_or(false),
+        Err(_) => false,
+    }
 }

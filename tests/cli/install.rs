@@ -106,6 +106,11 @@ fn man_pages_one_per_command_from_the_command_line() {
     for flag in ["--interval", "--burst", "--duration", "--no-notify"] {
         assert!(audit.contains(flag), "ergoaudit-audit.1 lacks {flag}");
     }
+    // the D-Bus interface, in a section of its own
+    assert!(audit.contains(".SH \"D-BUS INTERFACE\""), "{audit}");
+    for member in ["io.github.ergoaudit.Audit1", "Status", "Pause", "Resume", "StatusChanged"] {
+        assert!(audit.contains(member), "ergoaudit-audit.1 lacks {member}");
+    }
     assert!(page(&out, "ergoaudit-service-install").contains("ergoaudit service install"));
 }
 

@@ -176,3 +176,96 @@ fn status_writes_nothing_and_counts_today_s_present_time_and_breaks() {
     // confirmed by the second), then 2 min back less the sample that confirms the return
     assert!(text.contains("today: present 12 min, paused 0 s, breaks 1 of 0 due"), "{text}");
 }
+
+#[test]
+fn the_running_audit_answers_on_the_session_bus() {
+    use ergoaudit::control::{Client, INTERFACE, NAME};
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("history.sqlite");
+    let bus = common::bus::Bus::start();
+    let on_bus = |args: &[&str]| {
+        ok(ergoaudit(&home)
+            .args(args)
+            .arg("--db")
+            .arg(&db)
+            .env("TZ", "UTC")
+            .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+            .timeout(LIVENESS))
+    };
+    // every StatusChanged the audit sends, heard by a listener of the test's own
+    let (heard, changes) = std::sync::mpsc::channel::<Value>();
+    let listener = bus.connect();
+    let rule = zbus::MatchRule::builder()
+        .msg_type(zbus::message::Type::Signal)
+        .interface(INTERFACE)
+        .member("StatusChanged")
+        .build()
+        .unwrap();
+    let mut signals = zbus::block_on(zbus::MessageStream::for_match_rule(rule, &listener, None)).unwrap();
+    std::thread::spawn(move || {
+        zbus::block_on(async move {
+            use futures_lite::StreamExt;
+            while let Some(Ok(m)) = signals.next().await {
+                let json: String = m.body().deserialize().unwrap();
+                if heard.send(serde_json::from_str(&json).unwrap()).is_err() {
+                    break;
+                }
+            }
+        })
+    });
+    let until_class = |class: &str| loop {
+        let v = changes.recv_timeout(LIVENESS).unwrap_or_else(|_| panic!("no StatusChanged to {class}"));
+        if v["class"] == class {
+            return v;
+        }
+    };
+
+    let fifo = home.path().join("live.jsonl");
+    common::mkfifo(&fifo);
+    let mut child = common::std_command(home.path())
+        .args(["audit", "--no-notify", "--landmarks"])
+        .arg(&fifo)
+        .arg("--db")
+        .arg(&db)
+        .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut pipe = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+    feed_and_wait(&home, &db, &mut pipe, &stream(0.0, 60.0, 5.0, upright), 11);
+    // the person was found: announced by the audit itself
+    until_class("ok");
+    // the audit owns its name; the interface answers for this database only
+    let audit = Client::find(&db, Some(&bus.address)).expect("the audit answers on the bus");
+    assert!(Client::find(&home.path().join("other.sqlite"), Some(&bus.address)).is_none());
+    let status: Value = serde_json::from_str(&audit.status().unwrap()).unwrap();
+    assert_eq!(status["class"], "ok", "{status}");
+    assert_eq!(bar(&home, &db)["class"], "ok");
+    let v: Value = serde_json::from_str(&on_bus(&["status", "--json"])).unwrap();
+    assert_eq!(v["class"], "ok", "status --json through the bus: {v}");
+
+    // `ergoaudit pause` through the bus: the audit pauses and says so
+    let said = on_bus(&["pause"]);
+    assert!(said.starts_with("paused until `ergoaudit resume`"), "{said}");
+    let v = until_class("paused");
+    assert_eq!(v["text"], "paused", "{v}");
+    // Resume() over the bus, then Pause(90) over the bus
+    audit.resume().unwrap();
+    let v = changes.recv_timeout(LIVENESS).expect("a StatusChanged after the resume");
+    assert_ne!(v["class"], "paused", "{v}");
+    audit.pause(90).unwrap();
+    let v = until_class("paused");
+    assert!(v["text"] == "paused 2m" || v["text"] == "paused 1m", "{v}");
+    // a pause beyond the limit is refused, in one line
+    let refused = audit.pause(u64::MAX).unwrap_err();
+    assert!(refused.contains("longer than ten years"), "{refused}");
+    let said = on_bus(&["resume"]);
+    assert_eq!(said.trim(), "resumed: the audit samples again");
+    assert!(ergoaudit::audit::PauseFile::of(&db).active(jiff::Timestamp::now()).unwrap().is_none());
+
+    drop(pipe);
+    assert!(common::wait_live(&mut child, "audit").success());
+    // the name goes with the audit
+    assert!(Client::find(&db, Some(&bus.address)).is_none(), "{NAME} is let go");
+}
