@@ -110,12 +110,8 @@ impl Audit {
 
 /// The bus at `address`, or the session bus; a call it does not answer fails after
 /// [`ANSWER_WAIT`].
-fn builder(address: Option<&str>) -> zbus::connection::Builder<'_> {
-    match address {
-        Some(a) => zbus::connection::Builder::address(a),
-        None => zbus::connection::Builder::session(),
-    }
-    .method_timeout(ANSWER_WAIT)
+fn builder(address: Option<&str>) -> zbus::connection::Builder<'static> {
+    crate::desktop::dbus::bus_at(address, zbus::connection::Builder::session()).method_timeout(ANSWER_WAIT)
 }
 
 /// A running audit's presence on the bus.

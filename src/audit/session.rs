@@ -377,9 +377,7 @@ impl<'a> Session<'a> {
             Some((was, _, latest)) if *was == why => *latest = latest.max(clock_s),
             _ => {
                 self.back(clock_s)?;
-                if let Some(sample) = self.sampler.interrupt() {
-                    self.commit(sample)?;
-                }
+                self.commit_under_way()?;
                 source.release();
                 tracing::info!(
                     "{}: the camera stays closed and nothing is sampled until {}",
@@ -407,9 +405,7 @@ impl<'a> Session<'a> {
         match &mut self.call {
             Some((_, _, latest)) => *latest = latest.max(clock_s),
             None => {
-                if let Some(sample) = self.sampler.interrupt() {
-                    self.commit(sample)?;
-                }
+                self.commit_under_way()?;
                 let row = self.store.begin_call(self.stored.id, clock_s)?;
                 tracing::info!(
                     "{} is busy: in a call (sitting, posture unknown, not a break) until it is free",
@@ -465,9 +461,7 @@ impl<'a> Session<'a> {
     /// The pause begins at `clock_s`: the sample under way is committed, and the postures
     /// and holds end at it.
     fn begin_pause(&mut self, clock_s: f64) -> Result<(), AuditError> {
-        if let Some(sample) = self.sampler.interrupt() {
-            self.commit(sample)?;
-        }
+        self.commit_under_way()?;
         let events = self.engine.pause_begins();
         let closed: Vec<_> = events.iter().map(|e| e.finding.clone()).collect();
         self.store.update_findings(self.stored.id, &closed)?;
@@ -493,6 +487,15 @@ impl<'a> Session<'a> {
     /// The wall time of `t_s` on the session clock (its start, beyond the range of times).
     fn wall(&self, t_s: f64) -> jiff::Timestamp {
         self.stored.wall(t_s).unwrap_or(self.stored.started_at)
+    }
+
+    /// Commit the sample under way, cut short (the audit stops looking: a pause, a lock, a
+    /// call).
+    fn commit_under_way(&mut self) -> Result<(), AuditError> {
+        match self.sampler.interrupt() {
+            Some(sample) => self.commit(sample),
+            None => Ok(()),
+        }
     }
 
     /// Judge one sample and commit it with the findings it changed.

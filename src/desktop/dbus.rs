@@ -60,13 +60,20 @@ pub fn follow(buses: Buses, state: Arc<Watched>) -> Vec<&'static str> {
     }
 }
 
-/// A connection to the bus at `address`, or to the usual one (`usual`).
-async fn connect(address: Option<&str>, usual: zbus::connection::Builder<'static>) -> Option<Connection> {
-    let builder = match address {
+/// The bus at `address`, or the usual one (`usual`: the session or the system bus).
+pub(crate) fn bus_at<'a>(
+    address: Option<&str>,
+    usual: zbus::connection::Builder<'a>,
+) -> zbus::connection::Builder<'a> {
+    match address {
         Some(a) => zbus::connection::Builder::address(a),
         None => usual,
-    };
-    builder.build().await.ok()
+    }
+}
+
+/// A connection to the bus at `address`, or to the usual one (`usual`).
+async fn connect(address: Option<&str>, usual: zbus::connection::Builder<'static>) -> Option<Connection> {
+    bus_at(address, usual).build().await.ok()
 }
 
 /// Ask every service for its state, say what answered, then apply their changes for as long

@@ -16,26 +16,18 @@ pub(crate) fn days(d: &Data) -> Vec<Day> {
         let wall = d.input.sessions.iter().find(|s| s.id == span.session)?.wall(span.start_s)?;
         Some(wall.to_zoned(gathered.tz.clone()).date())
     };
-    for b in d.input.breaks {
-        if let Some(day) = day_of(b).and_then(|date| out.get_mut(&date)) {
-            day.breaks_taken += 1;
+    // each span counts on the day it began
+    let mut on_their_days = |spans: &[SessionSpan], add: fn(&mut Day, &SessionSpan)| {
+        for span in spans {
+            if let Some(day) = day_of(span).and_then(|date| out.get_mut(&date)) {
+                add(day, span);
+            }
         }
-    }
-    for p in d.input.pauses {
-        if let Some(day) = day_of(p).and_then(|date| out.get_mut(&date)) {
-            day.paused_s += p.end_s - p.start_s;
-        }
-    }
-    for a in d.input.away {
-        if let Some(day) = day_of(a).and_then(|date| out.get_mut(&date)) {
-            day.locked_s += a.end_s - a.start_s;
-        }
-    }
-    for c in d.input.calls {
-        if let Some(day) = day_of(c).and_then(|date| out.get_mut(&date)) {
-            day.call_s += c.end_s - c.start_s;
-        }
-    }
+    };
+    on_their_days(d.input.breaks, |day, _| day.breaks_taken += 1);
+    on_their_days(d.input.pauses, |day, p| day.paused_s += p.duration_s());
+    on_their_days(d.input.away, |day, a| day.locked_s += a.duration_s());
+    on_their_days(d.input.calls, |day, c| day.call_s += c.duration_s());
     out.into_iter()
         .map(|(date, mut day)| {
             // a measure without any value that day has no bands

@@ -5,6 +5,7 @@ use super::model::{PerMeasure, ReportFinding, TimeSummary};
 use super::tally::Data;
 use crate::posture::MeasureId;
 use crate::risk::FindingKind;
+use crate::store::SessionSpan;
 
 /// The time section. Breaks are the ones the risk engine recorded; each sample is put in
 /// its band by its own session's thresholds.
@@ -26,9 +27,9 @@ pub(crate) fn time(d: &Data, findings: &[ReportFinding]) -> TimeSummary {
         audited_s,
         present_s,
         away_s: audited_s - present_s,
-        paused_s: d.input.pauses.iter().map(|p| p.end_s - p.start_s).fold(0.0, |a, b| a + b),
-        locked_s: d.input.away.iter().map(|p| p.end_s - p.start_s).fold(0.0, |a, b| a + b),
-        call_s: d.input.calls.iter().map(|c| c.end_s - c.start_s).fold(0.0, |a, b| a + b),
+        paused_s: SessionSpan::total_s(d.input.pauses),
+        locked_s: SessionSpan::total_s(d.input.away),
+        call_s: SessionSpan::total_s(d.input.calls),
         breaks_taken: d.input.breaks.len(),
         break_rule: format!("{} min every {} min", t.break_min, t.sitting_max),
         longest_sitting_min: tally.longest_sitting_min,

@@ -185,6 +185,11 @@ struct Hold {
     finding: Option<usize>,
 }
 
+/// Seconds of `spans` (pauses, calls) that fall between `from` and `to`.
+fn overlap_s(spans: &[Pause], from: f64, to: f64) -> f64 {
+    spans.iter().map(|p| (p.end_s.min(to) - p.start_s.max(from)).max(0.0)).sum()
+}
+
 /// The risk engine of one session.
 #[derive(Debug)]
 pub struct Engine {
@@ -245,8 +250,7 @@ impl Engine {
 
     /// Seconds from `from` to `to` that were not paused.
     fn active_s(&self, from: f64, to: f64) -> f64 {
-        let paused: f64 = self.pauses.iter().map(|p| (p.end_s.min(to) - p.start_s.max(from)).max(0.0)).sum();
-        (to - from - paused).max(0.0)
+        (to - from - overlap_s(&self.pauses, from, to)).max(0.0)
     }
 
     /// The session time at which `secs` unpaused seconds have passed since `from`.
@@ -290,8 +294,7 @@ impl Engine {
 
     /// Seconds from `from` to `to` that were neither paused nor in a call.
     fn uncovered_s(&self, from: f64, to: f64) -> f64 {
-        let in_calls: f64 = self.calls.iter().map(|c| (c.end_s.min(to) - c.start_s.max(from)).max(0.0)).sum();
-        (self.active_s(from, to) - in_calls).max(0.0)
+        (self.active_s(from, to) - overlap_s(&self.calls, from, to)).max(0.0)
     }
 
     /// Every finding so far (open ones have no end).

@@ -73,7 +73,7 @@ pub struct StoredFinding {
     pub reference: String,
 }
 
-/// A break, a pause or a time away of a session, as stored: seconds on its clock.
+/// A break, a pause, a time away or a call of a session, as stored: seconds on its clock.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct SessionSpan {
     /// Its session.
@@ -82,6 +82,18 @@ pub struct SessionSpan {
     pub start_s: f64,
     /// End, session seconds.
     pub end_s: f64,
+}
+
+impl SessionSpan {
+    /// How long it lasted, seconds.
+    pub fn duration_s(&self) -> f64 {
+        self.end_s - self.start_s
+    }
+
+    /// The total length of `spans`, seconds (0 without any: `sum` would give −0).
+    pub fn total_s(spans: &[SessionSpan]) -> f64 {
+        spans.iter().map(SessionSpan::duration_s).fold(0.0, |a, b| a + b)
+    }
 }
 
 /// The reasons of the measures without a value, as the JSON object stored with a sample
