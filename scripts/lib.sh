@@ -6,8 +6,10 @@
 # libclang (nokhwa's V4L2 camera bindings are generated at build time), ffmpeg (video input).
 ERGOAUDIT_PACKAGES=(gcc libc6-dev pkg-config libclang1-14 ffmpeg)
 # … and to test: strace (the audit opens no network socket), Chromium (the HTML report
-# renders) and dbus-daemon (each desktop test starts a private bus with fake services).
-ERGOAUDIT_TEST_PACKAGES=(strace chromium dbus-daemon)
+# renders), dbus-daemon (each desktop test starts a private bus with fake services), dconf
+# (GNOME's settings, its Do Not Disturb) and PulseAudio with its tools (a sound server of the
+# test's own, and a program recording from its microphone).
+ERGOAUDIT_TEST_PACKAGES=(strace chromium dbus-daemon dconf-service dconf-cli pulseaudio pulseaudio-utils)
 
 ensure_packages() {
   local missing=() p

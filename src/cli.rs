@@ -276,6 +276,12 @@ pub struct AuditArgs {
     #[arg(long)]
     pub no_notify: bool,
 
+    /// Show a tray icon (a StatusNotifierItem) while a camera or a stream is audited: its
+    /// colour is the band, its tooltip the status, its menu pauses, resumes and opens today's
+    /// report. Also `[audit] tray = true` in the config file.
+    #[arg(long)]
+    pub tray: bool,
+
     /// Landmark model: `full`, `lite` (about 40 % less CPU per sample, but it places
     /// shoulders at the frame edge further out: fewer values on a laptop framing), `heavy`
     /// (the most accurate, about three times full's cost; a side camera's) or a path.

@@ -159,6 +159,8 @@ pub struct Settings {
     pub thresholds: Thresholds,
     /// `[notify] quiet_hours` from the config file.
     pub quiet_hours: Option<QuietHours>,
+    /// `[audit] tray` from the config file: a live audit shows a tray icon.
+    pub tray: bool,
     /// Source of each threshold, by key.
     pub sources: BTreeMap<&'static str, SetBy>,
     /// The config file read, if any.
@@ -185,9 +187,11 @@ type SpannedTable = BTreeMap<Spanned<String>, Spanned<toml::Value>>;
 struct FileSettings {
     thresholds: Vec<(&'static str, f64, usize)>,
     quiet_hours: Option<QuietHours>,
+    tray: bool,
 }
 
-/// Read a config file: the `[thresholds]` table as `(key, value, line)`, and `[notify]`.
+/// Read a config file: the `[thresholds]` table as `(key, value, line)`, `[notify]` and
+/// `[audit]`.
 fn read_file(path: &Path) -> Result<FileSettings, ConfigError> {
     let text = crate::files::read_to_string(path, crate::files::CONFIG)
         .map_err(|source| ConfigError::Unreadable { path: path.to_path_buf(), source })?;
@@ -199,19 +203,22 @@ fn read_file(path: &Path) -> Result<FileSettings, ConfigError> {
     let top: BTreeMap<Spanned<String>, Spanned<SpannedTable>> = toml::from_str(&text).map_err(toml_error)?;
     let mut out = Vec::new();
     let mut quiet_hours = None;
+    let mut tray = false;
     for (section, table) in &top {
-        if section.get_ref() == "notify" {
+        if section.get_ref() == "notify" || section.get_ref() == "audit" {
             for (key, value) in table.get_ref() {
                 let line = line_of(&text, key.span().start);
                 let bad = |message: String| ConfigError::Toml { path: path.to_path_buf(), line, message };
-                match (key.get_ref().as_str(), value.get_ref()) {
-                    ("quiet_hours", toml::Value::String(s)) => {
+                match (section.get_ref().as_str(), key.get_ref().as_str(), value.get_ref()) {
+                    ("notify", "quiet_hours", toml::Value::String(s)) => {
                         quiet_hours = Some(s.parse().map_err(|e| bad(format!("quiet_hours {e}")))?);
                     }
-                    ("quiet_hours", _) => {
+                    ("notify", "quiet_hours", _) => {
                         return Err(bad("quiet_hours must be a string like \"22:00-07:00\"".into()));
                     }
-                    (other, _) => {
+                    ("audit", "tray", toml::Value::Boolean(on)) => tray = *on,
+                    ("audit", "tray", _) => return Err(bad("tray must be true or false".into())),
+                    (_, other, _) => {
                         return Err(ConfigError::UnknownKey {
                             path: path.to_path_buf(),
                             line,
@@ -255,7 +262,7 @@ fn read_file(path: &Path) -> Result<FileSettings, ConfigError> {
             out.push((spec.key, number, line));
         }
     }
-    Ok(FileSettings { thresholds: out, quiet_hours })
+    Ok(FileSettings { thresholds: out, quiet_hours, tray })
 }
 
 /// Resolve the thresholds: defaults, overridden by `file` (the default config file
@@ -275,10 +282,10 @@ pub fn load(
         Some(p) => Some(p.to_path_buf()),
         None => config_dir().ok().map(|d| d.join("config.toml")).filter(|p| p.exists()),
     };
-    let mut quiet_hours = None;
+    let (mut quiet_hours, mut tray) = (None, false);
     if let Some(path) = &path {
         let file = read_file(path)?;
-        quiet_hours = file.quiet_hours;
+        (quiet_hours, tray) = (file.quiet_hours, file.tray);
         for (key, value, line) in file.thresholds {
             thresholds.set(key, value);
             sources.insert(key, SetBy::File);
@@ -304,7 +311,7 @@ pub fn load(
         let origin = origins.get(invalid.key).cloned().unwrap_or_else(|| "the defaults".to_owned());
         ConfigError::Invalid { invalid, origin }
     })?;
-    Ok(Settings { thresholds, quiet_hours, sources, file: path })
+    Ok(Settings { thresholds, quiet_hours, tray, sources, file: path })
 }
 
 fn profile_path(name: &str) -> Result<PathBuf, ConfigError> {
@@ -415,6 +422,13 @@ mod tests {
         assert!(err.contains("line 2") && err.contains("quiet_hours"), "{err}");
         let (_d, path) = write("[notify]\nquiet_hours = \"22:00-07:30\"\n");
         assert!(load(Some(&path), |_| None, &[]).unwrap().quiet_hours.is_some());
+        let (_d, path) = write("[audit]\ntray = true\n");
+        assert!(load(Some(&path), |_| None, &[]).unwrap().tray);
+        let (_d, path) = write("[audit]\ntray = \"yes\"\n");
+        let err = load(Some(&path), |_| None, &[]).unwrap_err().to_string();
+        assert!(err.contains("line 2") && err.contains("tray must be true or false"), "{err}");
+        let (_d, path) = write("[audit]\nquiet_hours = \"22:00-07:00\"\n");
+        assert!(load(Some(&path), |_| None, &[]).is_err(), "quiet hours belong to [notify]");
         let (_d, path) = write("[thresholdz]\ncva_warn = 3\n");
         let err = load(Some(&path), |_| None, &[]).unwrap_err().to_string();
         assert!(err.contains("line 1") && err.contains("section `thresholdz`"), "{err}");

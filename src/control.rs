@@ -42,7 +42,7 @@ pub fn status_json(db: &Path) -> Result<String, String> {
 
 /// Pause the audit of `db` for `seconds` (0: until resumed): the pause file, as
 /// `ergoaudit pause` writes it.
-fn pause(db: &Path, seconds: u64) -> Result<(), String> {
+pub(crate) fn pause(db: &Path, seconds: u64) -> Result<(), String> {
     if seconds > MAX_PAUSE_S {
         return Err(format!("a pause of {seconds} s is longer than ten years; ask for less"));
     }
@@ -52,6 +52,11 @@ fn pause(db: &Path, seconds: u64) -> Result<(), String> {
         .transpose()
         .map_err(|e| e.to_string())?;
     PauseFile::of(db).write(&PauseRequest { since: now, until }).map_err(|e| e.to_string())
+}
+
+/// End the pause of the audit of `db`, as `ergoaudit resume` does.
+pub(crate) fn resume(db: &Path) -> Result<(), String> {
+    PauseFile::of(db).remove(jiff::Timestamp::now()).map(drop).map_err(|e| e.to_string())
 }
 
 /// The object a running audit serves.
@@ -79,9 +84,7 @@ impl Audit {
 
     /// End a pause; the new status is announced at once.
     async fn resume(&self, #[zbus(signal_emitter)] emitter: SignalEmitter<'_>) -> zbus::fdo::Result<()> {
-        PauseFile::of(&self.db)
-            .remove(jiff::Timestamp::now())
-            .map_err(|e| zbus::fdo::Error::Failed(e.to_string()))?;
+        resume(&self.db).map_err(zbus::fdo::Error::Failed)?;
         self.changed(&emitter).await;
         Ok(())
     }

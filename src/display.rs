@@ -3,15 +3,18 @@
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use ergoaudit::audit::{Observer, Status};
 use ergoaudit::capture::CaptureError;
 use ergoaudit::config::Settings;
 use ergoaudit::control::Server;
+use ergoaudit::desktop::Desktop;
 use ergoaudit::notify::Notifier;
 use ergoaudit::posture::MeasureId;
 use ergoaudit::risk::Event;
+use ergoaudit::tray::Tray;
 
 /// Notifications, the status line and gap messages.
 pub struct Display {
@@ -21,14 +24,16 @@ pub struct Display {
     failed_inputs: usize,
     /// The audit on the session bus, told when its status changes.
     control: Option<Server>,
+    /// The tray icon, shown the status when it changes.
+    tray: Option<Tray>,
     /// Whether the last sample found the person present.
     present: Option<bool>,
 }
 
 impl Display {
-    /// A status line on a terminal (hidden otherwise), notifications when `notify`, and the
-    /// status announced on the bus through `control`.
-    pub fn new(notify: bool, settings: &Settings, control: Option<Server>) -> Self {
+    /// A status line on a terminal (hidden otherwise), and notifications when `notify` (held
+    /// while `desktop` says Do Not Disturb).
+    pub fn new(notify: bool, settings: &Settings, desktop: Arc<dyn Desktop>) -> Self {
         let bar = if std::io::stderr().is_terminal() {
             let bar = indicatif::ProgressBar::new_spinner();
             bar.enable_steady_tick(Duration::from_millis(200));
@@ -37,19 +42,36 @@ impl Display {
             indicatif::ProgressBar::hidden()
         };
         Display {
-            notifier: Notifier::new(notify, &settings.thresholds, settings.quiet_hours),
+            notifier: Notifier::new(notify, &settings.thresholds, settings.quiet_hours).following(desktop),
             bar,
             gap_said: None,
             failed_inputs: 0,
-            control,
+            control: None,
+            tray: None,
             present: None,
         }
     }
 
-    /// Tell the desktop the status now (`StatusChanged` on the session bus).
+    /// The status announced on the bus through `control` and shown by `tray` too.
+    pub fn announcing(mut self, control: Option<Server>, tray: Option<Tray>) -> Self {
+        (self.control, self.tray) = (control, tray);
+        self
+    }
+
+    /// Show what Do Not Disturb held, once it is over.
+    fn release(&mut self) {
+        if let Some((title, body)) = self.notifier.released() {
+            self.bar.suspend(|| self.notifier.deliver(&title, &body));
+        }
+    }
+
+    /// Tell the desktop the status now (`StatusChanged` on the session bus, the tray icon).
     fn announce(&self) {
         if let Some(control) = &self.control {
             control.announce();
+        }
+        if let Some(tray) = &self.tray {
+            tray.show();
         }
     }
 
@@ -72,12 +94,14 @@ impl Observer for Display {
         tracing::info!(kind = event.finding.kind.name(), change = ?event.change, "finding");
         // a band (or a hold, or a break due) changed
         self.announce();
+        self.release();
         if let Some((title, body)) = self.notifier.consider(event, at, t_s) {
             self.bar.suspend(|| self.notifier.deliver(&title, &body));
         }
     }
 
     fn sample(&mut self, status: &Status) {
+        self.release();
         let s = status.sampled;
         let a = status.assessment;
         let mut parts = vec![
@@ -108,7 +132,9 @@ impl Observer for Display {
 
     fn call(&mut self, in_call: bool) {
         if in_call {
-            self.bar.set_message("in a call: the camera is in use by another program (sitting, no break)");
+            self.bar.set_message(
+                "in a call: the camera or the microphone is in use by another program (sitting, no break)",
+            );
             self.bar.tick();
         }
         self.announce();

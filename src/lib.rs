@@ -25,16 +25,18 @@
 //! analysis audit
 //! report
 //! control
+//! tray
 //! ```
 //!
-//! [`clock`] is time behind a seam, [`desktop`] the desktop's lock and sleep behind another, [`escape`] makes text safe where it goes, [`files`]
+//! [`clock`] is time behind a seam, [`desktop`] the desktop's lock, sleep, calls and Do Not
+//! Disturb behind another, [`escape`] makes text safe where it goes, [`files`]
 //! reads and writes with size limits, `stats` has medians, [`zone`] finds the local time
 //! zone; [`thresholds`] holds every limit
 //! with its reference and [`config`] resolves them (file, environment, flags) and keeps the
 //! calibration profiles; [`replay`] is the landmarks' JSON form; [`advice`] says what to
 //! change; [`annotate`] draws a skeleton; [`analysis`] is `analyze`'s output. This crate is
 //! the library behind the `ergoaudit` binary ([`control`] answers the desktop on the session
-//! bus), whose commands only turn options into calls
+//! bus, [`tray`] shows it in the tray), whose commands only turn options into calls
 //! and results into output.
 
 #![warn(missing_docs)]
@@ -61,4 +63,5 @@ pub mod risk;
 mod stats;
 pub mod store;
 pub mod thresholds;
+pub mod tray;
 pub mod zone;

@@ -1,12 +1,15 @@
 //! Notifications: a desktop notification through the session bus when there is one, else a
-//! line on the terminal; a cool-down per finding kind and quiet hours so that it never nags.
+//! line on the terminal; a cool-down per finding kind and quiet hours so that it never nags;
+//! none while the desktop says Do Not Disturb, and one that sums them up once it is over.
 
 use std::collections::HashMap;
 use std::io::Write;
+use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, TrySendError};
 use std::time::Duration;
 
 use crate::advice::{action, hm, minutes};
+use crate::desktop::{Desktop, NoDesktop};
 use crate::risk::{Change, Event, Finding, FindingKind};
 use crate::thresholds::{Thresholds, Verdict};
 
@@ -89,15 +92,15 @@ const FINISH_WAIT: Duration = Duration::from_secs(10);
 /// When the service fails (there is none), the thread prints the notifications on the
 /// terminal instead, in their order.
 #[derive(Debug)]
-struct Desktop {
+struct Service {
     queue: SyncSender<(String, String)>,
     /// Closed by the thread when its queue is done.
     done: Receiver<()>,
 }
 
-impl Desktop {
+impl Service {
     /// Start the thread; `None` when it cannot be started.
-    fn start() -> Option<Desktop> {
+    fn start() -> Option<Service> {
         let (queue, notifications) = std::sync::mpsc::sync_channel::<(String, String)>(4);
         let (finished, done) = std::sync::mpsc::channel::<()>();
         let shown = std::thread::Builder::new().name("notify".into()).spawn(move || {
@@ -121,7 +124,7 @@ impl Desktop {
                 to_terminal(&title, &body);
             }
         });
-        shown.ok().map(|_| Desktop { queue, done })
+        shown.ok().map(|_| Service { queue, done })
     }
 }
 
@@ -136,13 +139,39 @@ fn to_terminal(title: &str, body: &str) {
 pub struct Notifier {
     enabled: bool,
     /// The desktop's service, once asked; `None` before, and after it failed.
-    desktop: Option<Desktop>,
+    service: Option<Service>,
     /// The desktop failed or does not answer: notifications go to the terminal.
     terminal: bool,
     thresholds: Thresholds,
     cooldown_s: f64,
     quiet: Option<QuietHours>,
     last: HashMap<FindingKind, jiff::Timestamp>,
+    /// Where Do Not Disturb is told.
+    desktop: Arc<dyn Desktop>,
+    /// What Do Not Disturb held back, titles and bodies in their order.
+    held: Vec<(String, String)>,
+}
+
+/// The most titles a summary of held notifications lists.
+const SUMMARY_TITLES: usize = 5;
+
+/// The one notification that sums up those `held` while Do Not Disturb was on (one alone is
+/// shown as it was).
+pub fn summary(held: &[(String, String)]) -> Option<(String, String)> {
+    match held {
+        [] => None,
+        [one] => Some(one.clone()),
+        many => {
+            let mut titles: Vec<&str> = many.iter().take(SUMMARY_TITLES).map(|(t, _)| t.as_str()).collect();
+            let more = many.len().saturating_sub(SUMMARY_TITLES);
+            let more = if more > 0 { format!("; and {more} more") } else { String::new() };
+            titles.dedup();
+            Some((
+                format!("While Do Not Disturb was on: {} notifications", many.len()),
+                format!("{}{more}. `ergoaudit report` has the details.", titles.join("; ")),
+            ))
+        }
+    }
 }
 
 impl Notifier {
@@ -151,13 +180,21 @@ impl Notifier {
     pub fn new(enabled: bool, thresholds: &Thresholds, quiet: Option<QuietHours>) -> Self {
         Notifier {
             enabled,
-            desktop: None,
+            service: None,
             terminal: false,
             thresholds: *thresholds,
             cooldown_s: thresholds.notify_cooldown * 60.0,
             quiet,
             last: HashMap::new(),
+            desktop: Arc::new(NoDesktop),
+            held: Vec::new(),
         }
+    }
+
+    /// Hold notifications while `desktop` says Do Not Disturb.
+    pub fn following(mut self, desktop: Arc<dyn Desktop>) -> Self {
+        self.desktop = desktop;
+        self
     }
 
     /// The notification for `event` at wall time `at`, `now_s` seconds into the session
@@ -180,7 +217,21 @@ impl Notifier {
         }
         self.last.insert(kind, at);
         let now = event.finding.end_s.unwrap_or(now_s).max(event.finding.start_s);
-        Some(message(&event.finding, now, &self.thresholds))
+        let message = message(&event.finding, now, &self.thresholds);
+        if self.desktop.state().dnd {
+            tracing::info!(title = %message.0, "Do Not Disturb: the notification waits");
+            self.held.push(message);
+            return None;
+        }
+        Some(message)
+    }
+
+    /// Once Do Not Disturb is over, the one notification that sums up what it held.
+    pub fn released(&mut self) -> Option<(String, String)> {
+        if self.held.is_empty() || self.desktop.state().dnd {
+            return None;
+        }
+        summary(&std::mem::take(&mut self.held))
     }
 
     /// Show a notification on the desktop, without waiting for it; when there is no
@@ -188,10 +239,10 @@ impl Notifier {
     /// trying the desktop).
     pub fn deliver(&mut self, title: &str, body: &str) {
         if !self.terminal {
-            if self.desktop.is_none() {
-                self.desktop = Desktop::start();
+            if self.service.is_none() {
+                self.service = Service::start();
             }
-            let queued = match &self.desktop {
+            let queued = match &self.service {
                 Some(d) => match d.queue.try_send((title.into(), body.into())) {
                     Ok(()) => true,
                     Err(TrySendError::Full(_)) => {
@@ -213,9 +264,18 @@ impl Notifier {
     }
 
     /// Let the notifications queued for the desktop be shown (or printed, when it failed),
-    /// waiting at most 10 s for a desktop that does not answer.
+    /// waiting at most 10 s for a desktop that does not answer; what Do Not Disturb held is
+    /// summed up first if it is over.
     pub fn finish(&mut self) {
-        if let Some(Desktop { queue, done, .. }) = self.desktop.take() {
+        if let Some((title, body)) = self.released() {
+            self.deliver(&title, &body);
+        } else if !self.held.is_empty() {
+            tracing::info!(
+                "{} notifications held for Do Not Disturb are not shown: it is still on",
+                self.held.len()
+            );
+        }
+        if let Some(Service { queue, done, .. }) = self.service.take() {
             drop(queue);
             // Err either way: disconnected once the thread is done, or timed out
             let _ = done.recv_timeout(FINISH_WAIT);
@@ -289,6 +349,31 @@ mod tests {
         assert!(night.contains("23:30".parse().unwrap()) && night.contains("06:59".parse().unwrap()));
         assert!(!night.contains("12:00".parse().unwrap()));
         assert!("22:00".parse::<QuietHours>().is_err());
+    }
+
+    #[test]
+    fn do_not_disturb_holds_notifications_and_sums_them_up_once_it_is_over() {
+        let desktop = Arc::new(crate::desktop::Watched::default());
+        let mut n = Notifier::new(true, &cooldown(0.0), None).following(Arc::clone(&desktop) as _);
+        let t0: jiff::Timestamp = "2026-11-22T10:00:00Z".parse().unwrap();
+        let ev = |kind| Event { finding: finding(kind), change: Change::Opened };
+        desktop.update(|s| s.dnd = true);
+        assert!(n.consider(&ev(FindingKind::StaticHold), t0, 60.0).is_none());
+        assert!(n.consider(&ev(FindingKind::Posture), t0, 120.0).is_none());
+        assert_eq!(n.released(), None, "still on");
+        desktop.update(|s| s.dnd = false);
+        let (title, body) = n.released().unwrap();
+        assert_eq!(title, "While Do Not Disturb was on: 2 notifications");
+        assert!(body.starts_with("Held still for 1:00; Neck flexion for 2:00."), "{body}");
+        assert_eq!(n.released(), None, "summed up once");
+        // after it, notifications are shown again
+        assert!(n.consider(&ev(FindingKind::BreakOverdue), t0, 180.0).is_some());
+        // one held alone is shown as it was; a long list is cut
+        let one = vec![("a".to_owned(), "b".to_owned())];
+        assert_eq!(summary(&one), Some(("a".into(), "b".into())));
+        let many: Vec<_> = (0..8).map(|i| (format!("t{i}"), String::new())).collect();
+        let (_, body) = summary(&many).unwrap();
+        assert!(body.starts_with("t0; t1; t2; t3; t4; and 3 more."), "{body}");
     }
 
     #[test]

@@ -259,6 +259,8 @@ pub struct AuditOptions {
     pub db: PathBuf,
     /// Desktop notifications on.
     pub notify: bool,
+    /// A tray icon (`--tray`, `[audit] tray`), for a live source.
+    pub tray: bool,
 }
 
 impl AuditOptions {
@@ -286,8 +288,10 @@ impl AuditOptions {
                 recorded_at: args.recorded_at,
                 // a recording runs on its own clock, which a pause in wall time does not map onto
                 pause: live.then(|| PauseFile::of(&db)),
+                notifies: !args.no_notify,
                 source,
             },
+            tray: live && (args.tray || settings.tray),
             settings,
             db,
             notify: !args.no_notify,
@@ -356,6 +360,7 @@ impl ReportOptions {
                 duration_s: duration.map(|d| d.as_secs_f64()),
                 recorded_at: None,
                 pause: None,
+                notifies: false,
             }))
         } else {
             let selection = match args.session {

@@ -9,7 +9,7 @@ use std::sync::atomic::AtomicBool;
 use super::pause::PauseFile;
 use super::session::{AuditError, Observer, Outcome, Plan, Session};
 use super::source::{OpenError, Pacing, PoseSource, Source};
-use crate::desktop::{Desktop, Watched, dbus};
+use crate::desktop::{Desktop, Watched, dbus, sound};
 use crate::pose::ModelChoice;
 use crate::posture::{Baseline, Optics};
 use crate::store::{SessionId, Store};
@@ -39,6 +39,9 @@ pub struct Recorder {
     /// The pause file a live source honours (a recording runs on its own clock, which a
     /// pause in wall time does not map onto).
     pub pause: Option<PauseFile>,
+    /// Whether the audit's notifications are shown: the desktop's Do Not Disturb is then
+    /// followed whatever the source (a camera's desktop is followed anyway).
+    pub notifies: bool,
 }
 
 /// A session recorded.
@@ -60,8 +63,10 @@ pub struct Opened<'a> {
 
 impl Recorder {
     /// Open the source; `stop` ends the recording (a camera waiting between samples wakes up).
-    /// A camera then follows the desktop's screen lock and sleep over D-Bus
-    /// ([`dbus::follow`]), or says once that there is none to follow.
+    /// The desktop is then followed over D-Bus ([`dbus::follow`]): its Do Not Disturb when the
+    /// audit notifies; for a camera, its screen lock and sleep too (or it says once that there
+    /// is none to follow), and the microphone through the sound server ([`sound::follow`]),
+    /// where one answers.
     pub fn open(&self, stop: &Arc<AtomicBool>) -> Result<Opened<'_>, OpenError> {
         let desktop = Arc::new(Watched::default());
         let pacing = Pacing {
@@ -73,14 +78,30 @@ impl Recorder {
             desktop: Arc::clone(&desktop) as Arc<dyn Desktop>,
         };
         let source = self.source.open(&pacing, &self.model)?;
-        if matches!(self.source, Source::Camera(_)) {
-            let answered = dbus::follow(dbus::Buses::default(), Arc::clone(&desktop));
-            if answered.is_empty() {
+        // Do Not Disturb holds the notifications of any audit; the rest matters to a camera
+        let camera = matches!(self.source, Source::Camera(_));
+        let answered = if camera || self.notifies {
+            dbus::follow(dbus::Buses::default(), Arc::clone(&desktop))
+        } else {
+            dbus::Answered::default()
+        };
+        if self.notifies && !answered.dnd.is_empty() {
+            tracing::info!("following Do Not Disturb through {}", answered.dnd.join(", "));
+        }
+        if camera {
+            if answered.lock.is_empty() {
                 tracing::warn!(
                     "no screen lock or sleep to follow (no D-Bus session or system bus, or no screen saver or logind on them): the camera is used whether or not the screen is locked"
                 );
             } else {
-                tracing::info!("following the screen lock and sleep through {}", answered.join(", "));
+                tracing::info!("following the screen lock and sleep through {}", answered.lock.join(", "));
+            }
+            if sound::follow(None, Arc::clone(&desktop)) {
+                tracing::info!(
+                    "following the microphone through the sound server: a program recording from it is a call"
+                );
+            } else {
+                tracing::info!("no sound server answers: a call is known by the camera alone");
             }
         }
         Ok(Opened { recorder: self, source, stop: Arc::clone(stop), desktop })
@@ -88,6 +109,11 @@ impl Recorder {
 }
 
 impl Opened<'_> {
+    /// The desktop the recording follows (its Do Not Disturb holds notifications).
+    pub fn desktop(&self) -> Arc<dyn Desktop> {
+        Arc::clone(&self.desktop) as Arc<dyn Desktop>
+    }
+
     /// Record one session into `store` until the source ends, the duration is reached or
     /// `stop` is set; `observer` hears of its findings, samples and gaps.
     pub fn record(mut self, store: &mut Store, observer: &mut dyn Observer) -> Result<Recorded, AuditError> {

@@ -71,7 +71,8 @@ pub trait Observer {
     fn gap(&mut self, error: &CaptureError, t_s: f64);
     /// The audit paused (`true`) or took up sampling again.
     fn paused(&mut self, _paused: bool) {}
-    /// A call began (`true`: the camera held by another program) or ended.
+    /// A call began (`true`: the camera held or a microphone recorded by another program) or
+    /// ended.
     fn call(&mut self, _in_call: bool) {}
 }
 
@@ -133,9 +134,18 @@ pub struct Session<'a> {
     /// While the desktop says nobody is at the screen: why, since when and the source's
     /// latest clock, session seconds.
     away: Option<(Away, f64, f64)>,
-    /// While in a call (the camera held by another program): its stored row, since when and
-    /// the source's latest clock, session seconds.
+    /// While in a call (the camera held or a microphone recorded by another program): its
+    /// stored row, since when and the source's latest clock, session seconds.
     call: Option<(i64, f64, f64)>,
+}
+
+/// How a call is known.
+#[derive(Clone, Copy, Debug)]
+enum Call<'a> {
+    /// Another program holds the camera (this one).
+    Camera(&'a str),
+    /// Another program records from a microphone.
+    Microphone,
 }
 
 /// Whether a session takes more frames.
@@ -248,12 +258,17 @@ impl<'a> Session<'a> {
                 let held = if self.pause_in_force() {
                     self.pausing(clock, source)?;
                     true
-                } else if let Some(why) = self.desktop.state().away() {
-                    self.going_away(why, clock, source)?;
-                    true
                 } else {
-                    self.back(clock)?;
-                    false
+                    let desktop = self.desktop.state();
+                    if let Some(why) = desktop.away() {
+                        self.going_away(why, clock, source)?;
+                    } else if desktop.microphone {
+                        self.back(clock)?;
+                        self.calling(clock, Call::Microphone, source)?;
+                    } else {
+                        self.back(clock)?;
+                    }
+                    desktop.holds_camera()
                 };
                 if held {
                     if self.duration_s.is_some_and(|d| clock >= d) {
@@ -287,20 +302,24 @@ impl<'a> Session<'a> {
                         return Ok(());
                     }
                 }
-                // the camera saw a pause, a lock or a sleep before its burst
+                // the camera saw a pause, a lock, a sleep or a call on the microphone before its
+                // burst
                 Err(SourceError::Capture(CaptureError::Paused)) => {
                     let clock = source.clock_s().or(self.latest_t).unwrap_or_default();
+                    let desktop = self.desktop.state();
                     if self.pause_in_force() {
                         self.pausing(clock, source)?;
-                    } else if let Some(why) = self.desktop.state().away() {
+                    } else if let Some(why) = desktop.away() {
                         self.going_away(why, clock, source)?;
+                    } else if desktop.microphone {
+                        self.calling(clock, Call::Microphone, source)?;
                     }
                     // else the hold was lifted in between: the next frame is asked for at once
                 }
                 // another program holds the camera: a call
                 Err(SourceError::Capture(CaptureError::CameraBusy(device))) => {
                     let clock = source.clock_s().or(self.latest_t).unwrap_or_default();
-                    self.calling(clock, &device)?;
+                    self.calling(clock, Call::Camera(&device), source)?;
                 }
                 Err(SourceError::Capture(e)) => self.gap(&e, source.clock_s())?,
                 Err(SourceError::Fatal(fatal)) => return Err(AuditError::Source(fatal)),
@@ -396,20 +415,25 @@ impl<'a> Session<'a> {
         Ok(())
     }
 
-    /// Another program holds the camera (`device`) at `clock_s`: a call begins (the sample
-    /// under way is committed, the call stored as begun) or goes on. In a call the person is
-    /// at the desk, posture unknown: never a break, and the sitting stretch runs through it;
-    /// a break falls due as usual, and is said at the first sample after the call.
-    fn calling(&mut self, clock_s: f64, device: &str) -> Result<(), AuditError> {
+    /// Another program holds the camera or records from a microphone (`why`) at `clock_s`: a
+    /// call begins (the sample under way is committed, the camera let go of for the call, the
+    /// call stored as begun) or goes on. In a call the person is at the desk, posture unknown:
+    /// never a break, and the sitting stretch runs through it; a break falls due as usual,
+    /// and is said at the first sample after the call.
+    fn calling(&mut self, clock_s: f64, why: Call, source: &mut dyn PoseSource) -> Result<(), AuditError> {
         let clock_s = clock_s.max(self.outcome.end_s);
         match &mut self.call {
             Some((_, _, latest)) => *latest = latest.max(clock_s),
             None => {
                 self.commit_under_way()?;
+                source.release();
                 let row = self.store.begin_call(self.stored.id, clock_s)?;
                 tracing::info!(
-                    "{} is busy: in a call (sitting, posture unknown, not a break) until it is free",
-                    crate::escape::terminal(device)
+                    "{}: in a call (sitting, posture unknown, not a break) until it is free",
+                    match why {
+                        Call::Camera(device) => format!("{} is busy", crate::escape::terminal(device)),
+                        Call::Microphone => "another program records from the microphone".to_owned(),
+                    }
                 );
                 self.call = Some((row, clock_s, clock_s));
                 self.observer.call(true);

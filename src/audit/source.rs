@@ -262,7 +262,7 @@ pub struct Pacing {
     /// The pause file a camera looks at before each burst (it is not opened while paused).
     pub pause: Option<super::pause::PauseFile>,
     /// The desktop a camera asks before each burst (it is not opened while the screen is
-    /// locked or the machine asleep).
+    /// locked, the machine asleep or a microphone taken by a call).
     pub desktop: Arc<dyn crate::desktop::Desktop>,
 }
 
@@ -316,11 +316,12 @@ impl Source {
                     pacing.duration_s.map(Duration::from_secs_f64),
                     Arc::clone(&pacing.stop),
                 );
-                // a pause asked for, a lock or a sleep while the camera waited for its next sample
+                // a pause asked for, a lock, a sleep or a microphone taken by a call while the
+                // camera waited for its next sample
                 let (file, desktop, clock) =
                     (pacing.pause.clone(), Arc::clone(&pacing.desktop), frames.clock());
                 frames = frames.with_hold(move || {
-                    desktop.state().away().is_some()
+                    desktop.state().holds_camera()
                         || file.as_ref().is_some_and(|f| f.active(clock.wall()).is_ok_and(|p| p.is_some()))
                 });
                 Box::new(PosedFrames::new(frames, BlazePose::load(model)?, interval))

@@ -9,6 +9,7 @@ use anyhow::{Context, Result};
 use ergoaudit::audit;
 use ergoaudit::control::Server;
 use ergoaudit::store::Store;
+use ergoaudit::tray::Tray;
 
 use crate::cli::AuditArgs;
 use crate::display::Display;
@@ -29,7 +30,11 @@ pub fn run(args: &AuditArgs, config: Option<&Path>) -> Result<ExitCode> {
             .map_err(|e| tracing::info!("not on the session bus ({e}): the pause file steers the audit"))
             .ok()
     });
-    let mut display = Display::new(options.notify, &options.settings, control);
+    let tray = options.tray.then(|| Tray::start(db)).and_then(|shown| {
+        shown.map_err(|e| tracing::warn!("no tray icon ({e}): the audit goes on without one")).ok()
+    });
+    let mut display =
+        Display::new(options.notify, &options.settings, source.desktop()).announcing(control, tray);
     let recorded =
         source.record(&mut store, &mut display).with_context(|| format!("audit in {}", db.display()))?;
     let code = display.finish();

@@ -28,7 +28,7 @@ pub fn run(args: &ReportArgs, config: Option<&Path>) -> Result<ExitCode> {
             let stop = Arc::new(AtomicBool::new(false));
             let source = recorder.open(&stop)?;
             audit::stop_on_signals(&stop)?;
-            let mut display = Display::new(false, &options.settings, None);
+            let mut display = Display::new(false, &options.settings, source.desktop());
             let recorded = source.record(&mut Store::open_for_audit(&db)?, &mut display)?;
             code = display.finish();
             (db, Selection::Session(recorded.session), Kind::Recording)

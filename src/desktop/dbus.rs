@@ -1,8 +1,10 @@
-//! The desktop's lock and sleep over D-Bus, whichever services answer:
+//! The desktop's lock, sleep and Do Not Disturb over D-Bus, whichever services answer:
 //! `org.freedesktop.ScreenSaver` and `org.gnome.ScreenSaver` (`ActiveChanged`, `GetActive`)
 //! on the session bus; logind's session (`LockedHint`, `Lock`, `Unlock`) and its manager
-//! (`PrepareForSleep`) on the system bus. A thread of its own runs the buses' connections and
-//! writes what it hears into a [`Watched`].
+//! (`PrepareForSleep`) on the system bus; the notification server's `Inhibited` property
+//! (KDE's, and any server that has it) and GNOME's `show-banners` setting (read from the
+//! dconf database it is kept in, again at each change dconf announces). A thread of its own
+//! runs the buses' connections and writes what it hears into a [`Watched`].
 
 use std::pin::Pin;
 use std::sync::{Arc, mpsc};
@@ -11,7 +13,7 @@ use std::time::Duration;
 use futures_lite::{Stream, StreamExt};
 use zbus::{Connection, Proxy};
 
-use super::Watched;
+use super::{Desktop, Watched};
 
 /// The longest the audit waits for the buses' first answers (the state it starts in). A bus
 /// answers in milliseconds; one that takes a connection and never answers is given up (the
@@ -26,11 +28,26 @@ const SCREEN_SAVERS: [(&str, &str); 2] = [
 /// logind's name and manager object on the system bus.
 const LOGIND: (&str, &str) = ("org.freedesktop.login1", "/org/freedesktop/login1");
 
+/// The notification server: name (also the interface) and object.
+const NOTIFICATIONS: (&str, &str) = ("org.freedesktop.Notifications", "/org/freedesktop/Notifications");
+/// dconf's writer, which announces each change of the user's settings: its name …
+const DCONF_NAME: &str = "ca.desrt.dconf";
+/// … and its interface and the object of the user's database.
+const DCONF: (&str, &str) = ("ca.desrt.dconf.Writer", "/ca/desrt/dconf/Writer/user");
+/// GNOME's Do Not Disturb: notification banners not shown, as dconf keeps it.
+const SHOW_BANNERS: &str = "/org/gnome/desktop/notifications/show-banners";
+/// The largest dconf database read (they are kilobytes).
+const DCONF_MAX_BYTES: u64 = 16 << 20;
+
 /// A change the desktop announced.
 #[derive(Clone, Copy, Debug)]
 enum Change {
     Locked(bool),
     Asleep(bool),
+    /// The notification server's `Inhibited`.
+    Inhibited(bool),
+    /// GNOME's banners turned off (`show-banners` false).
+    BannersOff(bool),
 }
 
 type Changes = Pin<Box<dyn Stream<Item = Change> + Send>>;
@@ -44,19 +61,31 @@ pub struct Buses {
     pub session: Option<String>,
     /// The system bus's address.
     pub system: Option<String>,
+    /// The user's dconf database, where GNOME keeps its Do Not Disturb (`None`: the usual
+    /// `$XDG_CONFIG_HOME/dconf/user`).
+    pub dconf: Option<std::path::PathBuf>,
 }
 
-/// Follow the desktop's lock and sleep on `buses` into `state`, from a thread of its own.
-/// Returns once the state at start is known, with what answered (nothing: there is nothing
-/// to follow — no bus, or no service on it).
-pub fn follow(buses: Buses, state: Arc<Watched>) -> Vec<&'static str> {
+/// The services that answered, by what they tell.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Answered {
+    /// Those that tell the screen lock and sleep.
+    pub lock: Vec<&'static str>,
+    /// Those that tell Do Not Disturb.
+    pub dnd: Vec<&'static str>,
+}
+
+/// Follow the desktop's lock, sleep and Do Not Disturb on `buses` into `state`, from a thread
+/// of its own. Returns once the state at start is known, with what answered (nothing: there
+/// is nothing to follow — no bus, or no service on it).
+pub fn follow(buses: Buses, state: Arc<Watched>) -> Answered {
     let (ready, answered) = mpsc::channel();
     let spawned = std::thread::Builder::new()
         .name("desktop".into())
         .spawn(move || zbus::block_on(watch(&buses, &state, &ready)));
     match spawned {
         Ok(_) => answered.recv_timeout(FIRST_ANSWERS).unwrap_or_default(),
-        Err(_) => Vec::new(),
+        Err(_) => Answered::default(),
     }
 }
 
@@ -78,24 +107,40 @@ async fn connect(address: Option<&str>, usual: zbus::connection::Builder<'static
 
 /// Ask every service for its state, say what answered, then apply their changes for as long
 /// as the process lives (or until every bus is gone).
-async fn watch(buses: &Buses, state: &Watched, ready: &mpsc::Sender<Vec<&'static str>>) {
-    let mut answered = Vec::new();
+async fn watch(buses: &Buses, state: &Watched, ready: &mpsc::Sender<Answered>) {
+    let mut answered = Answered::default();
     let mut changes: Vec<Changes> = Vec::new();
+    // Do Not Disturb from either source
+    let (mut inhibited, mut banners_off) = (false, false);
     if let Some(bus) = connect(buses.session.as_deref(), zbus::connection::Builder::session()).await {
         for (name, path) in SCREEN_SAVERS {
             if let Some(c) = screen_saver(&bus, name, path, state).await {
-                answered.push(name);
+                answered.lock.push(name);
                 changes.push(c);
             }
         }
+        if let Some((now, c)) = notifications_inhibited(&bus).await {
+            answered.dnd.push("org.freedesktop.Notifications");
+            inhibited = now;
+            changes.push(c);
+        }
+        if let Some(db) = buses.dconf.clone().or_else(dconf_database)
+            && (db.is_file() || has_owner(&bus, DCONF_NAME).await)
+            && let Some(c) = dconf_changes(&bus, db.clone()).await
+        {
+            answered.dnd.push("dconf (GNOME's show-banners)");
+            banners_off = read_banners_off(&db);
+            changes.push(c);
+        }
+        state.update(|s| s.dnd = inhibited || banners_off);
     }
     if let Some(bus) = connect(buses.system.as_deref(), zbus::connection::Builder::system()).await {
         if let Some(c) = logind_session(&bus, state).await {
-            answered.push("org.freedesktop.login1 (session lock)");
+            answered.lock.push("org.freedesktop.login1 (session lock)");
             changes.push(c);
         }
         if let Some(c) = logind_sleep(&bus).await {
-            answered.push("org.freedesktop.login1 (sleep)");
+            answered.lock.push("org.freedesktop.login1 (sleep)");
             changes.push(c);
         }
     }
@@ -104,9 +149,25 @@ async fn watch(buses: &Buses, state: &Watched, ready: &mpsc::Sender<Vec<&'static
     let Some(mut all) = changes.into_iter().reduce(|a, b| Box::pin(a.or(b))) else { return };
     while let Some(change) = all.next().await {
         tracing::debug!(?change, "desktop");
-        state.update(|s| match change {
-            Change::Locked(locked) => s.locked = locked,
-            Change::Asleep(asleep) => s.asleep = asleep,
+        match change {
+            Change::Inhibited(on) => inhibited = on,
+            Change::BannersOff(off) => banners_off = off,
+            Change::Locked(_) | Change::Asleep(_) => {}
+        }
+        let dnd = inhibited || banners_off;
+        if dnd != state.state().dnd {
+            tracing::info!(
+                "Do Not Disturb is {}",
+                if dnd { "on: notifications wait" } else { "off: notifications are shown" }
+            );
+        }
+        state.update(|s| {
+            match change {
+                Change::Locked(locked) => s.locked = locked,
+                Change::Asleep(asleep) => s.asleep = asleep,
+                Change::Inhibited(_) | Change::BannersOff(_) => {}
+            }
+            s.dnd = dnd;
         });
     }
 }
@@ -159,6 +220,53 @@ async fn logind_sleep(bus: &Connection) -> Option<Changes> {
     let manager = Proxy::new(bus, LOGIND.0, LOGIND.1, "org.freedesktop.login1.Manager").await.ok()?;
     let sleeps = manager.receive_signal("PrepareForSleep").await.ok()?;
     Some(Box::pin(sleeps.filter_map(|m| m.body().deserialize::<bool>().ok().map(Change::Asleep))))
+}
+
+/// The notification server's `Inhibited` now and its changes; `None` where no server runs or
+/// it has no such property.
+async fn notifications_inhibited(bus: &Connection) -> Option<(bool, Changes)> {
+    // asked only when it runs: a call would start one the bus can activate
+    if !has_owner(bus, NOTIFICATIONS.0).await {
+        return None;
+    }
+    let server = Proxy::new(bus, NOTIFICATIONS.0, NOTIFICATIONS.1, NOTIFICATIONS.0).await.ok()?;
+    let changes = server
+        .receive_property_changed::<bool>("Inhibited")
+        .await
+        .then(|c| async move { c.get().await.ok().map(Change::Inhibited) });
+    let now = server.get_property::<bool>("Inhibited").await.ok()?;
+    Some((now, Box::pin(changes.filter_map(|c| c))))
+}
+
+/// Where the user's dconf database is (`$XDG_CONFIG_HOME/dconf/user`), GNOME's settings.
+fn dconf_database() -> Option<std::path::PathBuf> {
+    Some(directories::BaseDirs::new()?.config_dir().join("dconf/user"))
+}
+
+/// Whether the dconf database at `db` turns GNOME's notification banners off (a database
+/// that cannot be read, or lacks the key, does not).
+fn read_banners_off(db: &std::path::Path) -> bool {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    let read = std::fs::File::open(db).and_then(|f| f.take(DCONF_MAX_BYTES).read_to_end(&mut bytes));
+    if read.is_err() {
+        return false;
+    }
+    let Ok(file) = gvdb::read::File::from_bytes(bytes.into()) else { return false };
+    file.hash_table().and_then(|t| t.get::<bool>(SHOW_BANNERS)).is_ok_and(|shown| !shown)
+}
+
+/// GNOME's banners turned off or on, read again from `db` at each change dconf announces.
+async fn dconf_changes(bus: &Connection, db: std::path::PathBuf) -> Option<Changes> {
+    let rule = zbus::MatchRule::builder()
+        .msg_type(zbus::message::Type::Signal)
+        .interface(DCONF.0)
+        .path(DCONF.1)
+        .member("Notify")
+        .build()
+        .ok()?;
+    let notes = zbus::MessageStream::for_match_rule(rule, bus, None).await.ok()?;
+    Some(Box::pin(notes.map(move |_| Change::BannersOff(read_banners_off(&db)))))
 }
 
 /// Whether `name` has an owner on `bus` now.

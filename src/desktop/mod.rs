@@ -1,14 +1,17 @@
 //! What the desktop says that an audit follows — the one seam through which it reaches the
-//! audit: [`Desktop`], asked before each sample. While the screen is locked or the machine
-//! is going to sleep, nobody is at the screen: the camera is not opened and nothing is
-//! sampled ([`crate::audit::Session`]).
+//! audit: [`Desktop`], asked before each sample and each notification. While the screen is
+//! locked or the machine is going to sleep, nobody is at the screen: the camera is not opened
+//! and nothing is sampled ([`crate::audit::Session`]). While another program records from a
+//! microphone, the person is in a call: the camera is left to the call. While Do Not Disturb
+//! is on, notifications wait ([`crate::notify::Notifier`]).
 //!
-//! A watcher (the D-Bus one on a desktop) writes what it hears into a [`Watched`]; a server,
-//! a container or a recording has [`NoDesktop`].
+//! Watchers (the D-Bus one and the sound server's on a desktop) write what they hear into a
+//! [`Watched`]; a server, a container or a recording has [`NoDesktop`].
 
 use std::sync::Mutex;
 
 pub mod dbus;
+pub mod sound;
 
 /// Why the desktop says nobody is at the screen.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -36,6 +39,10 @@ pub struct DesktopState {
     pub locked: bool,
     /// The machine is going to sleep.
     pub asleep: bool,
+    /// Another program records from a microphone: a call.
+    pub microphone: bool,
+    /// Do Not Disturb is on: no notification pops up.
+    pub dnd: bool,
 }
 
 impl DesktopState {
@@ -49,6 +56,11 @@ impl DesktopState {
         } else {
             None
         }
+    }
+
+    /// Whether the camera is left closed: nobody is at the screen, or a call may want it.
+    pub fn holds_camera(self) -> bool {
+        self.away().is_some() || self.microphone
     }
 }
 
@@ -101,5 +113,8 @@ mod tests {
         watched.update(|s| *s = DesktopState::default());
         assert_eq!(watched.state().away(), None);
         assert_eq!(NoDesktop.state().away(), None);
+        assert!(!watched.state().holds_camera());
+        watched.update(|s| s.microphone = true);
+        assert!(watched.state().holds_camera() && watched.state().away().is_none());
     }
 }

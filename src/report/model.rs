@@ -197,8 +197,8 @@ pub struct TimeSummary {
     /// Time the screen was locked or the machine asleep (the camera closed; nobody at the
     /// screen), seconds.
     pub locked_s: f64,
-    /// Time in calls (the camera held by another program): sitting, posture unknown,
-    /// seconds.
+    /// Time in calls (the camera or a microphone taken by another program): sitting, posture
+    /// unknown, seconds.
     pub call_s: f64,
     /// Absences of at least the break length.
     pub breaks_taken: usize,

@@ -31,8 +31,8 @@ pub struct Status {
     pub recording: bool,
     /// The pause in force, if any.
     pub pause: Option<PauseRequest>,
-    /// While the recording audit is in a call (its camera held by another program): since
-    /// when.
+    /// While the recording audit is in a call (its camera or a microphone taken by another
+    /// program): since when.
     pub call_since: Option<jiff::Timestamp>,
     /// The latest session (the running one while recording).
     pub session: Option<StoredSession>,
@@ -71,7 +71,7 @@ pub enum State {
     Paused,
     /// An audit records, no sample yet.
     Starting,
-    /// An audit records, in a call (the camera held by another program).
+    /// An audit records, in a call (the camera or a microphone taken by another program).
     InCall,
     /// An audit records, but its last sample is old (the camera failing).
     Stale,
@@ -248,7 +248,7 @@ impl Status {
         });
         if let Some(since) = self.call_since {
             out.push(format!(
-                "call: in a call since {} (the camera is in use: sitting, posture unknown, no break)",
+                "call: in a call since {} (the camera or the microphone is in use: sitting, posture unknown, no break)",
                 clock(since, tz)
             ));
         }

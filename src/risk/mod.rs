@@ -209,7 +209,8 @@ pub struct Engine {
     /// The pauses so far (in time order): time the audit did not look, counted neither as
     /// sitting nor as a break.
     pauses: Vec<Pause>,
-    /// The calls so far (the camera held by another program): at the desk, posture unknown.
+    /// The calls so far (the camera or a microphone taken by another program): at the desk,
+    /// posture unknown.
     calls: Vec<Pause>,
 }
 

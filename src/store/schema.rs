@@ -88,8 +88,9 @@ CREATE TABLE gaps (
          start_s REAL NOT NULL,
          end_s REAL NOT NULL
      );",
-    // the calls (the camera held by another program): at the desk, posture unknown, never a
-    // break; written when a call begins (no end while it lasts) and ended when it is over
+    // the calls (the camera or a microphone taken by another program): at the desk, posture
+    // unknown, never a break; written when a call begins (no end while it lasts) and ended when
+    // it is over
     "CREATE TABLE calls (
          session_id INTEGER NOT NULL REFERENCES sessions(id),
          start_s REAL NOT NULL,

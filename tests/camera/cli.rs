@@ -298,3 +298,34 @@ fn a_call_holding_the_camera_is_reported_as_such_and_is_no_break() {
     let md = ok(ergoaudit(&home).args(["report", "--format", "md", "--db"]).arg(&db));
     assert!(md.contains("| in calls |"), "{md}");
 }
+
+#[test]
+fn a_call_on_the_microphone_leaves_the_camera_closed_and_is_no_break() {
+    let home = tempfile::tempdir().unwrap();
+    let sound = common::sound::Sound::start();
+    // another program records from the microphone all along: a call
+    let _call = sound.record("mic");
+    // a camera refused at every open: any open would leave a gap
+    let refusing = r#"[{"index": 0, "name": "Webcam", "image": PERSON_PATH, "formats": ["640x480 MJPEG 30"],
+                        "opens": ["denied*100"]}]"#;
+    let db = home.path().join("h.sqlite");
+    let out = with_camera(&home, refusing)
+        .env("PULSE_SERVER", sound.server())
+        .args(["-v", "audit", "--no-notify", "--interval", "1s", "--duration", "20s", "--break-min", "0.25"])
+        .arg("--db")
+        .arg(&db)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stderr.contains("following the microphone through the sound server"), "{stderr}");
+    assert!(stderr.contains("another program records from the microphone: in a call"), "{stderr}");
+    assert!(stdout.contains("0 samples") && stdout.contains("(0 gaps)"), "{stdout}");
+    let report = home.path().join("r.json");
+    ok(ergoaudit(&home).args(["report", "--format", "json", "--db"]).arg(&db).arg("-o").arg(&report));
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    let time = &report["time"];
+    // the whole session, and longer than a break: still none
+    assert!(time["call_s"].as_f64().unwrap() >= 19.0, "{time}");
+    assert_eq!(time["breaks_taken"], 0, "{time}");
+}

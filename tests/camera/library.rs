@@ -433,3 +433,66 @@ fn a_camera_held_by_a_call_is_sitting_not_a_break_and_the_call_is_stored() {
         after.t_s
     );
 }
+
+#[test]
+fn a_call_on_the_microphone_closes_the_camera_and_is_sitting_not_a_break() {
+    use ergoaudit::audit::Session;
+    use ergoaudit::audit::source::PosedFrames;
+    use ergoaudit::desktop::{Desktop, Watched};
+    use ergoaudit::pose::{BlazePose, ModelChoice};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.sqlite");
+    // kept open between bursts (as below a 3 s interval): only a release closes it
+    let cams = one_webcam("");
+    let clock = cams.clock();
+    let stop = Arc::new(AtomicBool::new(false));
+    let desktop = Arc::new(Watched::default());
+    let hold = Arc::clone(&desktop);
+    let paced =
+        Paced::new(source(&cams, true), 1, Duration::from_millis(200), Some(Duration::from_secs(3)), stop)
+            .with_hold(move || hold.state().holds_camera());
+    let mut posed = PosedFrames::new(paced, BlazePose::load(&ModelChoice::Full).unwrap(), 0.2);
+    let mut store = ergoaudit::store::Store::open_for_audit(&db).unwrap();
+    // a break is half a second here: the one-second call would be one, were it not a call
+    let thresholds = ergoaudit::thresholds::Thresholds { break_min: 0.5 / 60.0, ..Default::default() };
+    let plan = camera_plan(&clock, 3.0, thresholds, desktop.clone());
+    // another program records from the microphone from 1 s to 2 s; the streams are counted
+    let counter = cams.clone();
+    let (part, caller_clock, caller) = (clock.take_part(), clock.clone(), Arc::clone(&desktop));
+    let caller = std::thread::spawn(move || {
+        let _part = part;
+        let clock = caller_clock;
+        clock.sleep(Duration::from_secs(1));
+        caller.update(|s| s.microphone = true);
+        clock.sleep(Duration::from_millis(400));
+        let settled = counter.counts("Webcam").unwrap().streams;
+        clock.sleep(Duration::from_millis(600));
+        let before_hang_up = counter.counts("Webcam").unwrap().streams;
+        caller.update(|s| s.microphone = false);
+        (settled, before_hang_up)
+    });
+    let mut quiet = Quiet;
+    let session = Session::begin(&mut store, plan, &mut quiet).unwrap();
+    let id = session.id();
+    let outcome = session.record(&mut posed, &AtomicBool::new(false)).unwrap();
+    let (settled, before_hang_up) = caller.join().unwrap();
+    assert_eq!(outcome.gaps, 0, "a call is not a failure");
+    assert_eq!(settled, 1, "kept open until the call: one stream");
+    assert_eq!(before_hang_up, settled, "the camera is left to the call");
+    assert_eq!(cams.counts("Webcam").unwrap().streams, 2, "the call closed it: a new stream after");
+    let calls = store.calls(&[id]).unwrap();
+    assert_eq!(calls.len(), 1, "{calls:?}");
+    let c = calls[0];
+    // from the first look after 1 s to the first frame after 2 s (and the camera's warm-up)
+    assert!(c.start_s >= 1.0 && c.start_s < 1.25, "{c:?}");
+    assert!(c.end_s >= 2.0 && c.end_s < 2.6, "{c:?}");
+    assert!(store.away(&[id]).unwrap().is_empty() && store.pauses(&[id]).unwrap().is_empty());
+    assert!(store.breaks(&[id]).unwrap().is_empty(), "a call is no break");
+    let samples = store.samples(&[id]).unwrap();
+    assert!(samples.iter().all(|s| s.t_s <= c.start_s || s.t_s >= c.end_s), "a sample inside the call");
+    let after = samples.iter().find(|s| s.t_s >= c.end_s).expect("sampling went on after the call");
+    assert!(
+        after.sitting_min * 60.0 >= after.t_s - samples[0].t_s - 0.01,
+        "the sitting ran through the call"
+    );
+}

@@ -3,6 +3,7 @@
 
 use crate::common;
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -268,4 +269,174 @@ fn the_running_audit_answers_on_the_session_bus() {
     assert!(common::wait_live(&mut child, "audit").success());
     // the name goes with the audit
     assert!(Client::find(&db, Some(&bus.address)).is_none(), "{NAME} is let go");
+}
+
+/// Start `audit` (notifications on, `extra` flags) reading landmarks from a pipe, on the
+/// test's session bus; the child, the pipe's writing end, and the file its stderr goes to.
+fn audit_on_bus(
+    home: &TempDir,
+    db: &Path,
+    bus: &common::bus::Bus,
+    extra: &[&str],
+) -> (std::process::Child, std::fs::File, std::path::PathBuf) {
+    let fifo = home.path().join("live.jsonl");
+    common::mkfifo(&fifo);
+    let log = home.path().join("stderr.txt");
+    // the browser: a stand-in that says what it was asked to open
+    let bin = home.path().join("bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let opened = home.path().join("opened");
+    common::write_executable(
+        &bin.join("xdg-open"),
+        &format!("#!/bin/sh\nprintf %s \"$1\" > '{}'\n", opened.display()),
+    );
+    let path = format!("{}:{}", bin.display(), std::env::var("PATH").unwrap_or_default());
+    let child = common::std_command(home.path())
+        .args(["-v", "audit"])
+        .args(extra)
+        .arg("--landmarks")
+        .arg(&fifo)
+        .arg("--db")
+        .arg(db)
+        .env("TZ", "UTC")
+        .env("DBUS_SESSION_BUS_ADDRESS", &bus.address)
+        .env("XDG_CACHE_HOME", home.path().join("cache"))
+        .env("PATH", path)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let pipe = std::fs::OpenOptions::new().write(true).open(&fifo).unwrap();
+    (child, pipe, log)
+}
+
+/// Wait until the audit's stderr (in `log`) says `what`.
+fn until_said(log: &Path, what: &str) -> String {
+    let deadline = Instant::now() + LIVENESS;
+    loop {
+        let said = std::fs::read_to_string(log).unwrap();
+        if said.contains(what) {
+            return said;
+        }
+        assert!(Instant::now() < deadline, "the audit never said {what:?}: {said}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn do_not_disturb_holds_the_notifications_and_sums_them_up_when_it_ends() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("history.sqlite");
+    let bus = common::bus::Bus::start();
+    let shown = bus.notifications(true);
+    let (mut child, mut pipe, log) = audit_on_bus(&home, &db, &bus, &[]);
+    // 50 minutes at the desk: a break falls due at 45, while Do Not Disturb is on
+    feed_and_wait(&home, &db, &mut pipe, &stream(0.0, 3000.0, 5.0, upright), 599);
+    let said = until_said(&log, "Do Not Disturb: the notification waits");
+    assert!(said.contains("following Do Not Disturb through org.freedesktop.Notifications"), "{said}");
+    assert!(shown.try_recv().is_err(), "nothing pops up in Do Not Disturb");
+    bus.set_inhibited(false);
+    until_said(&log, "Do Not Disturb is off");
+    // the next sample shows what was held, once
+    feed_and_wait(&home, &db, &mut pipe, &stream(3000.0, 3030.0, 5.0, upright), 605);
+    drop(pipe);
+    assert!(common::wait_live(&mut child, "audit").success());
+    let (title, body) =
+        shown.recv_timeout(LIVENESS).expect("the held notifications, once Do Not Disturb ended");
+    let held = if title.starts_with("While Do Not Disturb was on") { body.as_str() } else { title.as_str() };
+    assert!(held.contains("Movement break overdue"), "{title}: {body}");
+    assert!(shown.try_recv().is_err(), "one notification sums them up");
+}
+
+#[test]
+fn the_tray_icon_shows_the_band_and_its_menu_pauses_the_audit() {
+    use zbus::{OwnedVariant as OwnedValue, Variant};
+    type Pixmaps = Vec<(i32, i32, Vec<u8>)>;
+    type Layout = (i32, HashMap<String, OwnedValue>, Vec<OwnedValue>);
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("history.sqlite");
+    let bus = common::bus::Bus::start();
+    let items = bus.tray_host();
+    let (mut child, mut pipe, _log) = audit_on_bus(&home, &db, &bus, &["--no-notify", "--tray"]);
+    let service = items.recv_timeout(LIVENESS).expect("the audit registers its tray icon");
+    feed_and_wait(&home, &db, &mut pipe, &stream(0.0, 60.0, 5.0, upright), 11);
+    let conn = bus.connect();
+    // the item's properties read afresh each time (an item announces a new icon by a signal,
+    // not as a property change a cache would follow)
+    let proxy = |path: &'static str, interface: &'static str| {
+        let builder = zbus::proxy::Builder::<zbus::Proxy>::new(&conn)
+            .destination(service.clone())
+            .path(path)
+            .interface(interface)
+            .cache_properties(zbus::proxy::CacheProperties::No);
+        zbus::block_on(builder.build()).unwrap()
+    };
+    let item = proxy("/StatusNotifierItem", "org.kde.StatusNotifierItem");
+    // the icon takes the band's colour once the person is found: a green disc while upright
+    let centre = || {
+        let pixmaps: Pixmaps = zbus::block_on(item.get_property("IconPixmap")).unwrap();
+        let (w, h, data) = &pixmaps[0];
+        let i = ((h / 2 * w + w / 2) * 4) as usize;
+        [data[i], data[i + 1], data[i + 2], data[i + 3]]
+    };
+    let deadline = Instant::now() + LIVENESS;
+    while centre() != [255, 0x2e, 0x9e, 0x4f] {
+        assert!(Instant::now() < deadline, "the icon never turned green: {:?}", centre());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // the tooltip is the status
+    let (_, _, title, _): (String, Pixmaps, String, String) =
+        zbus::block_on(item.get_property("ToolTip")).unwrap();
+    assert!(title.starts_with("ergoaudit: ") && !title.contains("starting"), "{title}");
+    // the menu: pauses, resume, today's report
+    let menu = proxy("/MenuBar", "com.canonical.dbusmenu");
+    let (_, (_, _, children)): (u32, Layout) =
+        zbus::block_on(menu.call("GetLayout", &(0i32, -1i32, Vec::<String>::new()))).unwrap();
+    let labelled = |label: &str| {
+        children.iter().find_map(|c| {
+            let (id, props, _): Layout = c.try_clone().unwrap().try_into().ok()?;
+            let l: String = props.get("label")?.try_clone().unwrap().try_into().ok()?;
+            (l == label).then_some(id)
+        })
+    };
+    for label in ["Pause for 30 minutes", "Pause for 1 hour", "Resume", "Open today's report"] {
+        assert!(labelled(label).is_some(), "no {label:?} in the menu");
+    }
+    let pause = labelled("Pause until resumed").expect("a pause in the menu");
+    let _: () = zbus::block_on(menu.call("Event", &(pause, "clicked", Variant::from(0i32), 0u32))).unwrap();
+    // the audit pauses, as `ergoaudit pause` would have it
+    let v = wait_for_class(&home, &db, "paused");
+    assert_eq!(v["text"], "paused", "{v}");
+    // and the icon turns grey
+    let deadline = Instant::now() + LIVENESS;
+    while centre() != [255, 0x8a, 0x8f, 0x98] {
+        assert!(Instant::now() < deadline, "the icon never turned grey: {:?}", centre());
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // today's report, made and opened in the browser
+    let report = labelled("Open today's report").unwrap();
+    let _: () = zbus::block_on(menu.call("Event", &(report, "clicked", Variant::from(0i32), 0u32))).unwrap();
+    let opened = home.path().join("opened");
+    let deadline = Instant::now() + LIVENESS;
+    while !opened.exists() {
+        assert!(Instant::now() < deadline, "the report was never opened");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let page = std::fs::read_to_string(std::fs::read_to_string(&opened).unwrap()).unwrap();
+    assert!(page.contains("<html") && page.contains("ergoaudit"), "not a report");
+    drop(pipe);
+    assert!(common::wait_live(&mut child, "audit").success());
+}
+
+#[test]
+fn without_a_tray_host_the_audit_says_so_once_and_goes_on() {
+    let home = tempfile::tempdir().unwrap();
+    let db = home.path().join("history.sqlite");
+    let bus = common::bus::Bus::start();
+    let (mut child, mut pipe, log) = audit_on_bus(&home, &db, &bus, &["--no-notify", "--tray"]);
+    feed_and_wait(&home, &db, &mut pipe, &stream(0.0, 30.0, 5.0, upright), 5);
+    drop(pipe);
+    assert!(common::wait_live(&mut child, "audit").success());
+    let said = std::fs::read_to_string(log).unwrap();
+    assert_eq!(said.matches("no tray icon (").count(), 1, "{said}");
 }

@@ -1,13 +1,18 @@
 //! A private D-Bus bus for one test (Debian's `dbus-daemon`, started by the test, stopped
-//! when dropped) and fake desktop services on it: a screen saver and a logind (a manager
-//! that finds this test's session and announces sleep, and the session with its lock). Each
-//! fake runs on a thread of its own and is driven over the bus itself, by its `Set…`
-//! methods, so a test changes the desktop the way the desktop would: with a signal.
+//! when dropped) and desktop services on it: fakes of a screen saver, a logind (a manager
+//! that finds this test's session and announces sleep, and the session with its lock), a
+//! notification server with Do Not Disturb (KDE's `Inhibited`) and a tray host (a
+//! StatusNotifierWatcher); and GNOME's real dconf (Debian's `dconf-service`). Each fake runs
+//! on a thread of its own and is driven over the bus itself, by its `Set…` methods, so a test
+//! changes the desktop the way the desktop would: with a signal.
 
+use std::collections::HashMap;
 use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, mpsc};
+use std::time::{Duration, Instant};
 
 use futures_lite::StreamExt;
 use tempfile::TempDir;
@@ -119,6 +124,58 @@ impl Bus {
         self.call(LOGIND_NAME, LOGIND, "org.freedesktop.login1.Manager", "SetSleeping", sleeping);
     }
 
+    /// A notification server on this bus, in Do Not Disturb (`Inhibited`) or not: what it is
+    /// asked to show, title and body, arrives on the receiver.
+    pub fn notifications(&self, inhibited: bool) -> mpsc::Receiver<(String, String)> {
+        let (shown, received) = mpsc::channel();
+        let server =
+            Notifications { inhibited: Arc::new(AtomicBool::new(inhibited)), shown: Mutex::new(shown) };
+        self.serve(move |b| b.serve_at(NOTIFICATIONS_PATH, server).name(NOTIFICATIONS));
+        received
+    }
+
+    /// Turn the fake notification server's Do Not Disturb on or off: announced by
+    /// `PropertiesChanged`.
+    pub fn set_inhibited(&self, inhibited: bool) {
+        self.call(NOTIFICATIONS, NOTIFICATIONS_PATH, NOTIFICATIONS, "SetInhibited", inhibited);
+    }
+
+    /// A tray host on this bus: the services of the items it is asked to register arrive on
+    /// the receiver.
+    pub fn tray_host(&self) -> mpsc::Receiver<String> {
+        let (registered, items) = mpsc::channel();
+        let watcher = Watcher { registered: Mutex::new(registered) };
+        self.serve(move |b| {
+            b.serve_at("/StatusNotifierWatcher", watcher).name("org.kde.StatusNotifierWatcher")
+        });
+        items
+    }
+
+    /// GNOME's settings on this bus: Debian's `dconf-service`, keeping its database under
+    /// `config` (`$XDG_CONFIG_HOME`); stopped when dropped.
+    pub fn dconf(&self, config: &Path) -> Dconf {
+        let runtime = config.join("runtime");
+        std::fs::create_dir_all(&runtime).unwrap();
+        let service = Command::new("/usr/libexec/dconf-service")
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
+            .env("XDG_CONFIG_HOME", config)
+            .env("XDG_RUNTIME_DIR", &runtime)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("dconf-service (Debian's dconf-service package; scripts/lib.sh installs it)");
+        let dconf = Dconf { service, address: self.address.clone(), config: config.to_path_buf(), runtime };
+        // it answers once it owns its name
+        let conn = self.connect();
+        let dbus = zbus::block_on(zbus::fdo::DBusProxy::new(&conn)).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while !zbus::block_on(dbus.name_has_owner("ca.desrt.dconf".try_into().unwrap())).unwrap() {
+            assert!(Instant::now() < deadline, "dconf-service never took its name");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        dconf
+    }
+
     fn call(&self, name: &str, path: &str, iface: &str, method: &str, body: bool) {
         let conn = self.connect();
         zbus::block_on(conn.call_method(Some(name), path, Some(iface), method, &(body,))).unwrap();
@@ -129,6 +186,134 @@ impl Drop for Bus {
     fn drop(&mut self) {
         let _ = self.daemon.kill();
         let _ = self.daemon.wait();
+    }
+}
+
+/// A running `dconf-service` and the way to write a setting through it.
+pub struct Dconf {
+    service: Child,
+    address: String,
+    config: PathBuf,
+    runtime: PathBuf,
+}
+
+impl Dconf {
+    /// `dconf write KEY VALUE` (Debian's `dconf-cli`): the database is written and dconf
+    /// announces the change.
+    pub fn write(&self, key: &str, value: &str) {
+        let status = Command::new("dconf")
+            .args(["write", key, value])
+            .env("DBUS_SESSION_BUS_ADDRESS", &self.address)
+            .env("XDG_CONFIG_HOME", &self.config)
+            .env("XDG_RUNTIME_DIR", &self.runtime)
+            .status()
+            .expect("dconf (Debian's dconf-cli package; scripts/lib.sh installs it)");
+        assert!(status.success(), "dconf write {key} {value}");
+    }
+
+    /// The database dconf keeps.
+    pub fn database(&self) -> PathBuf {
+        self.config.join("dconf/user")
+    }
+}
+
+impl Drop for Dconf {
+    fn drop(&mut self) {
+        let _ = self.service.kill();
+        let _ = self.service.wait();
+    }
+}
+
+const NOTIFICATIONS: &str = "org.freedesktop.Notifications";
+const NOTIFICATIONS_PATH: &str = "/org/freedesktop/Notifications";
+
+struct Notifications {
+    inhibited: Arc<AtomicBool>,
+    shown: Mutex<mpsc::Sender<(String, String)>>,
+}
+
+#[zbus::interface(name = "org.freedesktop.Notifications")]
+impl Notifications {
+    #[allow(clippy::too_many_arguments)]
+    fn notify(
+        &self,
+        _app_name: &str,
+        _replaces_id: u32,
+        _app_icon: &str,
+        summary: &str,
+        body: &str,
+        _actions: Vec<String>,
+        _hints: HashMap<String, zbus::OwnedVariant>,
+        _expire_timeout: i32,
+    ) -> u32 {
+        let _ = self.shown.lock().unwrap().send((summary.to_owned(), body.to_owned()));
+        1
+    }
+
+    fn get_capabilities(&self) -> Vec<String> {
+        vec!["body".into()]
+    }
+
+    fn get_server_information(&self) -> (String, String, String, String) {
+        ("fake".into(), "ergoaudit tests".into(), "1".into(), "1.2".into())
+    }
+
+    fn close_notification(&self, _id: u32) {}
+
+    /// KDE's Do Not Disturb.
+    #[zbus(property)]
+    fn inhibited(&self) -> bool {
+        self.inhibited.load(Ordering::SeqCst)
+    }
+
+    /// The test's lever: Do Not Disturb on or off, announced as a property change.
+    async fn set_inhibited(
+        &self,
+        inhibited: bool,
+        #[zbus(signal_emitter)] emitter: SignalEmitter<'_>,
+    ) -> zbus::fdo::Result<()> {
+        self.inhibited.store(inhibited, Ordering::SeqCst);
+        self.inhibited_changed(&emitter).await?;
+        Ok(())
+    }
+}
+
+/// A tray host's watcher: takes every item, and says a host is there.
+struct Watcher {
+    registered: Mutex<mpsc::Sender<String>>,
+}
+
+#[zbus::interface(name = "org.kde.StatusNotifierWatcher")]
+impl Watcher {
+    fn register_status_notifier_item(
+        &self,
+        service: &str,
+        #[zbus(header)] header: zbus::message::Header<'_>,
+    ) {
+        // an item may give its path instead of its name: the sender is then the service
+        let service = if service.starts_with('/') {
+            header.sender().map(|s| s.to_string()).unwrap_or_default()
+        } else {
+            service.to_owned()
+        };
+        let _ = self.registered.lock().unwrap().send(service);
+    }
+
+    fn register_status_notifier_host(&self, _service: &str) {}
+
+    #[zbus(property)]
+    fn is_status_notifier_host_registered(&self) -> bool {
+        true
+    }
+
+    #[zbus(property)]
+    fn protocol_version(&self) -> i32 {
+        0
+    }
+
+    #[zbus(property)]
+    fn registered_status_notifier_items(&self) -> Vec<String> {
+        Vec::new()
     }
 }
 

@@ -2,6 +2,7 @@
 #![allow(dead_code)] // each test binary uses its own subset
 
 pub mod bus;
+pub mod sound;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -54,13 +55,15 @@ pub fn ergoaudit(home: &TempDir) -> Command {
 /// or spawns it.
 pub fn std_command(home: &Path) -> StdCommand {
     let mut cmd = StdCommand::new(assert_cmd::cargo::cargo_bin("ergoaudit"));
-    // never the machine's own buses: a test that wants a desktop starts one ([`bus`])
+    // never the machine's own buses or sound server: a test that wants a desktop starts one
+    // ([`bus`], [`sound`])
     let no_bus = format!("unix:path={}", home.join("no-bus").display());
     cmd.env("ERGOAUDIT_CONFIG_DIR", home.join("config"))
         .env("ERGOAUDIT_DATA_DIR", home.join("data"))
         .env("XDG_CONFIG_HOME", home.join("xdg"))
         .env("DBUS_SESSION_BUS_ADDRESS", &no_bus)
-        .env("DBUS_SYSTEM_BUS_ADDRESS", &no_bus);
+        .env("DBUS_SYSTEM_BUS_ADDRESS", &no_bus)
+        .env("PULSE_SERVER", format!("unix:{}", home.join("no-sound").display()));
     cmd
 }
 
