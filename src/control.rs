@@ -20,7 +20,7 @@ use futures_lite::StreamExt;
 use zbus::object_server::SignalEmitter;
 
 use crate::audit::{PauseFile, PauseRequest};
-use crate::report::status::Status;
+use crate::report::status::{BarLine, Status};
 
 /// The audit's well-known name on the session bus.
 pub const NAME: &str = "io.github.ergoaudit.Audit";
@@ -34,10 +34,28 @@ const MAX_PAUSE_S: u64 = 10 * 366 * 24 * 3600;
 /// connection and never answers is given up after this, and the pause file serves instead.
 const ANSWER_WAIT: Duration = Duration::from_secs(10);
 
+/// The line `ergoaudit status --json` prints for `db` now.
+pub fn status_line(db: &Path) -> Result<BarLine, String> {
+    let status = Status::read(db, jiff::Timestamp::now(), crate::zone::local()).map_err(|e| e.to_string())?;
+    Ok(status.bar())
+}
+
 /// The JSON line `ergoaudit status --json` prints for `db` now.
 pub fn status_json(db: &Path) -> Result<String, String> {
-    let status = Status::read(db, jiff::Timestamp::now(), crate::zone::local()).map_err(|e| e.to_string())?;
-    serde_json::to_string(&status.bar()).map_err(|e| e.to_string())
+    serde_json::to_string(&status_line(db)?).map_err(|e| e.to_string())
+}
+
+/// Run `start` on a thread of its own named `name` (where it goes on serving the bus) and
+/// wait for what it sends back once the bus has answered, at most [`ANSWER_WAIT`].
+pub(crate) fn started_on_bus<T: Send + 'static>(
+    name: &str,
+    start: impl FnOnce(mpsc::Sender<Result<T, String>>) + Send + 'static,
+) -> Result<T, String> {
+    let (ready, answered) = mpsc::channel();
+    std::thread::Builder::new().name(name.into()).spawn(move || start(ready)).map_err(|e| e.to_string())?;
+    answered
+        .recv_timeout(ANSWER_WAIT)
+        .map_err(|_| format!("the session bus did not answer within {} s", ANSWER_WAIT.as_secs()))?
 }
 
 /// Pause the audit of `db` for `seconds` (0: until resumed): the pause file, as
@@ -128,31 +146,24 @@ impl Server {
     /// Serve the audit recording into `db` on the session bus (or the bus at `address`),
     /// from a thread of its own; why not, when it cannot (no bus, or another audit answers).
     pub fn start(db: &Path, address: Option<&str>) -> Result<Server, String> {
-        let (ready, served) = mpsc::channel();
         // the whole path, so that a client elsewhere knows it for the same file
         let db = std::fs::canonicalize(db).unwrap_or_else(|_| db.to_path_buf());
         let address = address.map(str::to_owned);
         let object = Audit { db: db.clone() };
-        std::thread::Builder::new()
-            .name("control".into())
-            .spawn(move || {
-                zbus::block_on(async move {
-                    let built = builder(address.as_deref()).serve_at(PATH, object).name(NAME).build().await;
-                    match built {
-                        Ok(conn) => {
-                            let _ = ready.send(Ok(conn.clone()));
-                            // the connection's work runs while this waits; it ends with the bus
-                            let mut messages = zbus::MessageStream::from(&conn);
-                            while messages.next().await.is_some_and(|m| m.is_ok()) {}
-                        }
-                        Err(e) => drop(ready.send(Err(e.to_string()))),
+        let conn = started_on_bus("control", move |ready| {
+            zbus::block_on(async move {
+                let built = builder(address.as_deref()).serve_at(PATH, object).name(NAME).build().await;
+                match built {
+                    Ok(conn) => {
+                        let _ = ready.send(Ok(conn.clone()));
+                        // the connection's work runs while this waits; it ends with the bus
+                        let mut messages = zbus::MessageStream::from(&conn);
+                        while messages.next().await.is_some_and(|m| m.is_ok()) {}
                     }
-                })
+                    Err(e) => drop(ready.send(Err(e.to_string()))),
+                }
             })
-            .map_err(|e| e.to_string())?;
-        let conn = served
-            .recv_timeout(ANSWER_WAIT)
-            .map_err(|_| format!("the session bus did not answer within {} s", ANSWER_WAIT.as_secs()))??;
+        })?;
         Ok(Server { conn, db })
     }
 

@@ -8,16 +8,12 @@
 //! audit says so once and goes on.
 
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
-use std::time::Duration;
 
 use ksni::blocking::TrayMethods;
 use ksni::menu::{MenuItem, StandardItem};
 
 use crate::report::status::{BarLine, State};
 
-/// The longest the audit waits for the bus to take the icon.
-const ANSWER_WAIT: Duration = Duration::from_secs(10);
 /// The icon's side, pixels (hosts scale it).
 const SIDE: i32 = 32;
 
@@ -105,9 +101,7 @@ impl Item {
 
 /// The status of `db` now, if it can be read.
 fn read(db: &Path) -> Option<BarLine> {
-    crate::report::status::Status::read(db, jiff::Timestamp::now(), crate::zone::local())
-        .ok()
-        .map(|s| s.bar())
+    crate::control::status_line(db).ok()
 }
 
 impl ksni::Tray for Item {
@@ -189,14 +183,9 @@ impl Tray {
     pub fn start(db: &Path) -> Result<Tray, String> {
         let db = std::fs::canonicalize(db).unwrap_or_else(|_| db.to_path_buf());
         let item = Item { db: db.clone(), line: read(&db) };
-        let (ready, shown) = mpsc::channel();
-        std::thread::Builder::new()
-            .name("tray".into())
-            .spawn(move || drop(ready.send(item.spawn().map_err(|e| e.to_string()))))
-            .map_err(|e| e.to_string())?;
-        let handle = shown
-            .recv_timeout(ANSWER_WAIT)
-            .map_err(|_| format!("the session bus did not answer within {} s", ANSWER_WAIT.as_secs()))??;
+        let handle = crate::control::started_on_bus("tray", move |ready| {
+            drop(ready.send(item.spawn().map_err(|e| e.to_string())));
+        })?;
         Ok(Tray { handle, db })
     }
 

@@ -211,30 +211,49 @@ fn a_report_from_the_camera_on_the_spot() {
     assert!(report["time"]["present_s"].as_f64().unwrap() >= 2.0, "{}", report["time"]);
 }
 
+/// A camera refused at every open: an audit that opened it would leave a gap.
+const REFUSING: &str = r#"[{"index": 0, "name": "Webcam", "image": PERSON_PATH, "formats": ["640x480 MJPEG 30"],
+                           "opens": ["denied*100"]}]"#;
+
+/// `audit -v` of [`REFUSING`] for 20 s, a sample a second, with `env` set (the desktop it
+/// follows) and `extra` flags; it must succeed, having opened the camera never: its stdout and
+/// stderr, and its JSON report.
+fn audit_never_opening(
+    home: &TempDir,
+    env: (&str, &str),
+    extra: &[&str],
+) -> (String, String, serde_json::Value) {
+    let db = home.path().join("h.sqlite");
+    let out = with_camera(home, REFUSING)
+        .env(env.0, env.1)
+        .args(["-v", "audit", "--no-notify", "--interval", "1s", "--duration", "20s"])
+        .args(extra)
+        .arg("--db")
+        .arg(&db)
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "{stdout}\n{stderr}");
+    assert!(stdout.contains("0 samples") && stdout.contains("(0 gaps)"), "{stdout}");
+    let report = home.path().join("r.json");
+    ok(ergoaudit(home).args(["report", "--format", "json", "--db"]).arg(&db).arg("-o").arg(&report));
+    let report = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
+    (stdout.into_owned(), stderr.into_owned(), report)
+}
+
 #[test]
 fn a_locked_screen_keeps_the_camera_closed_and_the_report_counts_the_time() {
     let home = tempfile::tempdir().unwrap();
     // the desktop: a private session bus whose screen saver is active; no system bus
     let session = common::bus::Bus::start();
     session.screen_saver(true);
-    // a camera refused at every open: any open would leave a gap
-    let refusing = r#"[{"index": 0, "name": "Webcam", "image": PERSON_PATH, "formats": ["640x480 MJPEG 30"],
-                        "opens": ["denied*100"]}]"#;
-    let db = home.path().join("h.sqlite");
-    let out = with_camera(&home, refusing)
-        .env("DBUS_SESSION_BUS_ADDRESS", &session.address)
-        .args(["-v", "audit", "--no-notify", "--interval", "1s", "--duration", "20s", "--db"])
-        .arg(&db)
-        .output()
-        .unwrap();
-    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "{stdout}\n{stderr}");
+    let (_, stderr, report) = audit_never_opening(&home, ("DBUS_SESSION_BUS_ADDRESS", &session.address), &[]);
     assert!(
         stderr.contains("following the screen lock and sleep through org.freedesktop.ScreenSaver"),
         "{stderr}"
     );
     assert!(stderr.contains("the screen is locked: the camera stays closed"), "{stderr}");
-    assert!(stdout.contains("0 samples") && stdout.contains("(0 gaps)"), "{stdout}");
+    let db = home.path().join("h.sqlite");
     let conn =
         rusqlite::Connection::open_with_flags(&db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
     let away: Vec<(String, f64, f64)> = conn
@@ -247,9 +266,6 @@ fn a_locked_screen_keeps_the_camera_closed_and_the_report_counts_the_time() {
     assert_eq!(away.len(), 1, "{away:?}");
     assert_eq!(away[0].0, "locked");
     assert!(away[0].1 == 0.0 && away[0].2 >= 19.0, "{away:?}");
-    let report = home.path().join("r.json");
-    ok(ergoaudit(&home).args(["report", "--format", "json", "--db"]).arg(&db).arg("-o").arg(&report));
-    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     assert!(report["time"]["locked_s"].as_f64().unwrap() >= 19.0, "{}", report["time"]);
 }
 
@@ -305,27 +321,12 @@ fn a_call_on_the_microphone_leaves_the_camera_closed_and_is_no_break() {
     let sound = common::sound::Sound::start();
     // another program records from the microphone all along: a call
     let _call = sound.record("mic");
-    // a camera refused at every open: any open would leave a gap
-    let refusing = r#"[{"index": 0, "name": "Webcam", "image": PERSON_PATH, "formats": ["640x480 MJPEG 30"],
-                        "opens": ["denied*100"]}]"#;
-    let db = home.path().join("h.sqlite");
-    let out = with_camera(&home, refusing)
-        .env("PULSE_SERVER", sound.server())
-        .args(["-v", "audit", "--no-notify", "--interval", "1s", "--duration", "20s", "--break-min", "0.25"])
-        .arg("--db")
-        .arg(&db)
-        .output()
-        .unwrap();
-    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
-    assert!(out.status.success(), "{stdout}\n{stderr}");
+    // a break is 15 s here: the call is longer, and still no break
+    let (_, stderr, report) =
+        audit_never_opening(&home, ("PULSE_SERVER", &sound.server()), &["--break-min", "0.25"]);
     assert!(stderr.contains("following the microphone through the sound server"), "{stderr}");
     assert!(stderr.contains("another program records from the microphone: in a call"), "{stderr}");
-    assert!(stdout.contains("0 samples") && stdout.contains("(0 gaps)"), "{stdout}");
-    let report = home.path().join("r.json");
-    ok(ergoaudit(&home).args(["report", "--format", "json", "--db"]).arg(&db).arg("-o").arg(&report));
-    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&report).unwrap()).unwrap();
     let time = &report["time"];
-    // the whole session, and longer than a break: still none
     assert!(time["call_s"].as_f64().unwrap() >= 19.0, "{time}");
     assert_eq!(time["breaks_taken"], 0, "{time}");
 }

@@ -328,15 +328,29 @@ fn a_paused_audit_closes_the_camera_and_opens_it_no_more_until_resumed() {
     assert!(outcome.samples >= 6, "{outcome:?}");
 }
 
-#[test]
-fn a_locked_screen_closes_the_camera_and_a_lock_as_long_as_a_break_is_one() {
+/// What [`desktop_says_for_a_second`] recorded.
+struct Held {
+    store: ergoaudit::store::Store,
+    id: ergoaudit::store::SessionId,
+    outcome: ergoaudit::audit::Outcome,
+    /// The camera's streams started 0.4 s into the change, and just before it was undone.
+    settled: u32,
+    before_undone: u32,
+    /// … and in all.
+    streams: u32,
+    _dir: tempfile::TempDir,
+}
+
+/// Audit the scripted camera (kept open between bursts, as below a 3 s interval: only a
+/// release closes it) for 3 s, a sample every 0.2 s and a break half a second long; the
+/// desktop says what `set(state, true)` sets from 1 s to 2 s, on the camera's clock.
+fn desktop_says_for_a_second(set: fn(&mut ergoaudit::desktop::DesktopState, bool)) -> Held {
     use ergoaudit::audit::Session;
     use ergoaudit::audit::source::PosedFrames;
     use ergoaudit::desktop::{Desktop, Watched};
     use ergoaudit::pose::{BlazePose, ModelChoice};
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("h.sqlite");
-    // kept open between bursts (as below a 3 s interval): only a release closes it
     let cams = one_webcam("");
     let clock = cams.clock();
     let stop = Arc::new(AtomicBool::new(false));
@@ -344,35 +358,41 @@ fn a_locked_screen_closes_the_camera_and_a_lock_as_long_as_a_break_is_one() {
     let hold = Arc::clone(&desktop);
     let paced =
         Paced::new(source(&cams, true), 1, Duration::from_millis(200), Some(Duration::from_secs(3)), stop)
-            .with_hold(move || hold.state().away().is_some());
+            .with_hold(move || hold.state().holds_camera());
     let mut posed = PosedFrames::new(paced, BlazePose::load(&ModelChoice::Full).unwrap(), 0.2);
     let mut store = ergoaudit::store::Store::open_for_audit(&db).unwrap();
-    // a break is half a second here, so that the one-second lock is one
     let thresholds = ergoaudit::thresholds::Thresholds { break_min: 0.5 / 60.0, ..Default::default() };
     let plan = camera_plan(&clock, 3.0, thresholds, desktop.clone());
-    // the screen locks at 1 s and unlocks at 2 s; the streams started are counted
     let counter = cams.clone();
-    let (part, locker_clock, locker) = (clock.take_part(), clock.clone(), Arc::clone(&desktop));
-    let locker = std::thread::spawn(move || {
+    let (part, changer_clock) = (clock.take_part(), clock.clone());
+    let changer = std::thread::spawn(move || {
         let _part = part;
-        let clock = locker_clock;
+        let clock = changer_clock;
         clock.sleep(Duration::from_secs(1));
-        locker.update(|s| s.locked = true);
+        desktop.update(|s| set(s, true));
         clock.sleep(Duration::from_millis(400));
         let settled = counter.counts("Webcam").unwrap().streams;
         clock.sleep(Duration::from_millis(600));
-        let before_unlock = counter.counts("Webcam").unwrap().streams;
-        locker.update(|s| s.locked = false);
-        (settled, before_unlock)
+        let before_undone = counter.counts("Webcam").unwrap().streams;
+        desktop.update(|s| set(s, false));
+        (settled, before_undone)
     });
     let mut quiet = Quiet;
     let session = Session::begin(&mut store, plan, &mut quiet).unwrap();
     let id = session.id();
-    session.record(&mut posed, &AtomicBool::new(false)).unwrap();
-    let (settled, before_unlock) = locker.join().unwrap();
+    let outcome = session.record(&mut posed, &AtomicBool::new(false)).unwrap();
+    let (settled, before_undone) = changer.join().unwrap();
+    let streams = cams.counts("Webcam").unwrap().streams;
+    Held { store, id, outcome, settled, before_undone, streams, _dir: dir }
+}
+
+#[test]
+fn a_locked_screen_closes_the_camera_and_a_lock_as_long_as_a_break_is_one() {
+    let Held { store, id, settled, before_undone, streams, .. } =
+        desktop_says_for_a_second(|s, locked| s.locked = locked);
     assert_eq!(settled, 1, "kept open until the lock: one stream");
-    assert_eq!(before_unlock, settled, "nothing opened while locked");
-    assert_eq!(cams.counts("Webcam").unwrap().streams, 2, "the lock closed it: a new stream after");
+    assert_eq!(before_undone, settled, "nothing opened while locked");
+    assert_eq!(streams, 2, "the lock closed it: a new stream after");
     let away = store.away(&[id]).unwrap();
     assert_eq!(away.len(), 1, "{away:?}");
     let a = away[0];
@@ -436,50 +456,13 @@ fn a_camera_held_by_a_call_is_sitting_not_a_break_and_the_call_is_stored() {
 
 #[test]
 fn a_call_on_the_microphone_closes_the_camera_and_is_sitting_not_a_break() {
-    use ergoaudit::audit::Session;
-    use ergoaudit::audit::source::PosedFrames;
-    use ergoaudit::desktop::{Desktop, Watched};
-    use ergoaudit::pose::{BlazePose, ModelChoice};
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("h.sqlite");
-    // kept open between bursts (as below a 3 s interval): only a release closes it
-    let cams = one_webcam("");
-    let clock = cams.clock();
-    let stop = Arc::new(AtomicBool::new(false));
-    let desktop = Arc::new(Watched::default());
-    let hold = Arc::clone(&desktop);
-    let paced =
-        Paced::new(source(&cams, true), 1, Duration::from_millis(200), Some(Duration::from_secs(3)), stop)
-            .with_hold(move || hold.state().holds_camera());
-    let mut posed = PosedFrames::new(paced, BlazePose::load(&ModelChoice::Full).unwrap(), 0.2);
-    let mut store = ergoaudit::store::Store::open_for_audit(&db).unwrap();
-    // a break is half a second here: the one-second call would be one, were it not a call
-    let thresholds = ergoaudit::thresholds::Thresholds { break_min: 0.5 / 60.0, ..Default::default() };
-    let plan = camera_plan(&clock, 3.0, thresholds, desktop.clone());
-    // another program records from the microphone from 1 s to 2 s; the streams are counted
-    let counter = cams.clone();
-    let (part, caller_clock, caller) = (clock.take_part(), clock.clone(), Arc::clone(&desktop));
-    let caller = std::thread::spawn(move || {
-        let _part = part;
-        let clock = caller_clock;
-        clock.sleep(Duration::from_secs(1));
-        caller.update(|s| s.microphone = true);
-        clock.sleep(Duration::from_millis(400));
-        let settled = counter.counts("Webcam").unwrap().streams;
-        clock.sleep(Duration::from_millis(600));
-        let before_hang_up = counter.counts("Webcam").unwrap().streams;
-        caller.update(|s| s.microphone = false);
-        (settled, before_hang_up)
-    });
-    let mut quiet = Quiet;
-    let session = Session::begin(&mut store, plan, &mut quiet).unwrap();
-    let id = session.id();
-    let outcome = session.record(&mut posed, &AtomicBool::new(false)).unwrap();
-    let (settled, before_hang_up) = caller.join().unwrap();
+    // the one-second call would be a break, were it not a call
+    let Held { store, id, outcome, settled, before_undone, streams, .. } =
+        desktop_says_for_a_second(|s, recording| s.microphone = recording);
     assert_eq!(outcome.gaps, 0, "a call is not a failure");
     assert_eq!(settled, 1, "kept open until the call: one stream");
-    assert_eq!(before_hang_up, settled, "the camera is left to the call");
-    assert_eq!(cams.counts("Webcam").unwrap().streams, 2, "the call closed it: a new stream after");
+    assert_eq!(before_undone, settled, "the camera is left to the call");
+    assert_eq!(streams, 2, "the call closed it: a new stream after");
     let calls = store.calls(&[id]).unwrap();
     assert_eq!(calls.len(), 1, "{calls:?}");
     let c = calls[0];
