@@ -148,8 +148,29 @@ pub struct Notifier {
     last: HashMap<FindingKind, jiff::Timestamp>,
     /// Where Do Not Disturb is told.
     desktop: Arc<dyn Desktop>,
-    /// What Do Not Disturb held back, titles and bodies in their order.
-    held: Vec<(String, String)>,
+    /// What Do Not Disturb held back: the first few, titles and bodies in their order, and
+    /// how many in all.
+    held: Held,
+}
+
+/// The notifications Do Not Disturb held back: the first [`SUMMARY_TITLES`] (all a summary
+/// lists) and how many in all, however long it lasts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+struct Held {
+    /// The first ones, title and body.
+    first: Vec<(String, String)>,
+    /// How many in all.
+    count: usize,
+}
+
+impl Held {
+    /// Hold one more.
+    fn push(&mut self, message: (String, String)) {
+        if self.first.len() < SUMMARY_TITLES {
+            self.first.push(message);
+        }
+        self.count += 1;
+    }
 }
 
 /// The most titles a summary of held notifications lists.
@@ -157,17 +178,17 @@ const SUMMARY_TITLES: usize = 5;
 
 /// The one notification that sums up those `held` while Do Not Disturb was on (one alone is
 /// shown as it was).
-pub fn summary(held: &[(String, String)]) -> Option<(String, String)> {
-    match held {
-        [] => None,
-        [one] => Some(one.clone()),
-        many => {
-            let mut titles: Vec<&str> = many.iter().take(SUMMARY_TITLES).map(|(t, _)| t.as_str()).collect();
-            let more = many.len().saturating_sub(SUMMARY_TITLES);
-            let more = if more > 0 { format!("; and {more} more") } else { String::new() };
+fn summary(held: &Held) -> Option<(String, String)> {
+    match (held.count, held.first.as_slice()) {
+        (0, _) | (_, []) => None,
+        (1, [one, ..]) => Some(one.clone()),
+        (count, first) => {
+            let mut titles: Vec<&str> = first.iter().map(|(t, _)| t.as_str()).collect();
             titles.dedup();
+            let more = count - first.len();
+            let more = if more > 0 { format!("; and {more} more") } else { String::new() };
             Some((
-                format!("While Do Not Disturb was on: {} notifications", many.len()),
+                format!("While Do Not Disturb was on: {count} notifications"),
                 format!("{}{more}. `ergoaudit report` has the details.", titles.join("; ")),
             ))
         }
@@ -187,7 +208,7 @@ impl Notifier {
             quiet,
             last: HashMap::new(),
             desktop: Arc::new(NoDesktop),
-            held: Vec::new(),
+            held: Held::default(),
         }
     }
 
@@ -228,7 +249,7 @@ impl Notifier {
 
     /// Once Do Not Disturb is over, the one notification that sums up what it held.
     pub fn released(&mut self) -> Option<(String, String)> {
-        if self.held.is_empty() || self.desktop.state().dnd {
+        if self.held.count == 0 || self.desktop.state().dnd {
             return None;
         }
         summary(&std::mem::take(&mut self.held))
@@ -269,10 +290,10 @@ impl Notifier {
     pub fn finish(&mut self) {
         if let Some((title, body)) = self.released() {
             self.deliver(&title, &body);
-        } else if !self.held.is_empty() {
+        } else if self.held.count > 0 {
             tracing::info!(
                 "{} notifications held for Do Not Disturb are not shown: it is still on",
-                self.held.len()
+                self.held.count
             );
         }
         if let Some(Service { queue, done, .. }) = self.service.take() {
@@ -368,12 +389,19 @@ mod tests {
         assert_eq!(n.released(), None, "summed up once");
         // after it, notifications are shown again
         assert!(n.consider(&ev(FindingKind::BreakOverdue), t0, 180.0).is_some());
-        // one held alone is shown as it was; a long list is cut
-        let one = vec![("a".to_owned(), "b".to_owned())];
-        assert_eq!(summary(&one), Some(("a".into(), "b".into())));
-        let many: Vec<_> = (0..8).map(|i| (format!("t{i}"), String::new())).collect();
-        let (_, body) = summary(&many).unwrap();
-        assert!(body.starts_with("t0; t1; t2; t3; t4; and 3 more."), "{body}");
+        // one held alone is shown as it was; a long list is cut, and only its head is kept
+        let mut held = Held::default();
+        assert_eq!(summary(&held), None);
+        held.push(("a".to_owned(), "b".to_owned()));
+        assert_eq!(summary(&held), Some(("a".into(), "b".into())));
+        let mut held = Held::default();
+        for i in 0..1000 {
+            held.push((format!("t{i}"), String::new()));
+        }
+        assert_eq!(held.first.len(), SUMMARY_TITLES);
+        let (title, body) = summary(&held).unwrap();
+        assert_eq!(title, "While Do Not Disturb was on: 1000 notifications");
+        assert!(body.starts_with("t0; t1; t2; t3; t4; and 995 more."), "{body}");
     }
 
     #[test]

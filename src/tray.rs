@@ -74,12 +74,7 @@ impl Item {
             tracing::warn!("no cache folder to write today's report into");
             return;
         };
-        // since midnight, local time
-        let zone = crate::zone::local();
-        let now = jiff::Timestamp::now().to_zoned(zone);
-        let since_s = now.start_of_day().map_or(86_400, |midnight| {
-            (&now - &midnight).get_seconds().max(60).try_into().unwrap_or(86_400u64)
-        });
+        let since_s = since_midnight_s(&jiff::Timestamp::now().to_zoned(crate::zone::local()));
         let run = std::fs::create_dir_all(&dir).and_then(|()| {
             std::process::Command::new(std::env::current_exe()?)
                 .args(["report", "--since", &format!("{since_s}s"), "--open", "--db"])
@@ -97,6 +92,12 @@ impl Item {
             Err(e) => tracing::warn!("cannot make today's report: {e}"),
         }
     }
+}
+
+/// Seconds from the last midnight to `now` (at least a minute, so that a report made just
+/// after midnight still has the minute before).
+fn since_midnight_s(now: &jiff::Zoned) -> i64 {
+    now.start_of_day().map_or(86_400, |midnight| now.duration_since(&midnight).as_secs().max(60))
 }
 
 /// The status of `db` now, if it can be read.
@@ -193,5 +194,29 @@ impl Tray {
     pub fn show(&self) {
         let line = read(&self.db);
         self.handle.update(|item| item.line = line);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn today_is_since_midnight_and_the_icon_is_the_band_s_disc() {
+        // central European time, as a rule (no time zone database needed)
+        let paris = jiff::tz::TimeZone::posix("CET-1CEST,M3.5.0,M10.5.0/3").unwrap();
+        let at = |s: &str| s.parse::<jiff::civil::DateTime>().unwrap().to_zoned(paris.clone()).unwrap();
+        assert_eq!(since_midnight_s(&at("2026-12-07T10:30:00")), 37_800);
+        assert_eq!(since_midnight_s(&at("2026-12-07T00:00:10")), 60);
+        // a day with a daylight-saving change: the hours that passed, not the clock's
+        assert_eq!(since_midnight_s(&at("2026-03-29T12:00:00")), 11 * 3600);
+        let icon = disc(colour(State::Risk));
+        let pixel = |x: i32, y: i32| {
+            let i = ((y * icon.width + x) * 4) as usize;
+            icon.data[i..i + 4].to_vec()
+        };
+        assert_eq!(icon.data.len(), (SIDE * SIDE * 4) as usize);
+        assert_eq!(pixel(SIDE / 2, SIDE / 2), [255, 0xd1, 0x34, 0x38], "opaque red at the centre");
+        assert_eq!(pixel(0, 0)[0], 0, "transparent in the corner");
     }
 }

@@ -150,9 +150,10 @@ async fn watch(buses: &Buses, state: &Watched, ready: &mpsc::Sender<Answered>) {
     while let Some(change) = all.next().await {
         tracing::debug!(?change, "desktop");
         match change {
+            Change::Locked(locked) => state.update(|s| s.locked = locked),
+            Change::Asleep(asleep) => state.update(|s| s.asleep = asleep),
             Change::Inhibited(on) => inhibited = on,
             Change::BannersOff(off) => banners_off = off,
-            Change::Locked(_) | Change::Asleep(_) => {}
         }
         let dnd = inhibited || banners_off;
         if dnd != state.state().dnd {
@@ -160,15 +161,8 @@ async fn watch(buses: &Buses, state: &Watched, ready: &mpsc::Sender<Answered>) {
                 "Do Not Disturb is {}",
                 if dnd { "on: notifications wait" } else { "off: notifications are shown" }
             );
+            state.update(|s| s.dnd = dnd);
         }
-        state.update(|s| {
-            match change {
-                Change::Locked(locked) => s.locked = locked,
-                Change::Asleep(asleep) => s.asleep = asleep,
-                Change::Inhibited(_) | Change::BannersOff(_) => {}
-            }
-            s.dnd = dnd;
-        });
     }
 }
 
