@@ -3,13 +3,16 @@
 # sudo; otherwise the exact install line is printed and the script stops.
 
 # System packages ergoaudit needs to build and run: a C compiler (tract's kernels, SQLite),
-# libclang (nokhwa's V4L2 camera bindings are generated at build time), ffmpeg (video input).
-ERGOAUDIT_PACKAGES=(gcc libc6-dev pkg-config libclang1-14 ffmpeg)
+# libclang (nokhwa's V4L2 camera bindings are generated at build time), ffmpeg (video input),
+# OpenSSL's headers (team mode's TLS to PostgreSQL).
+ERGOAUDIT_PACKAGES=(gcc libc6-dev pkg-config libclang1-14 ffmpeg libssl-dev)
 # … and to test: strace (the audit opens no network socket), Chromium (the HTML report
 # renders), dbus-daemon (each desktop test starts a private bus with fake services), dconf
-# (GNOME's settings, its Do Not Disturb) and PulseAudio with its tools (a sound server of the
-# test's own, and a program recording from its microphone).
-ERGOAUDIT_TEST_PACKAGES=(strace chromium dbus-daemon dconf-service dconf-cli pulseaudio pulseaudio-utils)
+# (GNOME's settings, its Do Not Disturb), PulseAudio with its tools (a sound server of the
+# test's own, and a program recording from its microphone), PostgreSQL (team mode's tests
+# start a server of their own) and openssl (its test certificate).
+ERGOAUDIT_TEST_PACKAGES=(strace chromium dbus-daemon dconf-service dconf-cli pulseaudio pulseaudio-utils
+  postgresql openssl)
 
 ensure_packages() {
   local missing=() p

@@ -66,6 +66,9 @@ pub enum Command {
     /// Install, remove or inspect the systemd user service that runs `audit` in the
     /// background (prints the systemctl commands; never runs them).
     Service(ServiceArgs),
+    /// Team mode: the day figures of many workstations in the team's PostgreSQL (opt-in).
+    /// `fleet init` creates or updates the central schema and prints the two roles to create.
+    Fleet(FleetArgs),
     /// Print the shell completion script for bash, zsh, fish, elvish or powershell (e.g.
     /// `ergoaudit completions bash > ~/.local/share/bash-completion/completions/ergoaudit`).
     Completions(CompletionsArgs),
@@ -448,6 +451,36 @@ pub struct ServiceArgs {
     /// What to do.
     #[command(subcommand)]
     pub action: ServiceAction,
+}
+
+/// `ergoaudit fleet`.
+#[derive(Debug, Args)]
+pub struct FleetArgs {
+    /// What to do.
+    #[command(subcommand)]
+    pub action: FleetAction,
+}
+
+/// `ergoaudit fleet` actions.
+#[derive(Debug, Subcommand)]
+pub enum FleetAction {
+    /// Create or update the central schema (`ergoaudit` in the database; versioned
+    /// migrations, safe to run again) and print the SQL that creates the two roles: one that
+    /// may only add and update day rows, one that may only read for reports. The password
+    /// comes from PGPASSWORD or ~/.pgpass, never from the URL.
+    Init {
+        /// The team's database: postgresql://USER@HOST:PORT/DATABASE?sslmode=require
+        /// (sslmode disable, prefer, require or verify-full; sslrootcert=FILE checks the
+        /// server's certificate against it).
+        #[arg(long, value_name = "URL")]
+        db: String,
+        /// The name of the role the workstations push with.
+        #[arg(long, value_name = "NAME", default_value = "ergoaudit_push")]
+        push_role: String,
+        /// The name of the role the team's reports read with.
+        #[arg(long, value_name = "NAME", default_value = "ergoaudit_report")]
+        report_role: String,
+    },
 }
 
 /// `ergoaudit service` actions.

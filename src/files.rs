@@ -29,6 +29,10 @@ pub const LANDMARKS: Limit = Limit { what: "a landmarks file", bytes: 16 << 30 }
 pub const VIDEO: Limit = Limit { what: "a video", bytes: 64 << 30 };
 /// A scripted camera's script.
 pub const SCRIPT: Limit = Limit { what: "a camera script", bytes: 1 << 20 };
+/// libpq's password file (a few lines).
+pub const PGPASS: Limit = Limit { what: "a password file", bytes: 64 << 10 };
+/// A certificate authority's certificate (PEM).
+pub const CERTIFICATE: Limit = Limit { what: "a certificate", bytes: 1 << 20 };
 
 fn invalid(message: String) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidInput, message)

@@ -24,7 +24,7 @@
 //! config
 //! analysis audit
 //! report
-//! control
+//! control fleet
 //! tray
 //! ```
 //!
@@ -36,7 +36,8 @@
 //! calibration profiles; [`replay`] is the landmarks' JSON form; [`advice`] says what to
 //! change; [`annotate`] draws a skeleton; [`analysis`] is `analyze`'s output. This crate is
 //! the library behind the `ergoaudit` binary ([`control`] answers the desktop on the session
-//! bus, [`tray`] shows it in the tray), whose commands only turn options into calls
+//! bus, [`tray`] shows it in the tray, [`fleet`] keeps a team's figures in PostgreSQL), whose
+//! commands only turn options into calls
 //! and results into output.
 
 #![warn(missing_docs)]
@@ -54,6 +55,7 @@ pub mod control;
 pub mod desktop;
 pub mod escape;
 pub mod files;
+pub mod fleet;
 pub mod notify;
 pub mod pose;
 pub mod posture;

