@@ -167,9 +167,14 @@ impl Server {
         Ok(Server { conn, db })
     }
 
-    /// Say the status now (`StatusChanged`).
-    pub fn announce(&self) {
-        if let Ok(json) = status_json(&self.db) {
+    /// The history the audit records into (its whole path).
+    pub fn db(&self) -> &Path {
+        &self.db
+    }
+
+    /// Say the status `line` (`StatusChanged`).
+    pub fn announce(&self, line: &BarLine) {
+        if let Ok(json) = serde_json::to_string(line) {
             let sent = zbus::block_on(self.conn.emit_signal(
                 None::<&str>,
                 PATH,

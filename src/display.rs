@@ -67,11 +67,14 @@ impl Display {
 
     /// Tell the desktop the status now (`StatusChanged` on the session bus, the tray icon).
     fn announce(&self) {
+        // the status read once, for both
+        let db = self.control.as_ref().map(Server::db).or_else(|| self.tray.as_ref().map(Tray::db));
+        let Some(line) = db.and_then(|db| ergoaudit::control::status_line(db).ok()) else { return };
         if let Some(control) = &self.control {
-            control.announce();
+            control.announce(&line);
         }
         if let Some(tray) = &self.tray {
-            tray.show();
+            tray.show(line);
         }
     }
 

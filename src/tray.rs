@@ -190,10 +190,14 @@ impl Tray {
         Ok(Tray { handle, db })
     }
 
-    /// Show the status now.
-    pub fn show(&self) {
-        let line = read(&self.db);
-        self.handle.update(|item| item.line = line);
+    /// Show the status `line`.
+    pub fn show(&self, line: BarLine) {
+        self.handle.update(|item| item.line = Some(line));
+    }
+
+    /// The history the audit records into (its whole path).
+    pub fn db(&self) -> &Path {
+        &self.db
     }
 }
 
