@@ -481,6 +481,50 @@ pub enum FleetAction {
         #[arg(long, value_name = "NAME", default_value = "ergoaudit_report")]
         report_role: String,
     },
+    /// Send this workstation's day figures to the team's database: per local day, the
+    /// figures of a report's days (time present, paused, away, in calls, per band of each
+    /// measure, breaks taken and due, the longest sitting stretch, static holds, the
+    /// RULA-style scores, data quality) under a random workstation id kept beside the
+    /// history. Never a sample, a path, a profile, a host or a user name. Only days that
+    /// changed since they were sent travel; sending one again replaces it. `[fleet]` in the
+    /// config file gives the defaults, and with all three set the background audit pushes
+    /// once a day by itself.
+    Push {
+        /// The local history (as for `audit`).
+        #[arg(long, value_name = "PATH")]
+        db: Option<PathBuf>,
+        /// The team's database (as for `fleet init`) [default: `[fleet] url`].
+        #[arg(long, value_name = "URL")]
+        to: Option<String>,
+        /// The workstation's site [default: `[fleet] site`].
+        #[arg(long, value_name = "NAME")]
+        site: Option<String>,
+        /// Its department [default: `[fleet] department`].
+        #[arg(long, value_name = "NAME")]
+        department: Option<String>,
+    },
+    /// Show what this workstation sent to the team's database, and when: its id, where to,
+    /// each day sent, the last push and the last failure. Read from the ledger beside the
+    /// history; nothing is asked of the server.
+    Status {
+        /// The local history (as for `audit`).
+        #[arg(long, value_name = "PATH")]
+        db: Option<PathBuf>,
+        /// Print the ledger as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete this workstation's rows from the team's database, then start afresh under a
+    /// new id. Remove `[fleet]` from the config file too, or the background audit pushes
+    /// again the next day.
+    Forget {
+        /// The local history (as for `audit`).
+        #[arg(long, value_name = "PATH")]
+        db: Option<PathBuf>,
+        /// The team's database [default: `[fleet] url`].
+        #[arg(long, value_name = "URL")]
+        to: Option<String>,
+    },
 }
 
 /// `ergoaudit service` actions.

@@ -161,6 +161,8 @@ pub struct Settings {
     pub quiet_hours: Option<QuietHours>,
     /// `[audit] tray` from the config file: a live audit shows a tray icon.
     pub tray: bool,
+    /// `[fleet]` from the config file: where and as what this workstation pushes its days.
+    pub fleet: FleetSettings,
     /// Source of each threshold, by key.
     pub sources: BTreeMap<&'static str, SetBy>,
     /// The config file read, if any.
@@ -177,6 +179,18 @@ impl Settings {
     }
 }
 
+/// `[fleet]` in the config file: team mode, opted into per workstation. With `url`, `site`
+/// and `department` all set, the background audit pushes its days once a day.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FleetSettings {
+    /// The team's database (a URL without a password).
+    pub url: Option<crate::team::DbUrl>,
+    /// The workstation's site.
+    pub site: Option<String>,
+    /// Its department.
+    pub department: Option<String>,
+}
+
 fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1
 }
@@ -188,6 +202,7 @@ struct FileSettings {
     thresholds: Vec<(&'static str, f64, usize)>,
     quiet_hours: Option<QuietHours>,
     tray: bool,
+    fleet: FleetSettings,
 }
 
 /// Read a config file: the `[thresholds]` table as `(key, value, line)`, `[notify]` and
@@ -204,8 +219,9 @@ fn read_file(path: &Path) -> Result<FileSettings, ConfigError> {
     let mut out = Vec::new();
     let mut quiet_hours = None;
     let mut tray = false;
+    let mut fleet = FleetSettings::default();
     for (section, table) in &top {
-        if section.get_ref() == "notify" || section.get_ref() == "audit" {
+        if ["notify", "audit", "fleet"].contains(&section.get_ref().as_str()) {
             for (key, value) in table.get_ref() {
                 let line = line_of(&text, key.span().start);
                 let bad = |message: String| ConfigError::Toml { path: path.to_path_buf(), line, message };
@@ -218,6 +234,19 @@ fn read_file(path: &Path) -> Result<FileSettings, ConfigError> {
                     }
                     ("audit", "tray", toml::Value::Boolean(on)) => tray = *on,
                     ("audit", "tray", _) => return Err(bad("tray must be true or false".into())),
+                    ("fleet", "url", toml::Value::String(url)) => {
+                        // the URL's error never repeats a password
+                        fleet.url = Some(url.parse().map_err(|e: crate::team::UrlError| bad(e.to_string()))?);
+                    }
+                    ("fleet", key @ ("site" | "department"), toml::Value::String(name)) => {
+                        let what = if key == "site" { "site" } else { "department" };
+                        crate::team::check_name(what, name).map_err(|e| bad(e.to_string()))?;
+                        *(if key == "site" { &mut fleet.site } else { &mut fleet.department }) =
+                            Some(name.clone());
+                    }
+                    ("fleet", key @ ("url" | "site" | "department"), _) => {
+                        return Err(bad(format!("{key} must be a string")));
+                    }
                     (_, other, _) => {
                         return Err(ConfigError::UnknownKey {
                             path: path.to_path_buf(),
@@ -262,7 +291,7 @@ fn read_file(path: &Path) -> Result<FileSettings, ConfigError> {
             out.push((spec.key, number, line));
         }
     }
-    Ok(FileSettings { thresholds: out, quiet_hours, tray })
+    Ok(FileSettings { thresholds: out, quiet_hours, tray, fleet })
 }
 
 /// Resolve the thresholds: defaults, overridden by `file` (the default config file
@@ -282,10 +311,10 @@ pub fn load(
         Some(p) => Some(p.to_path_buf()),
         None => config_dir().ok().map(|d| d.join("config.toml")).filter(|p| p.exists()),
     };
-    let (mut quiet_hours, mut tray) = (None, false);
+    let (mut quiet_hours, mut tray, mut fleet) = (None, false, FleetSettings::default());
     if let Some(path) = &path {
         let file = read_file(path)?;
-        (quiet_hours, tray) = (file.quiet_hours, file.tray);
+        (quiet_hours, tray, fleet) = (file.quiet_hours, file.tray, file.fleet);
         for (key, value, line) in file.thresholds {
             thresholds.set(key, value);
             sources.insert(key, SetBy::File);
@@ -311,7 +340,7 @@ pub fn load(
         let origin = origins.get(invalid.key).cloned().unwrap_or_else(|| "the defaults".to_owned());
         ConfigError::Invalid { invalid, origin }
     })?;
-    Ok(Settings { thresholds, quiet_hours, tray, sources, file: path })
+    Ok(Settings { thresholds, quiet_hours, tray, fleet, sources, file: path })
 }
 
 fn profile_path(name: &str) -> Result<PathBuf, ConfigError> {
@@ -432,6 +461,31 @@ mod tests {
         let (_d, path) = write("[thresholdz]\ncva_warn = 3\n");
         let err = load(Some(&path), |_| None, &[]).unwrap_err().to_string();
         assert!(err.contains("line 1") && err.contains("section `thresholdz`"), "{err}");
+    }
+
+    #[test]
+    fn the_fleet_section_is_checked_where_it_is_read() {
+        let (_d, path) = write(
+            "[fleet]\nurl = \"postgresql://push@db.example.org/team?sslmode=require\"\nsite = \"Lyon \\\"HQ\\\"\"\ndepartment = \"Fin\\nance\"\n",
+        );
+        let fleet = load(Some(&path), |_| None, &[]).unwrap().fleet;
+        assert_eq!(fleet.url.unwrap().host, "db.example.org");
+        assert_eq!(
+            (fleet.site.as_deref(), fleet.department.as_deref()),
+            (Some("Lyon \"HQ\""), Some("Fin\nance"))
+        );
+        // a password in the URL: refused, and not repeated
+        let (_d, path) = write("[fleet]\n\nurl = \"postgresql://push:Hunter2@db/team\"\n");
+        let err = load(Some(&path), |_| None, &[]).unwrap_err().to_string();
+        assert!(err.contains("line 3") && err.contains("PGPASSWORD") && !err.contains("Hunter2"), "{err}");
+        let (_d, path) = write(&format!("[fleet]\nsite = \"{}\"\n", "x".repeat(201)));
+        let err = load(Some(&path), |_| None, &[]).unwrap_err().to_string();
+        assert!(err.contains("line 2") && err.contains("1 to 200 characters"), "{err}");
+        let (_d, path) = write("[fleet]\ndepartment = 7\n");
+        let err = load(Some(&path), |_| None, &[]).unwrap_err().to_string();
+        assert!(err.contains("line 2") && err.contains("department must be a string"), "{err}");
+        let (_d, path) = write("[fleet]\nsites = \"a\"\n");
+        assert!(load(Some(&path), |_| None, &[]).unwrap_err().to_string().contains("sites"));
     }
 
     #[test]

@@ -11,6 +11,7 @@ use ergoaudit::capture::CaptureError;
 use ergoaudit::config::Settings;
 use ergoaudit::control::Server;
 use ergoaudit::desktop::Desktop;
+use ergoaudit::fleet::daily::Daily;
 use ergoaudit::notify::Notifier;
 use ergoaudit::posture::MeasureId;
 use ergoaudit::risk::Event;
@@ -28,6 +29,8 @@ pub struct Display {
     tray: Option<Tray>,
     /// Whether the last sample found the person present.
     present: Option<bool>,
+    /// The daily push to the team's database, if `[fleet]` asks for one.
+    fleet: Option<Daily>,
 }
 
 impl Display {
@@ -49,7 +52,14 @@ impl Display {
             control: None,
             tray: None,
             present: None,
+            fleet: None,
         }
+    }
+
+    /// The day figures pushed to the team's database once a day by `fleet`.
+    pub fn pushing(mut self, fleet: Option<Daily>) -> Self {
+        self.fleet = fleet;
+        self
     }
 
     /// The status announced on the bus through `control` and shown by `tray` too.
@@ -105,6 +115,9 @@ impl Observer for Display {
 
     fn sample(&mut self, status: &Status) {
         self.release();
+        if let Some(fleet) = &mut self.fleet {
+            fleet.tick(jiff::Timestamp::now());
+        }
         let s = status.sampled;
         let a = status.assessment;
         let mut parts = vec![

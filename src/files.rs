@@ -31,6 +31,8 @@ pub const VIDEO: Limit = Limit { what: "a video", bytes: 64 << 30 };
 pub const SCRIPT: Limit = Limit { what: "a camera script", bytes: 1 << 20 };
 /// libpq's password file (a few lines).
 pub const PGPASS: Limit = Limit { what: "a password file", bytes: 64 << 10 };
+/// The team push ledger beside a history (a hash per day, at most 400 days).
+pub const LEDGER: Limit = Limit { what: "a team push ledger", bytes: 1 << 20 };
 /// A certificate authority's certificate (PEM).
 pub const CERTIFICATE: Limit = Limit { what: "a certificate", bytes: 1 << 20 };
 

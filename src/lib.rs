@@ -14,7 +14,7 @@
 //! ```text
 //! clock escape stats
 //! files
-//! capture zone desktop
+//! capture zone desktop team
 //! pose
 //! posture
 //! thresholds
@@ -28,6 +28,7 @@
 //! tray
 //! ```
 //!
+//! [`team`] is what a workstation is told of its team (the database URL, site and department),
 //! [`clock`] is time behind a seam, [`desktop`] the desktop's lock, sleep, calls and Do Not
 //! Disturb behind another, [`escape`] makes text safe where it goes, [`files`]
 //! reads and writes with size limits, `stats` has medians, [`zone`] finds the local time
@@ -64,6 +65,7 @@ pub mod report;
 pub mod risk;
 mod stats;
 pub mod store;
+pub mod team;
 pub mod thresholds;
 pub mod tray;
 pub mod zone;

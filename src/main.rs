@@ -73,7 +73,7 @@ fn run(cli: &cli::Cli) -> anyhow::Result<ExitCode> {
         cli::Command::Export(args) => commands::history::export(args),
         cli::Command::Report(args) => commands::report::run(args, config),
         cli::Command::Service(args) => commands::service::run(args),
-        cli::Command::Fleet(args) => commands::fleet::run(args),
+        cli::Command::Fleet(args) => commands::fleet::run(args, config),
         cli::Command::Completions(args) => commands::docs::completions(args),
         cli::Command::ManPages(args) => commands::docs::man_pages(args),
     }

@@ -8,6 +8,7 @@ use std::sync::atomic::AtomicBool;
 use anyhow::{Context, Result};
 use ergoaudit::audit;
 use ergoaudit::control::Server;
+use ergoaudit::fleet::daily::Daily;
 use ergoaudit::store::Store;
 use ergoaudit::tray::Tray;
 
@@ -33,8 +34,16 @@ pub fn run(args: &AuditArgs, config: Option<&Path>) -> Result<ExitCode> {
     let tray = options.tray.then(|| Tray::start(db)).and_then(|shown| {
         shown.map_err(|e| tracing::warn!("no tray icon ({e}): the audit goes on without one")).ok()
     });
-    let mut display =
-        Display::new(options.notify, &options.settings, source.desktop()).announcing(control, tray);
+    // a background audit pushes its days to the team's database once a day, if asked to
+    let fleet = options
+        .recorder
+        .source
+        .is_live()
+        .then(|| Daily::new(db.clone(), &options.settings.fleet, ergoaudit::zone::local()))
+        .flatten();
+    let mut display = Display::new(options.notify, &options.settings, source.desktop())
+        .announcing(control, tray)
+        .pushing(fleet);
     let recorded =
         source.record(&mut store, &mut display).with_context(|| format!("audit in {}", db.display()))?;
     let code = display.finish();

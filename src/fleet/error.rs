@@ -5,8 +5,11 @@
 #[derive(Debug, thiserror::Error)]
 pub enum FleetError {
     /// The URL cannot be used.
-    #[error("the PostgreSQL URL: {0}")]
-    Url(String),
+    #[error(transparent)]
+    Url(#[from] crate::team::UrlError),
+    /// A site or department name cannot be used.
+    #[error(transparent)]
+    Name(#[from] crate::team::NameError),
     /// The root certificate cannot be read.
     #[error("the root certificate {path}: {why}")]
     RootCert {
@@ -30,6 +33,28 @@ pub enum FleetError {
         what: &'static str,
         /// Why, as the server said.
         why: String,
+    },
+    /// The push ledger beside the history cannot be read or written.
+    #[error("the team push ledger {path}: {why}")]
+    Ledger {
+        /// The file.
+        path: String,
+        /// Why.
+        why: String,
+    },
+    /// The local history cannot be read.
+    #[error("the history {path}: {why}")]
+    History {
+        /// The file.
+        path: String,
+        /// Why.
+        why: String,
+    },
+    /// Nothing was ever sent from this workstation.
+    #[error("nothing was sent from this workstation: there is no ledger {ledger}")]
+    NothingSent {
+        /// The ledger looked for.
+        ledger: String,
     },
     /// The central schema is newer than this ergoaudit knows.
     #[error(

@@ -1,20 +1,22 @@
 //! Team mode: many workstations' day figures in the team's PostgreSQL — an existing engine,
-//! not a server of ergoaudit's. This module connects ([`url`]: the URL, the password by
-//! libpq's rules, TLS through native-tls) and keeps the central schema ([`schema`]:
-//! versioned migrations, safe to run again, and the two roles an administrator creates).
+//! not a server of ergoaudit's. This module connects (to a [`crate::team::DbUrl`], the
+//! password by libpq's rules, TLS through native-tls), keeps the central schema ([`schema`]:
+//! versioned migrations, safe to run again, and the two roles an administrator creates),
+//! pushes a history's days ([`push`]), once a day from the background audit ([`daily`]).
 //!
 //! Nothing here runs unless a user configures a URL: ergoaudit uses the network for nothing
 //! else.
 
+pub mod daily;
 mod error;
+pub mod push;
 pub mod schema;
-pub mod url;
 
 use std::time::Duration;
 
+pub use crate::team::{DbUrl, SslMode};
 pub use error::FleetError;
 use error::why;
-pub use url::{DbUrl, SslMode};
 
 /// How long a connection may take to be made.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(15);

@@ -1,8 +1,8 @@
 //! The central schema in the team's PostgreSQL, schema `ergoaudit`: versioned migrations,
 //! each applied once, in order, in one transaction under an advisory lock (two `fleet init`
 //! at once, or one run again, are safe); and the two roles an administrator creates — one
-//! that may only add and update day rows (and forget its own workstation), one that may only
-//! read for reports.
+//! that may only add and update day rows, through `ergoaudit.push` (and forget its own
+//! workstation), one that may only read for reports.
 
 use super::error::{FleetError, why};
 
@@ -53,6 +53,63 @@ const MIGRATIONS: &[&str] = &[
          AS $$ WITH gone AS (DELETE FROM ergoaudit.workstations WHERE id = ws RETURNING 1)
                SELECT count(*)::integer FROM gone $$;
      REVOKE ALL ON FUNCTION ergoaudit.forget(uuid) FROM PUBLIC;",
+    // 2: a push goes through one function, so that the push role reads nothing: an upsert
+    // (`ON CONFLICT DO UPDATE`) needs SELECT on the table, a function owned by the schema's
+    // owner does not. `days` is a JSON array of the day figures, each with its `bands`; the
+    // whole push is one statement, so a server lost midway leaves no day half-written.
+    "REVOKE INSERT, UPDATE ON ergoaudit.workstations, ergoaudit.days, ergoaudit.day_bands FROM PUBLIC;
+     CREATE FUNCTION ergoaudit.push(ws uuid, site text, department text, days jsonb) RETURNS integer
+         LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, ergoaudit
+         AS $$
+         DECLARE
+             n integer;
+         BEGIN
+             INSERT INTO ergoaudit.workstations AS w (id) VALUES (ws)
+                 ON CONFLICT (id) DO UPDATE SET last_push = now();
+             INSERT INTO ergoaudit.days AS d (workstation, day, site, department, present_s, paused_s,
+                     locked_s, call_s, breaks_taken, breaks_due, longest_sitting_min, holds, hold_s,
+                     samples, samples_present, gaps, rula)
+                 SELECT ws, x.day, site, department, x.present_s, x.paused_s, x.locked_s, x.call_s,
+                     x.breaks_taken, x.breaks_due, x.longest_sitting_min, x.holds, x.hold_s, x.samples,
+                     x.samples_seen, x.gaps, x.rula
+                 FROM jsonb_to_recordset(days) AS x(day date, present_s double precision,
+                     paused_s double precision, locked_s double precision, call_s double precision,
+                     breaks_taken integer, breaks_due integer, longest_sitting_min double precision,
+                     holds integer, hold_s double precision, samples integer, samples_seen integer,
+                     gaps integer, rula integer[])
+                 ON CONFLICT (workstation, day) DO UPDATE SET site = EXCLUDED.site,
+                     department = EXCLUDED.department, present_s = EXCLUDED.present_s,
+                     paused_s = EXCLUDED.paused_s, locked_s = EXCLUDED.locked_s,
+                     call_s = EXCLUDED.call_s, breaks_taken = EXCLUDED.breaks_taken,
+                     breaks_due = EXCLUDED.breaks_due,
+                     longest_sitting_min = EXCLUDED.longest_sitting_min, holds = EXCLUDED.holds,
+                     hold_s = EXCLUDED.hold_s, samples = EXCLUDED.samples,
+                     samples_present = EXCLUDED.samples_present, gaps = EXCLUDED.gaps,
+                     rula = EXCLUDED.rula, pushed_at = now();
+             GET DIAGNOSTICS n = ROW_COUNT;
+             INSERT INTO ergoaudit.day_bands AS b (workstation, day, measure, ok_s, warn_s, risk_s,
+                     unknown_s)
+                 SELECT ws, (x.value->>'day')::date, y.measure, y.ok_s, y.warn_s, y.risk_s, y.unknown_s
+                 FROM jsonb_array_elements(days) AS x,
+                     jsonb_to_recordset(x.value->'bands') AS y(measure text, ok_s double precision,
+                         warn_s double precision, risk_s double precision, unknown_s double precision)
+                 ON CONFLICT (workstation, day, measure) DO UPDATE SET ok_s = EXCLUDED.ok_s,
+                     warn_s = EXCLUDED.warn_s, risk_s = EXCLUDED.risk_s, unknown_s = EXCLUDED.unknown_s;
+             RETURN n;
+         END $$;
+     REVOKE ALL ON FUNCTION ergoaudit.push(uuid, text, text, jsonb) FROM PUBLIC;
+     -- forget says how many days it deleted
+     CREATE OR REPLACE FUNCTION ergoaudit.forget(ws uuid) RETURNS integer
+         LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, ergoaudit
+         AS $$
+         DECLARE
+             n integer;
+         BEGIN
+             DELETE FROM ergoaudit.days WHERE workstation = ws;
+             GET DIAGNOSTICS n = ROW_COUNT;
+             DELETE FROM ergoaudit.workstations WHERE id = ws;
+             RETURN n;
+         END $$;",
 ];
 
 /// The newest schema version this build knows.
@@ -102,8 +159,8 @@ pub fn migrate(client: &mut postgres::Client) -> Result<Migrated, FleetError> {
 }
 
 /// The SQL an administrator runs to create the two roles for the database `dbname`: `push`
-/// may only add and update day rows (and forget its own workstation through
-/// `ergoaudit.forget`), `report` may only read. Names are quoted as identifiers.
+/// may only add and update day rows through `ergoaudit.push` (and forget its own workstation
+/// through `ergoaudit.forget`), `report` may only read. Names are quoted as identifiers.
 pub fn roles_sql(dbname: &str, push: &str, report: &str) -> String {
     let ident = |name: &str| format!("\"{}\"", name.replace('"', "\"\""));
     let (db, push, report) = (ident(dbname), ident(push), ident(report));
@@ -112,8 +169,7 @@ pub fn roles_sql(dbname: &str, push: &str, report: &str) -> String {
 CREATE ROLE {push} LOGIN PASSWORD 'choose one';
 GRANT CONNECT ON DATABASE {db} TO {push};
 GRANT USAGE ON SCHEMA ergoaudit TO {push};
-GRANT INSERT, UPDATE ON ergoaudit.workstations, ergoaudit.days, ergoaudit.day_bands TO {push};
-GRANT EXECUTE ON FUNCTION ergoaudit.forget(uuid) TO {push};
+GRANT EXECUTE ON FUNCTION ergoaudit.push(uuid, text, text, jsonb), ergoaudit.forget(uuid) TO {push};
 -- the team's reports read with this one:
 CREATE ROLE {report} LOGIN PASSWORD 'choose another';
 GRANT CONNECT ON DATABASE {db} TO {report};
@@ -132,6 +188,6 @@ mod tests {
         let sql = roles_sql("team \"a\"", "push", "read\"; DROP TABLE x; --");
         assert!(sql.contains("DATABASE \"team \"\"a\"\"\""), "{sql}");
         assert!(sql.contains("ROLE \"read\"\"; DROP TABLE x; --\" LOGIN"), "{sql}");
-        assert_eq!(latest(), 1);
+        assert_eq!(latest(), 2);
     }
 }

@@ -61,6 +61,7 @@ fn assemble(d: Data) -> Report {
     let pauses: Vec<_> = input.pauses.iter().filter(|p| span(p.start_s, p.end_s)).copied().collect();
     let away: Vec<_> = input.away.iter().filter(|a| span(a.start_s, a.end_s)).copied().collect();
     let calls: Vec<_> = input.calls.iter().filter(|c| span(c.start_s, c.end_s)).copied().collect();
+    let gaps: Vec<_> = input.gaps.iter().filter(|g| span(g.start_s, g.end_s)).copied().collect();
     let findings: Vec<StoredFinding> = input
         .findings
         .iter()
@@ -88,6 +89,7 @@ fn assemble(d: Data) -> Report {
         pauses: &pauses,
         away: &away,
         calls: &calls,
+        gaps: &gaps,
         ..*input
     };
     let d = Data::gathered(&cleaned, d.tally);

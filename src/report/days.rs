@@ -5,6 +5,7 @@
 
 use super::model::Day;
 use super::tally::Data;
+use crate::risk::FindingKind;
 use crate::store::SessionSpan;
 
 /// Every day of the period `d` was gathered over (the first and the last in part; the last
@@ -28,6 +29,22 @@ pub(crate) fn days(d: &Data) -> Vec<Day> {
     on_their_days(d.input.pauses, |day, p| day.paused_s += p.duration_s());
     on_their_days(d.input.away, |day, a| day.locked_s += a.duration_s());
     on_their_days(d.input.calls, |day, c| day.call_s += c.duration_s());
+    on_their_days(d.input.gaps, |day, _| day.gaps += 1);
+    let holds: Vec<SessionSpan> = d
+        .input
+        .findings
+        .iter()
+        .filter(|f| f.kind == FindingKind::StaticHold && f.start_s.is_finite())
+        .map(|f| {
+            // a hold under way, or a damaged end, counts with no time yet
+            let end_s = f.end_s.filter(|e| e.is_finite() && *e >= f.start_s).unwrap_or(f.start_s);
+            SessionSpan { session: f.session, start_s: f.start_s, end_s }
+        })
+        .collect();
+    on_their_days(&holds, |day, h| {
+        day.holds += 1;
+        day.hold_s += h.duration_s();
+    });
     out.into_iter()
         .map(|(date, mut day)| {
             // a measure without any value that day has no bands
@@ -50,10 +67,11 @@ pub(crate) fn days(d: &Data) -> Vec<Day> {
 mod tests {
     use super::super::model::{BandTime, Period, Records};
     use super::super::tally::MAX_DAYS;
-    use super::super::tests::{details, sample, span};
+    use super::super::tests::{details, finding, sample, span};
     use super::*;
     use crate::posture::MeasureId;
     use crate::thresholds::Thresholds;
+    use crate::thresholds::Verdict;
 
     #[test]
     fn samples_breaks_and_pauses_fall_on_their_local_day() {
@@ -67,8 +85,25 @@ mod tests {
         samples.extend((0..6).map(|k| sample(72_000.0 + k as f64 * 5.0, true, Some(30.0))));
         samples[3].sitting_min = 12.0;
         samples[17].sitting_min = 50.0;
+        // neck measured with a score on the 5th (twice 3, once 7), a score without the neck
+        // and a score out of range are not counted
+        for (k, score) in [(0, 3), (1, 3), (2, 7), (4, 9)] {
+            samples[k].measures[MeasureId::NeckFlexionDeg] = Some(20.0);
+            samples[k].rula = Some(score);
+        }
+        samples[5].rula = Some(2);
+        // a sample without the person seen: counted, not seen
+        samples[6].person = false;
         let breaks = [span(100.0, 300.0), span(72_100.0, 72_300.0)];
         let pauses = [span(60.0, 660.0)];
+        // a gap on the 5th, two on the 6th
+        let gaps = [span(200.0, 200.0), span(72_010.0, 72_010.0), span(72_020.0, 72_020.0)];
+        // a 90 s hold on the 5th, one under way on the 6th, a posture finding not counted
+        let findings = [
+            finding(FindingKind::StaticHold, None, Verdict::Warn, 10.0, Some(100.0), None),
+            finding(FindingKind::StaticHold, None, Verdict::Risk, 72_005.0, None, None),
+            finding(FindingKind::Posture, Some(MeasureId::CvaDeg), Verdict::Warn, 20.0, Some(50.0), None),
+        ];
         let period = Period {
             from: "2026-01-04T12:00:00Z".parse().unwrap(),
             to: "2026-01-06T12:00:00Z".parse().unwrap(),
@@ -78,11 +113,12 @@ mod tests {
             kind: "history",
             sessions: &[details(5.0)],
             samples: &samples,
-            findings: &[],
+            findings: &findings,
             breaks: &breaks,
             pauses: &pauses,
             away: &[],
             calls: &[],
+            gaps: &gaps,
             thresholds: &t,
             judged: &[],
             period: Some(&period),
@@ -100,7 +136,7 @@ mod tests {
         );
         assert_eq!(
             d5.bands.get(MeasureId::CvaDeg),
-            Some(&BandTime { ok_s: 60.0, warn_s: 15.0, ..BandTime::default() })
+            Some(&BandTime { ok_s: 55.0, warn_s: 15.0, ..BandTime::default() })
         );
         assert_eq!(
             (d6.present_s, d6.paused_s, d6.breaks_taken, d6.longest_sitting_min),
@@ -109,6 +145,11 @@ mod tests {
         assert_eq!(d6.bands.get(MeasureId::CvaDeg), Some(&BandTime { risk_s: 30.0, ..BandTime::default() }));
         assert!(!d6.bands.contains(MeasureId::HeadForwardCm), "no values, no bands");
         assert_eq!(d5.breaks_due, 0);
+        assert_eq!((d5.holds, d5.hold_s, d6.holds, d6.hold_s), (1, 90.0, 1, 0.0));
+        assert_eq!((d5.gaps, d6.gaps), (1, 2));
+        assert_eq!((d5.samples, d5.samples_seen, d6.samples, d6.samples_seen), (15, 14, 6, 6));
+        assert_eq!(d5.rula, [0, 0, 2, 0, 0, 0, 1]);
+        assert_eq!(d6.rula, [0; 7]);
     }
 
     #[test]
@@ -131,6 +172,7 @@ mod tests {
             pauses: &[],
             away: &[],
             calls: &[],
+            gaps: &[],
             thresholds: &t,
             judged: &[],
             period: Some(period),

@@ -83,6 +83,7 @@ mod tests {
             pauses: &[],
             away: &[],
             calls: &[],
+            gaps: &[],
             period: None,
             thresholds: &t,
             judged: &[],

@@ -81,6 +81,8 @@ pub struct Loaded {
     pub away: Vec<SessionSpan>,
     /// Their calls.
     pub calls: Vec<SessionSpan>,
+    /// Their gaps, each a moment.
+    pub gaps: Vec<SessionSpan>,
 }
 
 impl Loaded {
@@ -107,6 +109,7 @@ impl Loaded {
             pauses: store.pauses(&ids)?,
             away: store.away(&ids)?,
             calls: store.calls(&ids)?,
+            gaps: store.gaps(&ids)?,
             sessions,
         };
         if let Some(from) = from {
@@ -119,6 +122,7 @@ impl Loaded {
             loaded.pauses.retain(|p| !ended(p.session, p.end_s));
             loaded.away.retain(|a| !ended(a.session, a.end_s));
             loaded.calls.retain(|c| !ended(c.session, c.end_s));
+            loaded.gaps.retain(|g| !ended(g.session, g.end_s));
         }
         Ok(loaded)
     }
@@ -165,6 +169,7 @@ impl Loaded {
             pauses: &self.pauses,
             away: &self.away,
             calls: &self.calls,
+            gaps: &self.gaps,
             period,
             thresholds: judged.first().map_or(stated, |(_, t)| t),
             judged,

@@ -27,6 +27,7 @@ pub use model::{
     Point, Quality, Records, Report, ReportFinding, ThresholdUsed, TimeSummary, TopFinding,
 };
 pub use render::{html, markdown};
+pub use tally::{MAX_DAYS, TREND_MEASURES};
 
 /// Whether the start of a file is a report ergoaudit wrote (HTML, Markdown or JSON), which
 /// `report -o` may replace without `--force`.
@@ -100,6 +101,7 @@ mod tests {
             pauses: &[],
             away: &[],
             calls: &[],
+            gaps: &[],
             period: None,
             thresholds: t,
             judged: &[],

@@ -387,6 +387,19 @@ pub struct Day {
     /// Longest sitting stretch reached that day, minutes (a stretch across midnight counts
     /// on the day it reached its length).
     pub longest_sitting_min: f64,
+    /// Static holds begun that day.
+    pub holds: usize,
+    /// Their time, seconds.
+    pub hold_s: f64,
+    /// The RULA-style scores of the samples with the person seen and the neck measured:
+    /// how many scored 1, 2, … 7.
+    pub rula: [usize; 7],
+    /// Data quality: samples taken that day.
+    pub samples: usize,
+    /// Of them, those with the person present and seen.
+    pub samples_seen: usize,
+    /// Frames that could not be had (the camera lost, a frame unread).
+    pub gaps: usize,
 }
 
 /// The whole report.
@@ -452,6 +465,8 @@ pub struct Records<'a> {
     pub away: &'a [SessionSpan],
     /// Their calls.
     pub calls: &'a [SessionSpan],
+    /// Their gaps (frames that could not be had), each a moment.
+    pub gaps: &'a [SessionSpan],
     /// The period to split into days, if any (`report --since` beyond a day).
     pub period: Option<&'a Period>,
     /// The thresholds the report states (its method, its charts' bands, the break rule),

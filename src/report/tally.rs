@@ -360,6 +360,7 @@ impl Days {
     fn add(&mut self, at: Timestamp, s: &StoredSample, cleaned: Cleaned, dt: f64, t: &Thresholds) {
         let date = self.date_of(at);
         let Some(day) = self.days.get_mut(&date) else { return };
+        day.samples += 1;
         if s.present {
             day.present_s += dt;
             day.longest_sitting_min = day.longest_sitting_min.max(cleaned.sitting_min);
@@ -371,6 +372,15 @@ impl Days {
             }
         }
         if s.present && s.person {
+            day.samples_seen += 1;
+            if cleaned.measures[MeasureId::NeckFlexionDeg].is_some()
+                && let Some(count) = s
+                    .rula
+                    .and_then(|r| usize::try_from(r).ok()?.checked_sub(1))
+                    .and_then(|k| day.rula.get_mut(k))
+            {
+                *count += 1;
+            }
             for id in TREND_MEASURES {
                 day.bands.entry(id).count(id, cleaned.measures[id], s.view, t, dt);
             }

@@ -76,6 +76,7 @@ mod tests {
             pauses: &[],
             away: &[],
             calls: &[],
+            gaps: &[],
             period: None,
             thresholds: &t,
             judged: &[],

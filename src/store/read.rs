@@ -296,6 +296,12 @@ impl Store {
         self.spans("calls", sessions)
     }
 
+    /// Every gap of the given sessions (a frame that could not be had: the camera lost, a
+    /// frame unread), in time order per session, each a moment: its start is its end.
+    pub fn gaps(&self, sessions: &[SessionId]) -> Result<Vec<SessionSpan>, StoreError> {
+        self.spans_of("gaps", "t_s, t_s", sessions)
+    }
+
     /// When the call under way in `session` began, if one is (session seconds).
     pub fn call_under_way(&self, session: SessionId) -> Result<Option<f64>, StoreError> {
         if self.schema < CALLS_SCHEMA {
@@ -313,11 +319,19 @@ impl Store {
     /// The `(start_s, end_s)` rows of `table` (`breaks`, `pauses`, `away`, `calls`) for each
     /// session (an end not yet written is the start).
     fn spans(&self, table: &str, sessions: &[SessionId]) -> Result<Vec<SessionSpan>, StoreError> {
+        self.spans_of(table, "start_s, coalesce(end_s, start_s)", sessions)
+    }
+
+    /// The spans of `sessions` in `table`, each from the two `columns`, in time order.
+    fn spans_of(
+        &self,
+        table: &str,
+        columns: &str,
+        sessions: &[SessionId],
+    ) -> Result<Vec<SessionSpan>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare(&format!(
-                "SELECT start_s, coalesce(end_s, start_s) FROM {table} WHERE session_id = ?1 ORDER BY start_s"
-            ))
+            .prepare(&format!("SELECT {columns} FROM {table} WHERE session_id = ?1 ORDER BY 1"))
             .map_err(|e| self.err(e))?;
         let mut out = Vec::new();
         for &session in sessions {

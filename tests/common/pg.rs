@@ -110,13 +110,24 @@ impl Postgres {
         }
         // a free port, asked of the system
         let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let options =
-            format!("-c listen_addresses=127.0.0.1 -p {port} -k {} -c ssl=on -c fsync=off", run.display());
         let log = dir.path().join("server.log");
         std::fs::write(&log, "").unwrap();
         std::fs::set_permissions(&log, std::fs::Permissions::from_mode(0o666)).unwrap();
+        let pg = Postgres { dir, bin, port };
+        pg.start_again();
+        pg
+    }
+
+    /// Start the server (again, after [`Postgres::stop`]) and wait until it takes connections.
+    pub fn start_again(&self) {
+        let (data, log) = (self.dir.path().join("data"), self.dir.path().join("server.log"));
+        let options = format!(
+            "-c listen_addresses=127.0.0.1 -p {} -k {} -c ssl=on -c fsync=off",
+            self.port,
+            self.socket_dir().display()
+        );
         let out = run_as_user(
-            &bin.join("pg_ctl"),
+            &self.bin.join("pg_ctl"),
             &[
                 "-D",
                 data.to_str().unwrap(),
@@ -130,14 +141,41 @@ impl Postgres {
                 "start",
             ],
         );
-        let pg = Postgres { dir, bin, port };
         assert!(
             out.status.success(),
             "pg_ctl start: {}\n{}",
             String::from_utf8_lossy(&out.stderr),
-            std::fs::read_to_string(&log).unwrap_or_default()
+            self.log()
         );
-        pg
+    }
+
+    /// Stop the server at once, as a crash or a pulled cable would: every connection is cut
+    /// and what was not committed is lost.
+    pub fn stop(&self) {
+        let data = self.dir.path().join("data");
+        let out = run_as_user(
+            &self.bin.join("pg_ctl"),
+            &["-D", data.to_str().unwrap(), "-m", "immediate", "-w", "stop"],
+        );
+        assert!(out.status.success(), "pg_ctl stop: {}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    /// What the server logged.
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("server.log")).unwrap_or_default()
+    }
+
+    /// Log every statement with its parameters from now on.
+    pub fn log_statements(&self) {
+        self.psql("postgres", "ALTER SYSTEM SET log_statement = 'all'");
+        self.psql("postgres", "SELECT pg_reload_conf()");
+        // the server reads its settings again when it comes to it: a new connection then
+        // has the new one
+        let deadline = std::time::Instant::now() + super::LIVENESS;
+        while self.psql("postgres", "SHOW log_statement").trim() != "all" {
+            assert!(std::time::Instant::now() < deadline, "the server does not reload its settings");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
     }
 
     /// The folder holding the server's socket.

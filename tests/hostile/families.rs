@@ -54,7 +54,9 @@ impl Home {
         )
         .unwrap();
         let pg = common::pg::Postgres::start();
-        Home { pg_url: pg.socket_url("admin", "postgres"), _pg: pg, dir, db, landmarks, upright, camera }
+        let pg_url = pg.socket_url("admin", "postgres");
+        ok(ergoaudit(&dir).args(["fleet", "init", "--db", &pg_url]));
+        Home { pg_url, _pg: pg, dir, db, landmarks, upright, camera }
     }
 
     fn path(&self, name: &str) -> PathBuf {
@@ -94,6 +96,19 @@ fn every_command(home: &Home, db: &Path) -> Vec<Vec<OsString>> {
         args(&[&"report", &"--format", &"md", &"--db", &db]),
         args(&[&"service", &"print-unit"]),
         args(&[&"fleet", &"init", &"--db", &home.pg_url]),
+        args(&[
+            &"fleet",
+            &"push",
+            &"--db",
+            &db,
+            &"--to",
+            &home.pg_url,
+            &"--site",
+            &"S",
+            &"--department",
+            &"D",
+        ]),
+        args(&[&"fleet", &"status", &"--db", &db]),
         args(&[&"completions", &"bash"]),
         args(&[&"man-pages", &"--out", &home.path("man")]),
     ]

@@ -256,6 +256,7 @@ proptest! {
             pauses: &[],
             away: &[],
             calls: &[],
+            gaps: &[],
             period: None,
             thresholds: &Thresholds::default(),
             judged: &[],

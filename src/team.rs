@@ -1,12 +1,39 @@
-//! Where the team's PostgreSQL is, and how to reach it: a connection URL
+//! What a workstation is told of its team (team mode, `[fleet]` in the config file): where the
+//! team's PostgreSQL is and how to reach it — a connection URL
 //! (`postgresql://user@host:port/db?sslmode=require`) with libpq's conventions for what is not
-//! in it — the password from `PGPASSWORD`, else from `~/.pgpass` (or `PGPASSFILE`), never
-//! from the URL itself, so that it shows in no process listing, log or error.
+//! in it: the password from `PGPASSWORD`, else from `~/.pgpass` (or `PGPASSFILE`), never from
+//! the URL itself, so that it shows in no process listing, log or error — and the names of
+//! its site and department. Checked here, before the config file or a flag is used.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use super::error::FleetError;
+/// A URL that cannot be used: why (never repeating a password).
+#[derive(Debug, thiserror::Error)]
+#[error("the PostgreSQL URL: {0}")]
+pub struct UrlError(String);
+
+/// A site or department name that cannot be used.
+#[derive(Debug, thiserror::Error)]
+#[error("the {what} name: give 1 to {MAX_NAME_CHARS} characters (not only spaces, no NUL)")]
+pub struct NameError {
+    /// `site` or `department`.
+    pub what: &'static str,
+}
+
+/// The longest site or department name, in characters (the central schema's limit).
+pub const MAX_NAME_CHARS: usize = 200;
+
+/// Check a site or department name: 1 to [`MAX_NAME_CHARS`] characters, not only spaces, none
+/// of them NUL (which PostgreSQL's text cannot hold). Quotes, markup and new lines are kept:
+/// they travel as parameters and are escaped where a report shows them.
+pub fn check_name(what: &'static str, value: &str) -> Result<(), NameError> {
+    let n = value.chars().count();
+    if n == 0 || n > MAX_NAME_CHARS || value.contains('\0') || value.trim().is_empty() {
+        return Err(NameError { what });
+    }
+    Ok(())
+}
 
 /// The longest URL taken.
 pub const MAX_URL_BYTES: usize = 2048;
@@ -76,10 +103,10 @@ fn decode(part: &str) -> Result<String, String> {
 }
 
 impl std::str::FromStr for DbUrl {
-    type Err = FleetError;
+    type Err = UrlError;
 
-    fn from_str(text: &str) -> Result<DbUrl, FleetError> {
-        let bad = |why: String| FleetError::Url(why);
+    fn from_str(text: &str) -> Result<DbUrl, UrlError> {
+        let bad = UrlError;
         if text.len() > MAX_URL_BYTES {
             return Err(bad(format!("it is longer than {MAX_URL_BYTES} bytes")));
         }
