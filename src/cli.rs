@@ -514,6 +514,43 @@ pub enum FleetAction {
         #[arg(long)]
         json: bool,
     },
+    /// The team's picture by site and department over a period — workstations, time per band
+    /// of each measure, breaks taken against due, static holds, RULA-style scores, and the
+    /// trend by week — computed in the team's database, with the privacy floor applied there:
+    /// a group of fewer than --min-group workstations (never below 5) is not shown, nor one
+    /// that would let such a group be worked out by subtraction. `--workstation ID` shows
+    /// this workstation's own days instead (its id: `fleet status`).
+    Report {
+        /// The team's database, as the report role (as for `fleet init`).
+        #[arg(long, value_name = "URL")]
+        from: String,
+        /// The period: the days from this long ago to today (7d, 30d, 52w).
+        #[arg(long, value_name = "DURATION", default_value = "30d", value_parser = duration)]
+        since: SignedDuration,
+        /// One site only.
+        #[arg(long, value_name = "NAME")]
+        site: Option<String>,
+        /// The smallest group shown, in workstations (5 or more).
+        #[arg(long, value_name = "N", default_value_t = 5)]
+        min_group: i32,
+        /// This workstation's own days, by its id (`fleet status` shows it); another's are
+        /// not shown.
+        #[arg(long, value_name = "ID", conflicts_with_all = ["site", "min_group"])]
+        workstation: Option<String>,
+        /// The local history whose id `--workstation` must be (as for `audit`).
+        #[arg(long, value_name = "PATH", requires = "workstation")]
+        db: Option<PathBuf>,
+        /// Output format [default: from the -o extension, else html].
+        #[arg(long, value_enum)]
+        format: Option<ReportFormat>,
+        /// Write to FILE instead of standard output. An existing file is replaced only if it
+        /// is an ergoaudit team report, or with `--force`.
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+        /// Replace the `-o` file even if it is not an ergoaudit team report.
+        #[arg(long, requires = "output")]
+        force: bool,
+    },
     /// Delete this workstation's rows from the team's database, then start afresh under a
     /// new id. Remove `[fleet]` from the config file too, or the background audit pushes
     /// again the next day.

@@ -16,8 +16,8 @@ use ergoaudit::store::SessionId;
 use jiff::SignedDuration;
 
 use crate::cli::{
-    AnalyzeArgs, AuditArgs, CalibrateArgs, CamerasArgs, ReportArgs, ReportFormat, ThresholdFlags,
-    ThresholdsArgs,
+    AnalyzeArgs, AuditArgs, CalibrateArgs, CamerasArgs, FleetAction, ReportArgs, ReportFormat,
+    ThresholdFlags, ThresholdsArgs,
 };
 
 /// Resolve thresholds (flag > env > file > default) and validate them.
@@ -88,6 +88,84 @@ pub fn profile(
         }
     }
     Ok(Some((chosen.to_owned(), baseline)))
+}
+
+/// The longest period a team report covers, days (ten years).
+const MAX_TEAM_REPORT_DAYS: i64 = 3660;
+
+/// `ergoaudit fleet report`, resolved.
+pub struct FleetReportOptions {
+    /// The team's database.
+    pub url: ergoaudit::fleet::DbUrl,
+    /// The period, site and floor.
+    pub query: ergoaudit::fleet::report::TeamQuery,
+    /// `--workstation`: the id asked for, and the history whose ledger must hold it.
+    pub workstation: Option<(String, PathBuf)>,
+    /// Its format.
+    pub format: ReportFormat,
+    /// `-o`.
+    pub output: Option<PathBuf>,
+    /// `--force`.
+    pub force: bool,
+}
+
+impl FleetReportOptions {
+    /// From `fleet report`'s arguments: the floor never below 5, the site's name checked, the
+    /// period in whole local days ending today, the URL parsed here (the argument parser's
+    /// error would repeat it whole).
+    pub fn new(action: &FleetAction) -> Result<Self> {
+        let FleetAction::Report {
+            from,
+            since,
+            site,
+            min_group,
+            workstation,
+            db: history,
+            format,
+            output,
+            force,
+        } = action
+        else {
+            unreachable!("fleet report's options come from fleet report")
+        };
+        let floor = ergoaudit::fleet::report::MIN_GROUP;
+        if *min_group < floor {
+            bail!("--min-group {min_group}: the privacy floor is {floor} workstations; give {floor} or more");
+        }
+        if let Some(site) = site {
+            ergoaudit::team::check_name("site", site)?;
+        }
+        let days = since.as_secs().div_euclid(86_400).clamp(1, MAX_TEAM_REPORT_DAYS);
+        let now = jiff::Timestamp::now().to_zoned(ergoaudit::zone::local());
+        let query = ergoaudit::fleet::report::TeamQuery {
+            since: now.date().checked_sub(jiff::Span::new().days(days - 1))?,
+            until: now.date(),
+            site: site.clone(),
+            min_group: *min_group,
+            generated_at: now.strftime("%Y-%m-%dT%H:%M:%S%:z").to_string(),
+        };
+        let workstation = match workstation {
+            Some(id) => Some((id.clone(), db(history.as_deref())?)),
+            None => None,
+        };
+        Ok(FleetReportOptions {
+            url: from.parse()?,
+            query,
+            workstation,
+            format: report_format(*format, output.as_deref()),
+            output: output.clone(),
+            force: *force,
+        })
+    }
+}
+
+/// A report's format: `--format`, else the `-o` file's extension, else HTML.
+pub fn report_format(flag: Option<ReportFormat>, output: Option<&Path>) -> ReportFormat {
+    flag.unwrap_or_else(|| match output.and_then(|p| p.extension()).and_then(|e| e.to_str()) {
+        Some("md" | "markdown") => ReportFormat::Md,
+        Some("json") => ReportFormat::Json,
+        _ => ReportFormat::Html,
+    })
 }
 
 /// The database: `--db`, else the default one.
@@ -369,14 +447,7 @@ impl ReportOptions {
             };
             ReportFrom::History { db: db(args.db.as_deref())?, selection }
         };
-        // the format: `--format`, else the `-o` file's extension, else HTML
-        let format = args.format.unwrap_or_else(|| {
-            match args.output.as_ref().and_then(|p| p.extension()).and_then(|e| e.to_str()) {
-                Some("md" | "markdown") => ReportFormat::Md,
-                Some("json") => ReportFormat::Json,
-                _ => ReportFormat::Html,
-            }
-        });
+        let format = report_format(args.format, args.output.as_deref());
         // opened without `-o`: a temporary file named for what it holds
         let path = args.output.clone().or_else(|| {
             args.open.then(|| {

@@ -5,9 +5,11 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use ergoaudit::escape::terminal;
-use ergoaudit::fleet::{self, DbUrl, push};
+use ergoaudit::fleet::{self, DbUrl, push, render, report};
 
-use crate::cli::{FleetAction, FleetArgs, ThresholdFlags};
+use super::report::{Written, write};
+use crate::cli::{FleetAction, FleetArgs, ReportFormat, ThresholdFlags};
+use crate::options::FleetReportOptions;
 
 /// The longest role name taken (PostgreSQL's identifiers are at most 63 bytes).
 const MAX_ROLE_BYTES: usize = 63;
@@ -44,6 +46,7 @@ pub fn run(args: &FleetArgs, config: Option<&Path>) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         FleetAction::Status { db, json } => status(&history(db.as_deref())?, *json),
+        FleetAction::Report { .. } => team_report(&FleetReportOptions::new(&args.action)?),
         FleetAction::Forget { db, to } => {
             let history = history(db.as_deref())?;
             let settings = crate::options::settings(config, &ThresholdFlags::default())?.fleet;
@@ -106,6 +109,50 @@ fn label(what: &'static str, flag: Option<&str>, configured: Option<String>) -> 
     };
     ergoaudit::team::check_name(what, &name)?;
     Ok(name)
+}
+
+/// `fleet report`: the team's, or this workstation's own days.
+fn team_report(o: &FleetReportOptions) -> Result<ExitCode> {
+    let text = match &o.workstation {
+        Some((id, history)) => {
+            let own = own_id(history)?;
+            if own != *id {
+                anyhow::bail!(
+                    "--workstation {}: this workstation's id is {own} (`fleet status` shows it); another's days are not shown",
+                    terminal(id)
+                );
+            }
+            let r = report::own_report(&mut fleet::connect(&o.url)?, &own, &o.query)?;
+            match o.format {
+                ReportFormat::Html => render::own_html(&r),
+                ReportFormat::Md => render::own_markdown(&r),
+                ReportFormat::Json => serde_json::to_string_pretty(&r)? + "\n",
+            }
+        }
+        None => {
+            let r = report::team_report(&mut fleet::connect(&o.url)?, &o.query)?;
+            match o.format {
+                ReportFormat::Html => render::html(&r),
+                ReportFormat::Md => render::markdown(&r),
+                ReportFormat::Json => serde_json::to_string_pretty(&r)? + "\n",
+            }
+        }
+    };
+    let what = Written { name: "team report", is_ours: render::is_team_report };
+    write(&text, o.output.as_deref(), o.force, &what)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// This workstation's id, from the ledger beside `history`.
+fn own_id(history: &Path) -> Result<String> {
+    let path = push::ledger_path(history);
+    let ledger = push::Ledger::read(&path)?.with_context(|| {
+        format!(
+            "nothing was sent from this workstation (no ledger {}), so it has no id",
+            ergoaudit::escape::path(&path)
+        )
+    })?;
+    Ok(ledger.workstation.to_string())
 }
 
 /// `fleet status`: the ledger, as text or JSON.

@@ -50,19 +50,41 @@ pub fn run(args: &ReportArgs, config: Option<&Path>) -> Result<ExitCode> {
         ReportFormat::Md => report::markdown(&report),
         ReportFormat::Json => serde_json::to_string_pretty(&report)? + "\n",
     };
-    let Some(path) = &out.path else {
-        crate::output::Stdout::write_with(|out| out.write_all(text.as_bytes()))?;
-        return Ok(code);
-    };
-    files::write_output(path, out.force, "an ergoaudit report", report::is_report, |file| {
-        file.write_all(text.as_bytes())
-    })
-    .with_context(|| format!("cannot write {}", escape::path(path)))?;
-    errln!("report written to {}", escape::path(path));
-    if out.open {
+    let what = Written { name: "report", is_ours: report::is_report };
+    if let Some(path) = write(&text, out.path.as_deref(), out.force, &what)?
+        && out.open
+    {
         open(path);
     }
     Ok(code)
+}
+
+/// A kind of report a command writes: its name, and how one is recognised.
+pub struct Written {
+    /// "report", "team report".
+    pub name: &'static str,
+    /// Whether the start of a file is one (so `-o` may replace it without `--force`).
+    pub is_ours: fn(&[u8]) -> bool,
+}
+
+/// Write a report's `text` to `path` (`-o`; replacing only a report of its kind unless
+/// `force`) and say so on stderr, or to stdout without one; the file written, if any.
+pub fn write<'a>(
+    text: &str,
+    path: Option<&'a Path>,
+    force: bool,
+    what: &Written,
+) -> Result<Option<&'a Path>> {
+    let Some(path) = path else {
+        crate::output::Stdout::write_with(|out| out.write_all(text.as_bytes()))?;
+        return Ok(None);
+    };
+    files::write_output(path, force, &format!("an ergoaudit {}", what.name), what.is_ours, |file| {
+        file.write_all(text.as_bytes())
+    })
+    .with_context(|| format!("cannot write {}", escape::path(path)))?;
+    errln!("{} written to {}", what.name, escape::path(path));
+    Ok(Some(path))
 }
 
 /// Open `path` with the desktop's program for its type (the browser for HTML).

@@ -9,7 +9,10 @@
 
 pub mod daily;
 mod error;
+pub mod generate;
 pub mod push;
+pub mod render;
+pub mod report;
 pub mod schema;
 
 use std::time::Duration;

@@ -21,7 +21,7 @@ use crate::store::Store;
 use crate::team::check_name;
 use crate::thresholds::Thresholds;
 
-/// The measures whose bands travel, as the central `day_bands.measure` names them.
+/// The measures whose bands travel, by the names `ergoaudit.push` takes.
 const BANDS: [crate::posture::MeasureId; 3] = crate::report::TREND_MEASURES;
 
 /// How far back a first push reaches: as far as a report's days do.

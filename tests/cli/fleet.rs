@@ -38,17 +38,17 @@ fn init_makes_the_schema_once_and_prints_roles_that_do_what_they_say() {
         (stdout, stderr)
     };
     let (roles, said) = init();
-    assert!(roles.starts_with("-- the team's database went from schema version 0 to 2\n"), "{roles}");
+    assert!(roles.starts_with("-- the team's database went from schema version 0 to 3\n"), "{roles}");
     assert!(said.is_empty(), "{said}");
     // again: nothing to do, the same roles
     let (again, _) = init();
-    assert!(again.starts_with("-- the team's database is at schema version 2 already\n"), "{again}");
+    assert!(again.starts_with("-- the team's database is at schema version 3 already\n"), "{again}");
     let body = |out: &str| out.lines().skip(1).collect::<Vec<_>>().join("\n");
     assert_eq!(body(&again), body(&roles));
     assert_eq!(
         pg.psql("team", "SELECT string_agg(version::text, ',' ORDER BY version) FROM ergoaudit.migrations")
             .trim(),
-        "1,2"
+        "1,2,3"
     );
     // the administrator creates the roles as printed (with passwords of their own)
     pg.psql("team", &roles.replace("'choose one'", "'p1'").replace("'choose another'", "'p2'"));
@@ -73,7 +73,10 @@ fn init_makes_the_schema_once_and_prints_roles_that_do_what_they_say() {
         pg.psql("team", "SELECT count(*) || ' ' || max(present_s) FROM ergoaudit.days").trim(),
         "1 3700"
     );
-    assert_eq!(pg.psql("team", "SELECT ok_s || ' ' || warn_s FROM ergoaudit.day_bands").trim(), "3000 500");
+    assert_eq!(
+        pg.psql("team", "SELECT cva_ok_s || ' ' || cva_warn_s FROM ergoaudit.days").trim(),
+        "3000 500"
+    );
     for denied in [
         format!("INSERT INTO ergoaudit.workstations (id) VALUES ({ws})"),
         "UPDATE ergoaudit.days SET present_s = 0".to_owned(),
@@ -88,9 +91,14 @@ fn init_makes_the_schema_once_and_prints_roles_that_do_what_they_say() {
         format!("SELECT ergoaudit.push({other}, 'Lyon', 'Finance', $j${}$j$)", day.replace("3600", "-1"));
     assert!(push(&bad).unwrap_err().contains("check constraint"));
     assert_eq!(pg.psql("team", "SELECT count(*) FROM ergoaudit.workstations").trim(), "1");
-    // the reading role reads, and changes nothing
+    // the reading role reads through the privacy floor only (one workstation: no group), a
+    // workstation's own days by its id, and changes nothing
     let report = |sql: &str| pg.psql_as("ergoaudit_report", "team", sql);
-    assert_eq!(report("SELECT present_s FROM ergoaudit.days").unwrap().trim(), "3700");
+    assert!(report("SELECT present_s FROM ergoaudit.days").unwrap_err().contains("permission denied"));
+    let groups = "SELECT count(*) FROM ergoaudit.groups('2026-11-01', '2026-12-31', NULL, 5)";
+    assert_eq!(report(groups).unwrap().trim(), "0");
+    let own = format!("SELECT present_s FROM ergoaudit.workstation_days({ws}, '2026-12-01', '2026-12-01')");
+    assert_eq!(report(&own).unwrap().trim(), "3700");
     assert!(report("UPDATE ergoaudit.days SET present_s = 0").unwrap_err().contains("permission denied"));
     assert!(report(&format!("SELECT ergoaudit.forget({ws})")).unwrap_err().contains("permission denied"));
     assert_eq!(push(&format!("SELECT ergoaudit.forget({ws})")).unwrap().trim(), "1");
@@ -98,6 +106,43 @@ fn init_makes_the_schema_once_and_prints_roles_that_do_what_they_say() {
     // a role name is an identifier, quoted
     let out = ok(ergoaudit(&home).args(["fleet", "init", "--db", &url, "--push-role", "a\"b; DROP TABLE x"]));
     assert!(out.contains("CREATE ROLE \"a\"\"b; DROP TABLE x\" LOGIN"), "{out}");
+}
+
+#[test]
+fn init_upgrades_a_database_of_schema_2_with_its_days_and_their_bands() {
+    let home = tempfile::tempdir().unwrap();
+    let pg = Postgres::start();
+    pg.psql("postgres", "CREATE DATABASE team");
+    let url = pg.socket_url("admin", "team");
+    let mut client = ergoaudit::fleet::connect(&url.parse().unwrap()).unwrap();
+    let done = ergoaudit::fleet::schema::migrate_to(&mut client, 2).unwrap();
+    assert_eq!((done.from, done.to), (0, 2));
+    // a day as a workstation of schema 2 pushed it, its bands in a table of their own
+    let day = r#"[{"day": "2026-12-01", "present_s": 3600, "paused_s": 0, "locked_s": 0, "call_s": 0,
+        "breaks_taken": 1, "breaks_due": 1, "longest_sitting_min": 40, "holds": 0, "hold_s": 0,
+        "samples": 720, "samples_seen": 700, "gaps": 0, "rula": [0, 0, 700, 0, 0, 0, 0],
+        "bands": [{"measure": "cva_deg", "ok_s": 3000, "warn_s": 500, "risk_s": 100, "unknown_s": 0},
+                  {"measure": "shoulder_rounding_deg", "ok_s": 0, "warn_s": 0, "risk_s": 0, "unknown_s": 3600}]}]"#;
+    pg.psql(
+        "team",
+        &format!(
+            "SELECT ergoaudit.push('6f1c1a52-8d7e-4b8e-9c43-0e6a3c1d2b7f', 'Lyon', 'Finance', $j${day}$j$)"
+        ),
+    );
+    let said = ok(ergoaudit(&home).args(["fleet", "init", "--db", &url]));
+    assert!(said.starts_with("-- the team's database went from schema version 2 to 3\n"), "{said}");
+    let row = "SELECT cva_ok_s || ' ' || cva_warn_s || ' ' || cva_risk_s || ' ' || head_forward_ok_s || ' ' || shoulder_rounding_unknown_s FROM ergoaudit.days";
+    assert_eq!(pg.psql("team", row).trim(), "3000 500 100 0 3600");
+    assert_eq!(pg.psql("team", "SELECT to_regclass('ergoaudit.day_bands') IS NULL").trim(), "t");
+    // the same payload is taken by the new push
+    pg.psql(
+        "team",
+        &format!(
+            "SELECT ergoaudit.push('6f1c1a52-8d7e-4b8e-9c43-0e6a3c1d2b7f', 'Lyon', 'Finance', $j${}$j$)",
+            day.replace("3000", "2900")
+        ),
+    );
+    assert_eq!(pg.psql("team", row).trim(), "2900 500 100 0 3600");
 }
 
 #[test]
@@ -201,8 +246,14 @@ fn central(pg: &Postgres) -> Vec<String> {
              || round(longest_sitting_min * 60) || ' ' || samples || '/' || samples_present || ' '
              || gaps || ' ' || holds || ' ' || array_to_string(rula, ',')
          FROM ergoaudit.days ORDER BY day;
-         SELECT day || ' ' || measure || ' ' || ok_s || '/' || warn_s || '/' || risk_s || '/' || unknown_s
-         FROM ergoaudit.day_bands ORDER BY day, measure",
+         SELECT day || ' ' || m || ' ' || ok || '/' || warn || '/' || risk || '/' || unknown FROM (
+             SELECT day, 'cva_deg' AS m, cva_ok_s AS ok, cva_warn_s AS warn, cva_risk_s AS risk,
+                 cva_unknown_s AS unknown FROM ergoaudit.days
+             UNION ALL SELECT day, 'head_forward_cm', head_forward_ok_s, head_forward_warn_s,
+                 head_forward_risk_s, head_forward_unknown_s FROM ergoaudit.days
+             UNION ALL SELECT day, 'shoulder_rounding_deg', shoulder_rounding_ok_s, shoulder_rounding_warn_s,
+                 shoulder_rounding_risk_s, shoulder_rounding_unknown_s FROM ergoaudit.days
+         ) b ORDER BY day, m",
     )
     .lines()
     .map(str::to_owned)
@@ -343,7 +394,7 @@ fn push_sends_the_report_s_day_figures_once_and_only_what_changed_and_nothing_el
     let said = ok(utc(&home).args(["fleet", "forget", "--to", &url, "--db"]).arg(&db));
     assert!(said.starts_with(&format!("deleted this workstation and its 3 days from {url}")), "{said}");
     assert_eq!(pg.psql("team", "SELECT count(*) FROM ergoaudit.workstations").trim(), "0");
-    assert_eq!(pg.psql("team", "SELECT count(*) FROM ergoaudit.day_bands").trim(), "0");
+    assert_eq!(pg.psql("team", "SELECT count(*) FROM ergoaudit.days").trim(), "0");
     let status: Value =
         serde_json::from_str(&ok(utc(&home).args(["fleet", "status", "--json", "--db"]).arg(&db))).unwrap();
     assert_ne!(status["workstation"], id.as_str());
@@ -486,4 +537,265 @@ fn the_background_audit_pushes_by_itself_and_a_failed_push_never_disturbs_it() {
     drop(pipe);
     assert!(child.wait().unwrap().success());
     assert_eq!(stamp(&db), before, "pushed twice in a day");
+}
+
+/// A department name with markup, a new line and a table's pipe.
+const HOSTILE: &str = "<script>alert(1)</script>\n| x | *y*";
+
+/// A team of 23 workstations over three weeks, pushed through `ergoaudit.push`: Lyon's
+/// Finance 6, Legal 3 and IT 5; Paris's Sales 7; Nice's Ops 2.
+fn generated_team(pg: &Postgres) {
+    let group = |site: &str, department: &str, workstations| ergoaudit::fleet::generate::Group {
+        site: site.to_owned(),
+        department: department.to_owned(),
+        workstations,
+    };
+    let url: ergoaudit::fleet::DbUrl = pg.socket_url("admin", "team").parse().unwrap();
+    let mut client = ergoaudit::fleet::connect(&url).unwrap();
+    let today = Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
+    let groups = [
+        group("Lyon", HOSTILE, 6),
+        group("Lyon", "Legal", 3),
+        group("Lyon", "IT", 5),
+        group("Paris", "Sales", 7),
+        group("Nice", "Ops", 2),
+    ];
+    let days = ergoaudit::fleet::generate::generate(&mut client, &groups, 21, today, 7, |_| ()).unwrap();
+    assert_eq!(days, 23 * 21);
+}
+
+#[test]
+fn the_team_report_shows_only_groups_above_the_floor_and_none_that_subtraction_would_reveal() {
+    let home = tempfile::tempdir().unwrap();
+    let pg = Postgres::start();
+    team(&home, &pg);
+    generated_team(&pg);
+    pg.psql("team", "ALTER ROLE ergoaudit_report PASSWORD 'report-Pa55'");
+    let url = pg.tcp_url("ergoaudit_report", "team", "sslmode=require");
+    let report = |args: &[&str]| {
+        let mut cmd = utc(&home);
+        cmd.env("PGPASSWORD", "report-Pa55").args(["fleet", "report", "--from", &url]).args(args);
+        ok(&mut cmd)
+    };
+    let json: Value = serde_json::from_str(&report(&["--since", "30d", "--format", "json"])).unwrap();
+    assert_eq!(json["schema"], "ergoaudit-team-report/1");
+    // Legal (3) is below the floor; IT (5) is hidden too, or Lyon − Finance − IT would be
+    // Legal. Nice (2) is below it; Paris (7) is hidden too, or the team − Lyon − Paris would
+    // be Nice.
+    let team = &json["team"];
+    assert_eq!((team["workstations"].as_i64(), team["workstation_days"].as_i64()), (Some(23), Some(23 * 21)));
+    let sites = json["sites"].as_array().unwrap();
+    assert_eq!(sites.len(), 1, "{sites:?}");
+    let lyon = &sites[0];
+    assert_eq!(
+        (lyon["figures"]["name"].as_str(), lyon["figures"]["workstations"].as_i64()),
+        (Some("Lyon"), Some(14))
+    );
+    let departments = lyon["departments"].as_array().unwrap();
+    assert_eq!(departments.len(), 1);
+    assert_eq!(
+        (departments[0]["name"].as_str(), departments[0]["workstations"].as_i64()),
+        (Some(HOSTILE), Some(6))
+    );
+    assert_eq!(
+        (lyon["departments_hidden"].as_bool(), json["sites_hidden"].as_bool()),
+        (Some(true), Some(true))
+    );
+    // the figures are the sums of what was pushed
+    let sum = |filter: &str| -> f64 {
+        pg.psql("team", &format!("SELECT sum(present_s) / 3600 FROM ergoaudit.days {filter}"))
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    let close = |a: &Value, b: f64| assert!((a.as_f64().unwrap() - b).abs() < 1e-6, "{a} against {b}");
+    close(&team["present_h"], sum(""));
+    close(&lyon["figures"]["present_h"], sum("WHERE site = 'Lyon'"));
+    close(&departments[0]["present_h"], sum("WHERE site = 'Lyon' AND department LIKE '<script>%'"));
+    let weeks = json["weeks"].as_array().unwrap();
+    assert!((3..=4).contains(&weeks.len()), "{weeks:?}");
+    assert!(
+        weeks
+            .iter()
+            .all(|w| w["workstations"] == 23 && (0.0..=0.15).contains(&w["cva_risk"].as_f64().unwrap()))
+    );
+    // one site: what the whole team's report shows of it, never more
+    let paris: Value = serde_json::from_str(&report(&["--site", "Paris", "--format", "json"])).unwrap();
+    assert!(paris["sites"].as_array().unwrap().is_empty() && paris["weeks"].as_array().unwrap().is_empty());
+    assert!(paris["team"].is_null());
+    let only_lyon: Value = serde_json::from_str(&report(&["--site", "Lyon", "--format", "json"])).unwrap();
+    assert_eq!(only_lyon["sites"], json["sites"]);
+    // a higher floor hides more; a lower one is refused
+    let seven: Value = serde_json::from_str(&report(&["--min-group", "7", "--format", "json"])).unwrap();
+    assert_eq!(seven["sites"][0]["departments"].as_array().unwrap().len(), 0);
+    let out = utc(&home)
+        .env("PGPASSWORD", "report-Pa55")
+        .args(["fleet", "report", "--from", &url, "--min-group", "4"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("the privacy floor is 5"), "{err}");
+    // the names escaped where they go
+    let html = report(&["--format", "html"]);
+    assert!(
+        html.starts_with("<!DOCTYPE html>") && html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{html}"
+    );
+    assert!(!html.contains("<script>"));
+    let md = report(&["--format", "md"]);
+    let row = md.lines().find(|l| l.starts_with("| Lyon › ")).expect("the department's row");
+    assert!(
+        row.starts_with(r"| Lyon › \<script\>alert\(1\)\<\/script\>\\n\| x \| \*y\* | 6 | 126 | "),
+        "{row}"
+    );
+    // -o replaces a team report, and nothing else unless told
+    let out = home.path().join("team.html");
+    std::fs::write(&out, "precious").unwrap();
+    let mut cmd = utc(&home);
+    let refused = cmd
+        .env("PGPASSWORD", "report-Pa55")
+        .args(["fleet", "report", "--from", &url, "-o"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(!refused.status.success() && String::from_utf8_lossy(&refused.stderr).contains("--force"));
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), "precious");
+    report(&["-o", out.to_str().unwrap(), "--force"]);
+    report(&["-o", out.to_str().unwrap()]);
+    assert!(std::fs::read_to_string(&out).unwrap().contains("<title>Team ergonomics report</title>"));
+    // the report role reads no table, and the floor holds for it whatever it asks
+    let as_report = |sql: &str| pg.psql_as("ergoaudit_report", "team", sql);
+    assert!(as_report("SELECT count(*) FROM ergoaudit.days").unwrap_err().contains("permission denied"));
+    let groups = as_report("SELECT level || ' ' || coalesce(site, '') || ' ' || workstations FROM ergoaudit.groups(current_date - 30, current_date, NULL, 1) WHERE level <> 'department'").unwrap();
+    assert_eq!(groups.trim(), "team  23\nsite Lyon 14");
+    assert!(
+        as_report("SELECT ergoaudit.members(current_date, current_date, 1)")
+            .unwrap_err()
+            .contains("permission denied")
+    );
+}
+
+#[test]
+fn a_workstation_sees_its_own_days_and_no_other_s() {
+    let home = tempfile::tempdir().unwrap();
+    let pg = Postgres::start();
+    team(&home, &pg);
+    let db = home.path().join("history.sqlite");
+    history(&home, &db);
+    let url = pg.tcp_url("ergoaudit_push", "team", "sslmode=require");
+    ok(utc(&home)
+        .args(["fleet", "push", "--to", &url, "--site", "Lyon", "--department", "Finance", "--db"])
+        .arg(&db));
+    let status: Value =
+        serde_json::from_str(&ok(utc(&home).args(["fleet", "status", "--json", "--db"]).arg(&db))).unwrap();
+    let id = status["workstation"].as_str().unwrap();
+    let mine = |id: &str, format: &str| {
+        let mut cmd = utc(&home);
+        cmd.args([
+            "fleet",
+            "report",
+            "--from",
+            &url,
+            "--since",
+            "7d",
+            "--format",
+            format,
+            "--workstation",
+            id,
+            "--db",
+        ])
+        .arg(&db);
+        cmd.output().unwrap()
+    };
+    let out = mine(id, "json");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let own: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let days: Vec<&str> =
+        own["days"].as_array().unwrap().iter().map(|d| d["day"].as_str().unwrap()).collect();
+    assert_eq!(days, [&at(3, 0, 0).to_string()[..10], &at(1, 0, 0).to_string()[..10]]);
+    assert_eq!(own["days"][0]["present_h"], 3000.0 / 3600.0);
+    let md = String::from_utf8(mine(id, "md").stdout).unwrap();
+    assert!(
+        md.starts_with("# Workstation ergonomics report") && md.contains("| Lyon | Finance | 0.8 | 0 / 1 |"),
+        "{md}"
+    );
+    // another id: refused before anything is asked
+    let out = mine("00000000-0000-4000-8000-000000000001", "json");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains(&format!("this workstation's id is {id}")), "{err}");
+}
+
+#[test]
+fn no_layout_of_sites_and_departments_lets_a_small_group_be_worked_out() {
+    let home = tempfile::tempdir().unwrap();
+    let pg = Postgres::start();
+    team(&home, &pg);
+    let url: ergoaudit::fleet::DbUrl = pg.socket_url("admin", "team").parse().unwrap();
+    let mut client = ergoaudit::fleet::connect(&url).unwrap();
+    let today = Timestamp::now().to_zoned(jiff::tz::TimeZone::UTC).date();
+    // layouts drawn from a seeded generator: 1–4 sites of 1–4 departments of 1–9 workstations
+    let mut state = 0x5eed_u64;
+    let mut draw = |n: u64| {
+        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (state >> 33) % n
+    };
+    for layout in 0..40 {
+        let mut groups = Vec::new();
+        for site in 0..=draw(4) {
+            for department in 0..=draw(4) {
+                groups.push(ergoaudit::fleet::generate::Group {
+                    site: format!("S{site}"),
+                    department: format!("D{department}"),
+                    workstations: 1 + draw(9) as usize,
+                });
+            }
+        }
+        client.batch_execute("TRUNCATE ergoaudit.workstations CASCADE").unwrap();
+        ergoaudit::fleet::generate::generate(&mut client, &groups, 1, today, layout, |_| ()).unwrap();
+        for k in [5, 6] {
+            let rows = client
+                .query(
+                    "SELECT level, coalesce(site, ''), workstations FROM ergoaudit.groups(current_date - 1, current_date, NULL, $1)",
+                    &[&k],
+                )
+                .unwrap();
+            let shown: Vec<(String, String, i32)> =
+                rows.iter().map(|r| (r.get(0), r.get(1), r.get(2))).collect();
+            let total: i32 = groups.iter().map(|g| g.workstations as i32).sum();
+            let site_total = |s: &str| -> i32 {
+                groups.iter().filter(|g| g.site == s).map(|g| g.workstations as i32).sum()
+            };
+            // what is hidden, worked out by subtraction, is nothing or k workstations or more
+            let remainder_ok = |r: i32| r == 0 || r >= k;
+            for (level, site, n) in &shown {
+                assert!(*n >= k, "layout {layout}: {level} {site} of {n} shown under {k}: {groups:?}");
+                if level == "site" {
+                    assert_eq!(*n, site_total(site));
+                    let departments: i32 = shown
+                        .iter()
+                        .filter(|(l, s, _)| l == "department" && s == site)
+                        .map(|(_, _, n)| n)
+                        .sum();
+                    assert!(
+                        remainder_ok(n - departments),
+                        "layout {layout}: {site} − departments: {groups:?}"
+                    );
+                }
+                if level == "department" {
+                    assert!(
+                        shown.iter().any(|(l, s, _)| l == "site" && s == site),
+                        "a department without its site"
+                    );
+                }
+            }
+            let sites: i32 = shown.iter().filter(|(l, _, _)| l == "site").map(|(_, _, n)| n).sum();
+            match shown.iter().find(|(l, _, _)| l == "team") {
+                Some((_, _, n)) => {
+                    assert_eq!(*n, total);
+                    assert!(remainder_ok(n - sites), "layout {layout}: team − sites: {groups:?}");
+                }
+                None => assert!(total < k && shown.is_empty(), "layout {layout}: {groups:?}"),
+            }
+        }
+    }
 }

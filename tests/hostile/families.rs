@@ -109,6 +109,7 @@ fn every_command(home: &Home, db: &Path) -> Vec<Vec<OsString>> {
             &"D",
         ]),
         args(&[&"fleet", &"status", &"--db", &db]),
+        args(&[&"fleet", &"report", &"--from", &home.pg_url, &"--format", &"md"]),
         args(&[&"completions", &"bash"]),
         args(&[&"man-pages", &"--out", &home.path("man")]),
     ]
