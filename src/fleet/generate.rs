@@ -64,6 +64,7 @@ fn day(draw: &mut Draw, date: Date) -> serde_json::Value {
     serde_json::json!({
         "day": date.to_string(),
         "present_s": present_s,
+        "away_s": 2400.0 * draw.unit(),
         "paused_s": 600.0 * draw.unit(),
         "locked_s": 1800.0 * draw.unit(),
         "call_s": 3600.0 * draw.unit(),

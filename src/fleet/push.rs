@@ -283,6 +283,7 @@ fn figures(day: &Day) -> serde_json::Value {
     serde_json::json!({
         "day": day.date,
         "present_s": day.present_s,
+        "away_s": day.away_s,
         "paused_s": day.paused_s,
         "locked_s": day.locked_s,
         "call_s": day.call_s,

@@ -83,10 +83,12 @@ pub struct Group {
     pub workstation_days: i32,
     /// Hours present at the desk.
     pub present_h: f64,
+    /// Hours audited with nobody at the desk.
+    pub away_h: f64,
     /// Hours paused.
     pub paused_h: f64,
-    /// Hours away (screen locked, machine asleep).
-    pub away_h: f64,
+    /// Hours with the screen locked or the machine asleep.
+    pub locked_h: f64,
     /// Hours in calls.
     pub call_h: f64,
     /// Per measure: the share of measured time in each band, and the hours without a judged
@@ -181,30 +183,31 @@ impl Group {
         let f = |i: usize| -> Result<f64, FleetError> { Ok(col::<Option<f64>>(row, i)?.unwrap_or(0.0)) };
         let n = |i: usize| -> Result<i64, FleetError> { Ok(col::<Option<i64>>(row, i)?.unwrap_or(0)) };
         let days: i32 = col(row, 4)?;
-        let rula: Vec<Option<i64>> = col(row, 16)?;
+        let rula: Vec<Option<i64>> = col(row, 17)?;
         let rula: Vec<f64> = rula.iter().map(|r| r.unwrap_or(0) as f64).collect();
         let scored: f64 = rula.iter().sum();
-        let bands: Vec<f64> = col(row, 17)?;
+        let bands: Vec<f64> = col(row, 18)?;
         let present_s = f(5)?;
-        let (samples, seen, holds) = (n(13)?, n(14)?, n(11)?);
+        let (samples, seen, holds) = (n(14)?, n(15)?, n(12)?);
         let name = department.or_else(|| site.clone()).unwrap_or_else(|| "team".to_owned());
         let group = Group {
             name,
             workstations: col(row, 3)?,
             workstation_days: days,
             present_h: present_s / 3600.0,
-            paused_h: f(6)? / 3600.0,
-            away_h: f(7)? / 3600.0,
-            call_h: f(8)? / 3600.0,
+            away_h: f(6)? / 3600.0,
+            paused_h: f(7)? / 3600.0,
+            locked_h: f(8)? / 3600.0,
+            call_h: f(9)? / 3600.0,
             bands: shares_of(&bands),
-            breaks_taken: n(9)?,
-            breaks_due: n(10)?,
+            breaks_taken: n(10)?,
+            breaks_due: n(11)?,
             holds,
-            hold_min: f(12)? / 60.0,
+            hold_min: f(13)? / 60.0,
             holds_per_8h: share(holds as f64 * 8.0 * 3600.0, present_s),
             rula: std::array::from_fn(|k| share(rula.get(k).copied().unwrap_or(0.0), scored).unwrap_or(0.0)),
             seen: share(seen as f64, samples as f64),
-            gaps_per_day: if days > 0 { n(15)? as f64 / f64::from(days) } else { 0.0 },
+            gaps_per_day: if days > 0 { n(16)? as f64 / f64::from(days) } else { 0.0 },
         };
         Ok((level, site, group))
     }

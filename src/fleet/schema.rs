@@ -118,6 +118,7 @@ const MIGRATIONS: &[&str] = &[
     // team, together cover `k` or more, or nothing is hidden there. A workstation counts in
     // the site and department it last pushed under in the period, so the groups add up.
     "ALTER TABLE ergoaudit.days
+         ADD COLUMN away_s double precision NOT NULL DEFAULT 0 CHECK (away_s >= 0),
          ADD COLUMN cva_ok_s double precision NOT NULL DEFAULT 0 CHECK (cva_ok_s >= 0),
          ADD COLUMN cva_warn_s double precision NOT NULL DEFAULT 0 CHECK (cva_warn_s >= 0),
          ADD COLUMN cva_risk_s double precision NOT NULL DEFAULT 0 CHECK (cva_risk_s >= 0),
@@ -168,10 +169,15 @@ const MIGRATIONS: &[&str] = &[
          BEGIN
              INSERT INTO ergoaudit.workstations AS w (id) VALUES (ws)
                  ON CONFLICT (id) DO UPDATE SET last_push = now();
-             INSERT INTO ergoaudit.days AS d (workstation, day, site, department, present_s, paused_s,
+             INSERT INTO ergoaudit.days AS d (workstation, day, site, department, present_s, away_s, paused_s,
                      locked_s, call_s, breaks_taken, breaks_due, longest_sitting_min, holds, hold_s,
-                     samples, samples_present, gaps, rula, cva_ok_s, cva_warn_s, cva_risk_s, cva_unknown_s, head_forward_ok_s, head_forward_warn_s, head_forward_risk_s, head_forward_unknown_s, shoulder_rounding_ok_s, shoulder_rounding_warn_s, shoulder_rounding_risk_s, shoulder_rounding_unknown_s)
-                 SELECT ws, x.day, site, department, x.present_s, x.paused_s, x.locked_s, x.call_s,
+                     samples, samples_present, gaps, rula,
+                     cva_ok_s, cva_warn_s, cva_risk_s, cva_unknown_s,
+                     head_forward_ok_s, head_forward_warn_s, head_forward_risk_s, head_forward_unknown_s,
+                     shoulder_rounding_ok_s, shoulder_rounding_warn_s, shoulder_rounding_risk_s,
+                     shoulder_rounding_unknown_s)
+                 SELECT ws, x.day, site, department, x.present_s, coalesce(x.away_s, 0), x.paused_s,
+                     x.locked_s, x.call_s,
                      x.breaks_taken, x.breaks_due, x.longest_sitting_min, x.holds, x.hold_s, x.samples,
                      x.samples_seen, x.gaps, x.rula,
                      coalesce((SELECT (e->>'ok_s')::double precision FROM jsonb_array_elements(x.bands) e WHERE e->>'measure' = 'cva_deg'), 0),
@@ -187,19 +193,29 @@ const MIGRATIONS: &[&str] = &[
                      coalesce((SELECT (e->>'risk_s')::double precision FROM jsonb_array_elements(x.bands) e WHERE e->>'measure' = 'shoulder_rounding_deg'), 0),
                      coalesce((SELECT (e->>'unknown_s')::double precision FROM jsonb_array_elements(x.bands) e WHERE e->>'measure' = 'shoulder_rounding_deg'), 0)
                  FROM jsonb_to_recordset(days) AS x(day date, present_s double precision,
-                     paused_s double precision, locked_s double precision, call_s double precision,
+                     away_s double precision, paused_s double precision, locked_s double precision, call_s double precision,
                      breaks_taken integer, breaks_due integer, longest_sitting_min double precision,
                      holds integer, hold_s double precision, samples integer, samples_seen integer,
                      gaps integer, rula integer[], bands jsonb)
                  ON CONFLICT (workstation, day) DO UPDATE SET site = EXCLUDED.site,
                      department = EXCLUDED.department, present_s = EXCLUDED.present_s,
-                     paused_s = EXCLUDED.paused_s, locked_s = EXCLUDED.locked_s,
+                     away_s = EXCLUDED.away_s, paused_s = EXCLUDED.paused_s, locked_s = EXCLUDED.locked_s,
                      call_s = EXCLUDED.call_s, breaks_taken = EXCLUDED.breaks_taken,
                      breaks_due = EXCLUDED.breaks_due,
                      longest_sitting_min = EXCLUDED.longest_sitting_min, holds = EXCLUDED.holds,
                      hold_s = EXCLUDED.hold_s, samples = EXCLUDED.samples,
                      samples_present = EXCLUDED.samples_present, gaps = EXCLUDED.gaps,
-                     rula = EXCLUDED.rula, cva_ok_s = EXCLUDED.cva_ok_s, cva_warn_s = EXCLUDED.cva_warn_s, cva_risk_s = EXCLUDED.cva_risk_s, cva_unknown_s = EXCLUDED.cva_unknown_s, head_forward_ok_s = EXCLUDED.head_forward_ok_s, head_forward_warn_s = EXCLUDED.head_forward_warn_s, head_forward_risk_s = EXCLUDED.head_forward_risk_s, head_forward_unknown_s = EXCLUDED.head_forward_unknown_s, shoulder_rounding_ok_s = EXCLUDED.shoulder_rounding_ok_s, shoulder_rounding_warn_s = EXCLUDED.shoulder_rounding_warn_s, shoulder_rounding_risk_s = EXCLUDED.shoulder_rounding_risk_s, shoulder_rounding_unknown_s = EXCLUDED.shoulder_rounding_unknown_s, pushed_at = now();
+                     rula = EXCLUDED.rula,
+                     cva_ok_s = EXCLUDED.cva_ok_s, cva_warn_s = EXCLUDED.cva_warn_s,
+                     cva_risk_s = EXCLUDED.cva_risk_s, cva_unknown_s = EXCLUDED.cva_unknown_s,
+                     head_forward_ok_s = EXCLUDED.head_forward_ok_s,
+                     head_forward_warn_s = EXCLUDED.head_forward_warn_s,
+                     head_forward_risk_s = EXCLUDED.head_forward_risk_s,
+                     head_forward_unknown_s = EXCLUDED.head_forward_unknown_s,
+                     shoulder_rounding_ok_s = EXCLUDED.shoulder_rounding_ok_s,
+                     shoulder_rounding_warn_s = EXCLUDED.shoulder_rounding_warn_s,
+                     shoulder_rounding_risk_s = EXCLUDED.shoulder_rounding_risk_s,
+                     shoulder_rounding_unknown_s = EXCLUDED.shoulder_rounding_unknown_s, pushed_at = now();
              GET DIAGNOSTICS n = ROW_COUNT;
              RETURN n;
          END $$;
@@ -241,7 +257,8 @@ const MIGRATIONS: &[&str] = &[
          END $$;
      CREATE FUNCTION ergoaudit.groups(since date, until date, only_site text, k integer)
          RETURNS TABLE (level text, site text, department text, workstations integer,
-             days integer, present_s double precision, paused_s double precision,
+             days integer, present_s double precision, away_s double precision,
+             paused_s double precision,
              locked_s double precision, call_s double precision, breaks_taken bigint,
              breaks_due bigint, holds bigint, hold_s double precision, samples bigint,
              samples_present bigint, gaps bigint, rula bigint[], bands double precision[])
@@ -259,7 +276,7 @@ const MIGRATIONS: &[&str] = &[
              -- up to its site and the team
              WITH dep AS (
                  SELECT m.site AS g_site, m.department AS g_department, count(*) AS g_days,
-                     sum(d.present_s) AS p, sum(d.paused_s) AS pa, sum(d.locked_s) AS lo,
+                     sum(d.present_s) AS p, sum(d.away_s) AS aw, sum(d.paused_s) AS pa, sum(d.locked_s) AS lo,
                      sum(d.call_s) AS ca, sum(d.breaks_taken) AS bt, sum(d.breaks_due) AS bd,
                      sum(d.holds) AS ho, sum(d.hold_s) AS hs, sum(d.samples) AS sa,
                      sum(d.samples_present) AS sp, sum(d.gaps) AS ga,
@@ -287,7 +304,7 @@ const MIGRATIONS: &[&str] = &[
                              WHEN grouping(dep.g_department) = 1 THEN 'site'
                              ELSE 'department' END AS g_level,
                      dep.g_site, dep.g_department, sum(dep.n)::integer, sum(dep.g_days)::integer,
-                     sum(dep.p), sum(dep.pa), sum(dep.lo), sum(dep.ca), sum(dep.bt)::bigint,
+                     sum(dep.p), sum(dep.aw), sum(dep.pa), sum(dep.lo), sum(dep.ca), sum(dep.bt)::bigint,
                      sum(dep.bd)::bigint, sum(dep.ho)::bigint, sum(dep.hs), sum(dep.sa)::bigint,
                      sum(dep.sp)::bigint, sum(dep.ga)::bigint,
                      ARRAY[sum(dep.r1), sum(dep.r2), sum(dep.r3), sum(dep.r4), sum(dep.r5),

@@ -145,6 +145,7 @@ mod tests {
         assert_eq!(d6.bands.get(MeasureId::CvaDeg), Some(&BandTime { risk_s: 30.0, ..BandTime::default() }));
         assert!(!d6.bands.contains(MeasureId::HeadForwardCm), "no values, no bands");
         assert_eq!(d5.breaks_due, 0);
+        assert_eq!((d5.away_s, d6.away_s), (0.0, 0.0), "every sample present");
         assert_eq!((d5.holds, d5.hold_s, d6.holds, d6.hold_s), (1, 90.0, 1, 0.0));
         assert_eq!((d5.gaps, d6.gaps), (1, 2));
         assert_eq!((d5.samples, d5.samples_seen, d6.samples, d6.samples_seen), (15, 14, 6, 6));

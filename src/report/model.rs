@@ -370,6 +370,8 @@ pub struct Day {
     pub date: String,
     /// Time present (samples × interval), seconds.
     pub present_s: f64,
+    /// Time audited with nobody at the desk (samples not present × interval), seconds.
+    pub away_s: f64,
     /// Time the audit was paused, seconds (counted on the day the pause began).
     pub paused_s: f64,
     /// Time the screen was locked or the machine asleep, seconds (counted on the day it

@@ -361,6 +361,9 @@ impl Days {
         let date = self.date_of(at);
         let Some(day) = self.days.get_mut(&date) else { return };
         day.samples += 1;
+        if !s.present {
+            day.away_s += dt;
+        }
         if s.present {
             day.present_s += dt;
             day.longest_sitting_min = day.longest_sitting_min.max(cleaned.sitting_min);

@@ -242,7 +242,7 @@ fn at(back: i32, h: i8, m: i8) -> Timestamp {
 fn central(pg: &Postgres) -> Vec<String> {
     pg.psql(
         "team",
-        "SELECT day || ' ' || present_s || ' ' || breaks_taken || '/' || breaks_due || ' '
+        "SELECT day || ' ' || present_s || ' ' || away_s || ' ' || breaks_taken || '/' || breaks_due || ' '
              || round(longest_sitting_min * 60) || ' ' || samples || '/' || samples_present || ' '
              || gaps || ' ' || holds || ' ' || array_to_string(rula, ',')
          FROM ergoaudit.days ORDER BY day;
@@ -271,9 +271,10 @@ fn reported(home: &TempDir, db: &Path) -> Vec<String> {
         .map(|d| {
             let rula: Vec<String> = d["rula"].as_array().unwrap().iter().map(ToString::to_string).collect();
             format!(
-                "{} {} {}/{} {} {}/{} {} {} {}",
+                "{} {} {} {}/{} {} {}/{} {} {} {}",
                 d["date"].as_str().unwrap(),
                 n(&d["present_s"]),
+                n(&d["away_s"]),
                 d["breaks_taken"],
                 d["breaks_due"],
                 (n(&d["longest_sitting_min"]) * 60.0).round(),
@@ -333,7 +334,7 @@ fn push_sends_the_report_s_day_figures_once_and_only_what_changed_and_nothing_el
     assert_eq!(sent.len(), 2 + 2 * 3);
     // the lowered half hour is in the warn band; 50 minutes ask for a break
     // (and the lowered half hour is a static hold; every sample scores 3)
-    assert_eq!(sent[0], format!("{d3} 3000 0/1 2995 600/600 0 1 0,0,600,0,0,0,0"));
+    assert_eq!(sent[0], format!("{d3} 3000 0 0/1 2995 600/600 0 1 0,0,600,0,0,0,0"));
     assert!(sent.contains(&format!("{d3} cva_deg 1500/1500/0/0")), "{sent:?}");
     // the names arrive as they were written, as parameters
     let named = format!(
@@ -355,7 +356,7 @@ fn push_sends_the_report_s_day_figures_once_and_only_what_changed_and_nothing_el
     for day in days.as_array().unwrap() {
         assert_eq!(
             keys(day),
-            "bands breaks_due breaks_taken call_s day gaps hold_s holds locked_s longest_sitting_min paused_s present_s rula samples samples_seen"
+            "away_s bands breaks_due breaks_taken call_s day gaps hold_s holds locked_s longest_sitting_min paused_s present_s rula samples samples_seen"
         );
         for band in day["bands"].as_array().unwrap() {
             assert_eq!(keys(band), "measure ok_s risk_s unknown_s warn_s");
@@ -610,6 +611,9 @@ fn the_team_report_shows_only_groups_above_the_floor_and_none_that_subtraction_w
     };
     let close = |a: &Value, b: f64| assert!((a.as_f64().unwrap() - b).abs() < 1e-6, "{a} against {b}");
     close(&team["present_h"], sum(""));
+    let away: f64 = pg.psql("team", "SELECT sum(away_s) / 3600 FROM ergoaudit.days").trim().parse().unwrap();
+    assert!(away > 0.0);
+    close(&team["away_h"], away);
     close(&lyon["figures"]["present_h"], sum("WHERE site = 'Lyon'"));
     close(&departments[0]["present_h"], sum("WHERE site = 'Lyon' AND department LIKE '<script>%'"));
     let weeks = json["weeks"].as_array().unwrap();
