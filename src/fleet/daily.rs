@@ -22,8 +22,8 @@ pub struct Daily {
     site: String,
     department: String,
     tz: TimeZone,
-    /// A push under way.
-    running: Option<JoinHandle<()>>,
+    /// A push under way: it says whether it succeeded.
+    running: Option<JoinHandle<bool>>,
     /// Nothing is looked at before this.
     next: Option<Timestamp>,
 }
@@ -58,7 +58,14 @@ impl Daily {
         if self.running.as_ref().is_some_and(|r| !r.is_finished()) || self.next.is_some_and(|n| now < n) {
             return;
         }
-        self.running = None;
+        // a push that failed before the ledger could say so (the history unreadable, the
+        // ledger unwritable) waits as long as one that did
+        if let Some(done) = self.running.take()
+            && !done.join().unwrap_or(false)
+        {
+            self.next = Some(now + RETRY_AFTER);
+            return;
+        }
         let ledger = match Ledger::read(&ledger_path(&self.history)) {
             Ok(ledger) => ledger,
             Err(e) => {
@@ -83,15 +90,21 @@ impl Daily {
         let spawned = std::thread::Builder::new().name("team push".into()).spawn(move || {
             let push = Push { history: &history, url: &url, site: &site, department: &department, now, tz };
             match push.run() {
-                Ok(done) => tracing::info!(
-                    "team push: {} days sent to {url}, {} unchanged",
-                    done.sent.len(),
-                    done.unchanged
-                ),
-                Err(e) => tracing::warn!(
-                    "team push failed ({e}); tried again in {} min, the audit goes on",
-                    RETRY_AFTER.as_mins()
-                ),
+                Ok(done) => {
+                    tracing::info!(
+                        "team push: {} days sent to {url}, {} unchanged",
+                        done.sent.len(),
+                        done.unchanged
+                    );
+                    true
+                }
+                Err(e) => {
+                    tracing::warn!(
+                        "team push failed ({e}); tried again in {} min, the audit goes on",
+                        RETRY_AFTER.as_mins()
+                    );
+                    false
+                }
             }
         });
         match spawned {
@@ -130,6 +143,32 @@ pub fn due(ledger: Option<&Ledger>, now: Timestamp, tz: &TimeZone) -> Result<(),
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_push_that_fails_before_its_ledger_can_say_so_waits_an_hour_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let settings = FleetSettings {
+            url: Some("postgresql://push@127.0.0.1:1/team?sslmode=disable".parse().unwrap()),
+            site: Some("Lyon".into()),
+            department: Some("Finance".into()),
+        };
+        let history = dir.path().join("missing.sqlite");
+        let mut daily = Daily::new(history.clone(), &settings, TimeZone::UTC).unwrap();
+        let t0: Timestamp = "2026-12-07T08:00:00Z".parse().unwrap();
+        daily.tick(t0);
+        let running = daily.running.as_ref().expect("a push under way");
+        while !running.is_finished() {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        // the history cannot be read: no ledger says so, the next sample waits an hour
+        let t1 = t0 + SignedDuration::from_secs(5);
+        daily.tick(t1);
+        assert!(daily.running.is_none());
+        assert_eq!(daily.next, Some(t1 + RETRY_AFTER));
+        daily.tick(t1 + SignedDuration::from_secs(5));
+        assert!(daily.running.is_none(), "no push before the hour is out");
+        assert!(!ledger_path(&history).exists(), "nothing made beside a history that is not there");
+    }
 
     #[test]
     fn a_push_is_due_once_a_local_day_and_an_hour_after_a_failure() {
