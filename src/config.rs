@@ -225,6 +225,9 @@ fn read_file(path: &Path) -> Result<FileSettings, ConfigError> {
             for (key, value) in table.get_ref() {
                 let line = line_of(&text, key.span().start);
                 let bad = |message: String| ConfigError::Toml { path: path.to_path_buf(), line, message };
+                let checked = |what, name: &String| {
+                    crate::team::check_name(what, name).map(|()| name.clone()).map_err(|e| bad(e.to_string()))
+                };
                 match (section.get_ref().as_str(), key.get_ref().as_str(), value.get_ref()) {
                     ("notify", "quiet_hours", toml::Value::String(s)) => {
                         quiet_hours = Some(s.parse().map_err(|e| bad(format!("quiet_hours {e}")))?);
@@ -238,11 +241,9 @@ fn read_file(path: &Path) -> Result<FileSettings, ConfigError> {
                         // the URL's error never repeats a password
                         fleet.url = Some(url.parse().map_err(|e: crate::team::UrlError| bad(e.to_string()))?);
                     }
-                    ("fleet", key @ ("site" | "department"), toml::Value::String(name)) => {
-                        let what = if key == "site" { "site" } else { "department" };
-                        crate::team::check_name(what, name).map_err(|e| bad(e.to_string()))?;
-                        *(if key == "site" { &mut fleet.site } else { &mut fleet.department }) =
-                            Some(name.clone());
+                    ("fleet", "site", toml::Value::String(name)) => fleet.site = Some(checked("site", name)?),
+                    ("fleet", "department", toml::Value::String(name)) => {
+                        fleet.department = Some(checked("department", name)?);
                     }
                     ("fleet", key @ ("url" | "site" | "department"), _) => {
                         return Err(bad(format!("{key} must be a string")));

@@ -10,6 +10,7 @@ use ergoaudit::fleet::{self, DbUrl, push, render, report};
 use super::report::{Written, write};
 use crate::cli::{FleetAction, FleetArgs, ReportFormat, ThresholdFlags};
 use crate::options::FleetReportOptions;
+use ergoaudit::config::FleetSettings;
 
 /// The longest role name taken (PostgreSQL's identifiers are at most 63 bytes).
 const MAX_ROLE_BYTES: usize = 63;
@@ -19,11 +20,9 @@ pub fn run(args: &FleetArgs, config: Option<&Path>) -> Result<ExitCode> {
     match &args.action {
         FleetAction::Init { db, push_role, report_role } => init(db, push_role, report_role),
         FleetAction::Push { db, to, site, department } => {
-            let history = history(db.as_deref())?;
-            let settings = crate::options::settings(config, &ThresholdFlags::default())?.fleet;
-            let url = url(to.as_deref(), settings.url)?;
-            let site = label("site", site.as_deref(), settings.site)?;
-            let department = label("department", department.as_deref(), settings.department)?;
+            let (history, url, settings) = target(db.as_deref(), to.as_deref(), config)?;
+            let site = name("site", site.as_deref(), settings.site)?;
+            let department = name("department", department.as_deref(), settings.department)?;
             let pushed = push::Push {
                 history: &history,
                 url: &url,
@@ -45,12 +44,10 @@ pub fn run(args: &FleetArgs, config: Option<&Path>) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        FleetAction::Status { db, json } => status(&history(db.as_deref())?, *json),
+        FleetAction::Status { db, json } => status(&crate::options::db(db.as_deref())?, *json),
         FleetAction::Report { .. } => team_report(&FleetReportOptions::new(&args.action)?),
         FleetAction::Forget { db, to } => {
-            let history = history(db.as_deref())?;
-            let settings = crate::options::settings(config, &ThresholdFlags::default())?.fleet;
-            let url = url(to.as_deref(), settings.url)?;
+            let (history, url, _) = target(db.as_deref(), to.as_deref(), config)?;
             let days = push::forget(&history, &url)?;
             outln!(
                 "deleted this workstation and its {days} {} from {url}; a later push starts afresh under a new id (remove [fleet] from the config file to stop the audit's own)",
@@ -85,37 +82,41 @@ fn init(db: &str, push_role: &str, report_role: &str) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The local history: `--db`, else the default one.
-fn history(flag: Option<&Path>) -> Result<PathBuf> {
-    crate::options::db(flag)
-}
-
-/// The team's database: `--to`, else `[fleet] url`.
-fn url(flag: Option<&str>, configured: Option<DbUrl>) -> Result<DbUrl> {
-    match flag {
+/// The local history (`--db`, else the default one), the team's database (`--to`, else
+/// `[fleet] url`) and the rest of `[fleet]`.
+fn target(
+    db: Option<&Path>,
+    to: Option<&str>,
+    config: Option<&Path>,
+) -> Result<(PathBuf, DbUrl, FleetSettings)> {
+    let history = crate::options::db(db)?;
+    let mut settings = crate::options::settings(config, &ThresholdFlags::default())?.fleet;
+    let url = match to {
         // parsed here, not by the argument parser, whose error would repeat the whole URL
-        Some(text) => Ok(text.parse()?),
-        None => configured
-            .context("give the team's database with --to URL, or set url in [fleet] of the config file"),
-    }
+        Some(text) => text.parse()?,
+        None => settings
+            .url
+            .take()
+            .context("give the team's database with --to URL, or set url in [fleet] of the config file")?,
+    };
+    Ok((history, url, settings))
 }
 
-/// A site or department name: the flag, else the config file's.
-fn label(what: &'static str, flag: Option<&str>, configured: Option<String>) -> Result<String> {
-    let name = match flag {
-        Some(name) => name.to_owned(),
-        None => configured
-            .with_context(|| format!("give the workstation's {what} with --{what} NAME, or set {what} in [fleet] of the config file"))?,
-    };
-    ergoaudit::team::check_name(what, &name)?;
-    Ok(name)
+/// A site or department name: the flag, else the config file's (the push checks it).
+fn name(what: &str, flag: Option<&str>, configured: Option<String>) -> Result<String> {
+    match flag {
+        Some(name) => Ok(name.to_owned()),
+        None => configured.with_context(|| {
+            format!("give the workstation's {what} with --{what} NAME, or set {what} in [fleet] of the config file")
+        }),
+    }
 }
 
 /// `fleet report`: the team's, or this workstation's own days.
 fn team_report(o: &FleetReportOptions) -> Result<ExitCode> {
     let text = match &o.workstation {
         Some((id, history)) => {
-            let own = own_id(history)?;
+            let own = push::Ledger::of(history)?.workstation.to_string();
             if own != *id {
                 anyhow::bail!(
                     "--workstation {}: this workstation's id is {own} (`fleet status` shows it); another's days are not shown",
@@ -141,18 +142,6 @@ fn team_report(o: &FleetReportOptions) -> Result<ExitCode> {
     let what = Written { name: "team report", is_ours: render::is_team_report };
     write(&text, o.output.as_deref(), o.force, &what)?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// This workstation's id, from the ledger beside `history`.
-fn own_id(history: &Path) -> Result<String> {
-    let path = push::ledger_path(history);
-    let ledger = push::Ledger::read(&path)?.with_context(|| {
-        format!(
-            "nothing was sent from this workstation (no ledger {}), so it has no id",
-            ergoaudit::escape::path(&path)
-        )
-    })?;
-    Ok(ledger.workstation.to_string())
 }
 
 /// `fleet status`: the ledger, as text or JSON.

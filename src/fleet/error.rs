@@ -51,7 +51,7 @@ pub enum FleetError {
         why: String,
     },
     /// Nothing was ever sent from this workstation.
-    #[error("nothing was sent from this workstation: there is no ledger {ledger}")]
+    #[error("nothing was sent from this workstation, so it has no id: there is no ledger {ledger}")]
     NothingSent {
         /// The ledger looked for.
         ledger: String,

@@ -77,6 +77,13 @@ impl Ledger {
         }
     }
 
+    /// The ledger beside the history `history`, which must be there: without one, nothing was
+    /// ever sent from this workstation, which then has no id.
+    pub fn of(history: &Path) -> Result<Self, FleetError> {
+        let path = ledger_path(history);
+        Self::read(&path)?.ok_or_else(|| FleetError::NothingSent { ledger: crate::escape::path(&path) })
+    }
+
     /// The ledger at `path`; `None` when there is none.
     pub fn read(path: &Path) -> Result<Option<Self>, FleetError> {
         let bad = |why: String| FleetError::Ledger { path: crate::escape::path(path), why };
@@ -303,17 +310,14 @@ fn figures(day: &Day) -> serde_json::Value {
 /// Delete this workstation's rows from the team's database (`ergoaudit.forget`), then start
 /// its ledger afresh under a new id; the number of days deleted.
 pub fn forget(history: &Path, url: &DbUrl) -> Result<i32, FleetError> {
-    let path = ledger_path(history);
-    let Some(ledger) = Ledger::read(&path)? else {
-        return Err(FleetError::NothingSent { ledger: crate::escape::path(&path) });
-    };
+    let ledger = Ledger::of(history)?;
     let mut client = connect(url)?;
     let ws = ledger.workstation.to_string();
     let days: i32 = client
         .query_one("SELECT ergoaudit.forget($1::text::uuid)", &[&ws])
         .map_err(|e| FleetError::Sql { what: "forget the workstation", why: why(&e) })?
         .get(0);
-    Ledger::new().write(&path)?;
+    Ledger::new().write(&ledger_path(history))?;
     Ok(days)
 }
 

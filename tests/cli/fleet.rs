@@ -687,6 +687,15 @@ fn a_workstation_sees_its_own_days_and_no_other_s() {
     let db = home.path().join("history.sqlite");
     history(&home, &db);
     let url = pg.tcp_url("ergoaudit_push", "team", "sslmode=require");
+    // nothing sent yet: no id, for the report as for forget
+    for args in [&["report", "--from", &url, "--workstation", "x"][..], &["forget", "--to", &url][..]] {
+        let out = utc(&home).arg("fleet").args(args).arg("--db").arg(&db).output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            !out.status.success() && err.contains("nothing was sent from this workstation, so it has no id"),
+            "{err}"
+        );
+    }
     ok(utc(&home)
         .args(["fleet", "push", "--to", &url, "--site", "Lyon", "--department", "Finance", "--db"])
         .arg(&db));
